@@ -1,0 +1,32 @@
+// Running a program under a Policy: the kernel layer is applied in a child, which then execs
+// the target; the caller waits and mirrors the target's exit status.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "hermetic/policy.hpp"
+#include "hermetic/result.hpp"
+
+namespace hermetic {
+
+// Exit codes of the hermetic executable beyond the target's own status.
+namespace exit_code {
+inline constexpr int kError = 1;  // hermetic's own error (bad path, missing kernel feature)
+inline constexpr int kUsage = 2;  // bad command line; also a blocked action (in-process)
+inline constexpr int kNotExecutable = 126;
+inline constexpr int kNotFound = 127;
+}  // namespace exit_code
+
+// Why a requested rule cannot be enforced by this build/kernel; empty when all is enforceable.
+[[nodiscard]] Status check_enforceable(const Policy& policy);
+
+// Forks, applies `policy` to the child, execs argv[0] (looked up on PATH) and waits. Returns
+// the status to exit with, or an Error when hermetic itself failed before the target ran.
+// A target killed by a signal makes this process die of the same signal.
+[[nodiscard]] Result<int> run(const Policy& policy, const std::vector<std::string>& argv);
+
+// Applies the kernel layer of `policy` to the calling process (all threads). Irreversible.
+[[nodiscard]] Status apply_to_self(const Policy& policy);
+
+}  // namespace hermetic

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# One-time set-up on a fresh Debian machine: system packages (as root), then a virtualenv in
+# .venv with hermetic built and installed from this checkout by `pip install .`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages the build and the tests need (the build: libseccomp, CLI11, nlohmann-json,
+# GoogleTest; the checks: clang-format, clang-tidy; the tests: iproute2 for network namespaces,
+# gcc-multilib for the i386 escape helper, curl and liburing as real targets).
+packages=(build-essential libseccomp-dev libcli11-dev nlohmann-json3-dev libgtest-dev
+          clang-format clang-tidy iproute2 gcc-multilib curl liburing-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  if [[ $(id -u) -eq 0 ]]; then
+    echo "setup: installing ${missing[*]}" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "setup: missing system packages; run: sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+python=${PYTHON:-python3}
+[[ -x .venv/bin/python ]] || "$python" -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip >/dev/null
+# Build dependencies come into the venv so repeated installs reuse one build directory.
+.venv/bin/python -m pip install -q "scikit-build-core>=0.10" cmake ninja
+.venv/bin/python -m pip install -q --no-build-isolation ".[test]"
+echo "setup: hermetic installed in .venv ($(.venv/bin/hermetic --version))" >&2

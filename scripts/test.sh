@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The whole suite, from a fresh clone: set-up, C++ units (plain and ASan+UBSan), format and
+# lint checks, then the end-to-end pytest suite against the installed hermetic.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+
+jobs=$(nproc)
+echo "== C++ units" >&2
+cmake -S . -B build/tests -G Ninja -DHERMETIC_BUILD_TESTS=ON -DHERMETIC_BUILD_PYTHON=OFF \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build/tests -j "$jobs"
+ctest --test-dir build/tests --output-on-failure -j "$jobs"
+
+echo "== C++ units under ASan+UBSan" >&2
+cmake -S . -B build/asan -G Ninja -DHERMETIC_BUILD_TESTS=ON -DHERMETIC_BUILD_PYTHON=OFF \
+  -DHERMETIC_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
+cmake --build build/asan -j "$jobs"
+ctest --test-dir build/asan --output-on-failure -j "$jobs"
+
+echo "== clang-format, clang-tidy, ruff" >&2
+mapfile -t cxx < <(git ls-files -co --exclude-standard -- '*.cpp' '*.hpp' '*.c' '*.h')
+clang-format --dry-run --Werror "${cxx[@]}"
+mapfile -t tidy < <(git ls-files -co --exclude-standard -- 'src/core/*.cpp' 'src/cli/*.cpp')
+clang-tidy -quiet -p build/tests "${tidy[@]}" 2>/dev/null
+.venv/bin/ruff check python tests bench
+
+echo "== end to end (pytest)" >&2
+PATH="$PWD/.venv/bin:$PATH" .venv/bin/python -m pytest -q tests

@@ -1,0 +1,27 @@
+// The command line of the hermetic executable: hermetic-seal 1.0.0's flags, plus the ones that
+// came with kernel enforcement. Parsing only builds a Policy and picks an action; it runs nothing.
+#pragma once
+
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "hermetic/policy.hpp"
+#include "hermetic/result.hpp"
+
+namespace hermetic::cli {
+
+struct ShowText {  // --help, --version: print and exit 0
+  std::string text;
+};
+struct ShowKernelCheck {};  // --check
+struct RunTarget {
+  Policy policy;
+  std::vector<std::string> target_argv;
+};
+using Action = std::variant<ShowText, ShowKernelCheck, RunTarget>;
+
+// `args` excludes argv[0]. Usage errors carry exit code 2, policy errors exit code 1.
+[[nodiscard]] Result<Action> parse(const std::vector<std::string>& args);
+
+}  // namespace hermetic::cli

@@ -1,0 +1,36 @@
+// hermetic: parse the command line into a Policy, then run the target under it.
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "cli_options.hpp"
+#include "hermetic/launch.hpp"
+#include "hermetic/probe.hpp"
+
+namespace {
+
+int report(const hermetic::Error& error) {
+  std::fprintf(stderr, "hermetic: error: %s\n", error.message.c_str());
+  return error.exit_code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  auto action = hermetic::cli::parse(args);
+  if (!action) return report(action.error());
+
+  if (const auto* text = std::get_if<hermetic::cli::ShowText>(&action.value())) {
+    std::fputs(text->text.c_str(), stdout);
+    return 0;
+  }
+  if (std::holds_alternative<hermetic::cli::ShowKernelCheck>(action.value())) {
+    std::fputs(hermetic::probe_kernel().report().c_str(), stdout);
+    return 0;
+  }
+  const auto& run = std::get<hermetic::cli::RunTarget>(action.value());
+  auto status = hermetic::run(run.policy, run.target_argv);
+  if (!status) return report(status.error());
+  return status.value();
+}

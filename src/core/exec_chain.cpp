@@ -1,0 +1,105 @@
+#include "exec_chain.hpp"
+
+#include <elf.h>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "path_search.hpp"
+
+namespace hermetic::exec_chain {
+namespace fs = std::filesystem;
+namespace {
+
+// The kernel follows at most this many `#!` levels (BINPRM_MAX_RECURSION).
+constexpr int kMaxInterpreterDepth = 4;
+
+template <class Ehdr, class Phdr>
+std::string read_pt_interp(std::ifstream& in) {
+  Ehdr header{};
+  in.seekg(0);
+  if (!in.read(reinterpret_cast<char*>(&header), sizeof header)) return {};
+  for (unsigned i = 0; i < header.e_phnum; ++i) {
+    Phdr ph{};
+    in.seekg(static_cast<std::streamoff>(header.e_phoff + i * header.e_phentsize));
+    if (!in.read(reinterpret_cast<char*>(&ph), sizeof ph)) return {};
+    if (ph.p_type != PT_INTERP || ph.p_filesz == 0 || ph.p_filesz > 4096) continue;
+    std::string interp(ph.p_filesz, '\0');
+    in.seekg(static_cast<std::streamoff>(ph.p_offset));
+    if (!in.read(interp.data(), static_cast<std::streamsize>(interp.size()))) return {};
+    interp.resize(std::strlen(interp.c_str()));
+    return interp;
+  }
+  return {};
+}
+
+void add_unique(std::vector<std::string>& files, const std::string& path) {
+  if (std::find(files.begin(), files.end(), path) == files.end()) files.push_back(path);
+}
+
+}  // namespace
+
+std::string elf_interpreter(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::array<unsigned char, EI_NIDENT> ident{};
+  if (!in.read(reinterpret_cast<char*>(ident.data()), ident.size())) return {};
+  if (std::memcmp(ident.data(), ELFMAG, SELFMAG) != 0) return {};
+  if (ident[EI_CLASS] == ELFCLASS64) return read_pt_interp<Elf64_Ehdr, Elf64_Phdr>(in);
+  if (ident[EI_CLASS] == ELFCLASS32) return read_pt_interp<Elf32_Ehdr, Elf32_Phdr>(in);
+  return {};
+}
+
+Shebang read_shebang(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::string line;
+  if (!std::getline(in, line) || !line.starts_with("#!")) return {};
+  // As the kernel does: the interpreter is the first word, the rest (trimmed) one argument.
+  const auto is_blank = [](char c) { return c == ' ' || c == '\t' || c == '\r'; };
+  auto begin = std::find_if_not(line.begin() + 2, line.end(), is_blank);
+  auto end_of_interp = std::find_if(begin, line.end(), is_blank);
+  Shebang out{std::string(begin, end_of_interp), {}};
+  auto arg_begin = std::find_if_not(end_of_interp, line.end(), is_blank);
+  auto arg_end = line.end();
+  while (arg_end != arg_begin && is_blank(*(arg_end - 1))) --arg_end;
+  out.argument.assign(arg_begin, arg_end);
+  return out;
+}
+
+Result<std::vector<std::string>> files_executed(const std::string& program,
+                                                const std::string& path_env) {
+  std::vector<std::string> files;
+  std::string current = program;
+  for (int depth = 0; depth <= kMaxInterpreterDepth; ++depth) {
+    std::error_code ec;
+    const std::string real = fs::canonical(current, ec).string();
+    if (ec) return Error{"cannot resolve " + current + ": " + ec.message()};
+    add_unique(files, real);
+
+    if (const std::string loader = elf_interpreter(real); !loader.empty()) {
+      const std::string loader_real = fs::canonical(loader, ec).string();
+      if (ec) return Error{"cannot resolve the ELF loader " + loader + ": " + ec.message()};
+      add_unique(files, loader_real);
+      return files;
+    }
+    const Shebang shebang = read_shebang(real);
+    if (shebang.interpreter.empty()) return files;  // static binary or unknown format
+    current = shebang.interpreter;
+    if (fs::path(current).filename() == "env" && !shebang.argument.empty()) {
+      // `#!/usr/bin/env NAME`: env (an ELF) then NAME from PATH, both exec'd.
+      add_unique(files, fs::canonical(current, ec).string());
+      if (auto loader = elf_interpreter(current); !loader.empty()) {
+        add_unique(files, fs::canonical(loader, ec).string());
+      }
+      std::string name = shebang.argument.substr(0, shebang.argument.find(' '));
+      auto found = path_search::find(name, path_env);
+      if (!found) return Error{"interpreter " + name + " of " + real + " is not on PATH"};
+      current = *found;
+    }
+  }
+  return Error{"too many levels of #! interpreters under " + program};
+}
+
+}  // namespace hermetic::exec_chain

@@ -1,0 +1,83 @@
+#include "kernel_layer.hpp"
+
+#include <sys/prctl.h>
+
+#include <cerrno>
+
+#include "landlock.hpp"
+#include "landlock_abi.hpp"
+#include "syscall_rules.hpp"
+
+namespace hermetic {
+namespace {
+
+namespace ll = landlock::uapi;
+
+// The Landlock layers a policy asks for. Layers are independent: each handles only its own
+// access rights, and the kernel intersects them.
+std::vector<landlock::Layer> landlock_layers(const Policy& policy,
+                                             const std::vector<std::string>& exec_files,
+                                             const KernelFeatures& features) {
+  std::vector<landlock::Layer> layers;
+  if (policy.block_subprocess) {
+    // Exec is the one part of --no-subprocess seccomp cannot decide (the path is in memory).
+    landlock::Layer exec_limit{"exec limit of --no-subprocess", 1, ll::fs::kExecute, 0, {}};
+    for (const auto& file : exec_files) exec_limit.rules.push_back({file, ll::fs::kExecute});
+    layers.push_back(std::move(exec_limit));
+  }
+  if (policy.block_network && features.landlock_abi >= 6) {
+    // Abstract unix sockets are a network of their own (no file to protect them); scope them to
+    // the sandbox. Older kernels lack the scope, and --no-network still holds for IP.
+    layers.push_back({"abstract unix socket scope", 6, 0, ll::scope::kAbstractUnixSocket, {}});
+  }
+  return layers;
+}
+
+}  // namespace
+
+Result<PreparedKernelLayer> PreparedKernelLayer::prepare(const Policy& policy,
+                                                         const std::vector<std::string>& exec_files,
+                                                         const KernelFeatures& features) {
+  PreparedKernelLayer prepared;
+  for (const auto& layer : landlock_layers(policy, exec_files, features)) {
+    auto ruleset = landlock::build(layer);
+    if (!ruleset) return ruleset.error();
+    prepared.landlock_rulesets_.push_back(std::move(ruleset).value());
+    prepared.landlock_purposes_.push_back(layer.purpose);
+  }
+  const auto rules = syscall_rules::rules_for(policy);
+  if (!rules.empty()) {
+    if (!features.seccomp_filter) {
+      return Error{"this kernel has no seccomp filter support, needed for the requested rules"};
+    }
+    auto program = seccomp_filter::compile(rules);
+    if (!program) return program.error();
+    prepared.seccomp_program_ = std::move(program).value();
+  }
+  return prepared;
+}
+
+int PreparedKernelLayer::apply(bool all_threads, const char** failed_step) const noexcept {
+  if (landlock_rulesets_.empty() && seccomp_program_.empty()) return 0;
+  // Without no_new_privs an unprivileged process may not install either; it also stops setuid
+  // binaries from regaining what the sandbox removed.
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+    *failed_step = "prctl(PR_SET_NO_NEW_PRIVS)";
+    return errno;
+  }
+  for (const auto& ruleset : landlock_rulesets_) {
+    if (int err = landlock::restrict_self(ruleset.get()); err != 0) {
+      *failed_step = "landlock_restrict_self";
+      return err;
+    }
+  }
+  if (!seccomp_program_.empty()) {
+    if (int err = seccomp_filter::install(seccomp_program_, all_threads); err != 0) {
+      *failed_step = "seccomp(SECCOMP_SET_MODE_FILTER)";
+      return err;
+    }
+  }
+  return 0;
+}
+
+}  // namespace hermetic

@@ -1,0 +1,35 @@
+// The kernel layer of a policy, prepared before fork and applied in one async-signal-safe pass:
+// no_new_privs, then each Landlock layer, then the seccomp filter (last, so that the filter
+// never has to allow the Landlock syscalls).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "fd.hpp"
+#include "hermetic/policy.hpp"
+#include "hermetic/probe.hpp"
+#include "hermetic/result.hpp"
+#include "seccomp_filter.hpp"
+
+namespace hermetic {
+
+class PreparedKernelLayer {
+ public:
+  // `exec_files` are the files the target may exec (see exec_chain); with block_subprocess,
+  // nothing else can be exec'd. Empty when applying to a running process: then no exec at all.
+  [[nodiscard]] static Result<PreparedKernelLayer> prepare(
+      const Policy& policy, const std::vector<std::string>& exec_files,
+      const KernelFeatures& features);
+
+  // Applies every step to the calling process. On failure returns the errno and sets
+  // `failed_step` to a static string naming the step. Async-signal-safe.
+  [[nodiscard]] int apply(bool all_threads, const char** failed_step) const noexcept;
+
+ private:
+  std::vector<Fd> landlock_rulesets_;
+  std::vector<std::string> landlock_purposes_;
+  seccomp_filter::Program seccomp_program_;
+};
+
+}  // namespace hermetic

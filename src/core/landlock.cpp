@@ -1,0 +1,58 @@
+#include "landlock.hpp"
+
+#include <fcntl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "landlock_abi.hpp"
+
+namespace hermetic::landlock {
+namespace {
+
+long create_ruleset(const uapi::RulesetAttr* attr, std::size_t size, std::uint32_t flags) {
+  return syscall(SYS_landlock_create_ruleset, attr, size, flags);
+}
+
+std::string errno_text() { return std::strerror(errno); }
+
+}  // namespace
+
+int abi_version() {
+  const long abi = create_ruleset(nullptr, 0, uapi::kCreateRulesetVersion);
+  return abi < 0 ? 0 : static_cast<int>(abi);
+}
+
+Result<Fd> build(const Layer& layer) {
+  const int abi = abi_version();
+  if (abi < layer.min_abi) {
+    return Error{"the " + layer.purpose + " needs Landlock ABI " + std::to_string(layer.min_abi) +
+                 " and this kernel has " +
+                 (abi == 0 ? std::string("no Landlock") : "ABI " + std::to_string(abi))};
+  }
+  const uapi::RulesetAttr attr{layer.handled_access_fs, 0, layer.scoped};
+  // The kernel takes the struct size of the ABI the fields come from; send no more than needed
+  // so that kernels knowing only the first field still accept it.
+  const std::size_t size = layer.scoped != 0 ? uapi::kRulesetAttrSizeV6 : uapi::kRulesetAttrSizeV1;
+  Fd ruleset(static_cast<int>(create_ruleset(&attr, size, 0)));
+  if (!ruleset) {
+    return Error{"landlock: cannot create the " + layer.purpose + " ruleset: " + errno_text()};
+  }
+  for (const auto& rule : layer.rules) {
+    const Fd target(open(rule.path.c_str(), O_PATH | O_CLOEXEC));
+    if (!target) return Error{"landlock: cannot open " + rule.path + ": " + errno_text()};
+    const uapi::PathBeneathAttr beneath{rule.allowed_access, target.get()};
+    if (syscall(SYS_landlock_add_rule, ruleset.get(), uapi::kRulePathBeneath, &beneath, 0) != 0) {
+      return Error{"landlock: cannot add the rule for " + rule.path + ": " + errno_text()};
+    }
+  }
+  return ruleset;
+}
+
+int restrict_self(int ruleset_fd) noexcept {
+  return syscall(SYS_landlock_restrict_self, ruleset_fd, 0) == 0 ? 0 : errno;
+}
+
+}  // namespace hermetic::landlock

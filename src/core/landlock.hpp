@@ -1,0 +1,38 @@
+// Landlock through raw syscalls. A Layer is built into a ruleset fd before fork (that allocates
+// and opens paths); restricting to it afterwards is one async-signal-safe syscall. Each layer
+// applied only ever narrows what is allowed.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "fd.hpp"
+#include "hermetic/result.hpp"
+
+namespace hermetic::landlock {
+
+// 0 when the kernel has no Landlock (or it is disabled at boot).
+[[nodiscard]] int abi_version();
+
+struct PathRule {
+  std::string path;              // opened with O_PATH; a file or a directory
+  std::uint64_t allowed_access;  // subset of the layer's handled_access_fs
+};
+
+struct Layer {
+  std::string purpose;  // for messages: "exec limit", "read-only filesystem"
+  int min_abi = 1;      // fail closed below this ABI, naming the purpose
+  std::uint64_t handled_access_fs = 0;
+  std::uint64_t scoped = 0;
+  std::vector<PathRule> rules;
+};
+
+// Creates the ruleset and adds every rule.
+[[nodiscard]] Result<Fd> build(const Layer& layer);
+
+// Restricts the calling thread to the ruleset. Needs no_new_privs. Returns 0 or an errno;
+// async-signal-safe.
+[[nodiscard]] int restrict_self(int ruleset_fd) noexcept;
+
+}  // namespace hermetic::landlock

@@ -1,0 +1,179 @@
+// The launch sequence. Its order is security-relevant, so it reads as one checklist in run():
+//   1. refuse what this build or kernel cannot enforce (fail closed)
+//   2. resolve the target and the files it will exec
+//   3. prepare every kernel rule (allocations, path opens, BPF compile) before fork
+//   4. fork; the child applies the kernel layer and execs the target
+//   5. the parent forwards signals, waits, and exits as the target did
+#include "hermetic/launch.hpp"
+
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+
+#include "exec_chain.hpp"
+#include "fd.hpp"
+#include "hermetic/probe.hpp"
+#include "kernel_layer.hpp"
+#include "signal_relay.hpp"
+#include "target.hpp"
+
+extern char** environ;  // NOLINT(readability-redundant-declaration): POSIX global
+
+namespace hermetic {
+namespace {
+
+std::string current_path_env() {
+  const char* path = std::getenv("PATH");
+  return path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
+}
+
+// What the child reports through the CLOEXEC pipe when it fails before exec: the exit code and
+// the step's name. A successful exec closes the pipe with nothing written.
+struct ChildFailure {
+  int exit_code;
+  int error_number;
+  std::array<char, 96> step;
+};
+
+[[noreturn]] void child_fail(int report_fd, int exit_code, int error_number, const char* step) {
+  ChildFailure failure{exit_code, error_number, {}};
+  std::strncpy(failure.step.data(), step, failure.step.size() - 1);
+  // Best effort: if the parent is gone nobody is left to tell.
+  [[maybe_unused]] const auto written = ::write(report_fd, &failure, sizeof failure);
+  _exit(exit_code);
+}
+
+// Runs in the forked child: only async-signal-safe calls from here to execve.
+[[noreturn]] void child_main(const PreparedKernelLayer& kernel, const target::Resolved& target,
+                             char* const* argv, int report_fd) {
+  signal_relay::restore_defaults_in_child();
+  const char* step = "";
+  if (int err = kernel.apply(/*all_threads=*/false, &step); err != 0) {
+    child_fail(report_fd, exit_code::kError, err, step);
+  }
+  ::execve(target.exec_path.c_str(), argv, environ);
+  const int err = errno;
+  child_fail(report_fd, err == ENOENT ? exit_code::kNotFound : exit_code::kNotExecutable, err,
+             "execve");
+}
+
+// Exit status as the caller would have seen it without hermetic: the same code, or death by the
+// same signal.
+int mirror_status(int status) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) {
+    const int sig = WTERMSIG(status);
+    // The target already dumped core if it was going to; do not dump hermetic as well.
+    const rlimit no_core{0, 0};
+    setrlimit(RLIMIT_CORE, &no_core);
+    signal_relay::die_by(sig);
+    return 128 + sig;  // only if the signal could not kill us
+  }
+  return exit_code::kError;
+}
+
+}  // namespace
+
+Status check_enforceable(const Policy& policy) {
+  // Capabilities whose enforcement lands in later work: refuse rather than pretend.
+  struct Pending {
+    bool requested;
+    const char* flag;
+  };
+  const std::array pending{
+      Pending{policy.allow_localhost, "--allow-localhost"},
+      Pending{!policy.allow_domains.empty(), "--allow-domain"},
+      Pending{!policy.resolve.empty(), "--resolve"},
+      Pending{policy.fs_readonly, "--fs-readonly"},
+      Pending{policy.block_environment, "--no-environment"},
+      Pending{policy.block_code_exec, "--no-code-exec"},
+      Pending{!policy.deny_imports.empty(), "--deny-import"},
+      Pending{policy.block_native, "--block-native"},
+      Pending{policy.block_interpreter_mutation, "--no-interpreter-mutation"},
+      Pending{policy.trace, "--trace"},
+      Pending{policy.sealed, "--seal"},
+  };
+  for (const auto& item : pending) {
+    if (item.requested) {
+      return Error{std::string(item.flag) + " is not enforced by this version of hermetic yet"};
+    }
+  }
+  return Ok{};
+}
+
+Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
+  // 1. Fail closed on anything that cannot be enforced.
+  if (auto enforceable = check_enforceable(policy); !enforceable) return enforceable.error();
+  const KernelFeatures features = probe_kernel();
+
+  // 2. The target and every file its exec will run.
+  const std::string path_env = current_path_env();
+  auto resolved = target::resolve(argv, path_env);
+  if (!resolved) return resolved.error();
+  const target::Resolved& target = resolved.value();
+  std::vector<std::string> exec_files;
+  if (policy.block_subprocess) {
+    auto files = exec_chain::files_executed(target.exec_path, path_env);
+    if (!files) return files.error();
+    exec_files = std::move(files).value();
+  }
+
+  // 3. Everything that allocates or opens happens before fork.
+  auto kernel = PreparedKernelLayer::prepare(policy, exec_files, features);
+  if (!kernel) return kernel.error();
+  std::vector<char*> child_argv;
+  for (const auto& arg : target.argv) child_argv.push_back(const_cast<char*>(arg.c_str()));
+  child_argv.push_back(nullptr);
+  std::array<int, 2> report_pipe{};
+  if (pipe2(report_pipe.data(), O_CLOEXEC) != 0) {
+    return Error{std::string("pipe2: ") + std::strerror(errno)};
+  }
+  Fd report_read(report_pipe[0]);
+  Fd report_write(report_pipe[1]);
+
+  // 4. Fork with the relayed signals blocked, so none arrives before the relay knows the child.
+  signal_relay::Relay relay;
+  const pid_t child = fork();
+  if (child < 0) return Error{std::string("fork: ") + std::strerror(errno)};
+  if (child == 0) child_main(kernel.value(), target, child_argv.data(), report_write.get());
+  report_write.reset();
+  relay.start(child);
+
+  // 5. Did the child reach exec? Then wait for it and exit as it did.
+  ChildFailure failure{};
+  ssize_t got = 0;
+  do {
+    got = ::read(report_read.get(), &failure, sizeof failure);
+  } while (got < 0 && errno == EINTR);
+  const int status = relay.wait_for_child();
+  if (got == static_cast<ssize_t>(sizeof failure)) {
+    failure.step.back() = '\0';
+    const std::string step(failure.step.data());
+    if (step == "execve") {
+      return Error{"cannot run " + target.exec_path + ": " + std::strerror(failure.error_number),
+                   failure.exit_code};
+    }
+    return Error{"cannot apply the sandbox: " + step + ": " + std::strerror(failure.error_number)};
+  }
+  return mirror_status(status);
+}
+
+Status apply_to_self(const Policy& policy) {
+  if (auto enforceable = check_enforceable(policy); !enforceable) return enforceable.error();
+  auto kernel = PreparedKernelLayer::prepare(policy, /*exec_files=*/{}, probe_kernel());
+  if (!kernel) return kernel.error();
+  const char* step = "";
+  if (int err = kernel.value().apply(/*all_threads=*/true, &step); err != 0) {
+    return Error{std::string("cannot apply the sandbox: ") + step + ": " + std::strerror(err)};
+  }
+  return Ok{};
+}
+
+}  // namespace hermetic

@@ -1,0 +1,90 @@
+#include "seccomp_filter.hpp"
+
+#include <linux/seccomp.h>
+#include <seccomp.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <string>
+
+#include "fd.hpp"
+
+namespace hermetic::seccomp_filter {
+namespace {
+
+struct ContextDeleter {
+  void operator()(void* ctx) const { seccomp_release(ctx); }
+};
+using Context = std::unique_ptr<void, ContextDeleter>;
+
+std::string describe(int negative_errno) { return std::strerror(-negative_errno); }
+
+int add_rule(const Context& ctx, const syscall_rules::Rule& rule, int nr) {
+  const auto action = SCMP_ACT_ERRNO(static_cast<std::uint32_t>(rule.error));
+  switch (rule.test) {
+    case syscall_rules::ArgTest::always:
+      return seccomp_rule_add(ctx.get(), action, nr, 0);
+    case syscall_rules::ArgTest::arg0_not_equal:
+      return seccomp_rule_add(ctx.get(), action, nr, 1, SCMP_A0(SCMP_CMP_NE, rule.value));
+    case syscall_rules::ArgTest::arg0_bits_clear:
+      return seccomp_rule_add(ctx.get(), action, nr, 1, SCMP_A0(SCMP_CMP_MASKED_EQ, rule.value, 0));
+  }
+  return -EINVAL;
+}
+
+// libseccomp 2.5 exports BPF only to an fd; read it back from a memfd.
+Result<Program> export_program(const Context& ctx) {
+  const Fd memfd(static_cast<int>(memfd_create("hermetic-bpf", MFD_CLOEXEC)));
+  if (!memfd) return Error{std::string("seccomp: memfd_create: ") + std::strerror(errno)};
+  if (int rc = seccomp_export_bpf(ctx.get(), memfd.get()); rc < 0) {
+    return Error{"seccomp: cannot export the filter: " + describe(rc)};
+  }
+  const off_t size = lseek(memfd.get(), 0, SEEK_END);
+  if (size <= 0 || size % static_cast<off_t>(sizeof(sock_filter)) != 0) {
+    return Error{"seccomp: exported filter has an odd size"};
+  }
+  Program program(static_cast<std::size_t>(size) / sizeof(sock_filter));
+  if (pread(memfd.get(), program.data(), static_cast<std::size_t>(size), 0) != size) {
+    return Error{"seccomp: cannot read back the exported filter"};
+  }
+  return program;
+}
+
+}  // namespace
+
+Result<Program> compile(const std::vector<syscall_rules::Rule>& rules) {
+  Context ctx(seccomp_init(SCMP_ACT_ALLOW));
+  if (!ctx) return Error{"seccomp: cannot create a filter context"};
+
+  // Only the native ABI is in the filter; libseccomp applies the bad-arch action to every other
+  // one, and to x32 numbers on x86_64. Kill the whole process, not just the thread.
+  if (int rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+      rc < 0) {
+    return Error{"seccomp: cannot set the foreign-ABI action: " + describe(rc)};
+  }
+  for (const auto& rule : rules) {
+    const std::string name(rule.syscall);
+    const int nr = seccomp_syscall_resolve_name(name.c_str());
+    if (nr == __NR_SCMP_ERROR) return Error{"seccomp: unknown syscall " + name};
+    if (int rc = add_rule(ctx, rule, nr); rc < 0) {
+      return Error{"seccomp: cannot add the rule for " + name + ": " + describe(rc)};
+    }
+  }
+  return export_program(ctx);
+}
+
+int install(const Program& program, bool all_threads) noexcept {
+  const sock_fprog fprog{static_cast<unsigned short>(program.size()),
+                         const_cast<sock_filter*>(program.data())};  // NOLINT: kernel API
+  const unsigned long flags = all_threads ? SECCOMP_FILTER_FLAG_TSYNC : 0UL;
+  const long rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &fprog);
+  if (rc == 0) return 0;
+  // With TSYNC a positive result is the id of a thread that could not be synchronised.
+  return rc > 0 ? ESRCH : errno;
+}
+
+}  // namespace hermetic::seccomp_filter

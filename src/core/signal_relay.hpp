@@ -1,0 +1,34 @@
+// While hermetic waits for its target, signals sent to hermetic by another process (kill,
+// timeout, a supervisor) go on to the target. Signals from the terminal (Ctrl-C, Ctrl-\) already
+// reach the target through the foreground process group and are not sent twice.
+#pragma once
+
+#include <sys/types.h>
+
+#include <csignal>
+
+namespace hermetic::signal_relay {
+
+class Relay {
+ public:
+  Relay();   // blocks the relayed signals
+  ~Relay();  // restores the previous handlers and mask
+  Relay(const Relay&) = delete;
+  Relay& operator=(const Relay&) = delete;
+  Relay(Relay&&) = delete;
+  Relay& operator=(Relay&&) = delete;
+
+  void start(pid_t child);             // installs the forwarding handlers and unblocks
+  [[nodiscard]] int wait_for_child();  // waitpid status
+
+ private:
+  sigset_t previous_mask_{};
+};
+
+// In the forked child, before exec: default handlers and the parent's original mask.
+void restore_defaults_in_child() noexcept;
+
+// Terminates the calling process with `sig` as its cause of death.
+void die_by(int sig);
+
+}  // namespace hermetic::signal_relay

@@ -1,0 +1,40 @@
+// The one table of syscalls the kernel layer denies, per capability. The seccomp filter, the
+// unit tests, `--explain` and the `--trace` decoder all derive from it; a capability's syscalls
+// are written down here and nowhere else.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "hermetic/policy.hpp"
+
+namespace hermetic::syscall_rules {
+
+enum class Capability { network, subprocess };
+
+// Which calls of the syscall the rule denies.
+enum class ArgTest {
+  always,           // every call
+  arg0_not_equal,   // arg0 != value          (socket: any family but AF_UNIX)
+  arg0_bits_clear,  // (arg0 & value) == 0    (clone: without CLONE_THREAD)
+};
+
+struct Rule {
+  Capability capability;
+  std::string_view syscall;  // libseccomp name, resolved for the native ABI
+  int error;                 // errno the call fails with; distinct per capability for --trace
+  ArgTest test;
+  std::uint64_t value;
+  std::string_view why;  // for --explain and docs
+};
+
+[[nodiscard]] std::span<const Rule> all_rules();
+
+// The rules a policy needs, in table order.
+[[nodiscard]] std::vector<Rule> rules_for(const Policy& policy);
+
+[[nodiscard]] std::string_view capability_name(Capability capability);
+
+}  // namespace hermetic::syscall_rules
