@@ -2,8 +2,9 @@
 //   1. refuse what this build or kernel cannot enforce (fail closed)
 //   2. resolve the target and the files it will exec
 //   3. prepare every kernel rule (allocations, path opens, BPF compile) before fork
-//   4. fork; the child applies the kernel layer and execs the target
-//   5. the parent forwards signals, waits, and exits as the target did
+//   4. with nothing left to do after exec: apply the kernel layer here and become the target
+//   5. otherwise fork; the child applies the kernel layer and execs the target, and the parent
+//      forwards signals, waits, and exits as the target did
 #include "hermetic/launch.hpp"
 
 #include <fcntl.h>
@@ -14,6 +15,7 @@
 #include <array>
 #include <cerrno>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -79,6 +81,26 @@ int mirror_status(int status) {
   return exit_code::kError;
 }
 
+// Whether hermetic must outlive the exec to serve the run (a supervisor to answer the kernel,
+// a private directory to remove). Without such a duty it execs the target in place: one process
+// less, and exit status, signals and the terminal are the target's own by construction.
+bool needs_waiting_parent(const Policy& /*policy*/) { return false; }
+
+[[noreturn]] void exec_in_place(const PreparedKernelLayer& kernel, const target::Resolved& target,
+                                char* const* argv) {
+  const char* step = "";
+  if (int err = kernel.apply(/*all_threads=*/false, &step); err != 0) {
+    (void)std::fprintf(stderr, "hermetic: error: cannot apply the sandbox: %s: %s\n", step,
+                       std::strerror(err));
+    std::_Exit(exit_code::kError);
+  }
+  ::execve(target.exec_path.c_str(), argv, environ);
+  const int err = errno;
+  (void)std::fprintf(stderr, "hermetic: error: cannot run %s: %s\n", target.exec_path.c_str(),
+                     std::strerror(err));
+  std::_Exit(err == ENOENT ? exit_code::kNotFound : exit_code::kNotExecutable);
+}
+
 }  // namespace
 
 Status check_enforceable(const Policy& policy) {
@@ -131,6 +153,12 @@ Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
   std::vector<char*> child_argv;
   for (const auto& arg : target.argv) child_argv.push_back(const_cast<char*>(arg.c_str()));
   child_argv.push_back(nullptr);
+
+  // 4. Become the target.
+  if (!needs_waiting_parent(policy)) exec_in_place(kernel.value(), target, child_argv.data());
+
+  // 5. Or fork, with the relayed signals blocked so none arrives before the relay knows the
+  // child, and wait.
   std::array<int, 2> report_pipe{};
   if (pipe2(report_pipe.data(), O_CLOEXEC) != 0) {
     return Error{std::string("pipe2: ") + std::strerror(errno)};
@@ -138,7 +166,6 @@ Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
   Fd report_read(report_pipe[0]);
   Fd report_write(report_pipe[1]);
 
-  // 4. Fork with the relayed signals blocked, so none arrives before the relay knows the child.
   signal_relay::Relay relay;
   const pid_t child = fork();
   if (child < 0) return Error{std::string("fork: ") + std::strerror(errno)};
@@ -146,7 +173,7 @@ Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
   report_write.reset();
   relay.start(child);
 
-  // 5. Did the child reach exec? Then wait for it and exit as it did.
+  // Did the child reach exec? Then wait for it and exit as it did.
   ChildFailure failure{};
   ssize_t got = 0;
   do {
