@@ -19,6 +19,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "environment.hpp"
 #include "exec_chain.hpp"
 #include "fd.hpp"
 #include "hermetic/probe.hpp"
@@ -26,14 +27,21 @@
 #include "signal_relay.hpp"
 #include "target.hpp"
 
-extern char** environ;  // NOLINT(readability-redundant-declaration): POSIX global
-
 namespace hermetic {
 namespace {
 
 std::string current_path_env() {
   const char* path = std::getenv("PATH");
   return path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
+}
+
+// execve's NULL-terminated array over strings that outlive it.
+std::vector<char*> c_string_array(const std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  out.reserve(strings.size() + 1);
+  for (const auto& s : strings) out.push_back(const_cast<char*>(s.c_str()));  // NOLINT: execve
+  out.push_back(nullptr);
+  return out;
 }
 
 // What the child reports through the CLOEXEC pipe when it fails before exec: the exit code and
@@ -54,13 +62,13 @@ struct ChildFailure {
 
 // Runs in the forked child: only async-signal-safe calls from here to execve.
 [[noreturn]] void child_main(const PreparedKernelLayer& kernel, const target::Resolved& target,
-                             char* const* argv, int report_fd) {
+                             char* const* argv, char* const* envp, int report_fd) {
   signal_relay::restore_defaults_in_child();
   const char* step = "";
   if (int err = kernel.apply(/*all_threads=*/false, &step); err != 0) {
     child_fail(report_fd, exit_code::kError, err, step);
   }
-  ::execve(target.exec_path.c_str(), argv, environ);
+  ::execve(target.exec_path.c_str(), argv, envp);
   const int err = errno;
   child_fail(report_fd, err == ENOENT ? exit_code::kNotFound : exit_code::kNotExecutable, err,
              "execve");
@@ -87,14 +95,14 @@ int mirror_status(int status) {
 bool needs_waiting_parent(const Policy& /*policy*/) { return false; }
 
 [[noreturn]] void exec_in_place(const PreparedKernelLayer& kernel, const target::Resolved& target,
-                                char* const* argv) {
+                                char* const* argv, char* const* envp) {
   const char* step = "";
   if (int err = kernel.apply(/*all_threads=*/false, &step); err != 0) {
     (void)std::fprintf(stderr, "hermetic: error: cannot apply the sandbox: %s: %s\n", step,
                        std::strerror(err));
     std::_Exit(exit_code::kError);
   }
-  ::execve(target.exec_path.c_str(), argv, environ);
+  ::execve(target.exec_path.c_str(), argv, envp);
   const int err = errno;
   (void)std::fprintf(stderr, "hermetic: error: cannot run %s: %s\n", target.exec_path.c_str(),
                      std::strerror(err));
@@ -114,7 +122,6 @@ Status check_enforceable(const Policy& policy) {
       Pending{!policy.allow_domains.empty(), "--allow-domain"},
       Pending{!policy.resolve.empty(), "--resolve"},
       Pending{policy.fs_readonly, "--fs-readonly"},
-      Pending{policy.block_environment, "--no-environment"},
       Pending{policy.block_code_exec, "--no-code-exec"},
       Pending{!policy.deny_imports.empty(), "--deny-import"},
       Pending{policy.block_native, "--block-native"},
@@ -150,12 +157,14 @@ Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
   // 3. Everything that allocates or opens happens before fork.
   auto kernel = PreparedKernelLayer::prepare(policy, exec_files, features);
   if (!kernel) return kernel.error();
-  std::vector<char*> child_argv;
-  for (const auto& arg : target.argv) child_argv.push_back(const_cast<char*>(arg.c_str()));
-  child_argv.push_back(nullptr);
+  const std::vector<std::string> target_env =
+      environment::for_target(policy, environment::current(), /*overrides=*/{});
+  std::vector<char*> child_argv = c_string_array(target.argv);
+  std::vector<char*> child_envp = c_string_array(target_env);
 
   // 4. Become the target.
-  if (!needs_waiting_parent(policy)) exec_in_place(kernel.value(), target, child_argv.data());
+  if (!needs_waiting_parent(policy))
+    exec_in_place(kernel.value(), target, child_argv.data(), child_envp.data());
 
   // 5. Or fork, with the relayed signals blocked so none arrives before the relay knows the
   // child, and wait.
@@ -169,8 +178,11 @@ Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
   signal_relay::Relay relay;
   const pid_t child = fork();
   if (child < 0) return Error{std::string("fork: ") + std::strerror(errno)};
-  if (child == 0) child_main(kernel.value(), target, child_argv.data(), report_write.get());
+  if (child == 0)
+    child_main(kernel.value(), target, child_argv.data(), child_envp.data(), report_write.get());
   report_write.reset();
+  // The child has its copy; a parent that stays must not keep secrets readable either.
+  if (policy.block_environment) environment::wipe_own_block();
   relay.start(child);
 
   // Did the child reach exec? Then wait for it and exit as it did.
