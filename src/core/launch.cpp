@@ -23,6 +23,7 @@
 #include "exec_chain.hpp"
 #include "fd.hpp"
 #include "hermetic/probe.hpp"
+#include "inprocess_injection.hpp"
 #include "kernel_layer.hpp"
 #include "signal_relay.hpp"
 #include "target.hpp"
@@ -157,8 +158,12 @@ Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
   // 3. Everything that allocates or opens happens before fork.
   auto kernel = PreparedKernelLayer::prepare(policy, exec_files, features);
   if (!kernel) return kernel.error();
+  const char* preload_env = std::getenv("LD_PRELOAD");
+  auto injection =
+      inprocess_injection::environment_for(policy, preload_env != nullptr ? preload_env : "");
+  if (!injection) return injection.error();
   const std::vector<std::string> target_env =
-      environment::for_target(policy, environment::current(), /*overrides=*/{});
+      environment::for_target(policy, environment::current(), injection.value());
   std::vector<char*> child_argv = c_string_array(target.argv);
   std::vector<char*> child_envp = c_string_array(target_env);
 

@@ -35,4 +35,10 @@ PyModuleDef module = {PyModuleDef_HEAD_INIT,
 
 }  // namespace
 
+// Called by libhermetic_preload.so before Py_Initialize in Python targets of the CLI (see
+// src/preload/preload.cpp). Returns 0 on success.
+extern "C" __attribute__((visibility("default"))) int hermetic_preinit(const char* policy_json) {
+  return hermetic::policy_from_json(policy_json).ok() ? 0 : 1;
+}
+
 PyMODINIT_FUNC PyInit__hermetic() { return PyModule_Create(&module); }
