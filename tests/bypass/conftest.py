@@ -66,8 +66,9 @@ def run_attempt(hermetic_bin: str, tmp_path: Path, clean_env, default_timeout) -
         if sandbox.flags is not None:
             cmd = [hermetic_bin, *sandbox.flags, "--", *cmd]
         proc = subprocess.run(
-            cmd, capture_output=True, text=True, timeout=timeout or default_timeout, stdin=subprocess.DEVNULL,
-            cwd=tmp_path, env=clean_env({"HERMETIC_TEST_STARTED": str(started)}),
+            cmd, capture_output=True, text=True, timeout=timeout or default_timeout,
+            stdin=subprocess.DEVNULL, cwd=tmp_path,
+            env=clean_env({"HERMETIC_TEST_STARTED": str(started)}),
         )
         attempt = Attempt(proc, started.exists())
         assert "hermetic: error:" not in proc.stderr, attempt.describe()
