@@ -78,9 +78,11 @@ def run_attempt(hermetic_bin: str, tmp_path: Path, clean_env, default_timeout) -
     return run
 
 
-def python_argv(code: str, *args: object) -> list[str]:
-    """argv running `code` (dedented) in this interpreter with the started-file prelude."""
-    return [sys.executable, "-c", _PYTHON_PRELUDE + textwrap.dedent(code), *map(str, args)]
+def python_argv(code: str, *args: object, setup: str = "") -> list[str]:
+    """argv running `setup` then `code` (dedented) in this interpreter, after the prelude that
+    creates the started file; `args` become sys.argv[1:]."""
+    program = _PYTHON_PRELUDE + textwrap.dedent(setup) + textwrap.dedent(code)
+    return [sys.executable, "-c", program, *map(str, args)]
 
 
 @pytest.fixture

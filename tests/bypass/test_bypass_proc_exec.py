@@ -1,0 +1,45 @@
+"""Exec of another program from the target itself, which creates no process: the target (a
+Python) must not be able to become /bin/sh, by any route. Also libc's system() via ctypes."""
+
+import pytest
+
+SHELL = 'import sys\nSHELL = ["/bin/sh", "-c", \': > "$1"\', "sh", sys.argv[1]]\n'
+
+ATTEMPTS = {
+    "os_execv_sh": """
+        import os, sys
+        os.execv(SHELL[0], SHELL)
+    """,
+    "ctypes_syscall_execve": """
+        import ctypes, os, sys
+        libc = ctypes.CDLL(None, use_errno=True)
+        argv = (ctypes.c_char_p * (len(SHELL) + 1))(*map(os.fsencode, SHELL), None)
+        envp = (ctypes.c_char_p * 1)(None)
+        libc.syscall(59, os.fsencode(SHELL[0]), argv, envp)  # 59: execve on x86_64
+        sys.exit(f"execve: errno {ctypes.get_errno()}")
+    """,
+    "ctypes_libc_system": """
+        import ctypes, shlex, sys
+        ctypes.CDLL(None).system(shlex.join(SHELL).encode())
+    """,
+    # The ELF loader must stay executable for the target's own exec; run as a program it maps
+    # any other binary itself, without an execve of that binary.
+    "os_execv_via_elf_loader": """
+        import os, sys
+        loader = next(line.split()[-1] for line in open("/proc/self/maps")
+                      if "/ld-linux" in line or "/ld-musl" in line)
+        os.execv(loader, [loader, *SHELL])
+    """,
+}
+
+
+@pytest.mark.parametrize("code", ATTEMPTS.values(), ids=ATTEMPTS.keys())
+def test_exec_from_python(code, proc_sandbox, marker, run_attempt, python_attempt,
+                          expect_marker):
+    attempt = run_attempt(python_attempt(code, marker, setup=SHELL), proc_sandbox)
+    expect_marker(proc_sandbox, attempt)
+
+
+def test_raw_execve_helper(proc_sandbox, marker, c_helpers, run_attempt, expect_marker):
+    attempt = run_attempt([c_helpers["raw_execve"], marker], proc_sandbox)
+    expect_marker(proc_sandbox, attempt)
