@@ -58,8 +58,7 @@ struct ChildFailure {
   if (int err = kernel.apply(/*all_threads=*/false, &step); err != 0) {
     child_fail(report_fd, exit_code::kError, err, step);
   }
-  ::execve(target.exec_path.c_str(), argv, environ);
-  const int err = errno;
+  const int err = kernel.exec(target.exec_path.c_str(), argv, environ);
   child_fail(report_fd, err == ENOENT ? exit_code::kNotFound : exit_code::kNotExecutable, err,
              "execve");
 }

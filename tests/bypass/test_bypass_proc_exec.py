@@ -18,6 +18,15 @@ ATTEMPTS = {
         libc.syscall(59, os.fsencode(SHELL[0]), argv, envp)  # 59: execve on x86_64
         sys.exit(f"execve: errno {ctypes.get_errno()}")
     """,
+    "ctypes_syscall_execveat": """
+        import ctypes, os, sys
+        libc = ctypes.CDLL(None, use_errno=True)
+        argv = (ctypes.c_char_p * (len(SHELL) + 1))(*map(os.fsencode, SHELL), None)
+        envp = (ctypes.c_char_p * 1)(None)
+        at_fdcwd = ctypes.c_long(-100)
+        libc.syscall(322, at_fdcwd, os.fsencode(SHELL[0]), argv, envp, 0)  # 322: execveat
+        sys.exit(f"execveat: errno {ctypes.get_errno()}")
+    """,
     "ctypes_libc_system": """
         import ctypes, shlex, sys
         ctypes.CDLL(None).system(shlex.join(SHELL).encode())
