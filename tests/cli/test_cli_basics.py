@@ -179,6 +179,20 @@ def test_target_by_name_on_path(flags, run_hermetic, tmp_path):
     assert proc.stdout == "tool ran with: a b c\n"
 
 
+@pytest.mark.parametrize("flags", FLAG_SETS.values(), ids=FLAG_SETS.keys())
+def test_env_shebang_script(flags, run_hermetic, tmp_path):
+    # `#!/usr/bin/env NAME` finds NAME on PATH; under --no-subprocess that must still work.
+    script = tmp_path / "script.py"
+    script.write_text(
+        "#!/usr/bin/env python3\nimport sys\nprint('script ran with', sys.argv[1:])\n"
+    )
+    script.chmod(0o755)
+    env = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin"}
+    proc = run_hermetic([*flags, "--", str(script), "a b", "c"], env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "script ran with ['a b', 'c']\n"
+
+
 def test_python3_by_name(run_hermetic):
     # Whatever `python3` is on this PATH (a pyenv shim, a venv, /usr/bin) must run.
     proc = run_hermetic([*BOTH, "--", "python3", "-c", "print(6 * 7)"])
