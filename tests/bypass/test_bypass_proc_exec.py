@@ -3,7 +3,12 @@ Python) must not be able to become /bin/sh, by any route. Also libc's system() v
 
 import pytest
 
-SHELL = 'import sys\nSHELL = ["/bin/sh", "-c", \': > "$1"\', "sh", sys.argv[1]]\n'
+SETUP = """
+import sys
+SHELL = ["/bin/sh", "-c", ': > "$1"', "sh", sys.argv[1]]
+LOADER = next(line.split()[-1] for line in open("/proc/self/maps")
+              if "/ld-linux" in line or "/ld-musl" in line)  # this process's ELF loader
+"""
 
 ATTEMPTS = {
     "os_execv_sh": """
@@ -32,12 +37,20 @@ ATTEMPTS = {
         ctypes.CDLL(None).system(shlex.join(SHELL).encode())
     """,
     # The ELF loader must stay executable for the target's own exec; run as a program it maps
-    # any other binary itself, without an execve of that binary.
+    # any other binary itself, without an execve of that binary. Landlock allows the loader, so
+    # only the seccomp rules stand between these two and /bin/sh.
     "os_execv_via_elf_loader": """
         import os, sys
-        loader = next(line.split()[-1] for line in open("/proc/self/maps")
-                      if "/ld-linux" in line or "/ld-musl" in line)
-        os.execv(loader, [loader, *SHELL])
+        os.execv(LOADER, [LOADER, *SHELL])
+    """,
+    "ctypes_syscall_execveat_via_elf_loader": """
+        import ctypes, os, sys
+        libc = ctypes.CDLL(None, use_errno=True)
+        args = [LOADER, *SHELL]
+        argv = (ctypes.c_char_p * (len(args) + 1))(*map(os.fsencode, args), None)
+        envp = (ctypes.c_char_p * 1)(None)
+        libc.syscall(322, ctypes.c_long(-100), os.fsencode(LOADER), argv, envp, 0)
+        sys.exit(f"execveat: errno {ctypes.get_errno()}")
     """,
 }
 
@@ -45,7 +58,7 @@ ATTEMPTS = {
 @pytest.mark.parametrize("code", ATTEMPTS.values(), ids=ATTEMPTS.keys())
 def test_exec_from_python(code, proc_sandbox, marker, run_attempt, python_attempt,
                           expect_marker):
-    attempt = run_attempt(python_attempt(code, marker, setup=SHELL), proc_sandbox)
+    attempt = run_attempt(python_attempt(code, marker, setup=SETUP), proc_sandbox)
     expect_marker(proc_sandbox, attempt)
 
 
