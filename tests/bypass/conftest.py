@@ -7,6 +7,7 @@ target that never ran cannot pass as "blocked".
 
 from __future__ import annotations
 
+import itertools
 import os
 import subprocess
 import sys
@@ -57,7 +58,7 @@ def run_attempt(hermetic_bin: str, tmp_path: Path, clean_env, default_timeout) -
     """run_attempt(argv, sandbox, timeout=None) -> Attempt: runs argv bare or under hermetic with
     $HERMETIC_TEST_STARTED naming a fresh file, in tmp_path. Fails the test when hermetic itself
     reported an error (then the target never ran and nothing was tested)."""
-    counter = iter(range(1_000_000))
+    counter = itertools.count()
 
     def run(argv: Sequence[str | os.PathLike[str]], sandbox: Sandbox,
             timeout: float | None = None) -> Attempt:
