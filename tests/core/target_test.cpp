@@ -58,5 +58,40 @@ TEST_F(TargetTest, MissingEnvInterpreterIsNotFound) {
   EXPECT_NE(resolved.error().message.find("no-such-tool-xyz"), std::string::npos);
 }
 
+// A fake pyenv: root/shims/NAME (a bash script naming pyenv) and root/versions/1.0/bin/NAME.
+class PyenvTargetTest : public TargetTest {
+ protected:
+  void SetUp() override {
+    TargetTest::SetUp();
+    fs::create_directories(dir_ / "shims");
+    fs::create_directories(dir_ / "versions/1.0/bin");
+    write("shims/tool", "#!/usr/bin/env bash\nexec \"$PYENV_ROOT/libexec/pyenv\" exec tool\n");
+    real_ = write("versions/1.0/bin/tool", "#!/bin/sh\n");
+    setenv("PYENV_ROOT", dir_.c_str(), 1);
+    setenv("PYENV_VERSION", "1.0", 1);
+  }
+  void TearDown() override {
+    unsetenv("PYENV_ROOT");
+    unsetenv("PYENV_VERSION");
+    TargetTest::TearDown();
+  }
+  std::string real_;
+};
+
+TEST_F(PyenvTargetTest, ShimIsResolvedNotRunThroughEnv) {
+  auto resolved = resolve({"tool", "a"}, (dir_ / "shims").string());
+  ASSERT_TRUE(resolved.ok()) << resolved.error().message;
+  EXPECT_EQ(resolved.value().exec_path, real_);
+  EXPECT_EQ(resolved.value().argv, (std::vector<std::string>{real_, "a"}));
+}
+
+TEST_F(PyenvTargetTest, EnvShebangNamingAShimRunsTheRealInterpreter) {
+  const std::string script = write("script", "#!/usr/bin/env tool\n");
+  auto resolved = resolve({script, "a"}, (dir_ / "shims").string());
+  ASSERT_TRUE(resolved.ok()) << resolved.error().message;
+  EXPECT_EQ(resolved.value().exec_path, real_);
+  EXPECT_EQ(resolved.value().argv, (std::vector<std::string>{real_, script, "a"}));
+}
+
 }  // namespace
 }  // namespace hermetic::target
