@@ -15,6 +15,20 @@ ATTEMPTS = {
         import os, sys
         os.execv(SHELL[0], SHELL)
     """,
+    # New files: a copy of /bin/sh, and one in memory only (memfd, run with fexecve).
+    "os_execv_copy_of_sh": """
+        import os, shutil, sys
+        copy = shutil.copy(SHELL[0], os.path.join(os.path.dirname(sys.argv[1]), "sh-copy"))
+        os.chmod(copy, 0o755)
+        os.execv(copy, SHELL)
+    """,
+    "fexecve_memfd_copy_of_sh": """
+        import os, sys
+        fd = os.memfd_create("sh", 0)
+        with open(SHELL[0], "rb") as sh:
+            os.write(fd, sh.read())
+        os.execve(fd, SHELL, dict(os.environ))
+    """,
     "ctypes_syscall_execve": """
         import ctypes, os, sys
         libc = ctypes.CDLL(None, use_errno=True)
