@@ -26,10 +26,16 @@ class PreparedKernelLayer {
   // `failed_step` to a static string naming the step. Async-signal-safe.
   [[nodiscard]] int apply(bool all_threads, const char** failed_step) const noexcept;
 
+  // Execs the target after apply(): the one exec the filter lets through (it carries the exec
+  // token; see seccomp_filter::ExecToken). Returns only on failure, with the errno.
+  // Async-signal-safe.
+  [[nodiscard]] int exec(const char* path, char* const* argv, char* const* envp) const noexcept;
+
  private:
   std::vector<Fd> landlock_rulesets_;
   std::vector<std::string> landlock_purposes_;
   seccomp_filter::Program seccomp_program_;
+  seccomp_filter::ExecToken exec_token_;
 };
 
 }  // namespace hermetic

@@ -69,8 +69,7 @@ struct ChildFailure {
   if (int err = kernel.apply(/*all_threads=*/false, &step); err != 0) {
     child_fail(report_fd, exit_code::kError, err, step);
   }
-  ::execve(target.exec_path.c_str(), argv, envp);
-  const int err = errno;
+  const int err = kernel.exec(target.exec_path.c_str(), argv, envp);
   child_fail(report_fd, err == ENOENT ? exit_code::kNotFound : exit_code::kNotExecutable, err,
              "execve");
 }
@@ -103,8 +102,7 @@ bool needs_waiting_parent(const Policy& /*policy*/) { return false; }
                        std::strerror(err));
     std::_Exit(exit_code::kError);
   }
-  ::execve(target.exec_path.c_str(), argv, envp);
-  const int err = errno;
+  const int err = kernel.exec(target.exec_path.c_str(), argv, envp);
   (void)std::fprintf(stderr, "hermetic: error: cannot run %s: %s\n", target.exec_path.c_str(),
                      std::strerror(err));
   std::_Exit(err == ENOENT ? exit_code::kNotFound : exit_code::kNotExecutable);

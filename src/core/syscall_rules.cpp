@@ -28,6 +28,12 @@ constexpr std::array kRules{
     // clone3 passes its flags in memory, which seccomp cannot read. ENOSYS (never EPERM) makes
     // glibc fall back to clone(), where the rule above can see the flags: threads keep working.
     Rule{subprocess, "clone3", ENOSYS, always, 0, "clone3 (glibc falls back to clone)"},
+    // No exec after the target's own. Landlock EXECUTE must allow the target's ELF loader, and
+    // the loader run as a program maps any other binary itself; so hermetic execs the target
+    // with execveat carrying a one-time token (kernel_layer) and every other exec is denied.
+    // EACCES, as Landlock's own refusal.
+    Rule{subprocess, "execve", EACCES, always, 0, "exec after the target's own"},
+    Rule{subprocess, "execveat", EACCES, not_exec_token, 0, "exec after the target's own"},
 };
 
 }  // namespace

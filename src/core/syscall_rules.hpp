@@ -19,6 +19,8 @@ enum class ArgTest {
   always,           // every call
   arg0_not_equal,   // arg0 != value          (socket: any family but AF_UNIX)
   arg0_bits_clear,  // (arg0 & value) == 0    (clone: without CLONE_THREAD)
+  not_exec_token,   // arg0/arg4 lack the launch's secret exec token (execveat: all but
+                    // hermetic's own exec of the target; see seccomp_filter::ExecToken)
 };
 
 struct Rule {
