@@ -14,7 +14,9 @@ namespace {
 
 constexpr std::array<std::string_view, 8> kKeptNames{"PATH", "HOME", "LANG",      "LANGUAGE",
                                                      "TERM", "TZ",   "COLORTERM", "NO_COLOR"};
-constexpr std::array<std::string_view, 2> kKeptPrefixes{"LC_", "HERMETIC_"};
+// hermetic's own variables are not kept by name: the CLI sets them as overrides, so a user
+// variable that merely starts with HERMETIC_ is scrubbed like any other.
+constexpr std::array<std::string_view, 1> kKeptPrefixes{"LC_"};
 
 std::string name_of(const std::string& entry) { return entry.substr(0, entry.find('=')); }
 

@@ -11,8 +11,8 @@
 namespace hermetic::environment {
 
 // The variables kept under --no-environment: what interpreters and ordinary programs need to
-// start and behave (PATH, locale, terminal, time zone, HOME) and hermetic's own. None carries a
-// secret by convention; everything else (tokens, keys, proxies with passwords) is dropped.
+// start and behave (PATH, locale, terminal, time zone, HOME). None carries a secret by
+// convention; everything else (tokens, keys, proxies with passwords) is dropped.
 [[nodiscard]] bool kept_when_scrubbed(const std::string& name);
 
 // `current` is the caller's environment (NAME=VALUE strings); `overrides` are NAME=VALUE pairs

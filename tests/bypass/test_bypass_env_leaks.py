@@ -1,0 +1,75 @@
+"""Every way a target could read a secret from its environment. Bare, the secret shows up in
+the output (the read is real); under --no-environment it never does, whichever reader asks.
+
+These attempts cannot use run_attempt's started file: it is named through the environment,
+which is what --no-environment removes. A line printed after the read proves the read ran."""
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+SECRET_NAME = "HERMETIC_TEST_SECRET_TOKEN"  # the prefix must not save it from the scrub
+SECRET_VALUE = "s3cr3t-4f1c2b9e"
+DONE = "read-finished"
+
+READS = {
+    "os_environ": "print(dict(os.environ))",
+    "os_getenv": f"print(os.getenv({SECRET_NAME!r}))",
+    "os_environb": "print(dict(os.environb))",
+    "ctypes_getenv": f"""
+        import ctypes
+        libc = ctypes.CDLL(None)
+        libc.getenv.restype = ctypes.c_char_p
+        print(libc.getenv({SECRET_NAME!r}.encode()))
+    """,
+    "proc_self_environ": "print(open('/proc/self/environ', 'rb').read())",
+    # Every process the target can read, hermetic's own included when it stays to wait.
+    "proc_all_environ": """
+        import glob
+        for path in glob.glob('/proc/[0-9]*/environ'):
+            try:
+                print(path, open(path, 'rb').read())
+            except OSError:
+                pass
+    """,
+    "child_env": "import subprocess\n"
+                 "print(subprocess.run(['env'], capture_output=True, text=True).stdout)",
+    "child_sh_echo": "import subprocess\n"
+                     f"subprocess.run(['/bin/sh', '-c', 'echo ${SECRET_NAME}'], check=True)",
+}
+
+SANDBOXES = {
+    "bare": None,
+    "no-environment": ["--no-environment"],
+    "no-env": ["--no-env"],
+}
+
+
+@pytest.mark.parametrize("flags", SANDBOXES.values(), ids=SANDBOXES.keys())
+@pytest.mark.parametrize("code", READS.values(), ids=READS.keys())
+def test_secret_never_reaches_the_output(code, flags, hermetic_bin, clean_env, tmp_path,
+                                         default_timeout):
+    program = "import os, sys\n" + textwrap.dedent(code) + f"\nsys.stdout.flush()\nprint({DONE!r})"
+    argv = [sys.executable, "-c", program]
+    if flags is not None:
+        argv = [hermetic_bin, *flags, "--", *argv]
+    proc = subprocess.run(argv, capture_output=True, text=True, cwd=tmp_path,
+                          timeout=default_timeout, stdin=subprocess.DEVNULL,
+                          env=clean_env({SECRET_NAME: SECRET_VALUE}))
+    described = f"rc={proc.returncode}\nstdout={proc.stdout[-3000:]}\nstderr={proc.stderr[-2000:]}"
+    assert proc.returncode == 0 and DONE in proc.stdout, described
+    if flags is None:
+        assert SECRET_VALUE in proc.stdout, "the read finds nothing even bare:\n" + described
+    else:
+        assert SECRET_VALUE not in proc.stdout, described
+
+
+def test_programs_still_find_their_tools(run_hermetic):
+    """PATH, HOME and the locale survive the scrub: ordinary programs keep working."""
+    proc = run_hermetic(["--no-environment", "--", "sh", "-c", "command -v ls && echo $HOME"])
+    assert proc.returncode == 0, proc.stderr
+    assert "/ls" in proc.stdout
+    assert proc.stdout.strip().splitlines()[-1] == os.path.expanduser("~")
