@@ -1,0 +1,26 @@
+#include "seal.hpp"
+
+#include <algorithm>
+
+#include "hermetic/launch.hpp"
+
+namespace hermetic::inproc::seal {
+
+Policy kernel_part(const Snapshot& snapshot) {
+  Policy kernel;
+  kernel.block_network =
+      std::any_of(snapshot.levels.begin(), snapshot.levels.end(), [](const Level& level) {
+        const Policy& p = level.policy;
+        return p.block_network && !p.allow_localhost && p.allow_domains.empty();
+      });
+  kernel.block_subprocess = snapshot.merged.block_subprocess;
+  return kernel;
+}
+
+Status apply_kernel(const Snapshot& snapshot) {
+  const Policy kernel = kernel_part(snapshot);
+  if (kernel.empty()) return Ok{};
+  return apply_to_self(kernel);
+}
+
+}  // namespace hermetic::inproc::seal
