@@ -185,7 +185,7 @@ int check_lookup(const Snapshot& snapshot, PyObject* host_obj, bool forward) {
   const Host host = host_rules::classify(text_of(host_obj));
   if (forward && host.is_ip && !host.metadata) return 0;
   if (!allows(snapshot, host)) return deny(snapshot, "DNS(" + host.text + ")", host.text);
-  if (!host.is_ip && !host.loopback && allowed_by_domain(snapshot, host)) pin(host.text);
+  if (!host.is_ip && allowed_by_domain(snapshot, host)) pin(host.text);
   return 0;
 }
 
