@@ -53,7 +53,7 @@ def prepare(policy: dict[str, Any]) -> None:
 
         module = sys.modules.get("_posixsubprocess")
         if module is not None and hasattr(module, "fork_exec"):
-            module.fork_exec = _hermetic.wrap_fork_exec(module.fork_exec)
+            module.fork_exec = _hermetic.wrap_fork_exec(module.fork_exec)  # type: ignore[attr-defined]
         _fork_exec_wrapped = True
 
 
@@ -192,7 +192,7 @@ def _interp_on() -> None:
     site = sys.modules.get("site")
     if site is not None and hasattr(site, "addsitedir"):
         _originals["site.addsitedir"] = site.addsitedir
-        site.addsitedir = _guarded_addsitedir
+        site.addsitedir = _guarded_addsitedir  # type: ignore[attr-defined]
 
 
 def _interp_off() -> None:
@@ -202,7 +202,7 @@ def _interp_off() -> None:
         site = sys.modules.get("site")
         original = _originals.pop("site.addsitedir")
         if site is not None:
-            site.addsitedir = original
+            site.addsitedir = original  # type: ignore[attr-defined]
 
 
 # --- imports --------------------------------------------------------------------------------

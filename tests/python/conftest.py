@@ -64,7 +64,9 @@ def listener():
     lst.close()
 
 
-def run_python(code: str, *, netns: bool = False, timeout: float = 60) -> subprocess.CompletedProcess:
+def run_python(
+    code: str, *, netns: bool = False, timeout: float = 60
+) -> subprocess.CompletedProcess:
     """Run `code` in a fresh interpreter of this venv; optionally in a new network namespace."""
     argv = [sys.executable, "-c", textwrap.dedent(code)]
     if netns:

@@ -11,7 +11,6 @@ import sys
 import typing
 
 import pytest
-
 from hermetic import PolicyViolation, hermetic_blocker
 
 DENIED = {

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 
 import pytest
-
 from hermetic import PolicyViolation, hermetic_blocker
 
 READS = {

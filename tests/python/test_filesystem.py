@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import os
 import pathlib
 import shutil
@@ -10,7 +9,6 @@ import sys
 import tempfile
 
 import pytest
-
 from hermetic import PolicyViolation, hermetic_blocker
 
 
@@ -28,7 +26,7 @@ WRITES = {
     "open a": lambda t: open(t / "outside.txt", "a"),
     "open r+": lambda t: open(t / "outside.txt", "r+"),
     "open x": lambda t: open(t / "x.txt", "x"),
-    "io.open wb": lambda t: io.open(t / "new.bin", "wb"),
+    "io.open wb": lambda t: open(t / "new.bin", "wb"),
     "os.open O_WRONLY": lambda t: os.open(t / "outside.txt", os.O_WRONLY),
     "os.open O_CREAT": lambda t: os.open(t / "new", os.O_RDONLY | os.O_CREAT),
     "Path.write_text": lambda t: (t / "new.txt").write_text("x"),

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+import _socket
 import importlib
 import importlib.util
 import socket
 import sys
 from socket import create_connection  # captured before any block
 
-import _socket
 import pytest
-
 from hermetic import PolicyViolation, hermetic_blocker
+
 from tests.python.conftest import run_python
 
 

@@ -10,7 +10,6 @@ import subprocess
 import sys
 
 import pytest
-
 from hermetic import PolicyViolation, hermetic_blocker
 
 

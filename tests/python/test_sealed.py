@@ -1,0 +1,105 @@
+"""sealed=True: permanent for the process, plus the kernel layer. Always in a child process."""
+
+from __future__ import annotations
+
+from tests.python.conftest import Listener, run_python
+
+
+def test_sealed_blocks_ctypes_libc_connect_and_cannot_be_lifted():
+    listener = Listener()
+    try:
+        result = run_python(
+            f"""
+            import ctypes, ctypes.util, socket, struct
+            from hermetic import hermetic_blocker, PolicyViolation
+            import hermetic._hermetic as native
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            with hermetic_blocker(block_network=True, sealed=True):
+                pass
+            # Left the block: still sealed, in-process and in the kernel.
+            try:
+                socket.create_connection(("127.0.0.1", {listener.port}), timeout=2)
+                print("python: connected")
+            except PolicyViolation:
+                print("python: blocked")
+            fd = libc.socket(socket.AF_INET, socket.SOCK_STREAM, 0)
+            print("libc socket:", fd, ctypes.get_errno())
+            addr = struct.pack("!HH4s8x", socket.AF_INET, {listener.port},
+                               socket.inet_aton("127.0.0.1"))
+            addr = struct.pack("=H", socket.AF_INET) + addr[2:]
+            rc = libc.connect(fd, addr, len(addr)) if fd >= 0 else -1
+            print("libc connect:", rc)
+            print("levels:", native.effective()["levels"], "sealed:", native.effective()["sealed"])
+            """
+        )
+    finally:
+        count = listener.settled_count()
+        listener.close()
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "python: blocked"
+    assert lines[1].startswith("libc socket: -1 13")  # EACCES from the seccomp filter
+    assert lines[2] == "libc connect: -1"
+    assert lines[3] == "levels: 1 sealed: True"
+    assert count == 0
+
+
+def test_without_sealed_ctypes_is_the_known_gap():
+    # The in-process layer alone is not a boundary: libc reached through ctypes is not seen.
+    listener = Listener()
+    try:
+        result = run_python(
+            f"""
+            import ctypes, socket, struct
+            from hermetic import hermetic_blocker
+            libc = ctypes.CDLL(None, use_errno=True)
+            with hermetic_blocker(block_network=True):
+                fd = libc.socket(socket.AF_INET, socket.SOCK_STREAM, 0)
+                addr = struct.pack("=H", socket.AF_INET) + struct.pack(
+                    "!H4s8x", {listener.port}, socket.inet_aton("127.0.0.1"))
+                print(libc.connect(fd, addr, len(addr)))
+            """
+        )
+    finally:
+        count = listener.settled_count()
+        listener.close()
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "0"
+    assert count == 1
+
+
+def test_sealed_subprocess_block_holds_in_the_kernel(tmp_path):
+    marker = tmp_path / "ran"
+    result = run_python(
+        f"""
+        import ctypes, os
+        from hermetic import hermetic_blocker
+        with hermetic_blocker(block_subprocess=True, sealed=True):
+            pass
+        libc = ctypes.CDLL(None, use_errno=True)
+        pid = libc.fork()
+        if pid == 0:
+            open({str(marker)!r}, "w").close()
+            os._exit(0)
+        print(pid, ctypes.get_errno())
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[0] == "-1"
+    assert not marker.exists()
+
+
+def test_sealed_with_allow_localhost_is_in_process_only():
+    result = run_python(
+        """
+        import hermetic._hermetic as native, json
+        from hermetic import hermetic_blocker
+        with hermetic_blocker(block_network=True, allow_localhost=True):
+            print(json.loads(native.kernel_part_json())["block_network"])
+        with hermetic_blocker(block_network=True):
+            print(json.loads(native.kernel_part_json())["block_network"])
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "True"]
