@@ -84,23 +84,34 @@ int deny_write(const Snapshot& snapshot, const std::string& message, const std::
   return deny(snapshot, {"filesystem", message, path});
 }
 
+bool confines_reads(const Snapshot& snapshot) {
+  for (const auto& level : snapshot.levels) {
+    if (level.real_root) return true;
+  }
+  return false;
+}
+
+// The hot path of this guard (every open() raises the event): decide from the flags first and
+// only build the path when a write or a read root needs it.
 int check_open(const Snapshot& snapshot, PyObject* args) {
-  std::string path;
-  if (!path_of(arg_at(args, 0), &path)) return 0;  // an fd: opened (and checked) earlier
-  PyObject* mode = arg_at(args, 1);
   PyObject* flags_obj = arg_at(args, 2);
   long flags = 0;
   if (flags_obj != nullptr && PyLong_Check(flags_obj)) {
     flags = PyLong_AsLong(flags_obj);
     if (flags == -1 && PyErr_Occurred()) PyErr_Clear();
+  } else {
+    // No flags: fall back to the mode string ("w", "a", "x" or "+" write).
+    PyObject* mode = arg_at(args, 1);
+    if (mode != nullptr && PyUnicode_Check(mode) &&
+        text_of(mode).find_first_of("wax+") != std::string::npos) {
+      flags = O_WRONLY;
+    }
   }
-  bool write = (flags & kWriteFlags) != 0;
-  if (!write && mode != nullptr && PyUnicode_Check(mode)) {
-    const std::string m = text_of(mode);
-    write = m.find_first_of("wax+") != std::string::npos;
-  }
+  const bool write = (flags & kWriteFlags) != 0;
+  if (!write && !confines_reads(snapshot)) return 0;
+  std::string path;
+  if (!path_of(arg_at(args, 0), &path)) return 0;  // an fd: opened (and checked) earlier
   if (write) {
-    if (!snapshot.merged.fs_readonly) return 0;
     if (in_pycache(path)) return refuse_quietly(path);
     return deny_write(snapshot, "filesystem readonly: " + path, path);
   }
