@@ -189,13 +189,17 @@ def _pop(token: int) -> None:
 
 
 def install_json(text: str) -> int:
-    """Activate a policy given in the core's JSON form for the rest of the process.
+    """Activate a policy given in the core's JSON form (hermetic::to_json) for the process.
 
-    For hermetic's CLI injection: call once at interpreter start. Returns the level's token
-    (a sealed policy can never be popped).
+    For hermetic's CLI injection: call once at interpreter start, before the target runs
+    (e.g. from a bootstrap on PYTHONPATH). Returns the level's token; a sealed policy can
+    never be popped. The main program itself (``python script.py``, ``python -c``) is not
+    "dynamic code" under block_code_exec: the interpreter compiles it with no Python frame.
     """
+    import json  # only for injection: keeps `import hermetic` fast
+
     with _LOCK:
-        _patches.prepare({"block_subprocess": True})
+        _patches.prepare(json.loads(text))
         token = _hermetic.push_json(text)
         _patches.sync(_hermetic.effective())
         return token

@@ -7,7 +7,8 @@
 // collections (namedtuple), dataclasses, typing, enum, ast (ast.parse only builds a tree). The
 // frame is identified by its code object's file name, not by __name__ in its globals (which any
 // module can set); a code object with a forged file name needs compile or code.__new__, both
-// denied to untrusted callers. pickle.find_class is denied whatever the caller.
+// denied to untrusted callers. With no Python frame at all the interpreter is running the main
+// program (see caller_is_trusted). pickle.find_class is denied whatever the caller.
 #include <string>
 #include <unordered_set>
 
@@ -41,7 +42,10 @@ int deny_code(const Snapshot& snapshot, const std::string& what, const char* tar
 
 bool caller_is_trusted() {
   PyFrameObject* frame = PyEval_GetFrame();  // borrowed
-  if (frame == nullptr) return false;
+  // No Python frame at all: the interpreter itself is compiling and running the main program
+  // (`python script.py`, `python -c ...`), which is the target, not dynamic code. Python code
+  // cannot raise these events without a frame of its own.
+  if (frame == nullptr) return true;
   PyRef code(reinterpret_cast<PyObject*>(PyFrame_GetCode(frame)));
   return trusted().count(code_file(code.get())) != 0;
 }
