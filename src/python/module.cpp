@@ -106,10 +106,9 @@ PyObject* deny(PyObject* /*self*/, PyObject* args, PyObject* kwargs) {
   const ErrorKind error_kind = k == "import" ? ErrorKind::kImport
                                : k == "read" ? ErrorKind::kReadOutside
                                              : ErrorKind::kPolicy;
-  // The guard name must outlive the exception construction only; copy into a stable string.
-  static thread_local std::string guard_copy;
-  guard_copy = guard;
-  return deny_now({guard_copy.c_str(), message, target != nullptr ? target : "", error_kind});
+  // `guard` points into an argument that outlives this call, and deny_now is done with it on
+  // return.
+  return deny_now({guard, message, target != nullptr ? target : "", error_kind});
 }
 
 PyObject* register_errors(PyObject* /*self*/, PyObject* args) {

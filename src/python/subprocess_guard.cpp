@@ -50,16 +50,13 @@ std::string program_of(Event event, PyObject* args) {
   return {};
 }
 
-PyObject* call_fork_exec(PyObject* original, PyObject* const* args, Py_ssize_t nargs) {
-  const auto snapshot = policy_stack::current();
-  if (snapshot->merged.block_subprocess) {
+// METH_FASTCALL with m_self = the original fork_exec: refuse, or pass the arguments through
+// untouched.
+PyObject* fork_exec_wrapper(PyObject* original, PyObject* const* args, Py_ssize_t nargs) {
+  if (policy_stack::current()->merged.block_subprocess) {
     return deny_now({"subprocess", "subprocess disabled: _posixsubprocess.fork_exec()", ""});
   }
   return PyObject_Vectorcall(original, args, static_cast<size_t>(nargs), nullptr);
-}
-
-PyObject* fork_exec_wrapper(PyObject* original, PyObject* const* args, Py_ssize_t nargs) {
-  return call_fork_exec(original, args, nargs);
 }
 
 PyMethodDef fork_exec_def = {  // NOLINT: CPython keeps a pointer to a mutable definition
