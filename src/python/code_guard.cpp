@@ -10,6 +10,7 @@
 // denied to untrusted callers. With no Python frame at all the interpreter is running the main
 // program (see caller_is_trusted). pickle.find_class is denied whatever the caller.
 #include <string>
+#include <string_view>
 #include <unordered_set>
 
 #include "guards.hpp"
@@ -19,12 +20,20 @@
 namespace hermetic::inproc::code_guard {
 namespace {
 
+constexpr std::string_view kImportSystem[] = {
+    "<frozen importlib._bootstrap>",
+    "<frozen importlib._bootstrap_external>",
+    "<frozen zipimport>",
+};
+
+std::unordered_set<std::string> import_system_files() {
+  std::unordered_set<std::string> files;
+  for (std::string_view name : kImportSystem) files.emplace(name);
+  return files;
+}
+
 std::unordered_set<std::string>& trusted() {
-  static std::unordered_set<std::string> files = {
-      "<frozen importlib._bootstrap>",
-      "<frozen importlib._bootstrap_external>",
-      "<frozen zipimport>",
-  };
+  static std::unordered_set<std::string> files = import_system_files();
   return files;
 }
 
@@ -50,14 +59,21 @@ bool caller_is_trusted() {
   return trusted().count(code_file(code.get())) != 0;
 }
 
+bool caller_is_import_system() {
+  PyFrameObject* frame = PyEval_GetFrame();  // borrowed
+  if (frame == nullptr) return true;         // the interpreter's own top level
+  PyRef code(reinterpret_cast<PyObject*>(PyFrame_GetCode(frame)));
+  const std::string file = code_file(code.get());
+  for (std::string_view name : kImportSystem) {
+    if (file == name) return true;
+  }
+  return false;
+}
+
 int set_trusted_files(PyObject* iterable) {
   PyRef iterator(PyObject_GetIter(iterable));
   if (!iterator) return -1;
-  std::unordered_set<std::string> files = {
-      "<frozen importlib._bootstrap>",
-      "<frozen importlib._bootstrap_external>",
-      "<frozen zipimport>",
-  };
+  std::unordered_set<std::string> files = import_system_files();
   while (PyRef item{PyIter_Next(iterator.get())}) {
     if (!PyUnicode_Check(item.get())) {
       PyErr_SetString(PyExc_TypeError, "trusted code files must be str");

@@ -86,8 +86,12 @@ int check(Event event, const Snapshot& snapshot, PyObject* args);
 // The code files whose frames may compile and exec (the import system, dataclasses, ...).
 // Replaces the set; takes an iterable of str.
 int set_trusted_files(PyObject* iterable);
-// True when the innermost Python frame of this thread runs code from a trusted file.
+// True when the innermost Python frame of this thread runs code from a trusted file, or there
+// is no Python frame (the interpreter's own top level).
 bool caller_is_trusted();
+// Narrower: the import system itself (frozen importlib, zipimport) or no Python frame. Used by
+// the filesystem guard to let imports read outside fs_root.
+bool caller_is_import_system();
 }  // namespace code_guard
 
 namespace import_guard {
