@@ -103,3 +103,28 @@ def test_sealed_with_allow_localhost_is_in_process_only():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["False", "True"]
+
+
+def test_sealed_network_block_reaches_threads_that_already_existed():
+    # seccomp is installed with TSYNC: a thread started before sealing is bound as well.
+    result = run_python(
+        """
+        import ctypes, socket, threading
+        from hermetic import hermetic_blocker
+        libc = ctypes.CDLL(None, use_errno=True)
+        sealed, done, out = threading.Event(), threading.Event(), []
+        def worker():
+            sealed.wait()
+            out.append((libc.socket(socket.AF_INET, socket.SOCK_STREAM, 0), ctypes.get_errno()))
+            done.set()
+        t = threading.Thread(target=worker)
+        t.start()
+        with hermetic_blocker(block_network=True, sealed=True):
+            pass
+        sealed.set()
+        done.wait()
+        print(out[0][0], out[0][1])
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["-1", "13"]
