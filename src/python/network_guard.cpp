@@ -202,7 +202,11 @@ int check_new(const Snapshot& snapshot, PyObject* args) {
   const bool some_level_allows_nothing = std::any_of(
       snapshot.levels.begin(), snapshot.levels.end(),
       [](const Level& l) { return l.policy.block_network && !has_exceptions(l.policy); });
-  if (!some_level_allows_nothing && (family == AF_INET || family == AF_INET6)) return 0;
+  // family -1: the socket wraps an existing fd, or _socket.socket() defaults to AF_INET after
+  // this event; either way its real family is judged at connect/bind/send.
+  if (!some_level_allows_nothing && (family == AF_INET || family == AF_INET6 || family == -1)) {
+    return 0;
+  }
   return deny(snapshot, "socket(" + family_name(family) + ")", "");
 }
 
