@@ -64,7 +64,7 @@ def listener():
     lst.close()
 
 
-def run_python(
+def _run_python(
     code: str, *, netns: bool = False, timeout: float = 60
 ) -> subprocess.CompletedProcess:
     """Run `code` in a fresh interpreter of this venv; optionally in a new network namespace."""
@@ -78,3 +78,9 @@ def run_python(
             pytest.skip("cannot create a network namespace: " + probe.stderr.decode().strip())
         argv = [unshare, "-rn", *argv]
     return subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture
+def run_python():
+    """`run_python(code, netns=False)`: run code in a fresh interpreter (see _run_python)."""
+    return _run_python

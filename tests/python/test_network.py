@@ -12,8 +12,6 @@ from socket import create_connection  # captured before any block
 import pytest
 from hermetic import PolicyViolation, hermetic_blocker
 
-from tests.python.conftest import run_python
-
 
 def test_reference_captured_before_the_block_is_blocked(listener):
     with hermetic_blocker(block_network=True):
@@ -133,7 +131,7 @@ def test_leaving_the_block_restores_networking(listener):
     assert socket.socket is not None and listener.settled_count() == 1
 
 
-def test_destinations_outside_loopback_in_a_private_namespace():
+def test_destinations_outside_loopback_in_a_private_namespace(run_python):
     # Runs where no packet can leave (fresh network namespace, no interface up).
     result = run_python(
         """
@@ -181,7 +179,7 @@ def test_destinations_outside_loopback_in_a_private_namespace():
     )
 
 
-def test_allowed_domains_match_the_name_and_its_subdomains():
+def test_allowed_domains_match_the_name_and_its_subdomains(run_python):
     # In a private namespace: the policy decides before any resolution; an allowed name then
     # fails to resolve (no network) with an ordinary OSError, a denied one with the violation.
     # create_connection resolves through socket.getaddrinfo, which raises an audit event.
