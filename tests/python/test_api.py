@@ -161,7 +161,7 @@ def test_import_hermetic_is_fast():
     )
     best = min(
         float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout)
-        for _ in range(5)
+        for _ in range(10)  # best of 10: the machine may be busy with other work
     )
     assert best < 5.0, f"import hermetic took {best:.2f} ms"
 
