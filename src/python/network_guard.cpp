@@ -213,6 +213,9 @@ int check_new(const Snapshot& snapshot, PyObject* args) {
 }  // namespace
 
 int init() {
+  // Once per process. A subinterpreter has its own _socket.socket type; its sockets then fail
+  // the type check, read as family -1 and are judged as "not AF_UNIX" (fail closed).
+  if (g_socket_type != nullptr) return 0;
   PyRef module(PyImport_ImportModule("_socket"));
   if (!module) return -1;
   PyRef type(PyObject_GetAttrString(module.get(), "socket"));
