@@ -16,6 +16,7 @@ constexpr const char* kExamples = R"(examples:
   hermetic --no-network -- http https://example.com
   hermetic --no-network --allow-localhost --no-subprocess -- devserver --port 8000
   hermetic --fs-readonly=./sandbox -- python my_script.py
+  hermetic --fs-readonly=. --explain -- python my_script.py
   hermetic --check
 notes:
   `--` separates hermetic's flags from the target and its arguments; it is required.
@@ -43,6 +44,7 @@ struct Flags {
   bool trace = false;
   bool seal = false;
   bool check = false;
+  bool explain = false;
 };
 
 void declare(CLI::App& app, Flags& f) {
@@ -92,6 +94,9 @@ void declare(CLI::App& app, Flags& f) {
   app.add_flag("--trace", f.trace, "Print one line per blocked action to stderr.");
   app.add_flag("--seal", f.seal, "Make the in-process guards permanent for the target's lifetime.");
   app.add_flag("--check", f.check, "Print what this kernel can enforce, then exit.");
+  app.add_flag("--explain", f.explain,
+               "Print the rules the run would apply (target, exec chain, each Landlock layer, "
+               "seccomp), then exit without running the target.");
   app.set_version_flag("--version", std::string("hermetic ") + HERMETIC_VERSION);
 }
 
@@ -161,6 +166,7 @@ Result<Action> parse(const std::vector<std::string>& args) {
   if (target.empty()) return usage("no target given after '--'");
   auto policy = build_policy(flags, app);
   if (!policy) return policy.error();
+  if (flags.explain) return Action{ExplainTarget{std::move(policy).value(), std::move(target)}};
   return Action{RunTarget{std::move(policy).value(), std::move(target)}};
 }
 

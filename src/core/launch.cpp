@@ -1,9 +1,10 @@
 // The launch sequence. Its order is security-relevant, so it reads as one checklist in run():
 //   1. refuse what this build or kernel cannot enforce (fail closed)
-//   2. resolve the target and the files it will exec
+//   2. create the run's private TMPDIR; plan: resolve the target and the files it will exec,
+//      compute every rule (run_plan, shared with --explain)
 //   3. prepare every kernel rule (allocations, path opens, BPF compile) before fork
 //   4. fork; the child applies the kernel layer and execs the target
-//   5. the parent forwards signals, waits, and exits as the target did
+//   5. the parent forwards signals, waits, removes the TMPDIR, and exits as the target did
 #include "hermetic/launch.hpp"
 
 #include <fcntl.h>
@@ -14,13 +15,17 @@
 #include <array>
 #include <cerrno>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <optional>
 
-#include "exec_chain.hpp"
 #include "fd.hpp"
 #include "hermetic/probe.hpp"
 #include "kernel_layer.hpp"
+#include "private_tmpdir.hpp"
+#include "run_plan.hpp"
 #include "signal_relay.hpp"
 #include "target.hpp"
 
@@ -52,16 +57,38 @@ struct ChildFailure {
 
 // Runs in the forked child: only async-signal-safe calls from here to execve.
 [[noreturn]] void child_main(const PreparedKernelLayer& kernel, const target::Resolved& target,
-                             char* const* argv, int report_fd) {
+                             char* const* argv, char* const* envp, int report_fd) {
   signal_relay::restore_defaults_in_child();
   const char* step = "";
   if (int err = kernel.apply(/*all_threads=*/false, &step); err != 0) {
     child_fail(report_fd, exit_code::kError, err, step);
   }
-  ::execve(target.exec_path.c_str(), argv, environ);
+  ::execve(target.exec_path.c_str(), argv, envp);
   const int err = errno;
   child_fail(report_fd, err == ENOENT ? exit_code::kNotFound : exit_code::kNotExecutable, err,
              "execve");
+}
+
+// The caller's environment with `overrides` replacing variables of the same name.
+std::vector<std::string> environment_with(
+    const std::vector<std::pair<std::string, std::string>>& overrides) {
+  std::vector<std::string> out;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    const std::string_view text(*entry);
+    const auto name = text.substr(0, text.find('='));
+    bool replaced = false;
+    for (const auto& [key, value] : overrides) replaced = replaced || name == key;
+    if (!replaced) out.emplace_back(text);
+  }
+  for (const auto& [key, value] : overrides) out.push_back(key + "=" + value);
+  return out;
+}
+
+std::vector<char*> c_strings(const std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  for (const auto& s : strings) out.push_back(const_cast<char*>(s.c_str()));
+  out.push_back(nullptr);
+  return out;
 }
 
 // Exit status as the caller would have seen it without hermetic: the same code, or death by the
@@ -91,7 +118,6 @@ Status check_enforceable(const Policy& policy) {
       Pending{policy.allow_localhost, "--allow-localhost"},
       Pending{!policy.allow_domains.empty(), "--allow-domain"},
       Pending{!policy.resolve.empty(), "--resolve"},
-      Pending{policy.fs_readonly, "--fs-readonly"},
       Pending{policy.block_environment, "--no-environment"},
       Pending{policy.block_code_exec, "--no-code-exec"},
       Pending{!policy.deny_imports.empty(), "--deny-import"},
@@ -113,24 +139,25 @@ Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
   if (auto enforceable = check_enforceable(policy); !enforceable) return enforceable.error();
   const KernelFeatures features = probe_kernel();
 
-  // 2. The target and every file its exec will run.
+  // 2. The private TMPDIR (removed on every path out of here), then the plan: the target, every
+  //    file its exec will run, the rules.
   const std::string path_env = current_path_env();
-  auto resolved = target::resolve(argv, path_env);
-  if (!resolved) return resolved.error();
-  const target::Resolved& target = resolved.value();
-  std::vector<std::string> exec_files;
-  if (policy.block_subprocess) {
-    auto files = exec_chain::files_executed(target.exec_path, path_env);
-    if (!files) return files.error();
-    exec_files = std::move(files).value();
+  std::optional<PrivateTmpdir> tmpdir;
+  if (policy.fs_readonly) {
+    auto made = PrivateTmpdir::create(tmpdir_parent());
+    if (!made) return made.error();
+    tmpdir.emplace(std::move(made).value());
   }
+  auto plan = plan_run(policy, argv, features, path_env, tmpdir ? tmpdir->path() : "");
+  if (!plan) return plan.error();
+  const target::Resolved& target = plan.value().target;
 
   // 3. Everything that allocates or opens happens before fork.
-  auto kernel = PreparedKernelLayer::prepare(policy, exec_files, features);
+  auto kernel = PreparedKernelLayer::prepare(plan.value().kernel, features);
   if (!kernel) return kernel.error();
-  std::vector<char*> child_argv;
-  for (const auto& arg : target.argv) child_argv.push_back(const_cast<char*>(arg.c_str()));
-  child_argv.push_back(nullptr);
+  std::vector<char*> child_argv = c_strings(target.argv);
+  const std::vector<std::string> env_strings = environment_with(plan.value().environment);
+  std::vector<char*> child_env = c_strings(env_strings);
   std::array<int, 2> report_pipe{};
   if (pipe2(report_pipe.data(), O_CLOEXEC) != 0) {
     return Error{std::string("pipe2: ") + std::strerror(errno)};
@@ -142,7 +169,9 @@ Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
   signal_relay::Relay relay;
   const pid_t child = fork();
   if (child < 0) return Error{std::string("fork: ") + std::strerror(errno)};
-  if (child == 0) child_main(kernel.value(), target, child_argv.data(), report_write.get());
+  if (child == 0) {
+    child_main(kernel.value(), target, child_argv.data(), child_env.data(), report_write.get());
+  }
   report_write.reset();
   relay.start(child);
 
@@ -153,6 +182,10 @@ Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
     got = ::read(report_read.get(), &failure, sizeof failure);
   } while (got < 0 && errno == EINTR);
   const int status = relay.wait_for_child();
+  // Before mirroring: dying by the target's signal would skip the destructor.
+  if (tmpdir && !tmpdir->remove()) {
+    std::fprintf(stderr, "hermetic: warning: could not remove all of the private TMPDIR\n");
+  }
   if (got == static_cast<ssize_t>(sizeof failure)) {
     failure.step.back() = '\0';
     const std::string step(failure.step.data());
@@ -167,7 +200,14 @@ Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
 
 Status apply_to_self(const Policy& policy) {
   if (auto enforceable = check_enforceable(policy); !enforceable) return enforceable.error();
-  auto kernel = PreparedKernelLayer::prepare(policy, /*exec_files=*/{}, probe_kernel());
+  const KernelFeatures features = probe_kernel();
+  // No TMPDIR (nobody would remove it) and no exec; reads follow the running executable.
+  std::error_code ec;
+  const std::string self = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+  auto fs = gather_fs_inputs(policy, self, {}, "", features.landlock_abi, current_path_env());
+  if (!fs) return fs.error();
+  const KernelPlan plan = plan_kernel_layer(policy, /*exec_files=*/{}, fs.value(), features);
+  auto kernel = PreparedKernelLayer::prepare(plan, features);
   if (!kernel) return kernel.error();
   const char* step = "";
   if (int err = kernel.value().apply(/*all_threads=*/true, &step); err != 0) {

@@ -12,7 +12,7 @@
 
 namespace hermetic::syscall_rules {
 
-enum class Capability { network, subprocess };
+enum class Capability { network, subprocess, fs_write, fs_read };
 
 // Which calls of the syscall the rule denies.
 enum class ArgTest {
@@ -28,6 +28,9 @@ struct Rule {
   ArgTest test;
   std::uint64_t value;
   std::string_view why;  // for --explain and docs
+  // For syscalls newer than the libseccomp the build uses: the number, which is the same on
+  // every architecture for syscalls added since Linux 5.1 (424 and up). -1: resolve by name.
+  int number_if_unknown = -1;
 };
 
 [[nodiscard]] std::span<const Rule> all_rules();

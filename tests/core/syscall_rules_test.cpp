@@ -51,10 +51,49 @@ TEST(SyscallRules, SubprocessKeepsThreadsAndUsesEnosysForClone3) {
   EXPECT_EQ(find(rules, "socket"), nullptr);
 }
 
-TEST(SyscallRules, EveryNameIsANativeSyscall) {
+TEST(SyscallRules, EveryNameIsANativeSyscallOrCarriesItsNumber) {
   for (const Rule& rule : all_rules()) {
-    EXPECT_NE(seccomp_syscall_resolve_name(std::string(rule.syscall).c_str()), __NR_SCMP_ERROR)
-        << rule.syscall;
+    const bool known =
+        seccomp_syscall_resolve_name(std::string(rule.syscall).c_str()) != __NR_SCMP_ERROR;
+    // Numbers are only trusted for the architecture-independent range (Linux 5.1+).
+    EXPECT_TRUE(known || rule.number_if_unknown >= 424) << rule.syscall;
+  }
+}
+
+TEST(SyscallRules, FsReadonlyDeniesMetadataChangesWithErofs) {
+  Policy p;
+  p.fs_readonly = true;
+  const auto rules = rules_for(p);
+  for (const char* name :
+       {"chmod",      "fchmod",      "fchmodat",     "fchmodat2",    "chown",
+        "fchown",     "lchown",      "fchownat",     "utime",        "utimes",
+        "futimesat",  "utimensat",   "setxattr",     "lsetxattr",    "fsetxattr",
+        "setxattrat", "removexattr", "lremovexattr", "fremovexattr", "removexattrat"}) {
+    const Rule* rule = find(rules, name);
+    ASSERT_NE(rule, nullptr) << name;
+    EXPECT_EQ(rule->error, EROFS) << name;
+    EXPECT_EQ(rule->capability, Capability::fs_write) << name;
+  }
+  // mknod is Landlock's (MAKE_*), so it stays usable where writes are allowed.
+  EXPECT_EQ(find(rules, "mknodat"), nullptr);
+  EXPECT_EQ(find(rules, "open_by_handle_at"), nullptr);  // only when reads are confined
+  EXPECT_EQ(find(rules, "socket"), nullptr);
+}
+
+TEST(SyscallRules, ReadRootDeniesOpenByHandle) {
+  Policy p;
+  p.fs_readonly = true;
+  p.fs_root = "/srv";
+  const Rule* rule = find(rules_for(p), "open_by_handle_at");
+  ASSERT_NE(rule, nullptr);
+  EXPECT_EQ(rule->error, EACCES);
+}
+
+TEST(SyscallRules, ErrnoTellsTheCapability) {
+  for (const Rule& rule : all_rules()) {
+    if (rule.capability == Capability::fs_write) {
+      EXPECT_EQ(rule.error, EROFS) << rule.syscall;
+    }
   }
 }
 
@@ -62,6 +101,8 @@ TEST(SeccompFilter, CompilesEveryRuleOfTheTable) {
   Policy p;
   p.block_network = true;
   p.block_subprocess = true;
+  p.fs_readonly = true;
+  p.fs_root = "/srv";
   auto program = seccomp_filter::compile(rules_for(p));
   ASSERT_TRUE(program.ok()) << program.error().message;
   EXPECT_GT(program.value().size(), 10U);
