@@ -80,12 +80,14 @@ std::vector<std::string> environment_with(
     for (const auto& [key, value] : overrides) replaced = replaced || name == key;
     if (!replaced) out.emplace_back(text);
   }
-  for (const auto& [key, value] : overrides) out.push_back(key + "=" + value);
+  for (const auto& [key, value] : overrides)
+    out.push_back(std::string(key).append("=").append(value));
   return out;
 }
 
 std::vector<char*> c_strings(const std::vector<std::string>& strings) {
   std::vector<char*> out;
+  out.reserve(strings.size() + 1);
   for (const auto& s : strings) out.push_back(const_cast<char*>(s.c_str()));
   out.push_back(nullptr);
   return out;
@@ -183,8 +185,12 @@ Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
   } while (got < 0 && errno == EINTR);
   const int status = relay.wait_for_child();
   // Before mirroring: dying by the target's signal would skip the destructor.
-  if (tmpdir && !tmpdir->remove()) {
-    std::fprintf(stderr, "hermetic: warning: could not remove all of the private TMPDIR\n");
+  if (tmpdir) {
+    const std::string tmp_path = tmpdir->path();
+    if (!tmpdir->remove()) {
+      (void)std::fprintf(stderr, "hermetic: warning: could not remove all of %s\n",
+                         tmp_path.c_str());
+    }
   }
   if (got == static_cast<ssize_t>(sizeof failure)) {
     failure.step.back() = '\0';

@@ -24,9 +24,9 @@ Fd open_subdir(int dirfd, const char* name) {
   Fd dir(openat(dirfd, name, kFlags));
   if (dir || errno != EACCES) return dir;
   const Fd handle(openat(dirfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-  if (!handle) return Fd();
+  if (!handle) return {};
   const std::string by_fd = "/proc/self/fd/" + std::to_string(handle.get());
-  if (chmod(by_fd.c_str(), S_IRWXU) != 0) return Fd();
+  if (chmod(by_fd.c_str(), S_IRWXU) != 0) return {};
   return Fd(openat(dirfd, name, kFlags));
 }
 
