@@ -1,4 +1,4 @@
-"""Helpers shared by the --fs-readonly tests (tests/cli/test_fs_readonly.py, tests/bypass/test_fs_*).
+"""Helpers shared by the --fs-readonly tests (tests/cli, tests/bypass/test_fs_*).
 
 Kept out of conftest.py so that they do not clash with the suite-wide fixtures; the bypass tests
 load this file by path (see tests/bypass/fs_bypass_helpers.py).
@@ -24,12 +24,22 @@ def hermetic_bin() -> str:
     return path
 
 
-def run(args: list[str], *, cwd: Path | None = None, env: dict[str, str] | None = None,
-        ) -> subprocess.CompletedProcess[str]:
+def run(
+    args: list[str],
+    *,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
     """Runs a command (no stdin), capturing text output, with a timeout."""
     return subprocess.run(
-        args, cwd=cwd, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-        timeout=TIMEOUT, check=False,
+        args,
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
     )
 
 
@@ -55,7 +65,13 @@ def snapshot(root: Path) -> dict[str, tuple]:
         except OSError:
             xattrs = ()
         state[str(path.relative_to(root))] = (
-            st.st_mode, st.st_uid, st.st_gid, st.st_size, st.st_mtime_ns, st.st_nlink,
-            content, xattrs,
+            st.st_mode,
+            st.st_uid,
+            st.st_gid,
+            st.st_size,
+            st.st_mtime_ns,
+            st.st_nlink,
+            content,
+            xattrs,
         )
     return state
