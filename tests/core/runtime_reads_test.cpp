@@ -52,7 +52,8 @@ TEST(PythonLayout, RecognisesInterpreterNames) {
   for (const char* name : {"python", "python3", "/usr/bin/python3.11", "python3.13t", "pypy3"}) {
     EXPECT_TRUE(python_layout::is_python(name)) << name;
   }
-  for (const char* name : {"pip", "python3-config", "ipython", "pythonista", "/usr/bin/env"}) {
+  for (const char* name : {"pip", "python3-config", "ipython", "pythonista", "/usr/bin/env",
+                           "python3.", "python.11", "pythont3"}) {
     EXPECT_FALSE(python_layout::is_python(name)) << name;
   }
 }
