@@ -84,7 +84,8 @@ TEST(SyscallRules, ReadRootDeniesOpenByHandle) {
   Policy p;
   p.fs_readonly = true;
   p.fs_root = "/srv";
-  const Rule* rule = find(rules_for(p), "open_by_handle_at");
+  const auto rules = rules_for(p);
+  const Rule* rule = find(rules, "open_by_handle_at");
   ASSERT_NE(rule, nullptr);
   EXPECT_EQ(rule->error, EACCES);
 }
