@@ -28,8 +28,14 @@ std::vector<landlock::Layer> landlock_layers(const Policy& policy,
   std::vector<landlock::Layer> layers;
   if (policy.block_subprocess) {
     // Exec is the one part of --no-subprocess seccomp cannot decide (the path is in memory).
-    landlock::Layer exec_limit{"exec limit of --no-subprocess", 1, ll::fs::kExecute, 0, {}};
-    for (const auto& file : exec_files) exec_limit.rules.push_back({file, ll::fs::kExecute});
+    // Landlock denies cross-directory rename/link in every layer that handles any fs right,
+    // unless REFER is granted; grant it everywhere here so that this layer limits exec only.
+    const std::uint64_t refer = features.landlock_abi >= 2 ? ll::fs::kRefer : 0;
+    landlock::Layer exec_limit{"exec limit of --no-subprocess", 1, ll::fs::kExecute | refer, 0, {}};
+    for (const auto& file : exec_files) {
+      exec_limit.rules.push_back({file, ll::fs::kExecute, "exec chain of the target"});
+    }
+    if (refer != 0) exec_limit.rules.push_back({"/", refer, "renames and links as without it"});
     layers.push_back(std::move(exec_limit));
   }
   if (policy.block_network && features.landlock_abi >= 6) {

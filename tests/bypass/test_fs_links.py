@@ -11,7 +11,12 @@ import secrets
 import sys
 from pathlib import Path
 
+import pytest
 from fs_bypass_helpers import helpers
+
+# --no-subprocess adds a Landlock layer of its own, which grants REFER everywhere (it limits exec
+# only): the write layer must still refuse links from outside on its own.
+EXTRA = pytest.mark.parametrize("extra", [[], ["--no-subprocess"]], ids=["alone", "no-subprocess"])
 
 LINK_AND_WRITE = """
 import os, sys
@@ -37,17 +42,23 @@ print('attempted')
 """
 
 
-def test_hard_link_into_tmpdir_does_not_make_a_file_writable(tmp_path: Path) -> None:
+@EXTRA
+def test_hard_link_into_tmpdir_does_not_make_a_file_writable(
+    extra: list[str], tmp_path: Path
+) -> None:
     victim = tmp_path / "victim.txt"
     victim.write_text("orig\n")
     result = helpers.hermetic(
-        ["--fs-readonly"], [sys.executable, "-c", LINK_AND_WRITE, str(victim), ""]
+        [*extra, "--fs-readonly"], [sys.executable, "-c", LINK_AND_WRITE, str(victim), ""]
     )
     assert "attempted" in result.stdout, result.stderr
     assert victim.read_text() == "orig\n"
 
 
-def test_hard_link_into_allowed_dir_does_not_make_a_file_writable(tmp_path: Path) -> None:
+@EXTRA
+def test_hard_link_into_allowed_dir_does_not_make_a_file_writable(
+    extra: list[str], tmp_path: Path
+) -> None:
     victim = tmp_path / "victim.txt"
     victim.write_text("orig\n")
     allowed = tmp_path / "out"
@@ -59,20 +70,23 @@ def test_hard_link_into_allowed_dir_does_not_make_a_file_writable(tmp_path: Path
     victim.write_text("orig\n")
     (allowed / "alias").unlink()
 
-    result = helpers.hermetic(["--fs-readonly", "--allow-write", str(allowed)], args)
+    result = helpers.hermetic([*extra, "--fs-readonly", "--allow-write", str(allowed)], args)
     assert "attempted" in result.stdout, result.stderr
     assert victim.read_text() == "orig\n"
     assert list(allowed.iterdir()) == []
 
 
-def test_hard_link_of_a_secret_into_tmpdir_does_not_make_it_readable(tmp_path: Path) -> None:
+@EXTRA
+def test_hard_link_of_a_secret_into_tmpdir_does_not_make_it_readable(
+    extra: list[str], tmp_path: Path
+) -> None:
     token = secrets.token_hex(16)
     root = tmp_path / "root"
     root.mkdir()
     secret = tmp_path / "secret.txt"
     secret.write_text(token)
     result = helpers.hermetic(
-        [f"--fs-readonly={root}"], [sys.executable, "-c", LINK_AND_READ, str(secret), ""]
+        [*extra, f"--fs-readonly={root}"], [sys.executable, "-c", LINK_AND_READ, str(secret), ""]
     )
     assert "attempted" in result.stdout, result.stderr
     assert token not in result.stdout + result.stderr

@@ -101,6 +101,20 @@ def test_private_tmpdir_is_writable_exported_and_removed(tmp_path: Path) -> None
     assert not Path(tmpdir).exists()  # removed after the target exited
 
 
+def test_renames_across_tmpdir_subdirectories_work_with_no_subprocess() -> None:
+    script = (
+        "import os, tempfile\n"
+        "d = tempfile.mkdtemp()\n"
+        "os.mkdir(d + '/a'); os.mkdir(d + '/b')\n"
+        "open(d + '/a/x', 'w').close()\n"
+        "os.rename(d + '/a/x', d + '/b/x')\n"
+        "print(os.listdir(d + '/b'))\n"
+    )
+    result = hermetic(["--no-subprocess", "--fs-readonly"], [sys.executable, "-c", script])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "['x']\n"
+
+
 def test_private_tmpdir_removed_when_target_dies_by_signal(tmp_path: Path) -> None:
     marker = tmp_path / "where"
     script = (
