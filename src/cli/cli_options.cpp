@@ -63,7 +63,9 @@ void declare(CLI::App& app, Flags& f) {
   app.add_flag("--no-subprocess", f.no_subprocess,
                "Disable new processes and exec of other programs.");
   app.add_option("--fs-readonly", f.fs_readonly,
-                 "Make the filesystem read-only; with =ROOT, also confine reads to ROOT.")
+                 "Make the filesystem read-only: writes only to /dev/null, the terminal, a private "
+                 "TMPDIR (removed afterwards) and --allow-write paths. With =ROOT, also confine "
+                 "reads to ROOT plus what the target needs (see --explain).")
       ->type_name("[=ROOT]")
       ->expected(0, 1)
       ->trigger_on_parse();

@@ -57,6 +57,10 @@ constexpr std::array kRules{
     Rule{fs_write, "lremovexattr", EROFS, always, 0, "lremovexattr"},
     Rule{fs_write, "fremovexattr", EROFS, always, 0, "fremovexattr"},
     Rule{fs_write, "removexattrat", EROFS, always, 0, "removexattrat (Linux 6.13)", 466},
+    // Landlock checks truncate(2) by path only from ABI 3 (TRUNCATE); before that it is a write
+    // nothing else sees. ftruncate needs an fd opened for writing, which Landlock checks.
+    Rule{fs_write_before_landlock_3, "truncate", EROFS, always, 0,
+         "truncate by path (Landlock ABI < 3 has no TRUNCATE right)"},
 
     // --fs-readonly=ROOT: open_by_handle_at opens a file from a handle, with no path for Landlock
     // to confine (it needs CAP_DAC_READ_SEARCH, which a root target has). EACCES, as Landlock
@@ -68,13 +72,15 @@ constexpr std::array kRules{
 
 std::span<const Rule> all_rules() { return kRules; }
 
-std::vector<Rule> rules_for(const Policy& policy) {
+std::vector<Rule> rules_for(const Policy& policy, int landlock_abi) {
   std::vector<Rule> out;
   for (const Rule& rule : kRules) {
-    const bool wanted = (rule.capability == network && policy.block_network) ||
-                        (rule.capability == subprocess && policy.block_subprocess) ||
-                        (rule.capability == fs_write && policy.fs_readonly) ||
-                        (rule.capability == fs_read && policy.fs_root.has_value());
+    const bool wanted =
+        (rule.capability == network && policy.block_network) ||
+        (rule.capability == subprocess && policy.block_subprocess) ||
+        (rule.capability == fs_write && policy.fs_readonly) ||
+        (rule.capability == fs_write_before_landlock_3 && policy.fs_readonly && landlock_abi < 3) ||
+        (rule.capability == fs_read && policy.fs_root.has_value());
     if (wanted) out.push_back(rule);
   }
   return out;
@@ -87,6 +93,7 @@ std::string_view capability_name(Capability capability) {
     case subprocess:
       return "subprocess";
     case fs_write:
+    case fs_write_before_landlock_3:
       return "fs_write";
     case fs_read:
       return "fs_read";
