@@ -109,6 +109,9 @@ landlock::Layer write_layer(const Inputs& in, const Exists& exists) {
     add(layer.rules, in.private_tmpdir, writable, "the run's private TMPDIR");
   }
   for (const auto& path : in.allow_write) add(layer.rules, path, writable, "--allow-write");
+  for (const auto& file : in.stdio_write) {
+    add(layer.rules, file, (ll::kWriteFile | ll::kTruncate) & handled, "inherited stdout/stderr");
+  }
   return layer;
 }
 
@@ -128,6 +131,7 @@ landlock::Layer read_layer(const Inputs& in, const Exists& exists) {
   for (const auto& file : in.exec_files) {
     add(layer.rules, file, ll::kReadFile | ll::kExecute, "exec chain of the target");
   }
+  for (const auto& file : in.stdio_read) add(layer.rules, file, ll::kReadFile, "inherited stdin");
   for (const auto& need : in.runtime_reads) {
     if (exists(need.path)) add(layer.rules, need.path, kReadExec, need.why);
   }

@@ -38,6 +38,12 @@ struct Inputs {
   std::vector<std::string> allow_read;   // absolute paths that exist
   std::vector<std::string> exec_files;   // exec_chain::files_executed
   std::vector<ReadNeed> runtime_reads;   // optional: skipped when missing
+  // Regular files the target inherits as stdin/stdout/stderr, by the direction they are open
+  // in. The target can already use them through the fds; these rules keep /dev/stdout,
+  // /dev/stdin and /proc/self/fd/N working (reopening goes through the path, which Landlock
+  // checks). Each rule is for that one file.
+  std::vector<std::string> stdio_read;
+  std::vector<std::string> stdio_write;
 };
 
 // Every write-type filesystem right the ABI knows (ABI 1 rights, REFER from 2, TRUNCATE from 3,

@@ -1,5 +1,8 @@
 #include "run_plan.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+
 #include <filesystem>
 
 #include "exec_chain.hpp"
@@ -28,6 +31,22 @@ Result<std::vector<std::string>> existing_paths(const std::vector<std::string>& 
   return out;
 }
 
+// Regular files open as fds 0-2 of this process (what the target inherits), split by the
+// direction they are open in.
+void add_stdio_files(fs_layers::Inputs& in) {
+  for (int fd = 0; fd <= 2; ++fd) {
+    struct stat st {};
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    const int flags = fcntl(fd, F_GETFL);
+    std::error_code ec;
+    const std::string path = fs::read_symlink("/proc/self/fd/" + std::to_string(fd), ec).string();
+    if (flags < 0 || ec || !path.starts_with('/') || path.ends_with(" (deleted)")) continue;
+    const int mode = flags & O_ACCMODE;
+    if (mode == O_RDONLY || mode == O_RDWR) in.stdio_read.push_back(path);
+    if (mode == O_WRONLY || mode == O_RDWR) in.stdio_write.push_back(path);
+  }
+}
+
 }  // namespace
 
 Result<fs_layers::Inputs> gather_fs_inputs(const Policy& policy, const std::string& exec_path,
@@ -41,6 +60,7 @@ Result<fs_layers::Inputs> gather_fs_inputs(const Policy& policy, const std::stri
   auto writable = existing_paths(policy.allow_write, "--allow-write");
   if (!writable) return writable.error();
   in.allow_write = std::move(writable).value();
+  add_stdio_files(in);
   if (!policy.fs_root) return in;
 
   auto root = existing_path(*policy.fs_root, "--fs-readonly=ROOT");

@@ -32,7 +32,8 @@ struct RunPlan {
 
 // The --fs-readonly facts for a program exec'd as `exec_path`: the user's paths (ROOT,
 // --allow-write, --allow-read) checked to exist and made canonical (an error names the first
-// missing one), and what the program needs to read (runtime_reads) when reads are confined.
+// missing one), the regular files this process has as stdin/stdout/stderr, and what the
+// program needs to read (runtime_reads) when reads are confined.
 [[nodiscard]] Result<fs_layers::Inputs> gather_fs_inputs(
     const Policy& policy, const std::string& exec_path, const std::vector<std::string>& exec_files,
     const std::string& private_tmpdir, int landlock_abi, const std::string& path_env);

@@ -148,6 +148,34 @@ def test_dev_null_and_inherited_stdout_stay_writable(tmp_path: Path) -> None:
     assert out.read_text() == "kept\n"
 
 
+def test_stdio_files_can_be_reopened_by_path(tmp_path: Path) -> None:
+    out = tmp_path / "out.txt"
+    src = tmp_path / "in.txt"
+    src.write_text("input\n")
+    root = tmp_path / "root"
+    root.mkdir()
+    with out.open("w") as stdout, src.open() as stdin:
+        proc = subprocess.run(
+            [
+                hermetic_bin(),
+                f"--fs-readonly={root}",
+                "--",
+                "sh",
+                "-c",
+                'cat /dev/stdin > /dev/stdout; echo beside > "$0"',
+                str(tmp_path / "beside"),
+            ],
+            stdin=stdin,
+            stdout=stdout,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=TIMEOUT,
+            check=False,
+        )
+    assert out.read_text() == "input\n", proc.stderr
+    assert not (tmp_path / "beside").exists()
+
+
 # --- Python under --fs-readonly -------------------------------------------------------------------
 
 

@@ -144,6 +144,21 @@ TEST(FsLayers, DuplicatePathsMergeIntoOneRule) {
   EXPECT_NE(rule_for(read, "/work/out")->allowed_access & ll::kRefer, 0U);
 }
 
+TEST(FsLayers, InheritedStdioFilesKeepTheirDirectionOnly) {
+  Inputs in = confined_inputs();
+  in.stdio_write = {"/home/u/out.log"};
+  in.stdio_read = {"/home/u/in.txt"};
+  const auto layers = fs_layers::layers(in, kEverythingExists);
+  const auto* out = rule_for(layers[0], "/home/u/out.log");
+  ASSERT_NE(out, nullptr);
+  EXPECT_EQ(out->allowed_access, ll::kWriteFile | ll::kTruncate);
+  EXPECT_EQ(rule_for(layers[0], "/home/u/in.txt"), nullptr);
+  const auto* in_rule = rule_for(layers[1], "/home/u/in.txt");
+  ASSERT_NE(in_rule, nullptr);
+  EXPECT_EQ(in_rule->allowed_access, ll::kReadFile);
+  EXPECT_EQ(rule_for(layers[1], "/home/u/out.log"), nullptr);
+}
+
 TEST(FsLayers, RightsNames) {
   EXPECT_EQ(rights_names(ll::kReadFile | ll::kReadDir), "read_file read_dir");
   EXPECT_EQ(rights_names(0), "");
