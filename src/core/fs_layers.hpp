@@ -6,7 +6,10 @@
 //   - /dev/null, /dev/zero, /dev/full (discarded output) and the terminal (/dev/tty, /dev/pts,
 //     /dev/ptmx); stdio fds the target inherits stay usable anyway (Landlock checks at open);
 //   - the run's private TMPDIR and each --allow-write path, minus MAKE_CHAR/MAKE_BLOCK: a
-//     privileged target could otherwise create a node for a disk there and write through it.
+//     privileged target could otherwise create a node for a disk there and write through it;
+//   - a regular file inherited as stdout/stderr, that file only (so /dev/stdout works).
+// REFER is granted only inside the writable places: a hard link or rename from outside into
+// them fails, so nothing read-only (or unreadable) becomes writable (or readable) by a new name.
 // Layer "reads confined to ROOT" handles READ_FILE, READ_DIR, EXECUTE (and REFER) and grants
 // reads on ROOT, --allow-read, --allow-write, the TMPDIR, the exec chain, what the runtime
 // needs (`runtime_reads`) and a fixed set of system paths that hold no user data (see
