@@ -1,5 +1,6 @@
 #include "python_layout.hpp"
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string_view>
@@ -65,6 +66,15 @@ std::vector<fs_layers::ReadNeed> needs(const std::string& exec_path) {
   const std::string name = real.filename().string();
   if (name.starts_with("python") && name.find('.') != std::string::npos) {
     out.push_back({"/etc/" + name, "Debian's per-version Python config"});
+    // The user site (pip install --user): only its site-packages, not the rest of ~/.local.
+    const char* base = std::getenv("PYTHONUSERBASE");
+    const char* home = std::getenv("HOME");
+    const fs::path user_base = base != nullptr && *base == '/'   ? fs::path(base)
+                               : home != nullptr && *home == '/' ? fs::path(home) / ".local"
+                                                                 : fs::path();
+    if (!user_base.empty()) {
+      out.push_back({(user_base / "lib" / name / "site-packages").string(), "user site-packages"});
+    }
   }
 
   const fs::path bin_dir = fs::path(exec_path).parent_path();

@@ -17,6 +17,7 @@ namespace hermetic::python_layout {
 //   <prefix>/lib of the real executable (stdlib, lib-dynload, site-packages, libpython), where
 //     prefix is the real executable's directory's parent;
 //   /etc/pythonX.Y when present (Debian keeps sitecustomize.py there);
+//   the user site-packages ($PYTHONUSERBASE or ~/.local, lib/pythonX.Y/site-packages);
 //   for a venv (pyvenv.cfg beside the executable or one directory up, as CPython looks): the
 //     venv directory and the `home` interpreter's <prefix>/lib.
 // Paths that do not exist are returned too; the caller skips them.

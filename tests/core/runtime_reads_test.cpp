@@ -66,6 +66,16 @@ TEST(PythonLayout, PrefixLibOfTheRealExecutable) {
   EXPECT_FALSE(has(needs, dir.path() / "py"));  // not the whole prefix (bin, include, share)
 }
 
+TEST(PythonLayout, UserSitePackagesOnlyNotTheWholeUserBase) {
+  TempDir dir;
+  const fs::path python = fake_python(dir.path() / "py");
+  ASSERT_EQ(setenv("PYTHONUSERBASE", "/home/u/.local", 1), 0);
+  const auto needs = python_layout::needs(python.string());
+  unsetenv("PYTHONUSERBASE");
+  EXPECT_TRUE(has(needs, "/home/u/.local/lib/python3.12/site-packages"));
+  EXPECT_FALSE(has(needs, "/home/u/.local"));
+}
+
 TEST(PythonLayout, VenvFoundFromTheUnresolvedPath) {
   TempDir dir;
   const fs::path base = fake_python(dir.path() / "base");
