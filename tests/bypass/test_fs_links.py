@@ -90,3 +90,36 @@ def test_hard_link_of_a_secret_into_tmpdir_does_not_make_it_readable(
     )
     assert "attempted" in result.stdout, result.stderr
     assert token not in result.stdout + result.stderr
+
+
+SYMLINK_AND_WRITE = """
+import os, sys
+victim, where = sys.argv[1], sys.argv[2]
+try:
+    os.symlink(victim, where + '/alias')
+    with open(where + '/alias', 'a') as f:
+        f.write('tampered')
+except OSError as e:
+    print('blocked:', e)
+print('attempted')
+"""
+
+
+@EXTRA
+def test_symlink_in_allowed_dir_does_not_make_its_target_writable(
+    extra: list[str], tmp_path: Path
+) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("orig\n")
+    allowed = tmp_path / "out"
+    allowed.mkdir()
+    args = [sys.executable, "-c", SYMLINK_AND_WRITE, str(victim), str(allowed)]
+
+    control = helpers.run(args)
+    assert victim.read_text() == "orig\ntampered", control.stderr  # the attempt is real
+    victim.write_text("orig\n")
+    (allowed / "alias").unlink()
+
+    result = helpers.hermetic([*extra, "--fs-readonly", "--allow-write", str(allowed)], args)
+    assert "attempted" in result.stdout, result.stderr
+    assert victim.read_text() == "orig\n"
