@@ -159,6 +159,16 @@ TEST(FsLayers, InheritedStdioFilesKeepTheirDirectionOnly) {
   EXPECT_EQ(rule_for(layers[1], "/home/u/out.log"), nullptr);
 }
 
+TEST(FsLayers, ALayerNeedingANewerAbiFailsClosedNamingIt) {
+  landlock::Layer layer = fs_layers::layers(readonly_inputs(7), kEverythingExists)[0];
+  layer.min_abi = 99;
+  const auto built = landlock::build(layer);
+  ASSERT_FALSE(built.ok());
+  EXPECT_NE(built.error().message.find("read-only filesystem needs Landlock ABI 99"),
+            std::string::npos)
+      << built.error().message;
+}
+
 TEST(FsLayers, RightsNames) {
   EXPECT_EQ(rights_names(ll::kReadFile | ll::kReadDir), "read_file read_dir");
   EXPECT_EQ(rights_names(0), "");
