@@ -96,6 +96,12 @@ void add(std::vector<landlock::PathRule>& rules, const std::string& path, std::u
   rules.push_back({path, rights, std::move(why)});
 }
 
+std::string by_fd(const InheritedFile& file) { return "/proc/self/fd/" + std::to_string(file.fd); }
+
+std::string inherited(const InheritedFile& file) {
+  return "inherited as fd " + std::to_string(file.fd) + ": " + file.path;
+}
+
 landlock::Layer write_layer(const Inputs& in, const Exists& exists) {
   const std::uint64_t handled = write_rights(in.landlock_abi);
   landlock::Layer layer{"read-only filesystem", 1, handled, 0, {}};
@@ -110,7 +116,7 @@ landlock::Layer write_layer(const Inputs& in, const Exists& exists) {
   }
   for (const auto& path : in.allow_write) add(layer.rules, path, writable, "--allow-write");
   for (const auto& file : in.stdio_write) {
-    add(layer.rules, file, (ll::kWriteFile | ll::kTruncate) & handled, "inherited stdout/stderr");
+    add(layer.rules, by_fd(file), (ll::kWriteFile | ll::kTruncate) & handled, inherited(file));
   }
   return layer;
 }
@@ -131,7 +137,9 @@ landlock::Layer read_layer(const Inputs& in, const Exists& exists) {
   for (const auto& file : in.exec_files) {
     add(layer.rules, file, ll::kReadFile | ll::kExecute, "exec chain of the target");
   }
-  for (const auto& file : in.stdio_read) add(layer.rules, file, ll::kReadFile, "inherited stdin");
+  for (const auto& file : in.stdio_read) {
+    add(layer.rules, by_fd(file), ll::kReadFile, inherited(file));
+  }
   for (const auto& need : in.runtime_reads) {
     if (exists(need.path)) add(layer.rules, need.path, kReadExec, need.why);
   }

@@ -33,6 +33,12 @@ struct ReadNeed {
   std::string why;
 };
 
+// A regular file open as one of this process's stdio fds.
+struct InheritedFile {
+  int fd;
+  std::string path;  // where it is, for --explain
+};
+
 struct Inputs {
   int landlock_abi = 0;                  // rights newer than this ABI are left out
   std::string private_tmpdir;            // empty: none (applying to a running process)
@@ -44,9 +50,10 @@ struct Inputs {
   // Regular files the target inherits as stdin/stdout/stderr, by the direction they are open
   // in. The target can already use them through the fds; these rules keep /dev/stdout,
   // /dev/stdin and /proc/self/fd/N working (reopening goes through the path, which Landlock
-  // checks). Each rule is for that one file.
-  std::vector<std::string> stdio_read;
-  std::vector<std::string> stdio_write;
+  // checks). Each rule is for that one file, named by "/proc/self/fd/N" so that the rule is
+  // added for the very inode hermetic holds (no window for the path to change).
+  std::vector<InheritedFile> stdio_read;
+  std::vector<InheritedFile> stdio_write;
 };
 
 // Every write-type filesystem right the ABI knows (ABI 1 rights, REFER from 2, TRUNCATE from 3,

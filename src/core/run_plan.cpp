@@ -40,10 +40,10 @@ void add_stdio_files(fs_layers::Inputs& in) {
     const int flags = fcntl(fd, F_GETFL);
     std::error_code ec;
     const std::string path = fs::read_symlink("/proc/self/fd/" + std::to_string(fd), ec).string();
-    if (flags < 0 || ec || !path.starts_with('/') || path.ends_with(" (deleted)")) continue;
+    if (flags < 0 || ec) continue;
     const int mode = flags & O_ACCMODE;
-    if (mode == O_RDONLY || mode == O_RDWR) in.stdio_read.push_back(path);
-    if (mode == O_WRONLY || mode == O_RDWR) in.stdio_write.push_back(path);
+    if (mode == O_RDONLY || mode == O_RDWR) in.stdio_read.push_back({fd, path});
+    if (mode == O_WRONLY || mode == O_RDWR) in.stdio_write.push_back({fd, path});
   }
 }
 

@@ -146,17 +146,19 @@ TEST(FsLayers, DuplicatePathsMergeIntoOneRule) {
 
 TEST(FsLayers, InheritedStdioFilesKeepTheirDirectionOnly) {
   Inputs in = confined_inputs();
-  in.stdio_write = {"/home/u/out.log"};
-  in.stdio_read = {"/home/u/in.txt"};
+  in.stdio_write = {{1, "/home/u/out.log"}};
+  in.stdio_read = {{0, "/home/u/in.txt"}};
   const auto layers = fs_layers::layers(in, kEverythingExists);
-  const auto* out = rule_for(layers[0], "/home/u/out.log");
+  // By fd: the rule lands on the inode hermetic holds, whatever the path means by then.
+  const auto* out = rule_for(layers[0], "/proc/self/fd/1");
   ASSERT_NE(out, nullptr);
   EXPECT_EQ(out->allowed_access, ll::kWriteFile | ll::kTruncate);
-  EXPECT_EQ(rule_for(layers[0], "/home/u/in.txt"), nullptr);
-  const auto* in_rule = rule_for(layers[1], "/home/u/in.txt");
+  EXPECT_NE(out->why.find("/home/u/out.log"), std::string::npos);
+  EXPECT_EQ(rule_for(layers[0], "/proc/self/fd/0"), nullptr);
+  const auto* in_rule = rule_for(layers[1], "/proc/self/fd/0");
   ASSERT_NE(in_rule, nullptr);
   EXPECT_EQ(in_rule->allowed_access, ll::kReadFile);
-  EXPECT_EQ(rule_for(layers[1], "/home/u/out.log"), nullptr);
+  EXPECT_EQ(rule_for(layers[1], "/proc/self/fd/1"), nullptr);
 }
 
 TEST(FsLayers, ALayerNeedingANewerAbiFailsClosedNamingIt) {
