@@ -162,6 +162,10 @@ Result<Action> parse(const std::vector<std::string>& args) {
     return usage(what);
   }
   if (flags.check) return Action{ShowKernelCheck{}};
+  if (flags.explain && (separator == args.end() || target.empty())) {
+    // The rules depend on the target (its exec chain, its interpreter's files).
+    return usage("--explain needs the target: hermetic [flags] --explain -- TARGET [ARGS...]");
+  }
   if (separator == args.end()) {
     return usage("separate hermetic's flags from the target with '--': hermetic [flags] -- TARGET");
   }

@@ -324,4 +324,4 @@ def test_explain_prints_layers_and_runs_nothing(tmp_path: Path) -> None:
 def test_explain_needs_a_target() -> None:
     result = run([hermetic_bin(), "--fs-readonly", "--explain"])
     assert result.returncode == 2
-    assert "--" in result.stderr
+    assert "--explain needs the target" in result.stderr
