@@ -32,7 +32,7 @@ int main(int argc, char** argv) {
   if (const auto* explain = std::get_if<hermetic::cli::ExplainTarget>(&action.value())) {
     auto text = hermetic::explain(explain->policy, explain->target_argv);
     if (!text) return report(text.error());
-    std::fputs(text.value().c_str(), stdout);
+    (void)std::fputs(text.value().c_str(), stdout);
     return 0;
   }
   const auto& run = std::get<hermetic::cli::RunTarget>(action.value());
