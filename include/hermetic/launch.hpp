@@ -26,6 +26,12 @@ inline constexpr int kNotFound = 127;
 // A target killed by a signal makes this process die of the same signal.
 [[nodiscard]] Result<int> run(const Policy& policy, const std::vector<std::string>& argv);
 
+// What run() would do, as text: the resolved target and its exec chain, the environment it
+// would get, each Landlock layer with its handled rights and path rules, and the seccomp rules.
+// Runs nothing and creates nothing (the private TMPDIR is shown by its template).
+[[nodiscard]] Result<std::string> explain(const Policy& policy,
+                                          const std::vector<std::string>& argv);
+
 // Applies the kernel layer of `policy` to the calling process (all threads). Irreversible.
 [[nodiscard]] Status apply_to_self(const Policy& policy);
 

@@ -16,6 +16,7 @@ constexpr const char* kExamples = R"(examples:
   hermetic --no-network -- http https://example.com
   hermetic --no-network --allow-localhost --no-subprocess -- devserver --port 8000
   hermetic --fs-readonly=./sandbox -- python my_script.py
+  hermetic --fs-readonly=. --explain -- python my_script.py
   hermetic --check
 notes:
   `--` separates hermetic's flags from the target and its arguments; it is required.
@@ -43,6 +44,7 @@ struct Flags {
   bool trace = false;
   bool seal = false;
   bool check = false;
+  bool explain = false;
 };
 
 void declare(CLI::App& app, Flags& f) {
@@ -61,7 +63,9 @@ void declare(CLI::App& app, Flags& f) {
   app.add_flag("--no-subprocess", f.no_subprocess,
                "Disable new processes and exec of other programs.");
   app.add_option("--fs-readonly", f.fs_readonly,
-                 "Make the filesystem read-only; with =ROOT, also confine reads to ROOT.")
+                 "Make the filesystem read-only: writes only to /dev/null, the terminal, a private "
+                 "TMPDIR (removed afterwards) and --allow-write paths. With =ROOT, also confine "
+                 "reads to ROOT plus what the target needs (see --explain).")
       ->type_name("[=ROOT]")
       ->expected(0, 1)
       ->trigger_on_parse();
@@ -92,6 +96,9 @@ void declare(CLI::App& app, Flags& f) {
   app.add_flag("--trace", f.trace, "Print one line per blocked action to stderr.");
   app.add_flag("--seal", f.seal, "Make the in-process guards permanent for the target's lifetime.");
   app.add_flag("--check", f.check, "Print what this kernel can enforce, then exit.");
+  app.add_flag("--explain", f.explain,
+               "Print the rules the run would apply (target, exec chain, each Landlock layer, "
+               "seccomp), then exit without running the target.");
   app.set_version_flag("--version", std::string("hermetic ") + HERMETIC_VERSION);
 }
 
@@ -155,12 +162,17 @@ Result<Action> parse(const std::vector<std::string>& args) {
     return usage(what);
   }
   if (flags.check) return Action{ShowKernelCheck{}};
+  if (flags.explain && (separator == args.end() || target.empty())) {
+    // The rules depend on the target (its exec chain, its interpreter's files).
+    return usage("--explain needs the target: hermetic [flags] --explain -- TARGET [ARGS...]");
+  }
   if (separator == args.end()) {
     return usage("separate hermetic's flags from the target with '--': hermetic [flags] -- TARGET");
   }
   if (target.empty()) return usage("no target given after '--'");
   auto policy = build_policy(flags, app);
   if (!policy) return policy.error();
+  if (flags.explain) return Action{ExplainTarget{std::move(policy).value(), std::move(target)}};
   return Action{RunTarget{std::move(policy).value(), std::move(target)}};
 }
 

@@ -19,7 +19,11 @@ struct RunTarget {
   Policy policy;
   std::vector<std::string> target_argv;
 };
-using Action = std::variant<ShowText, ShowKernelCheck, RunTarget>;
+struct ExplainTarget {  // --explain: print the rules a run would apply, run nothing
+  Policy policy;
+  std::vector<std::string> target_argv;
+};
+using Action = std::variant<ShowText, ShowKernelCheck, RunTarget, ExplainTarget>;
 
 // `args` excludes argv[0]. Usage errors carry exit code 2, policy errors exit code 1.
 [[nodiscard]] Result<Action> parse(const std::vector<std::string>& args);

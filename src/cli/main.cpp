@@ -28,6 +28,12 @@ int run_cli(int argc, char** argv) {
     (void)std::fputs(hermetic::probe_kernel().report().c_str(), stdout);
     return 0;
   }
+  if (const auto* explain = std::get_if<hermetic::cli::ExplainTarget>(&action.value())) {
+    auto text = hermetic::explain(explain->policy, explain->target_argv);
+    if (!text) return report(text.error());
+    (void)std::fputs(text.value().c_str(), stdout);
+    return 0;
+  }
   const auto& run = std::get<hermetic::cli::RunTarget>(action.value());
   auto status = hermetic::run(run.policy, run.target_argv);
   if (!status) return report(status.error());

@@ -1,6 +1,7 @@
 // The files the kernel opens for execute when it runs a program: the program itself, each `#!`
 // interpreter (following `/usr/bin/env NAME` through PATH), and each ELF's PT_INTERP loader.
-// --no-subprocess grants Landlock EXECUTE on exactly these and nothing else.
+// --no-subprocess grants Landlock EXECUTE on exactly these and nothing else; --fs-readonly=ROOT
+// grants them read and execute.
 #pragma once
 
 #include <string>

@@ -2,6 +2,9 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <string_view>
+
+#include "landlock_abi.hpp"
 
 #ifndef HERMETIC_PYTHON_VERSION
 #define HERMETIC_PYTHON_VERSION ""
@@ -43,10 +46,36 @@ bool policy_needs_inprocess(const Policy& policy) {
          policy.block_interpreter_mutation || policy.sealed;
 }
 
+Policy mirror_kernel_grants(const Policy& policy,
+                            const std::vector<landlock::Layer>& landlock_layers,
+                            const std::string& private_tmpdir) {
+  Policy out = policy;
+  if (!private_tmpdir.empty()) out.allow_write.push_back(private_tmpdir);
+  if (!policy.fs_root) return out;
+  for (const auto& layer : landlock_layers) {
+    if ((layer.handled_access_fs & landlock::uapi::fs::kReadFile) == 0) continue;
+    for (const auto& rule : layer.rules) {
+      if ((rule.allowed_access & landlock::uapi::fs::kReadFile) != 0) {
+        out.allow_read.push_back(rule.path);
+      }
+    }
+  }
+  return out;
+}
+
 Result<std::vector<std::string>> environment_for(const Policy& policy,
                                                  const std::string& current_preload) {
   if (policy.empty()) return std::vector<std::string>{};
   const bool required = policy_needs_inprocess(policy);
+  const char* switch_env = std::getenv("HERMETIC_INPROCESS");
+  if (switch_env != nullptr && std::string_view(switch_env) == "0") {
+    if (required) {
+      return Error{
+          "HERMETIC_INPROCESS=0 switches off the in-process layer, which Python-only "
+          "flags such as --no-code-exec need"};
+    }
+    return std::vector<std::string>{};
+  }
   const auto installation = find_installation();
   if (!installation) {
     if (required) {

@@ -10,6 +10,7 @@
 
 #include "hermetic/policy.hpp"
 #include "hermetic/result.hpp"
+#include "landlock.hpp"
 
 namespace hermetic::inprocess_injection {
 
@@ -27,8 +28,18 @@ struct Installation {
 // True when the policy has capabilities only the in-process layer can enforce.
 [[nodiscard]] bool policy_needs_inprocess(const Policy& policy);
 
-// NAME=VALUE overrides for the target's environment; empty when there is nothing to inject.
-// An Error when the policy needs the in-process layer and it is not installed.
+// The policy the in-process layer gets: `policy` plus what the kernel layer grants on top of
+// the user's paths (the run's private TMPDIR is writable; under a read root, every path the
+// read layer opens for the runtime is readable), so that the two layers agree on what the
+// target may touch and the interpreter's own start-up passes both.
+[[nodiscard]] Policy mirror_kernel_grants(const Policy& policy,
+                                          const std::vector<landlock::Layer>& landlock_layers,
+                                          const std::string& private_tmpdir);
+
+// NAME=VALUE overrides for the target's environment; empty when there is nothing to inject,
+// or when the user set HERMETIC_INPROCESS=0 (the kernel layer alone: to see which layer blocks
+// what, and how the tests exercise the boundary). An Error when the policy needs the
+// in-process layer and it is not installed or switched off.
 [[nodiscard]] Result<std::vector<std::string>> environment_for(const Policy& policy,
                                                                const std::string& current_preload);
 

@@ -1,6 +1,7 @@
 #include "kernel_layer.hpp"
 
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -16,17 +17,29 @@ namespace {
 
 namespace ll = landlock::uapi;
 
+bool path_exists(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0;
+}
+
 // The Landlock layers a policy asks for. Layers are independent: each handles only its own
 // access rights, and the kernel intersects them.
 std::vector<landlock::Layer> landlock_layers(const Policy& policy,
                                              const std::vector<std::string>& exec_files,
+                                             const fs_layers::Inputs& fs,
                                              const KernelFeatures& features) {
   std::vector<landlock::Layer> layers;
   if (policy.block_subprocess) {
     // The target's own exec must run its chain (seccomp cannot see the path, it is in memory);
     // later execs are denied by the seccomp exec-token rule as well.
-    landlock::Layer exec_limit{"exec limit of --no-subprocess", 1, ll::fs::kExecute, 0, {}};
-    for (const auto& file : exec_files) exec_limit.rules.push_back({file, ll::fs::kExecute});
+    // Landlock denies cross-directory rename/link in every layer that handles any fs right,
+    // unless REFER is granted; grant it everywhere here so that this layer limits exec only.
+    const std::uint64_t refer = features.landlock_abi >= 2 ? ll::fs::kRefer : 0;
+    landlock::Layer exec_limit{"exec limit of --no-subprocess", 1, ll::fs::kExecute | refer, 0, {}};
+    for (const auto& file : exec_files) {
+      exec_limit.rules.push_back({file, ll::fs::kExecute, "exec chain of the target"});
+    }
+    if (refer != 0) exec_limit.rules.push_back({"/", refer, "renames and links as without it"});
     layers.push_back(std::move(exec_limit));
   }
   if (policy.block_network && features.landlock_abi >= 6) {
@@ -34,22 +47,30 @@ std::vector<landlock::Layer> landlock_layers(const Policy& policy,
     // the sandbox. Older kernels lack the scope, and --no-network still holds for IP.
     layers.push_back({"abstract unix socket scope", 6, 0, ll::scope::kAbstractUnixSocket, {}});
   }
+  if (policy.fs_readonly) {
+    for (auto& layer : fs_layers::layers(fs, path_exists)) layers.push_back(std::move(layer));
+  }
   return layers;
 }
 
 }  // namespace
 
-Result<PreparedKernelLayer> PreparedKernelLayer::prepare(const Policy& policy,
-                                                         const std::vector<std::string>& exec_files,
+KernelPlan plan_kernel_layer(const Policy& policy, const std::vector<std::string>& exec_files,
+                             const fs_layers::Inputs& fs, const KernelFeatures& features) {
+  return {landlock_layers(policy, exec_files, fs, features),
+          syscall_rules::rules_for(policy, features.landlock_abi)};
+}
+
+Result<PreparedKernelLayer> PreparedKernelLayer::prepare(const KernelPlan& plan,
                                                          const KernelFeatures& features) {
   PreparedKernelLayer prepared;
-  for (const auto& layer : landlock_layers(policy, exec_files, features)) {
+  for (const auto& layer : plan.landlock_layers) {
     auto ruleset = landlock::build(layer);
     if (!ruleset) return ruleset.error();
     prepared.landlock_rulesets_.push_back(std::move(ruleset).value());
     prepared.landlock_purposes_.push_back(layer.purpose);
   }
-  const auto rules = syscall_rules::rules_for(policy);
+  const auto& rules = plan.seccomp_rules;
   if (!rules.empty()) {
     if (!features.seccomp_filter) {
       return Error{"this kernel has no seccomp filter support, needed for the requested rules"};

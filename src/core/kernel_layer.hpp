@@ -7,20 +7,37 @@
 #include <vector>
 
 #include "fd.hpp"
+#include "fs_layers.hpp"
 #include "hermetic/policy.hpp"
 #include "hermetic/probe.hpp"
 #include "hermetic/result.hpp"
+#include "landlock.hpp"
 #include "seccomp_filter.hpp"
+#include "syscall_rules.hpp"
 
 namespace hermetic {
 
+// The kernel layer of one run as data, before anything is opened: what --explain prints and
+// what prepare() builds. Landlock layers are applied in this order; each only narrows.
+struct KernelPlan {
+  std::vector<landlock::Layer> landlock_layers;
+  std::vector<syscall_rules::Rule> seccomp_rules;
+};
+
+// `exec_files` are the files the target may exec (see exec_chain); with block_subprocess,
+// nothing else can be exec'd. Empty when applying to a running process: then no exec at all.
+// `fs` are the facts --fs-readonly needs (ignored without it).
+[[nodiscard]] KernelPlan plan_kernel_layer(const Policy& policy,
+                                           const std::vector<std::string>& exec_files,
+                                           const fs_layers::Inputs& fs,
+                                           const KernelFeatures& features);
+
 class PreparedKernelLayer {
  public:
-  // `exec_files` are the files the target may exec (see exec_chain); with block_subprocess,
-  // nothing else can be exec'd. Empty when applying to a running process: then no exec at all.
-  [[nodiscard]] static Result<PreparedKernelLayer> prepare(
-      const Policy& policy, const std::vector<std::string>& exec_files,
-      const KernelFeatures& features);
+  // Builds every Landlock ruleset (opening the rule paths) and compiles the seccomp filter.
+  // Fails closed, naming the missing kernel feature.
+  [[nodiscard]] static Result<PreparedKernelLayer> prepare(const KernelPlan& plan,
+                                                           const KernelFeatures& features);
 
   // Applies every step to the calling process. On failure returns the errno and sets
   // `failed_step` to a static string naming the step. Async-signal-safe.

@@ -1,6 +1,7 @@
 #include "landlock.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -43,7 +44,14 @@ Result<Fd> build(const Layer& layer) {
   for (const auto& rule : layer.rules) {
     const Fd target(open(rule.path.c_str(), O_PATH | O_CLOEXEC));
     if (!target) return Error{"landlock: cannot open " + rule.path + ": " + errno_text()};
-    const uapi::PathBeneathAttr beneath{rule.allowed_access, target.get()};
+    struct stat st {};
+    if (fstat(target.get(), &st) != 0) {
+      return Error{"landlock: cannot stat " + rule.path + ": " + errno_text()};
+    }
+    // The kernel refuses (EINVAL) directory-only rights on a file: keep what applies to one.
+    const std::uint64_t allowed =
+        S_ISDIR(st.st_mode) ? rule.allowed_access : rule.allowed_access & uapi::fs::kFileRights;
+    const uapi::PathBeneathAttr beneath{allowed, target.get()};
     if (syscall(SYS_landlock_add_rule, ruleset.get(), uapi::kRulePathBeneath, &beneath, 0) != 0) {
       return Error{"landlock: cannot add the rule for " + rule.path + ": " + errno_text()};
     }

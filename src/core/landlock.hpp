@@ -17,7 +17,9 @@ namespace hermetic::landlock {
 
 struct PathRule {
   std::string path;              // opened with O_PATH; a file or a directory
-  std::uint64_t allowed_access;  // subset of the layer's handled_access_fs
+  std::uint64_t allowed_access;  // subset of the layer's handled_access_fs; for a file, the
+                                 // rights that only apply to directories are dropped
+  std::string why = {};          // for --explain: what needs this path
 };
 
 struct Layer {

@@ -41,6 +41,9 @@ inline constexpr std::uint64_t kMakeSym = 1ULL << 12U;
 inline constexpr std::uint64_t kRefer = 1ULL << 13U;     // ABI 2
 inline constexpr std::uint64_t kTruncate = 1ULL << 14U;  // ABI 3
 inline constexpr std::uint64_t kIoctlDev = 1ULL << 15U;  // ABI 5
+// The rights that apply to a file (ACCESS_FILE in the kernel); the others need a directory.
+inline constexpr std::uint64_t kFileRights =
+    kExecute | kWriteFile | kReadFile | kTruncate | kIoctlDev;
 }  // namespace fs
 
 namespace scope {

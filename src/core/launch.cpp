@@ -1,10 +1,11 @@
 // The launch sequence. Its order is security-relevant, so it reads as one checklist in run():
 //   1. refuse what this build or kernel cannot enforce (fail closed)
-//   2. resolve the target and the files it will exec
+//   2. create the run's private TMPDIR; plan: resolve the target and the files it will exec,
+//      compute every rule (run_plan, shared with --explain)
 //   3. prepare every kernel rule (allocations, path opens, BPF compile) before fork
 //   4. with nothing left to do after exec: apply the kernel layer here and become the target
 //   5. otherwise fork; the child applies the kernel layer and execs the target, and the parent
-//      forwards signals, waits, and exits as the target did
+//      forwards signals, waits, removes the TMPDIR, and exits as the target did
 #include "hermetic/launch.hpp"
 
 #include <fcntl.h>
@@ -18,13 +19,16 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <optional>
 
 #include "environment.hpp"
-#include "exec_chain.hpp"
 #include "fd.hpp"
 #include "hermetic/probe.hpp"
 #include "inprocess_injection.hpp"
 #include "kernel_layer.hpp"
+#include "private_tmpdir.hpp"
+#include "run_plan.hpp"
 #include "signal_relay.hpp"
 #include "target.hpp"
 
@@ -92,7 +96,9 @@ int mirror_status(int status) {
 // Whether hermetic must outlive the exec to serve the run (a supervisor to answer the kernel,
 // a private directory to remove). Without such a duty it execs the target in place: one process
 // less, and exit status, signals and the terminal are the target's own by construction.
-bool needs_waiting_parent(const Policy& /*policy*/) { return false; }
+bool needs_waiting_parent(const Policy& policy) {
+  return policy.fs_readonly;  // the private TMPDIR is removed after the target exits
+}
 
 [[noreturn]] void exec_in_place(const PreparedKernelLayer& kernel, const target::Resolved& target,
                                 char* const* argv, char* const* envp) {
@@ -120,7 +126,6 @@ Status check_enforceable(const Policy& policy) {
       Pending{policy.allow_localhost, "--allow-localhost"},
       Pending{!policy.allow_domains.empty(), "--allow-domain"},
       Pending{!policy.resolve.empty(), "--resolve"},
-      Pending{policy.fs_readonly, "--fs-readonly"},
       Pending{policy.block_code_exec, "--no-code-exec"},
       Pending{!policy.deny_imports.empty(), "--deny-import"},
       Pending{policy.block_native, "--block-native"},
@@ -141,33 +146,40 @@ Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
   if (auto enforceable = check_enforceable(policy); !enforceable) return enforceable.error();
   const KernelFeatures features = probe_kernel();
 
-  // 2. The target and every file its exec will run.
+  // 2. The private TMPDIR (removed on every path out of here), then the plan: the target, every
+  //    file its exec will run, the rules.
   const std::string path_env = current_path_env();
-  auto resolved = target::resolve(argv, path_env);
-  if (!resolved) return resolved.error();
-  const target::Resolved& target = resolved.value();
-  std::vector<std::string> exec_files;
-  if (policy.block_subprocess) {
-    auto files = exec_chain::files_executed(target.exec_path, path_env);
-    if (!files) return files.error();
-    exec_files = std::move(files).value();
+  std::optional<PrivateTmpdir> tmpdir;
+  if (policy.fs_readonly) {
+    auto made = PrivateTmpdir::create(tmpdir_parent());
+    if (!made) return made.error();
+    tmpdir.emplace(std::move(made).value());
   }
+  auto plan = plan_run(policy, argv, features, path_env, tmpdir ? tmpdir->path() : "");
+  if (!plan) return plan.error();
+  const target::Resolved& target = plan.value().target;
 
   // 3. Everything that allocates or opens happens before fork.
-  auto kernel = PreparedKernelLayer::prepare(policy, exec_files, features);
+  auto kernel = PreparedKernelLayer::prepare(plan.value().kernel, features);
   if (!kernel) return kernel.error();
+  const Policy injected = inprocess_injection::mirror_kernel_grants(
+      policy, plan.value().kernel.landlock_layers, tmpdir ? tmpdir->path() : "");
   const char* preload_env = std::getenv("LD_PRELOAD");
   auto injection =
-      inprocess_injection::environment_for(policy, preload_env != nullptr ? preload_env : "");
+      inprocess_injection::environment_for(injected, preload_env != nullptr ? preload_env : "");
   if (!injection) return injection.error();
+  std::vector<std::string> overrides = std::move(injection).value();
+  for (const auto& [name, value] : plan.value().environment)
+    overrides.push_back(name + "=" + value);
   const std::vector<std::string> target_env =
-      environment::for_target(policy, environment::current(), injection.value());
+      environment::for_target(policy, environment::current(), overrides);
   std::vector<char*> child_argv = c_string_array(target.argv);
   std::vector<char*> child_envp = c_string_array(target_env);
 
   // 4. Become the target.
-  if (!needs_waiting_parent(policy))
+  if (!needs_waiting_parent(policy)) {
     exec_in_place(kernel.value(), target, child_argv.data(), child_envp.data());
+  }
 
   // 5. Or fork, with the relayed signals blocked so none arrives before the relay knows the
   // child, and wait.
@@ -181,8 +193,9 @@ Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
   signal_relay::Relay relay;
   const pid_t child = fork();
   if (child < 0) return Error{std::string("fork: ") + std::strerror(errno)};
-  if (child == 0)
+  if (child == 0) {
     child_main(kernel.value(), target, child_argv.data(), child_envp.data(), report_write.get());
+  }
   report_write.reset();
   // The child has its copy; a parent that stays must not keep secrets readable either.
   if (policy.block_environment) environment::wipe_own_block();
@@ -195,6 +208,14 @@ Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
     got = ::read(report_read.get(), &failure, sizeof failure);
   } while (got < 0 && errno == EINTR);
   const int status = relay.wait_for_child();
+  // Before mirroring: dying by the target's signal would skip the destructor.
+  if (tmpdir) {
+    const std::string tmp_path = tmpdir->path();
+    if (!tmpdir->remove()) {
+      (void)std::fprintf(stderr, "hermetic: warning: could not remove all of %s\n",
+                         tmp_path.c_str());
+    }
+  }
   if (got == static_cast<ssize_t>(sizeof failure)) {
     failure.step.back() = '\0';
     const std::string step(failure.step.data());
@@ -209,7 +230,14 @@ Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
 
 Status apply_to_self(const Policy& policy) {
   if (auto enforceable = check_enforceable(policy); !enforceable) return enforceable.error();
-  auto kernel = PreparedKernelLayer::prepare(policy, /*exec_files=*/{}, probe_kernel());
+  const KernelFeatures features = probe_kernel();
+  // No TMPDIR (nobody would remove it) and no exec; reads follow the running executable.
+  std::error_code ec;
+  const std::string self = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+  auto fs = gather_fs_inputs(policy, self, {}, "", features.landlock_abi, current_path_env());
+  if (!fs) return fs.error();
+  const KernelPlan plan = plan_kernel_layer(policy, /*exec_files=*/{}, fs.value(), features);
+  auto kernel = PreparedKernelLayer::prepare(plan, features);
   if (!kernel) return kernel.error();
   const char* step = "";
   if (int err = kernel.value().apply(/*all_threads=*/true, &step); err != 0) {

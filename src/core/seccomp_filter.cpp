@@ -92,7 +92,10 @@ Result<Program> compile(const std::vector<syscall_rules::Rule>& rules, const Exe
   }
   for (const auto& rule : rules) {
     const std::string name(rule.syscall);
-    const int nr = seccomp_syscall_resolve_name(name.c_str());
+    int nr = seccomp_syscall_resolve_name(name.c_str());
+    // Negative results other than the error are libseccomp's markers for a syscall this
+    // architecture lacks; it skips those itself.
+    if (nr == __NR_SCMP_ERROR && rule.number_if_unknown >= 0) nr = rule.number_if_unknown;
     if (nr == __NR_SCMP_ERROR) return Error{"seccomp: unknown syscall " + name};
     if (int rc = add_rule(ctx, rule, nr, token); rc < 0) {
       return Error{"seccomp: cannot add the rule for " + name + ": " + describe(rc)};

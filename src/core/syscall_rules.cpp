@@ -34,17 +34,59 @@ constexpr std::array kRules{
     // EACCES, as Landlock's own refusal.
     Rule{subprocess, "execve", EACCES, always, 0, "exec after the target's own"},
     Rule{subprocess, "execveat", EACCES, not_exec_token, 0, "exec after the target's own"},
+
+    // --fs-readonly: what Landlock has no right for. Writes, creation, removal, renames, links,
+    // truncation and mknod (MAKE_*) are Landlock's; these change metadata in place. EROFS
+    // ("Read-only file system") is what the flag means, what tools already handle, and tells
+    // --trace the capability apart from network (EACCES) and subprocess (EPERM).
+    // The cost: seccomp cannot see paths (they are pointers), so these fail in the private
+    // TMPDIR and --allow-write paths too: shutil.copy2/copystat, `cp -p`, `tar` restoring modes
+    // or times, `touch` of an existing file (creating one works: that is open(O_CREAT)).
+    // Files are still created with the mode given to open/mkdir.
+    Rule{fs_write, "chmod", EROFS, always, 0, "chmod"},
+    Rule{fs_write, "fchmod", EROFS, always, 0, "fchmod"},
+    Rule{fs_write, "fchmodat", EROFS, always, 0, "fchmodat"},
+    Rule{fs_write, "fchmodat2", EROFS, always, 0, "fchmodat2 (Linux 6.6)", 452},
+    Rule{fs_write, "chown", EROFS, always, 0, "chown"},
+    Rule{fs_write, "fchown", EROFS, always, 0, "fchown"},
+    Rule{fs_write, "lchown", EROFS, always, 0, "lchown"},
+    Rule{fs_write, "fchownat", EROFS, always, 0, "fchownat"},
+    Rule{fs_write, "utime", EROFS, always, 0, "utime"},
+    Rule{fs_write, "utimes", EROFS, always, 0, "utimes"},
+    Rule{fs_write, "futimesat", EROFS, always, 0, "futimesat"},
+    Rule{fs_write, "utimensat", EROFS, always, 0, "utimensat (also futimens)"},
+    Rule{fs_write, "setxattr", EROFS, always, 0, "setxattr"},
+    Rule{fs_write, "lsetxattr", EROFS, always, 0, "lsetxattr"},
+    Rule{fs_write, "fsetxattr", EROFS, always, 0, "fsetxattr"},
+    Rule{fs_write, "setxattrat", EROFS, always, 0, "setxattrat (Linux 6.13)", 463},
+    Rule{fs_write, "removexattr", EROFS, always, 0, "removexattr"},
+    Rule{fs_write, "lremovexattr", EROFS, always, 0, "lremovexattr"},
+    Rule{fs_write, "fremovexattr", EROFS, always, 0, "fremovexattr"},
+    Rule{fs_write, "removexattrat", EROFS, always, 0, "removexattrat (Linux 6.13)", 466},
+    // Landlock checks truncate(2) by path only from ABI 3 (TRUNCATE); before that it is a write
+    // nothing else sees. ftruncate needs an fd opened for writing, which Landlock checks.
+    Rule{fs_write_before_landlock_3, "truncate", EROFS, always, 0,
+         "truncate by path (Landlock ABI < 3 has no TRUNCATE right)"},
+
+    // --fs-readonly=ROOT: open_by_handle_at opens a file from a handle, with no path for Landlock
+    // to confine (it needs CAP_DAC_READ_SEARCH, which a root target has). EACCES, as Landlock
+    // answers a denied open.
+    Rule{fs_read, "open_by_handle_at", EACCES, always, 0, "open by file handle (no path)"},
 };
 
 }  // namespace
 
 std::span<const Rule> all_rules() { return kRules; }
 
-std::vector<Rule> rules_for(const Policy& policy) {
+std::vector<Rule> rules_for(const Policy& policy, int landlock_abi) {
   std::vector<Rule> out;
   for (const Rule& rule : kRules) {
-    const bool wanted = (rule.capability == network && policy.block_network) ||
-                        (rule.capability == subprocess && policy.block_subprocess);
+    const bool wanted =
+        (rule.capability == network && policy.block_network) ||
+        (rule.capability == subprocess && policy.block_subprocess) ||
+        (rule.capability == fs_write && policy.fs_readonly) ||
+        (rule.capability == fs_write_before_landlock_3 && policy.fs_readonly && landlock_abi < 3) ||
+        (rule.capability == fs_read && policy.fs_root.has_value());
     if (wanted) out.push_back(rule);
   }
   return out;
@@ -56,6 +98,11 @@ std::string_view capability_name(Capability capability) {
       return "network";
     case subprocess:
       return "subprocess";
+    case fs_write:
+    case fs_write_before_landlock_3:
+      return "fs_write";
+    case fs_read:
+      return "fs_read";
   }
   return "?";
 }

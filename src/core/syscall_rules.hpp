@@ -12,7 +12,13 @@
 
 namespace hermetic::syscall_rules {
 
-enum class Capability { network, subprocess };
+enum class Capability {
+  network,
+  subprocess,
+  fs_write,
+  fs_write_before_landlock_3,  // what --fs-readonly needs from seccomp on Landlock ABI 1 and 2
+  fs_read,
+};
 
 // Which calls of the syscall the rule denies.
 enum class ArgTest {
@@ -30,12 +36,16 @@ struct Rule {
   ArgTest test;
   std::uint64_t value;
   std::string_view why;  // for --explain and docs
+  // For syscalls newer than the libseccomp the build uses: the number, which is the same on
+  // every architecture for syscalls added since Linux 5.1 (424 and up). -1: resolve by name.
+  int number_if_unknown = -1;
 };
 
 [[nodiscard]] std::span<const Rule> all_rules();
 
-// The rules a policy needs, in table order.
-[[nodiscard]] std::vector<Rule> rules_for(const Policy& policy);
+// The rules a policy needs on a kernel with `landlock_abi` (older ABIs need seccomp for what
+// Landlock cannot check yet; the default is the newest ABI hermetic knows), in table order.
+[[nodiscard]] std::vector<Rule> rules_for(const Policy& policy, int landlock_abi = 7);
 
 [[nodiscard]] std::string_view capability_name(Capability capability);
 

@@ -11,6 +11,7 @@
 
 #include <climits>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -62,6 +63,13 @@ bool within(const std::string& resolved, const std::string& root) {
           resolved[root.size()] == '/');
 }
 
+bool within_any(const std::string& resolved, const std::vector<std::string>& dirs) {
+  for (const auto& dir : dirs) {
+    if (within(resolved, dir)) return true;
+  }
+  return false;
+}
+
 int check_read(const Snapshot& snapshot, const std::string& path) {
   bool resolved_once = false;
   std::string resolved;
@@ -72,7 +80,10 @@ int check_read(const Snapshot& snapshot, const std::string& path) {
       resolved = resolve(path);
       resolved_once = true;
     }
-    if (!within(resolved, *level.real_root)) {
+    // The root, and what the level explicitly opened up (allow_read; allow_write, which the
+    // kernel layer makes readable too).
+    if (!within(resolved, *level.real_root) && !within_any(resolved, level.real_readable) &&
+        !within_any(resolved, level.real_writable)) {
       return deny(snapshot, {"filesystem", "read outside sandbox root: " + path, path,
                              ErrorKind::kReadOutside});
     }
@@ -80,7 +91,28 @@ int check_read(const Snapshot& snapshot, const std::string& path) {
   return 0;
 }
 
+// A write is allowed when every read-only level lists a writable directory holding the path
+// (allow_write; for the CLI also the run's private TMPDIR).
 int deny_write(const Snapshot& snapshot, const std::string& message, const std::string& path) {
+  std::string resolved;
+  bool resolved_once = false;
+  bool writable = true;
+  for (const auto& level : snapshot.levels) {
+    if (!level.policy.fs_readonly) continue;
+    if (level.real_writable.empty()) {
+      writable = false;
+      break;
+    }
+    if (!resolved_once) {
+      resolved = resolve(path);
+      resolved_once = true;
+    }
+    if (resolved.empty() || !within_any(resolved, level.real_writable)) {
+      writable = false;
+      break;
+    }
+  }
+  if (writable) return 0;
   return deny(snapshot, {"filesystem", message, path});
 }
 
@@ -146,9 +178,17 @@ int check(Event event, const Snapshot& snapshot, const char* event_name, PyObjec
       if (event == Event::kOsMkdir && base_name(path) == "__pycache__") {
         return refuse_quietly(path);
       }
-      return deny_write(
-          snapshot, std::string("filesystem mutation disabled: ") + event_name + "(" + path + ")",
-          path);
+      const std::string message =
+          std::string("filesystem mutation disabled: ") + event_name + "(" + path + ")";
+      std::string second;
+      const bool has_second = path_of(arg_at(args, 1), &second);
+      // os.symlink(src, dst) writes dst only: src is the link's text, not a file touched.
+      if (std::strcmp(event_name, "os.symlink") == 0 && has_second) {
+        return deny_write(snapshot, message, second);
+      }
+      if (deny_write(snapshot, message, path) != 0) return -1;
+      // os.rename/replace/link name a second path: it must be writable as well.
+      return has_second ? deny_write(snapshot, message, second) : 0;
     }
     default:
       return 0;

@@ -37,11 +37,17 @@ void publish(Snapshot next) {
 }
 
 Level make_level(Policy policy, std::uint64_t token) {
-  Level level{std::move(policy), std::nullopt, token};
+  Level level{std::move(policy), std::nullopt, {}, {}, token};
   if (level.policy.fs_root) {
     // A root that does not resolve still confines: keep the literal path (nothing real is
     // inside a missing directory).
     level.real_root = real_path(*level.policy.fs_root).value_or(*level.policy.fs_root);
+  }
+  for (const auto& path : level.policy.allow_write) {
+    level.real_writable.push_back(real_path(path).value_or(path));
+  }
+  for (const auto& path : level.policy.allow_read) {
+    level.real_readable.push_back(real_path(path).value_or(path));
   }
   return level;
 }

@@ -18,6 +18,15 @@ from pathlib import Path
 
 import pytest
 
+
+@pytest.fixture(autouse=True)
+def kernel_layer_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every escape attempt meets the kernel layer alone: it is the security boundary, and an
+    attempt stopped by the in-process layer first would prove nothing about it. (The in-process
+    layer has its own tests in tests/python and tests/cli.)"""
+    monkeypatch.setenv("HERMETIC_INPROCESS", "0")
+
+
 # Python attempts start with this: it creates the "started" file, then the attempt follows.
 _PYTHON_PRELUDE = (
     "import os as _os\n"

@@ -251,8 +251,6 @@ PENDING = {  # flags, and the flag the error line names
     "allow-localhost": (["--no-network", "--allow-localhost"], "--allow-localhost"),
     "allow-domain": (["--no-network", "--allow-domain", "example.invalid"], "--allow-domain"),
     "resolve": (["--resolve", "example.invalid:127.0.0.1"], "--resolve"),
-    "fs-readonly": (["--fs-readonly"], "--fs-readonly"),
-    "fs-readonly-root": (["--fs-readonly=/usr"], "--fs-readonly"),
     "deny-import": (["--deny-import", "json"], "--deny-import"),
     "block-native": (["--block-native"], "--block-native"),
     "no-interpreter-mutation": (["--no-interpreter-mutation"], "--no-interpreter-mutation"),

@@ -1,0 +1,121 @@
+#include "private_tmpdir.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <utility>
+#include <vector>
+
+#include "fd.hpp"
+
+namespace hermetic {
+namespace {
+
+// Opens directory `name` in `dirfd` for listing without following a symlink. A directory the
+// owner cannot read is made 0700 first, through an O_PATH fd of that very inode.
+Fd open_subdir(int dirfd, const char* name) {
+  constexpr int kFlags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+  Fd dir(openat(dirfd, name, kFlags));
+  if (dir || errno != EACCES) return dir;
+  const Fd handle(openat(dirfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!handle) return {};
+  const std::string by_fd = "/proc/self/fd/" + std::to_string(handle.get());
+  if (chmod(by_fd.c_str(), S_IRWXU) != 0) return {};
+  return Fd(openat(dirfd, name, kFlags));
+}
+
+std::vector<std::string> entries(int dirfd) {
+  std::vector<std::string> names;
+  const int own = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+  if (own < 0) return names;
+  DIR* dir = fdopendir(own);  // takes `own`
+  if (dir == nullptr) {
+    ::close(own);
+    return names;
+  }
+  while (const dirent* entry = readdir(dir)) {
+    const std::string name = entry->d_name;
+    if (name != "." && name != "..") names.push_back(name);
+  }
+  closedir(dir);
+  return names;
+}
+
+bool remove_contents(int dirfd) {
+  bool all = true;
+  for (const auto& name : entries(dirfd)) {
+    if (unlinkat(dirfd, name.c_str(), 0) == 0) continue;
+    if (errno != EISDIR && errno != EPERM) {
+      all = false;
+      continue;
+    }
+    const Fd sub = open_subdir(dirfd, name.c_str());
+    all = sub && remove_contents(sub.get()) && all;
+    if (unlinkat(dirfd, name.c_str(), AT_REMOVEDIR) != 0) all = false;
+  }
+  return all;
+}
+
+}  // namespace
+
+bool remove_tree(const std::string& path) noexcept {
+  try {
+    const std::filesystem::path p(path);
+    const Fd parent(open(p.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!parent) return errno == ENOENT;
+    const std::string name = p.filename().string();
+    const Fd dir = open_subdir(parent.get(), name.c_str());
+    if (!dir) return errno == ENOENT;
+    const bool contents = remove_contents(dir.get());
+    return unlinkat(parent.get(), name.c_str(), AT_REMOVEDIR) == 0 && contents;
+  } catch (...) {  // allocation failure: leave the directory rather than terminate
+    return false;
+  }
+}
+
+std::string tmpdir_parent() {
+  const char* env = std::getenv("TMPDIR");
+  return env != nullptr && env[0] == '/' ? std::string(env) : std::string("/tmp");
+}
+
+Result<PrivateTmpdir> PrivateTmpdir::create(const std::string& parent) {
+  std::string templ = parent + "/hermetic-XXXXXX";
+  if (mkdtemp(templ.data()) == nullptr) {
+    return Error{"cannot create the private TMPDIR in " + parent + ": " + std::strerror(errno)};
+  }
+  std::error_code ec;
+  std::string real = std::filesystem::canonical(templ, ec).string();
+  if (ec) {
+    [[maybe_unused]] const bool removed = remove_tree(templ);
+    return Error{"cannot resolve the private TMPDIR " + templ + ": " + ec.message()};
+  }
+  return PrivateTmpdir(std::move(real));
+}
+
+PrivateTmpdir::PrivateTmpdir(PrivateTmpdir&& other) noexcept
+    : path_(std::exchange(other.path_, {})) {}
+
+PrivateTmpdir& PrivateTmpdir::operator=(PrivateTmpdir&& other) noexcept {
+  if (this != &other) {
+    remove();
+    path_ = std::exchange(other.path_, {});
+  }
+  return *this;
+}
+
+PrivateTmpdir::~PrivateTmpdir() { remove(); }
+
+bool PrivateTmpdir::remove() noexcept {
+  if (path_.empty()) return true;
+  const bool removed = remove_tree(path_);
+  path_.clear();
+  return removed;
+}
+
+}  // namespace hermetic

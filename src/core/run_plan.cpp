@@ -1,0 +1,104 @@
+#include "run_plan.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+
+#include "exec_chain.hpp"
+#include "runtime_reads.hpp"
+
+namespace hermetic {
+namespace {
+
+namespace fs = std::filesystem;
+
+Result<std::string> existing_path(const std::string& path, const char* flag) {
+  std::error_code ec;
+  std::string real = fs::canonical(path, ec).string();
+  if (ec) return Error{std::string(flag) + " path does not exist: " + path};
+  return real;
+}
+
+Result<std::vector<std::string>> existing_paths(const std::vector<std::string>& paths,
+                                                const char* flag) {
+  std::vector<std::string> out;
+  for (const auto& path : paths) {
+    auto real = existing_path(path, flag);
+    if (!real) return real.error();
+    out.push_back(std::move(real).value());
+  }
+  return out;
+}
+
+// Regular files open as fds 0-2 of this process (what the target inherits), split by the
+// direction they are open in.
+void add_stdio_files(fs_layers::Inputs& in) {
+  for (int fd = 0; fd <= 2; ++fd) {
+    struct stat st {};
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    const int flags = fcntl(fd, F_GETFL);
+    std::error_code ec;
+    const std::string path = fs::read_symlink("/proc/self/fd/" + std::to_string(fd), ec).string();
+    if (flags < 0 || ec) continue;
+    const int mode = flags & O_ACCMODE;
+    if (mode == O_RDONLY || mode == O_RDWR) in.stdio_read.push_back({fd, path});
+    if (mode == O_WRONLY || mode == O_RDWR) in.stdio_write.push_back({fd, path});
+  }
+}
+
+}  // namespace
+
+Result<fs_layers::Inputs> gather_fs_inputs(const Policy& policy, const std::string& exec_path,
+                                           const std::vector<std::string>& exec_files,
+                                           const std::string& private_tmpdir, int landlock_abi,
+                                           const std::string& path_env) {
+  fs_layers::Inputs in;
+  if (!policy.fs_readonly) return in;
+  in.landlock_abi = landlock_abi;
+  in.private_tmpdir = private_tmpdir;
+  auto writable = existing_paths(policy.allow_write, "--allow-write");
+  if (!writable) return writable.error();
+  in.allow_write = std::move(writable).value();
+  add_stdio_files(in);
+  if (!policy.fs_root) return in;
+
+  auto root = existing_path(*policy.fs_root, "--fs-readonly=ROOT");
+  if (!root) return root.error();
+  in.read_root = std::move(root).value();
+  auto readable = existing_paths(policy.allow_read, "--allow-read");
+  if (!readable) return readable.error();
+  in.allow_read = std::move(readable).value();
+  in.exec_files = exec_files;
+  if (!exec_path.empty()) in.runtime_reads = runtime_reads::find(exec_path, path_env);
+  return in;
+}
+
+Result<RunPlan> plan_run(const Policy& policy, const std::vector<std::string>& argv,
+                         const KernelFeatures& features, const std::string& path_env,
+                         const std::string& private_tmpdir) {
+  auto resolved = target::resolve(argv, path_env);
+  if (!resolved) return resolved.error();
+  RunPlan plan{std::move(resolved).value(), {}, {}, {}, {}};
+
+  if (policy.block_subprocess || policy.fs_root) {
+    auto files = exec_chain::files_executed(plan.target.exec_path, path_env);
+    if (!files) return files.error();
+    plan.exec_files = std::move(files).value();
+  }
+  auto fs_facts = gather_fs_inputs(policy, plan.target.exec_path, plan.exec_files, private_tmpdir,
+                                   features.landlock_abi, path_env);
+  if (!fs_facts) return fs_facts.error();
+  plan.fs = std::move(fs_facts).value();
+  plan.kernel = plan_kernel_layer(policy, plan.exec_files, plan.fs, features);
+
+  if (policy.fs_readonly && !private_tmpdir.empty()) {
+    // Every convention programs use to find a temporary directory.
+    for (const char* name : {"TMPDIR", "TMP", "TEMP"}) {
+      plan.environment.emplace_back(name, private_tmpdir);
+    }
+  }
+  return plan;
+}
+
+}  // namespace hermetic

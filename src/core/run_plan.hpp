@@ -1,0 +1,41 @@
+// One place computes what a run will do: the resolved target, the files its exec runs, the
+// kernel layer as data and the environment changes. run() prepares and applies it; --explain
+// prints it. Nothing here forks or changes the system.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "fs_layers.hpp"
+#include "hermetic/policy.hpp"
+#include "hermetic/probe.hpp"
+#include "hermetic/result.hpp"
+#include "kernel_layer.hpp"
+#include "target.hpp"
+
+namespace hermetic {
+
+struct RunPlan {
+  target::Resolved target;
+  std::vector<std::string> exec_files;  // computed when a rule needs it, else empty
+  fs_layers::Inputs fs;                 // the facts of --fs-readonly
+  KernelPlan kernel;
+  std::vector<std::pair<std::string, std::string>> environment;  // set for the target
+};
+
+// `private_tmpdir`: the run's TMPDIR when policy.fs_readonly (already created by the caller,
+// or a placeholder for --explain). `path_env` is the PATH the target is looked up on.
+[[nodiscard]] Result<RunPlan> plan_run(const Policy& policy, const std::vector<std::string>& argv,
+                                       const KernelFeatures& features, const std::string& path_env,
+                                       const std::string& private_tmpdir);
+
+// The --fs-readonly facts for a program exec'd as `exec_path`: the user's paths (ROOT,
+// --allow-write, --allow-read) checked to exist and made canonical (an error names the first
+// missing one), the regular files this process has as stdin/stdout/stderr, and what the
+// program needs to read (runtime_reads) when reads are confined.
+[[nodiscard]] Result<fs_layers::Inputs> gather_fs_inputs(
+    const Policy& policy, const std::string& exec_path, const std::vector<std::string>& exec_files,
+    const std::string& private_tmpdir, int landlock_abi, const std::string& path_env);
+
+}  // namespace hermetic

@@ -1,0 +1,55 @@
+"""open_by_handle_at opens a file from a handle, with no path for Landlock to check.
+
+A root target (CAP_DAC_READ_SEARCH) could read any file with it; under --fs-readonly=ROOT the
+syscall table denies it (EACCES).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from pathlib import Path
+
+import pytest
+from fs_bypass_helpers import helpers
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="open_by_handle_at needs root")
+
+BY_HANDLE = r"""
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+secret = sys.argv[1].encode()
+class FileHandle(ctypes.Structure):
+    _fields_ = [('handle_bytes', ctypes.c_uint), ('handle_type', ctypes.c_int),
+                ('f_handle', ctypes.c_ubyte * 128)]
+handle = FileHandle(handle_bytes=128)
+mount_id = ctypes.c_int()
+AT_FDCWD = -100
+if libc.name_to_handle_at(AT_FDCWD, secret, ctypes.byref(handle), ctypes.byref(mount_id), 0):
+    print('no handle: errno', ctypes.get_errno())
+else:
+    mount_fd = os.open(sys.argv[2], os.O_RDONLY)  # ROOT: a readable dir on the same filesystem
+    fd = libc.open_by_handle_at(mount_fd, ctypes.byref(handle), os.O_RDONLY)
+    if fd < 0:
+        print('blocked: errno', ctypes.get_errno())
+    else:
+        print(os.read(fd, 4096))
+print('attempted')
+"""
+
+
+def test_open_by_handle_cannot_reach_a_secret(tmp_path: Path) -> None:
+    token = secrets.token_hex(16)
+    root = tmp_path / "root"
+    root.mkdir()
+    secret = tmp_path / "secret.txt"
+    secret.write_text(token)
+    args = [sys.executable, "-c", BY_HANDLE, str(secret), str(root)]
+
+    control = helpers.run(args)
+    assert token in control.stdout, control.stdout + control.stderr
+
+    result = helpers.hermetic([f"--fs-readonly={root}"], args)
+    assert "attempted" in result.stdout, result.stderr
+    assert token not in result.stdout + result.stderr

@@ -1,0 +1,342 @@
+"""--fs-readonly and --fs-readonly=ROOT end to end: the exceptions work, real programs run.
+
+Route-by-route escape attempts live in tests/bypass/test_fs_*.py.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from fs_helpers import TIMEOUT, hermetic, hermetic_bin, run, snapshot
+
+WRITE = "import sys; open(sys.argv[1], 'w').write('written')"
+
+
+# --- writable exceptions ----------------------------------------------------------------------
+
+
+def test_allow_write_dir_is_writable_and_nothing_beside_it(tmp_path: Path) -> None:
+    allowed = tmp_path / "allowed"
+    sibling = tmp_path / "sibling"
+    allowed.mkdir()
+    sibling.mkdir()
+    before = snapshot(sibling)
+    script = (
+        "import os, sys\n"
+        "a, b = sys.argv[1:3]\n"
+        "os.makedirs(a + '/deep/er')\n"
+        "open(a + '/deep/er/f', 'w').write('ok')\n"
+        "os.rename(a + '/deep/er/f', a + '/moved')\n"  # renames across its subdirectories work
+        "try:\n    open(b + '/f', 'w')\nexcept OSError as e:\n    print('blocked:', e.errno)\n"
+        "try:\n    open(os.path.dirname(a) + '/f', 'w')\nexcept OSError as e:\n"
+        "    print('blocked:', e.errno)\n"
+    )
+    # The kernel layer alone: its refusals are EACCES from Landlock.
+    result = hermetic(
+        ["--fs-readonly", "--allow-write", str(allowed)],
+        [sys.executable, "-c", script, str(allowed), str(sibling)],
+        env={**os.environ, "HERMETIC_INPROCESS": "0"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert (allowed / "moved").read_text() == "ok"
+    assert snapshot(sibling) == before
+    assert not (tmp_path / "f").exists()
+    assert result.stdout.count("blocked: 13") == 2
+
+    # Both layers, as users run it: the in-process layer agrees on the writable directory and
+    # names the first write beside it; the run ends there (one line, exit 2).
+    shutil.rmtree(allowed)
+    allowed.mkdir()
+    result = hermetic(
+        ["--fs-readonly", "--allow-write", str(allowed)],
+        [sys.executable, "-c", script, str(allowed), str(sibling)],
+    )
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == f"hermetic: blocked action: filesystem readonly: {sibling}/f\n"
+    assert (allowed / "moved").read_text() == "ok"
+    assert snapshot(sibling) == before
+
+
+def test_allow_write_file_is_writable_and_nothing_beside_it(tmp_path: Path) -> None:
+    target = tmp_path / "log.txt"
+    target.write_text("")
+    result = hermetic(
+        ["--fs-readonly", f"--allow-write={target}"],
+        [sys.executable, "-c", WRITE, str(target)],
+    )
+    assert result.returncode == 0, result.stderr
+    assert target.read_text() == "written"
+    result = hermetic(
+        ["--fs-readonly", f"--allow-write={target}"],
+        [sys.executable, "-c", WRITE, str(tmp_path / "beside.txt")],
+    )
+    assert result.returncode != 0
+    assert not (tmp_path / "beside.txt").exists()
+
+
+def test_missing_allow_write_path_is_a_one_line_error(tmp_path: Path) -> None:
+    result = hermetic(["--fs-readonly", "--allow-write", str(tmp_path / "nope")], ["true"])
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith("hermetic: error: --allow-write")
+    assert str(tmp_path / "nope") in result.stderr
+
+
+def test_missing_root_is_a_one_line_error(tmp_path: Path) -> None:
+    result = hermetic([f"--fs-readonly={tmp_path / 'nope'}"], ["true"])
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1
+    assert "hermetic: error:" in result.stderr
+
+
+def test_private_tmpdir_is_writable_exported_and_removed(tmp_path: Path) -> None:
+    script = (
+        "import os, tempfile\n"
+        "d = os.environ['TMPDIR']\n"
+        "assert os.environ['TMP'] == d == os.environ['TEMP'] == tempfile.gettempdir()\n"
+        "fd, path = tempfile.mkstemp()\n"
+        "os.write(fd, b'x'); os.close(fd)\n"
+        "sub = tempfile.mkdtemp()\n"
+        "os.rename(path, sub + '/moved')\n"
+        "os.mkfifo(sub + '/fifo')\n"
+        "print(d)\n"
+        "print(sorted(os.listdir(sub)))\n"
+    )
+    result = hermetic(["--fs-readonly"], [sys.executable, "-c", script])
+    assert result.returncode == 0, result.stderr
+    tmpdir, listing = result.stdout.splitlines()
+    assert listing == "['fifo', 'moved']"
+    assert Path(tmpdir).name.startswith("hermetic-")
+    assert not Path(tmpdir).exists()  # removed after the target exited
+
+
+def test_renames_across_tmpdir_subdirectories_work_with_no_subprocess() -> None:
+    script = (
+        "import os, tempfile\n"
+        "d = tempfile.mkdtemp()\n"
+        "os.mkdir(d + '/a'); os.mkdir(d + '/b')\n"
+        "open(d + '/a/x', 'w').close()\n"
+        "os.rename(d + '/a/x', d + '/b/x')\n"
+        "print(os.listdir(d + '/b'))\n"
+    )
+    result = hermetic(["--no-subprocess", "--fs-readonly"], [sys.executable, "-c", script])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "['x']\n"
+
+
+def test_private_tmpdir_removed_when_target_dies_by_signal(tmp_path: Path) -> None:
+    marker = tmp_path / "where"
+    script = (
+        "import os, signal, sys\n"
+        "open(os.environ['TMPDIR'] + '/f', 'w').write('x')\n"
+        "print(os.environ['TMPDIR'], flush=True)\n"
+        "os.kill(os.getpid(), signal.SIGTERM)\n"
+    )
+    result = hermetic(
+        ["--fs-readonly", f"--allow-write={tmp_path}"],
+        ["sh", "-c", f'"$0" -c "$1" > {marker}', sys.executable, script],
+    )
+    assert result.returncode != 0
+    tmpdir = marker.read_text().strip()
+    assert tmpdir and not Path(tmpdir).exists()
+
+
+def test_dev_null_and_inherited_stdout_stay_writable(tmp_path: Path) -> None:
+    out = tmp_path / "out.txt"
+    with out.open("w") as stdout:  # opened before the sandbox: Landlock checks at open
+        proc = subprocess.run(
+            [hermetic_bin(), "--fs-readonly", "--", "sh", "-c", "echo gone > /dev/null; echo kept"],
+            stdin=subprocess.DEVNULL,
+            stdout=stdout,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=TIMEOUT,
+            check=False,
+        )
+    assert proc.returncode == 0, proc.stderr
+    assert out.read_text() == "kept\n"
+
+
+def test_stdio_files_can_be_reopened_by_path(tmp_path: Path) -> None:
+    out = tmp_path / "out.txt"
+    src = tmp_path / "in.txt"
+    src.write_text("input\n")
+    root = tmp_path / "root"
+    root.mkdir()
+    with out.open("w") as stdout, src.open() as stdin:
+        proc = subprocess.run(
+            [
+                hermetic_bin(),
+                f"--fs-readonly={root}",
+                "--",
+                "sh",
+                "-c",
+                'cat /dev/stdin > /dev/stdout; echo beside > "$0"',
+                str(tmp_path / "beside"),
+            ],
+            stdin=stdin,
+            stdout=stdout,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=TIMEOUT,
+            check=False,
+        )
+    assert out.read_text() == "input\n", proc.stderr
+    assert not (tmp_path / "beside").exists()
+
+
+# --- Python under --fs-readonly -------------------------------------------------------------------
+
+
+def test_python_imports_without_writing_bytecode(tmp_path: Path) -> None:
+    (tmp_path / "mymod.py").write_text("VALUE = 42\n")
+    args = [sys.executable, "-c", "import mymod; print(mymod.VALUE)"]
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+    result = hermetic(["--fs-readonly"], args, cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "42\n"
+    assert result.stderr == ""  # CPython drops a failed .pyc write silently
+    assert not (tmp_path / "__pycache__").exists()
+
+    control = run(args, cwd=tmp_path, env=env)  # without hermetic the .pyc is written
+    assert control.stdout == "42\n"
+    assert (tmp_path / "__pycache__").is_dir()
+
+
+def test_python_loads_system_cas_under_readonly() -> None:
+    code = (
+        "import json, sqlite3, ssl\n"
+        "print(ssl.create_default_context().cert_store_stats()['x509_ca'])"
+    )
+    result = hermetic(["--fs-readonly"], ["python3", "-c", code])
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout) > 0
+
+
+@pytest.mark.parametrize(("program", "expected"), [("pip", "pip "), ("git", "git version")])
+def test_real_programs_run_under_readonly(program: str, expected: str) -> None:
+    if shutil.which(program) is None:
+        pytest.fail(f"{program} is not installed; the test environment needs it")
+    result = hermetic(["--fs-readonly"], [program, "--version"])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(expected)
+
+
+# --- --fs-readonly=ROOT: programs still start -----------------------------------------------------
+
+CHECK_PYTHON = (
+    "import json, sqlite3, ssl, sys, os\n"
+    "n = ssl.create_default_context().cert_store_stats()['x509_ca']\n"
+    "print(sys.prefix, n, open(os.path.join(sys.argv[1], 'data.txt')).read())\n"
+)
+
+
+def make_root(tmp_path: Path) -> Path:
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "data.txt").write_text("own-data")
+    return root
+
+
+def check_python_in_root(python: str, root: Path, expected_prefix: str | None = None) -> None:
+    result = hermetic([f"--fs-readonly={root}"], [python, "-c", CHECK_PYTHON, str(root)])
+    assert result.returncode == 0, result.stderr
+    prefix, cas, data = result.stdout.split()
+    assert int(cas) > 0
+    assert data == "own-data"
+    if expected_prefix is not None:
+        assert prefix == expected_prefix
+
+
+def test_root_script_reads_its_own_data(tmp_path: Path) -> None:
+    root = make_root(tmp_path)
+    (root / "tool.py").write_text(
+        "import pathlib\nprint(pathlib.Path(__file__).with_name('data.txt').read_text())\n"
+    )
+    result = hermetic([f"--fs-readonly={root}"], [sys.executable, str(root / "tool.py")])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "own-data\n"
+
+
+def test_root_executable_script_with_env_shebang(tmp_path: Path) -> None:
+    root = make_root(tmp_path)
+    tool = root / "tool"
+    tool.write_text("#!/usr/bin/env python3\nimport sys, os\nprint(open(sys.argv[1]).read())\n")
+    tool.chmod(0o755)
+    result = hermetic([f"--fs-readonly={root}"], [str(tool), str(root / "data.txt")])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "own-data\n"
+
+
+def test_root_with_debian_python(tmp_path: Path) -> None:
+    if not Path("/usr/bin/python3").exists():
+        pytest.fail("/usr/bin/python3 is missing")
+    check_python_in_root("/usr/bin/python3", make_root(tmp_path), "/usr")
+
+
+PYENV_PYTHONS = sorted(glob.glob("/root/.pyenv/versions/*/bin/python3"))
+
+
+@pytest.mark.parametrize("python", PYENV_PYTHONS or ["<none>"])
+def test_root_with_pyenv_python(python: str, tmp_path: Path) -> None:
+    if python == "<none>":
+        pytest.skip("no pyenv-managed python3 on this machine")
+    check_python_in_root(python, make_root(tmp_path), str(Path(python).parents[1]))
+
+
+def test_root_with_pyenv_shim_on_path(tmp_path: Path) -> None:
+    shims = Path(os.environ.get("PYENV_ROOT", "/root/.pyenv")) / "shims"
+    if not (shims / "python3").exists():
+        pytest.skip("no pyenv on this machine")
+    # `pyenv exec` (which runs pytest here) puts the version's bin first; put the shim first.
+    env = {**os.environ, "PATH": f"{shims}:{os.environ['PATH']}"}
+    root = make_root(tmp_path)
+    result = hermetic(
+        [f"--fs-readonly={root}"], ["python3", "-c", CHECK_PYTHON, str(root)], env=env
+    )
+    assert result.returncode == 0, result.stderr
+    prefix, cas, data = result.stdout.split()
+    assert "/.pyenv/versions/" in prefix and int(cas) > 0 and data == "own-data"
+
+
+@pytest.mark.parametrize("base", ["/usr/bin/python3", sys.executable])
+def test_root_with_a_venv_python(base: str, tmp_path: Path) -> None:
+    venv = tmp_path / "venv"
+    created = run([base, "-m", "venv", "--without-pip", str(venv)])
+    assert created.returncode == 0, created.stderr
+    check_python_in_root(str(venv / "bin" / "python"), make_root(tmp_path), str(venv))
+
+
+# --- --explain ---------------------------------------------------------------------------------
+
+
+def test_explain_prints_layers_and_runs_nothing(tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    root = make_root(tmp_path)
+    result = hermetic(
+        ["--fs-readonly=" + str(root), "--allow-write", str(tmp_path), "--explain"],
+        ["touch", str(marker)],
+    )
+    assert result.returncode == 0, result.stderr
+    assert not marker.exists()
+    text = result.stdout
+    assert "layer 1: read-only filesystem" in text
+    assert f"layer 2: reads confined to {root}" in text
+    assert "exec chain" in text and shutil.which("touch") is not None
+    assert os.path.realpath(shutil.which("touch")) in text
+    for needle in ("--allow-write", "private TMPDIR", "chmod", "EROFS", "/etc/ssl"):
+        assert needle in text
+    assert not list(Path("/tmp").glob("hermetic-XXXXXX"))
+
+
+def test_explain_needs_a_target() -> None:
+    result = run([hermetic_bin(), "--fs-readonly", "--explain"])
+    assert result.returncode == 2
+    assert "--explain needs the target" in result.stderr

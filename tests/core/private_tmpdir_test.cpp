@@ -1,0 +1,53 @@
+// The private TMPDIR is removed completely, and only it, whatever the target left inside.
+#include "private_tmpdir.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace hermetic {
+namespace {
+namespace fs = std::filesystem;
+
+TEST(PrivateTmpdir, CreatedPrivateAndRemoved) {
+  std::string path;
+  {
+    auto dir = PrivateTmpdir::create(fs::temp_directory_path().string());
+    ASSERT_TRUE(dir.ok()) << dir.error().message;
+    path = dir.value().path();
+    EXPECT_EQ(fs::status(path).permissions() & fs::perms::all, fs::perms::owner_all);
+    EXPECT_EQ(fs::path(path).filename().string().rfind("hermetic-", 0), 0U);
+  }
+  EXPECT_FALSE(fs::exists(path));
+}
+
+TEST(PrivateTmpdir, MissingParentIsAnError) {
+  EXPECT_FALSE(PrivateTmpdir::create("/nonexistent-hermetic-parent").ok());
+}
+
+TEST(RemoveTree, RemovesNestedAndUnreadableDirsButNotSymlinkTargets) {
+  auto dir = PrivateTmpdir::create(fs::temp_directory_path().string());
+  ASSERT_TRUE(dir.ok());
+  auto outside = PrivateTmpdir::create(fs::temp_directory_path().string());
+  ASSERT_TRUE(outside.ok());
+  const fs::path keep = fs::path(outside.value().path()) / "keep";
+  std::ofstream(keep) << "keep";
+
+  const fs::path root = dir.value().path();
+  fs::create_directories(root / "a" / "b" / "c");
+  std::ofstream(root / "a" / "b" / "c" / "f") << "x";
+  fs::create_directory_symlink(outside.value().path(), root / "link-to-outside");
+  fs::create_directory(root / "locked");
+  std::ofstream(root / "locked" / "g") << "y";
+  ASSERT_EQ(chmod((root / "locked").c_str(), 0), 0);
+
+  EXPECT_TRUE(dir.value().remove());
+  EXPECT_FALSE(fs::exists(root));
+  EXPECT_TRUE(fs::exists(keep));      // the symlink was removed, not followed
+  EXPECT_TRUE(dir.value().remove());  // idempotent
+}
+
+}  // namespace
+}  // namespace hermetic
