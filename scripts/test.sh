@@ -7,7 +7,7 @@ bash scripts/setup.sh
 
 jobs=$(nproc)
 echo "== C++ units" >&2
-cmake -S . -B build/tests -G Ninja -DHERMETIC_BUILD_TESTS=ON -DHERMETIC_BUILD_PYTHON=OFF \
+cmake -S . -B build/tests -G Ninja -DHERMETIC_BUILD_TESTS=ON -DHERMETIC_BUILD_PYTHON=ON \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build/tests -j "$jobs"
 ctest --test-dir build/tests --output-on-failure -j "$jobs"
@@ -18,13 +18,14 @@ cmake -S . -B build/asan -G Ninja -DHERMETIC_BUILD_TESTS=ON -DHERMETIC_BUILD_PYT
 cmake --build build/asan -j "$jobs"
 ctest --test-dir build/asan --output-on-failure -j "$jobs"
 
-echo "== clang-format, clang-tidy, ruff" >&2
+echo "== clang-format, clang-tidy, ruff, mypy" >&2
 mapfile -t cxx < <(git ls-files -co --exclude-standard -- '*.cpp' '*.hpp' '*.c' '*.h')
 clang-format --dry-run --Werror "${cxx[@]}"
-mapfile -t tidy < <(git ls-files -co --exclude-standard -- 'src/core/*.cpp' 'src/cli/*.cpp')
+mapfile -t tidy < <(git ls-files -co --exclude-standard -- 'src/*.cpp')
 # (the compile database comes from gcc; clang must skip gcc-only warning flags)
 clang-tidy -quiet -p build/tests --extra-arg=-Wno-unknown-warning-option "${tidy[@]}" 2>/dev/null
 .venv/bin/ruff check python tests bench
+.venv/bin/mypy python/hermetic
 
 echo "== end to end (pytest)" >&2
 PATH="$PWD/.venv/bin:$PATH" .venv/bin/python -m pytest -q tests

@@ -212,7 +212,8 @@ PyModuleDef module = {PyModuleDef_HEAD_INIT,
 
 }  // namespace
 
-PyMODINIT_FUNC PyInit__hermetic() {
+// The name CPython looks for: PyInit_ followed by the module name (_hermetic).
+PyMODINIT_FUNC PyInit__hermetic() {  // NOLINT(bugprone-reserved-identifier)
   PyRef mod(PyModule_Create(&module));
   if (!mod) return nullptr;
   if (network_guard::init() != 0) return nullptr;
