@@ -6,6 +6,8 @@
 #include <filesystem>
 
 #include "exec_chain.hpp"
+#include "python_targets.hpp"
+#include "python_targets.hpp"
 #include "runtime_reads.hpp"
 
 namespace hermetic {
@@ -77,7 +79,9 @@ Result<fs_layers::Inputs> gather_fs_inputs(const Policy& policy, const std::stri
 Result<RunPlan> plan_run(const Policy& policy, const std::vector<std::string>& argv,
                          const KernelFeatures& features, const std::string& path_env,
                          const std::string& private_tmpdir) {
-  auto resolved = target::resolve(argv, path_env);
+  // hermetic-seal's target forms (module:attr, a module name for python -m) become programs.
+  const auto python_form = python_targets::rewrite(argv, path_env);
+  auto resolved = target::resolve(python_form ? *python_form : argv, path_env);
   if (!resolved) return resolved.error();
   RunPlan plan{std::move(resolved).value(), {}, {}, {}, {}};
 
