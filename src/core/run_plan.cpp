@@ -7,7 +7,6 @@
 
 #include "exec_chain.hpp"
 #include "python_targets.hpp"
-#include "python_targets.hpp"
 #include "runtime_reads.hpp"
 
 namespace hermetic {
