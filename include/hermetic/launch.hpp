@@ -32,6 +32,11 @@ inline constexpr int kNotFound = 127;
 [[nodiscard]] Result<std::string> explain(const Policy& policy,
                                           const std::vector<std::string>& argv);
 
+// --block-native's kernel part for a program that is already running: no new executable
+// memory in any thread, from now on. Irreversible. (Not part of apply_to_self or run(): the
+// ELF loader needs executable mappings to start a program.)
+[[nodiscard]] Status deny_native_code_in_self();
+
 // Applies the kernel layer of `policy` to the calling process (all threads). Irreversible.
 [[nodiscard]] Status apply_to_self(const Policy& policy);
 

@@ -42,9 +42,13 @@ def activate(policy_json: str) -> None:
 
 
 def enter_user_code() -> None:
-    """The Python-side guards, once the interpreter's start-up is over."""
+    """The Python-side guards, once the interpreter's start-up is over; and under block_native
+    the kernel part too: from here on no executable memory, so no native code arrives by any
+    route (an extension loaded through ExtensionFileLoader, ctypes, cffi)."""
     with blocker._LOCK:
         _patches.sync(_hermetic.effective())
+    if _policy.get("block_native"):
+        _hermetic.deny_native_code()
 
 
 def _runner_files() -> list[str]:

@@ -47,15 +47,19 @@ bool policy_needs_inprocess(const Policy& policy) {
 }
 
 Policy mirror_kernel_grants(const Policy& policy,
-                            const std::vector<landlock::Layer>& landlock_layers,
-                            const std::string& private_tmpdir) {
+                            const std::vector<landlock::Layer>& landlock_layers) {
+  namespace ll = landlock::uapi::fs;
   Policy out = policy;
-  if (!private_tmpdir.empty()) out.allow_write.push_back(private_tmpdir);
-  if (!policy.fs_root) return out;
   for (const auto& layer : landlock_layers) {
-    if ((layer.handled_access_fs & landlock::uapi::fs::kReadFile) == 0) continue;
+    // The write layer grants /dev/null, the terminal, the TMPDIR, --allow-write and inherited
+    // stdio files; the read layer (only under a read root) what the runtime reads.
+    const bool write_layer = (layer.handled_access_fs & ll::kWriteFile) != 0;
+    const bool read_layer = policy.fs_root && (layer.handled_access_fs & ll::kReadFile) != 0;
     for (const auto& rule : layer.rules) {
-      if ((rule.allowed_access & landlock::uapi::fs::kReadFile) != 0) {
+      if (write_layer && (rule.allowed_access & ll::kWriteFile) != 0) {
+        out.allow_write.push_back(rule.path);
+      }
+      if (read_layer && (rule.allowed_access & ll::kReadFile) != 0) {
         out.allow_read.push_back(rule.path);
       }
     }

@@ -29,12 +29,11 @@ struct Installation {
 [[nodiscard]] bool policy_needs_inprocess(const Policy& policy);
 
 // The policy the in-process layer gets: `policy` plus what the kernel layer grants on top of
-// the user's paths (the run's private TMPDIR is writable; under a read root, every path the
-// read layer opens for the runtime is readable), so that the two layers agree on what the
-// target may touch and the interpreter's own start-up passes both.
+// the user's paths (writes to /dev/null, the terminal, the run's private TMPDIR; under a read
+// root, every path the read layer opens for the runtime), so that the two layers agree on what
+// the target may touch and the interpreter's own start-up passes both.
 [[nodiscard]] Policy mirror_kernel_grants(const Policy& policy,
-                                          const std::vector<landlock::Layer>& landlock_layers,
-                                          const std::string& private_tmpdir);
+                                          const std::vector<landlock::Layer>& landlock_layers);
 
 // NAME=VALUE overrides for the target's environment; empty when there is nothing to inject,
 // or when the user set HERMETIC_INPROCESS=0 (the kernel layer alone: to see which layer blocks

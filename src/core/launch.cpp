@@ -9,6 +9,7 @@
 #include "hermetic/launch.hpp"
 
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -29,7 +30,9 @@
 #include "kernel_layer.hpp"
 #include "private_tmpdir.hpp"
 #include "run_plan.hpp"
+#include "seccomp_filter.hpp"
 #include "signal_relay.hpp"
+#include "syscall_rules.hpp"
 #include "target.hpp"
 
 namespace hermetic {
@@ -126,12 +129,7 @@ Status check_enforceable(const Policy& policy) {
       Pending{policy.allow_localhost, "--allow-localhost"},
       Pending{!policy.allow_domains.empty(), "--allow-domain"},
       Pending{!policy.resolve.empty(), "--resolve"},
-      Pending{policy.block_code_exec, "--no-code-exec"},
-      Pending{!policy.deny_imports.empty(), "--deny-import"},
-      Pending{policy.block_native, "--block-native"},
-      Pending{policy.block_interpreter_mutation, "--no-interpreter-mutation"},
       Pending{policy.trace, "--trace"},
-      Pending{policy.sealed, "--seal"},
   };
   for (const auto& item : pending) {
     if (item.requested) {
@@ -162,8 +160,8 @@ Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
   // 3. Everything that allocates or opens happens before fork.
   auto kernel = PreparedKernelLayer::prepare(plan.value().kernel, features);
   if (!kernel) return kernel.error();
-  const Policy injected = inprocess_injection::mirror_kernel_grants(
-      policy, plan.value().kernel.landlock_layers, tmpdir ? tmpdir->path() : "");
+  const Policy injected =
+      inprocess_injection::mirror_kernel_grants(policy, plan.value().kernel.landlock_layers);
   const char* preload_env = std::getenv("LD_PRELOAD");
   auto injection =
       inprocess_injection::environment_for(injected, preload_env != nullptr ? preload_env : "");
@@ -226,6 +224,18 @@ Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
     return Error{"cannot apply the sandbox: " + step + ": " + std::strerror(failure.error_number)};
   }
   return mirror_status(status);
+}
+
+Status deny_native_code_in_self() {
+  auto program = seccomp_filter::compile(syscall_rules::native_code_rules(), {});
+  if (!program) return program.error();
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+    return Error{std::string("prctl(PR_SET_NO_NEW_PRIVS): ") + std::strerror(errno)};
+  }
+  if (int err = seccomp_filter::install(program.value(), /*all_threads=*/true); err != 0) {
+    return Error{std::string("cannot deny executable memory: ") + std::strerror(err)};
+  }
+  return Ok{};
 }
 
 Status apply_to_self(const Policy& policy) {

@@ -35,6 +35,9 @@ int add_rule(const Context& ctx, const syscall_rules::Rule& rule, int nr, const 
       return seccomp_rule_add(ctx.get(), action, nr, 1, SCMP_A0(SCMP_CMP_NE, rule.value));
     case syscall_rules::ArgTest::arg0_bits_clear:
       return seccomp_rule_add(ctx.get(), action, nr, 1, SCMP_A0(SCMP_CMP_MASKED_EQ, rule.value, 0));
+    case syscall_rules::ArgTest::arg2_bits_set:
+      return seccomp_rule_add(ctx.get(), action, nr, 1,
+                              SCMP_A2(SCMP_CMP_MASKED_EQ, rule.value, rule.value));
     case syscall_rules::ArgTest::not_exec_token:
       // Two rules, so that either half being wrong denies (conditions of one rule are ANDed).
       if (int rc = seccomp_rule_add(ctx.get(), action, nr, 1, SCMP_A0(SCMP_CMP_NE, token.dirfd));

@@ -1,6 +1,7 @@
 #include "syscall_rules.hpp"
 
 #include <sched.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 
 #include <array>
@@ -72,6 +73,14 @@ constexpr std::array kRules{
     // to confine (it needs CAP_DAC_READ_SEARCH, which a root target has). EACCES, as Landlock
     // answers a denied open.
     Rule{fs_read, "open_by_handle_at", EACCES, always, 0, "open by file handle (no path)"},
+
+    // --block-native, once the interpreter is up: no new executable memory, so no shared
+    // library (an extension module loaded by any route, ctypes' libraries, libffi trampolines)
+    // can bring native code in. EACCES, as mapping from a noexec mount fails; loaders report it.
+    Rule{native_code, "mmap", EACCES, arg2_bits_set, PROT_EXEC, "mmap with PROT_EXEC"},
+    Rule{native_code, "mprotect", EACCES, arg2_bits_set, PROT_EXEC, "mprotect to PROT_EXEC"},
+    Rule{native_code, "pkey_mprotect", EACCES, arg2_bits_set, PROT_EXEC,
+         "pkey_mprotect to PROT_EXEC"},
 };
 
 }  // namespace
@@ -92,6 +101,14 @@ std::vector<Rule> rules_for(const Policy& policy, int landlock_abi) {
   return out;
 }
 
+std::vector<Rule> native_code_rules() {
+  std::vector<Rule> out;
+  for (const Rule& rule : kRules) {
+    if (rule.capability == native_code) out.push_back(rule);
+  }
+  return out;
+}
+
 std::string_view capability_name(Capability capability) {
   switch (capability) {
     case network:
@@ -103,6 +120,8 @@ std::string_view capability_name(Capability capability) {
       return "fs_write";
     case fs_read:
       return "fs_read";
+    case native_code:
+      return "native_code";
   }
   return "?";
 }

@@ -18,6 +18,7 @@ enum class Capability {
   fs_write,
   fs_write_before_landlock_3,  // what --fs-readonly needs from seccomp on Landlock ABI 1 and 2
   fs_read,
+  native_code,  // --block-native: only ever applied to a running interpreter (see below)
 };
 
 // Which calls of the syscall the rule denies.
@@ -27,6 +28,7 @@ enum class ArgTest {
   arg0_bits_clear,  // (arg0 & value) == 0    (clone: without CLONE_THREAD)
   not_exec_token,   // arg0/arg4 lack the launch's secret exec token (execveat: all but
                     // hermetic's own exec of the target; see seccomp_filter::ExecToken)
+  arg2_bits_set,    // (arg2 & value) == value (mmap/mprotect: PROT_EXEC requested)
 };
 
 struct Rule {
@@ -46,6 +48,11 @@ struct Rule {
 // The rules a policy needs on a kernel with `landlock_abi` (older ABIs need seccomp for what
 // Landlock cannot check yet; the default is the newest ABI hermetic knows), in table order.
 [[nodiscard]] std::vector<Rule> rules_for(const Policy& policy, int landlock_abi = 7);
+
+// The rows of --block-native: no new executable memory. Never part of rules_for(): the ELF
+// loader maps the target's own code after exec, so these are installed from inside the target
+// once it is up (hermetic::deny_native_code_in_self).
+[[nodiscard]] std::vector<Rule> native_code_rules();
 
 [[nodiscard]] std::string_view capability_name(Capability capability);
 

@@ -8,6 +8,7 @@
 
 #include "audit_hook.hpp"
 #include "guards.hpp"
+#include "hermetic/launch.hpp"
 #include "hermetic/policy.hpp"
 #include "policy_convert.hpp"
 #include "policy_stack.hpp"
@@ -51,6 +52,15 @@ PyObject* push_cli_json(PyObject* /*self*/, PyObject* arg) {
   }
   if (built.value().block_subprocess) seal::note_kernel_blocks_subprocess();
   return PyLong_FromUnsignedLongLong(policy_stack::push(std::move(built).value(), /*seal=*/true));
+}
+
+PyObject* deny_native_code(PyObject* /*self*/, PyObject* /*unused*/) {
+  const auto denied = hermetic::deny_native_code_in_self();
+  if (!denied) {
+    PyErr_SetString(error_types::hermetic_error(), denied.error().message.c_str());
+    return nullptr;
+  }
+  Py_RETURN_NONE;
 }
 
 PyObject* last_violation(PyObject* /*self*/, PyObject* /*unused*/) {
@@ -171,6 +181,9 @@ PyMethodDef methods[] = {  // NOLINT: CPython's API takes a mutable array
     {"push_cli_json", push_cli_json, METH_O,
      "push_cli_json(text: str) -> int\n\nThe CLI's policy for a Python target: permanent, and "
      "without applying the kernel layer the launcher already applied."},
+    {"deny_native_code", deny_native_code, METH_NOARGS,
+     "deny_native_code() -> None\n\nFrom now on no thread of this process may map executable "
+     "memory (seccomp; irreversible): the kernel part of block_native."},
     {"last_violation", last_violation, METH_NOARGS,
      "last_violation() -> str | None\n\nThe message of the last PolicyViolation raised in "
      "this process."},

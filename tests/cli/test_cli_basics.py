@@ -247,15 +247,10 @@ def test_target_not_executable(flags, kind, run_hermetic, tmp_path):
 # silently ignored. THIS TEST CHANGES when a flag lands: move the flag out of this table and
 # into the tests of its issue.
 PENDING = {  # flags, and the flag the error line names
-    "no-code-exec": (["--no-code-exec"], "--no-code-exec"),
     "allow-localhost": (["--no-network", "--allow-localhost"], "--allow-localhost"),
     "allow-domain": (["--no-network", "--allow-domain", "example.invalid"], "--allow-domain"),
     "resolve": (["--resolve", "example.invalid:127.0.0.1"], "--resolve"),
-    "deny-import": (["--deny-import", "json"], "--deny-import"),
-    "block-native": (["--block-native"], "--block-native"),
-    "no-interpreter-mutation": (["--no-interpreter-mutation"], "--no-interpreter-mutation"),
     "trace": (["--no-network", "--trace"], "--trace"),
-    "seal": (["--seal"], "--seal"),
 }
 
 

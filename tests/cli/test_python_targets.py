@@ -1,0 +1,247 @@
+"""Python tools under the CLI, as hermetic-seal users run them: the in-process layer is
+injected into the target (and its child Pythons), a blocked action ends the run with one line
+and exit status 2, and tools that need none of the blocked capabilities run normally."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import textwrap
+from pathlib import Path
+
+import pytest
+
+BLOCKED = "hermetic: blocked action: "
+
+
+def tool(name: str) -> str:
+    found = shutil.which(name)
+    if found is None:
+        pytest.fail(f"{name} is not installed: it is a test dependency (pip install '.[test]')")
+    return found
+
+
+def one_blocked_line(proc: subprocess.CompletedProcess, what: str) -> None:
+    """hermetic's own report: the last stderr line, naming `what`; exit status 2."""
+    assert proc.returncode == 2, proc.stderr
+    last = proc.stderr.rstrip("\n").splitlines()[-1]
+    assert last.startswith(BLOCKED + what), proc.stderr
+    assert proc.stderr.count(BLOCKED) == 1, proc.stderr
+
+
+# --- the headline: an HTTP client -----------------------------------------------------------
+
+def test_httpie_is_stopped_before_the_server_sees_anything(run_hermetic, listener, clean_env):
+    url = f"http://127.0.0.1:{listener.port}/"
+    bare = subprocess.run([tool("http"), "--timeout", "5", url], capture_output=True, text=True,
+                          env=clean_env(), timeout=60)
+    assert listener.wait_for_contact().total > 0, bare.stderr  # the request is real
+
+    before = listener.settle().total
+    proc = run_hermetic(["--no-network", "--", tool("http"), "--timeout", "5", url],
+                        env=clean_env())
+    one_blocked_line(proc, "network disabled: ")
+    assert listener.settle().total == before
+
+
+def test_httpie_version_needs_nothing(run_hermetic, clean_env):
+    proc = run_hermetic(["--no-network", "--", tool("http"), "--version"], env=clean_env())
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip()[0].isdigit()
+
+
+# --- tools that need none of the blocked capabilities run normally -------------------------
+
+LOCKED = ["--no-network", "--no-subprocess", "--fs-readonly"]
+
+
+def test_pip_version(run_hermetic, clean_env):
+    proc = run_hermetic([*LOCKED, "--", tool("pip"), "--version"], env=clean_env())
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("pip ")
+
+
+def test_json_tool_as_module_and_as_fallback_target(run_hermetic, clean_env):
+    for target in ([sys.executable, "-m", "json.tool"], ["json.tool"]):
+        proc = run_hermetic([*LOCKED, "--", *target], input='{"b": [1, 2]}', env=clean_env())
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout == '{\n    "b": [\n        1,\n        2\n    ]\n}\n'
+
+
+def test_pytest_runs_a_small_suite(run_hermetic, clean_env, tmp_path):
+    (tmp_path / "test_small.py").write_text(textwrap.dedent("""
+        import json
+
+        def test_roundtrip():
+            assert json.loads(json.dumps({"a": 1})) == {"a": 1}
+
+        def test_arithmetic():
+            assert sum(range(10)) == 45
+    """))
+    proc = run_hermetic([*LOCKED, "--", sys.executable, "-m", "pytest", "-q", "-p",
+                         "no:cacheprovider", str(tmp_path)], env=clean_env(), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "2 passed" in proc.stdout
+
+
+def test_module_attr_target(run_hermetic, clean_env):
+    """As hermetic-seal: import the module, call the attribute; sys.argv is the target's."""
+    proc = run_hermetic(["--no-network", "--", "json.tool:main", "--compact"],
+                        input='{"a": [1, 2]}', env=clean_env())
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == '{"a":[1,2]}\n'
+
+
+def test_unknown_name_is_still_not_found(run_hermetic):
+    proc = run_hermetic(["--no-network", "--", "no_such_module_or_command_xyz"])
+    assert proc.returncode == 127
+    assert proc.stderr == "hermetic: error: command not found: no_such_module_or_command_xyz\n"
+
+
+# --- the layer reaches every CPython of the run ---------------------------------------------
+
+CONNECT = "import socket, sys; socket.create_connection(('127.0.0.1', int(sys.argv[1])), 5)"
+
+
+@pytest.mark.parametrize("python", [sys.executable, "/usr/bin/python3"])
+def test_each_interpreter_reports_the_block(python, run_hermetic, listener, clean_env):
+    if not os.path.exists(python):
+        pytest.fail(f"{python} is missing: the test machine has Debian's python3")
+    proc = run_hermetic(["--no-network", "--", python, "-c", CONNECT, str(listener.port)],
+                        env=clean_env())
+    one_blocked_line(proc, "network disabled: ")
+    assert listener.settle().total == 0
+
+
+def test_child_python_gets_the_layer_too(run_hermetic, listener, clean_env):
+    """hermetic-seal's children ran unguarded; here the child reports its own block."""
+    parent = (f"import subprocess, sys; r = subprocess.run([sys.executable, '-c', {CONNECT!r}, "
+              "sys.argv[1]], capture_output=True, text=True); print(r.returncode); "
+              "print(r.stderr, end='')")
+    proc = run_hermetic(["--no-network", "--", sys.executable, "-c", parent,
+                         str(listener.port)], env=clean_env())
+    assert proc.returncode == 0, proc.stderr
+    code, *child_err = proc.stdout.splitlines()
+    assert code == "2"
+    assert child_err[-1].startswith(BLOCKED + "network disabled: ")
+    assert listener.settle().total == 0
+
+
+# --- Python-only flags: one line, exit 2, as hermetic-seal ------------------------------------
+
+PYTHON_ONLY = {
+    "no-code-exec": (["--no-code-exec"], "print(eval('6 * 7'))", "dynamic code execution disabled"),
+    "deny-import": (["--deny-import", "json"], "import json", "import blocked: json"),
+    "deny-import-submodule": (["--deny-import", "xml"], "import xml.dom", "import blocked: xml"),
+    "block-native": (["--block-native"], "import ctypes", "import blocked: ctypes"),
+    "no-interpreter-mutation": (["--no-interpreter-mutation"], "import os; os.chdir('/')",
+                                "interpreter mutation disabled: chdir"),
+    "profile-block-all": (["--profile", "block-all"], "import os; os.environ['HOME']",
+                          "environment disabled"),
+}
+
+
+@pytest.mark.parametrize(("flags", "code", "what"), PYTHON_ONLY.values(), ids=PYTHON_ONLY.keys())
+def test_python_only_flag(flags, code, what, run_hermetic, clean_env):
+    bare = run_hermetic(["--", sys.executable, "-c", code], env=clean_env())
+    assert bare.returncode == 0, bare.stderr  # the action is allowed without the flag
+    proc = run_hermetic([*flags, "--", sys.executable, "-c", code], env=clean_env())
+    one_blocked_line(proc, what)
+
+
+def test_denied_import_keeps_importerror_fallbacks(run_hermetic, clean_env):
+    code = "try:\n    import json\nexcept ImportError:\n    print('fallback')"
+    proc = run_hermetic(["--deny-import", "json", "--", sys.executable, "-c", code],
+                        env=clean_env())
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "fallback\n"
+
+
+def test_trace_and_seal_are_accepted(run_hermetic, clean_env):
+    proc = run_hermetic(["--seal", "--no-code-exec", "--", sys.executable, "-c",
+                         "print(eval('1'))"], env=clean_env())
+    one_blocked_line(proc, "dynamic code execution disabled")
+
+
+# --- --block-native: the kernel part as well -------------------------------------------------
+
+@pytest.fixture(scope="module")
+def marker_extension(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A C extension whose init writes the file named by $MARKER."""
+    cc = shutil.which("cc")
+    if cc is None:
+        pytest.fail("no C compiler: the tests need `cc`")
+    out = tmp_path_factory.mktemp("ext")
+    source = out / "markext.c"
+    source.write_text(textwrap.dedent("""
+        #define PY_SSIZE_T_CLEAN
+        #include <Python.h>
+        #include <stdio.h>
+        #include <stdlib.h>
+        static struct PyModuleDef def = {PyModuleDef_HEAD_INIT, "markext", NULL, -1, NULL};
+        PyMODINIT_FUNC PyInit_markext(void) {
+            FILE* f = fopen(getenv("MARKER"), "w");
+            if (f) { fputs("init ran", f); fclose(f); }
+            return PyModule_Create(&def);
+        }
+    """))
+    library = out / ("markext" + sysconfig.get_config_var("EXT_SUFFIX"))
+    subprocess.run([cc, "-shared", "-fPIC", f"-I{sysconfig.get_paths()['include']}",
+                    str(source), "-o", str(library)], check=True, timeout=120)
+    return library
+
+
+LOADS = {
+    "import": "import sys; sys.path.insert(0, sys.argv[1]); import markext",
+    "extension_file_loader": (
+        "import glob, sys, importlib.machinery as m, importlib.util as u\n"
+        "path = glob.glob(sys.argv[1] + '/markext*')[0]\n"
+        "loader = m.ExtensionFileLoader('markext', path)\n"
+        "u.module_from_spec(u.spec_from_file_location('markext', path, loader=loader))"
+    ),
+}
+
+
+@pytest.mark.parametrize("code", LOADS.values(), ids=LOADS.keys())
+def test_block_native_never_runs_an_extension_init(code, marker_extension, run_hermetic,
+                                                   clean_env, tmp_path):
+    marker = tmp_path / "marker"
+    env = clean_env({"MARKER": str(marker)})
+    bare = run_hermetic(["--", sys.executable, "-c", code, str(marker_extension.parent)], env=env)
+    assert bare.returncode == 0 and marker.exists(), bare.stderr  # the load is real
+    marker.unlink()
+    proc = run_hermetic(["--block-native", "--", sys.executable, "-c", code,
+                         str(marker_extension.parent)], env=env)
+    one_blocked_line(proc, "native import blocked: markext")
+    assert not marker.exists()
+
+
+def test_no_executable_memory_once_native_code_is_denied(marker_extension, clean_env,
+                                                        tmp_path):
+    """The kernel part alone (what the CLI applies when user code starts): with the in-process
+    guards out of the picture, no new executable mapping, so the C init never runs."""
+    marker = tmp_path / "marker"
+    code = textwrap.dedent(f"""
+        import _imp, mmap, importlib.machinery as m, importlib.util as u
+        import hermetic._hermetic as native
+        native.deny_native_code()
+        try:
+            mmap.mmap(-1, 4096, prot=mmap.PROT_READ | mmap.PROT_EXEC)
+        except PermissionError:
+            print("no exec mapping")
+        path = {str(marker_extension)!r}
+        spec = u.spec_from_file_location("markext", path,
+                                         loader=m.ExtensionFileLoader("markext", path))
+        try:
+            _imp.create_dynamic(spec)
+        except ImportError:
+            print("extension refused")
+    """)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=clean_env({"MARKER": str(marker)}), timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "no exec mapping\nextension refused\n"
+    assert not marker.exists()
