@@ -43,8 +43,9 @@ def seal_bin() -> str:
     exe = SEAL_VENV / "bin" / "hermetic"
     if not exe.exists():
         subprocess.run([sys.executable, "-m", "venv", str(SEAL_VENV)], check=True)
-        subprocess.run([str(SEAL_VENV / "bin" / "pip"), "install", "-q", "hermetic-seal==1.0.0"],
-                       check=True)
+        # httpie too, for the tool benchmark: each side runs its own copy of the tool.
+        subprocess.run([str(SEAL_VENV / "bin" / "pip"), "install", "-q", "hermetic-seal==1.0.0",
+                        "httpie"], check=True)
     return str(exe)
 
 
