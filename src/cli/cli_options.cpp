@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <memory>
 
 #include "hermetic/launch.hpp"
 
@@ -78,7 +79,8 @@ void declare(CLI::App& app, Flags& f) {
       ->type_name("PATH")
       ->expected(1);
   app.add_flag("--no-environment,--no-env", f.no_environment,
-               "Start the target with an empty environment.");
+               "Start the target with a scrubbed environment (PATH, HOME, locale, TERM, TZ kept); "
+               "Python code gets no os.environ.");
   app.add_flag("--no-code-exec", f.no_code_exec,
                "Disable eval/exec/compile and runpy (Python targets).");
   app.add_option("--deny-import", f.deny_imports,
@@ -122,6 +124,14 @@ Result<Policy> build_policy(const Flags& f, const CLI::App& app) {
   return b.build();
 }
 
+// CLI11 would print "Usage: hermetic [OPTIONS]"; the target after `--` is the point.
+class UsageWithTarget : public CLI::Formatter {
+ public:
+  std::string make_usage(const CLI::App* /*app*/, std::string /*name*/) const override {
+    return "Usage: hermetic [flags] -- TARGET [ARGS...]\n";
+  }
+};
+
 Error usage(const std::string& message) {
   return Error{message + " (see hermetic --help)", exit_code::kUsage};
 }
@@ -136,8 +146,9 @@ Result<Action> parse(const std::vector<std::string>& args) {
 
   CLI::App app{
       "Run a program, Python tool or script with capabilities switched off, enforced by "
-      "the kernel.\n\nusage: hermetic [flags] -- TARGET [ARGS...]",
+      "the kernel.",
       "hermetic"};
+  app.formatter(std::make_shared<UsageWithTarget>());
   app.footer(kExamples);
   app.allow_windows_style_options(false);
   Flags flags;
