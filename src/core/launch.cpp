@@ -1,8 +1,11 @@
 // The launch sequence. Its order is security-relevant, so it reads as one checklist in run():
 //   1. refuse what this build or kernel cannot enforce (fail closed)
 //   2. resolve the target and the files it will exec
-//   3. prepare every kernel rule (allocations, path opens, BPF compile) before fork
-//   4. fork; the child applies the kernel layer and execs the target
+//   3. prepare every kernel rule (allocations, path opens, BPF compile, the hosts file of
+//      --resolve/--allow-domain) before fork
+//   4. fork; the child applies the hosts overlay and the kernel layer, hands the seccomp
+//      listener to the parent (when a rule is supervised) and execs the target; the parent
+//      starts the supervisor on that listener
 //   5. the parent forwards signals, waits, and exits as the target did
 #include "hermetic/launch.hpp"
 
@@ -16,12 +19,20 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <sstream>
 
 #include "exec_chain.hpp"
 #include "fd.hpp"
 #include "hermetic/probe.hpp"
+#include "hosts_overlay.hpp"
 #include "kernel_layer.hpp"
+#include "listener_handoff.hpp"
+#include "name_pins.hpp"
 #include "signal_relay.hpp"
+#include "supervisor.hpp"
 #include "target.hpp"
 
 extern char** environ;  // NOLINT(readability-redundant-declaration): POSIX global
@@ -50,13 +61,33 @@ struct ChildFailure {
   _exit(exit_code);
 }
 
+// What the child needs beyond the kernel layer; null members are not used by this policy.
+struct ChildExtras {
+  const hosts_overlay::Overlay* hosts = nullptr;
+  const listener_handoff::Channel* handoff = nullptr;
+};
+
 // Runs in the forked child: only async-signal-safe calls from here to execve.
 [[noreturn]] void child_main(const PreparedKernelLayer& kernel, const target::Resolved& target,
-                             char* const* argv, int report_fd) {
+                             char* const* argv, int report_fd, ChildExtras extras) {
   signal_relay::restore_defaults_in_child();
   const char* step = "";
-  if (int err = kernel.apply(/*all_threads=*/false, &step); err != 0) {
+  // Mounts first: Landlock forbids changing mounts once applied.
+  if (extras.hosts != nullptr) {
+    if (int err = extras.hosts->apply(&step); err != 0) {
+      child_fail(report_fd, exit_code::kError, err, step);
+    }
+  }
+  int listener = -1;
+  if (int err = kernel.apply(/*all_threads=*/false, &step,
+                             extras.handoff != nullptr ? &listener : nullptr);
+      err != 0) {
     child_fail(report_fd, exit_code::kError, err, step);
+  }
+  if (extras.handoff != nullptr) {
+    if (int err = extras.handoff->child_hand_over(listener); err != 0) {
+      child_fail(report_fd, exit_code::kError, err, "handing the seccomp listener to hermetic");
+    }
   }
   ::execve(target.exec_path.c_str(), argv, environ);
   const int err = errno;
@@ -79,6 +110,33 @@ int mirror_status(int status) {
   return exit_code::kError;
 }
 
+std::string machine_hosts() {
+  std::ifstream file("/etc/hosts");
+  std::ostringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+// Parent side of step 4: takes the child's listener and serves it, then lets the child exec.
+// An empty result with no error means the child failed first (its report says why).
+Result<std::unique_ptr<supervisor::Supervisor>> start_supervisor(listener_handoff::Channel& handoff,
+                                                                 pid_t child,
+                                                                 const PreparedKernelLayer& kernel,
+                                                                 const Policy& policy,
+                                                                 const name_pins::Plan& names) {
+  handoff.parent_side();
+  auto listener = handoff.parent_take(child);
+  if (!listener) return listener.error();
+  if (!listener.value()) return std::unique_ptr<supervisor::Supervisor>();
+  supervisor::Config config{kernel.seccomp_rules(),
+                            address_policy::Rules(policy.allow_localhost, names.allowed),
+                            policy.fs_readonly, policy.trace};
+  auto started = supervisor::Supervisor::start(std::move(listener).value(), std::move(config));
+  if (!started) return started.error();
+  if (auto go = handoff.parent_go(); !go) return go.error();
+  return started;
+}
+
 }  // namespace
 
 Status check_enforceable(const Policy& policy) {
@@ -88,16 +146,12 @@ Status check_enforceable(const Policy& policy) {
     const char* flag;
   };
   const std::array pending{
-      Pending{policy.allow_localhost, "--allow-localhost"},
-      Pending{!policy.allow_domains.empty(), "--allow-domain"},
-      Pending{!policy.resolve.empty(), "--resolve"},
       Pending{policy.fs_readonly, "--fs-readonly"},
       Pending{policy.block_environment, "--no-environment"},
       Pending{policy.block_code_exec, "--no-code-exec"},
       Pending{!policy.deny_imports.empty(), "--deny-import"},
       Pending{policy.block_native, "--block-native"},
       Pending{policy.block_interpreter_mutation, "--no-interpreter-mutation"},
-      Pending{policy.trace, "--trace"},
       Pending{policy.sealed, "--seal"},
   };
   for (const auto& item : pending) {
@@ -128,6 +182,20 @@ Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
   // 3. Everything that allocates or opens happens before fork.
   auto kernel = PreparedKernelLayer::prepare(policy, exec_files, features);
   if (!kernel) return kernel.error();
+  auto names = name_pins::plan(policy, machine_hosts());
+  if (!names) return names.error();
+  std::optional<hosts_overlay::Overlay> hosts;
+  if (!names.value().hosts.empty()) {
+    auto overlay = hosts_overlay::Overlay::prepare(names.value().hosts);
+    if (!overlay) return overlay.error();
+    hosts.emplace(std::move(overlay).value());
+  }
+  std::optional<listener_handoff::Channel> handoff;
+  if (kernel.value().needs_supervisor()) {
+    auto channel = listener_handoff::Channel::open();
+    if (!channel) return channel.error();
+    handoff.emplace(std::move(channel).value());
+  }
   std::vector<char*> child_argv;
   for (const auto& arg : target.argv) child_argv.push_back(const_cast<char*>(arg.c_str()));
   child_argv.push_back(nullptr);
@@ -142,9 +210,22 @@ Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
   signal_relay::Relay relay;
   const pid_t child = fork();
   if (child < 0) return Error{std::string("fork: ") + std::strerror(errno)};
-  if (child == 0) child_main(kernel.value(), target, child_argv.data(), report_write.get());
+  if (child == 0) {
+    child_main(kernel.value(), target, child_argv.data(), report_write.get(),
+               {hosts ? &*hosts : nullptr, handoff ? &*handoff : nullptr});
+  }
   report_write.reset();
   relay.start(child);
+  std::unique_ptr<supervisor::Supervisor> supervisor;
+  if (handoff) {
+    auto started = start_supervisor(*handoff, child, kernel.value(), policy, names.value());
+    if (!started) {
+      ::kill(child, SIGKILL);  // it waits for "go" and must not run unsupervised
+      (void)relay.wait_for_child();
+      return started.error();
+    }
+    supervisor = std::move(started).value();
+  }
 
   // 5. Did the child reach exec? Then wait for it and exit as it did.
   ChildFailure failure{};
@@ -169,6 +250,13 @@ Status apply_to_self(const Policy& policy) {
   if (auto enforceable = check_enforceable(policy); !enforceable) return enforceable.error();
   auto kernel = PreparedKernelLayer::prepare(policy, /*exec_files=*/{}, probe_kernel());
   if (!kernel) return kernel.error();
+  if (kernel.value().needs_supervisor()) {
+    // The supervisor performs the target's calls; inside the filtered process its own calls
+    // would be trapped too.
+    return Error{
+        "--allow-localhost, --allow-domain and --trace need a supervisor outside the sandbox: "
+        "use hermetic.run() (or the CLI), not apply_to_self()"};
+  }
   const char* step = "";
   if (int err = kernel.value().apply(/*all_threads=*/true, &step); err != 0) {
     return Error{std::string("cannot apply the sandbox: ") + step + ": " + std::strerror(err)};

@@ -21,10 +21,19 @@ struct ContextDeleter {
 };
 using Context = std::unique_ptr<void, ContextDeleter>;
 
+constexpr unsigned long kWaitKillableRecv = 1UL << 5;  // SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+
 std::string describe(int negative_errno) { return std::strerror(-negative_errno); }
 
+std::uint32_t action_of(const syscall_rules::Rule& rule) {
+  if (rule.action == syscall_rules::Action::deny) {
+    return SCMP_ACT_ERRNO(static_cast<std::uint32_t>(rule.error));
+  }
+  return SCMP_ACT_NOTIFY;  // trace and supervise: the supervisor answers
+}
+
 int add_rule(const Context& ctx, const syscall_rules::Rule& rule, int nr) {
-  const auto action = SCMP_ACT_ERRNO(static_cast<std::uint32_t>(rule.error));
+  const auto action = action_of(rule);
   switch (rule.test) {
     case syscall_rules::ArgTest::always:
       return seccomp_rule_add(ctx.get(), action, nr, 0);
@@ -32,6 +41,21 @@ int add_rule(const Context& ctx, const syscall_rules::Rule& rule, int nr) {
       return seccomp_rule_add(ctx.get(), action, nr, 1, SCMP_A0(SCMP_CMP_NE, rule.value));
     case syscall_rules::ArgTest::arg0_bits_clear:
       return seccomp_rule_add(ctx.get(), action, nr, 1, SCMP_A0(SCMP_CMP_MASKED_EQ, rule.value, 0));
+    case syscall_rules::ArgTest::arg0_not_in: {
+      // libseccomp takes one comparison per argument and rule: every value above the highest
+      // listed one in one rule, then each unlisted value below it.
+      const int highest = 63 - __builtin_clzll(rule.value | 1U);
+      int rc = seccomp_rule_add(ctx.get(), action, nr, 1,
+                                SCMP_A0(SCMP_CMP_GT, static_cast<std::uint64_t>(highest)));
+      for (int value = 0; rc == 0 && value < highest; ++value) {
+        if ((rule.value & (1ULL << value)) != 0) continue;
+        rc = seccomp_rule_add(ctx.get(), action, nr, 1,
+                              SCMP_A0(SCMP_CMP_EQ, static_cast<std::uint64_t>(value)));
+      }
+      return rc;
+    }
+    case syscall_rules::ArgTest::arg4_not_zero:
+      return seccomp_rule_add(ctx.get(), action, nr, 1, SCMP_A4(SCMP_CMP_NE, 0));
   }
   return -EINVAL;
 }
@@ -77,14 +101,28 @@ Result<Program> compile(const std::vector<syscall_rules::Rule>& rules) {
   return export_program(ctx);
 }
 
-int install(const Program& program, bool all_threads) noexcept {
+int install(const Program& program, bool all_threads, int* listener) noexcept {
   const sock_fprog fprog{static_cast<unsigned short>(program.size()),
                          const_cast<sock_filter*>(program.data())};  // NOLINT: kernel API
-  const unsigned long flags = all_threads ? SECCOMP_FILTER_FLAG_TSYNC : 0UL;
-  const long rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &fprog);
+  unsigned long flags = all_threads ? SECCOMP_FILTER_FLAG_TSYNC : 0UL;
+  if (listener != nullptr) {
+    // WAIT_KILLABLE_RECV: once the supervisor holds a call, only a fatal signal interrupts the
+    // caller, so a handled signal cannot make a connect the supervisor already made restart.
+    flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER | kWaitKillableRecv;
+  }
+  long rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &fprog);
+  if (rc < 0 && errno == EINVAL && listener != nullptr) {
+    // Kernels before 5.19 lack WAIT_KILLABLE_RECV; notification still works without it.
+    rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags & ~kWaitKillableRecv, &fprog);
+  }
+  if (rc < 0) return errno;
+  if (listener != nullptr) {
+    *listener = static_cast<int>(rc);
+    return 0;
+  }
   if (rc == 0) return 0;
   // With TSYNC a positive result is the id of a thread that could not be synchronised.
-  return rc > 0 ? ESRCH : errno;
+  return ESRCH;
 }
 
 }  // namespace hermetic::seccomp_filter

@@ -19,7 +19,9 @@ using Program = std::vector<sock_filter>;
 [[nodiscard]] Result<Program> compile(const std::vector<syscall_rules::Rule>& rules);
 
 // Installs the program. `all_threads` synchronises every thread of the process (sealed mode in
-// a running interpreter). Needs no_new_privs. Returns 0 or an errno; async-signal-safe.
-[[nodiscard]] int install(const Program& program, bool all_threads) noexcept;
+// a running interpreter). With `listener`, the filter gets a user-notification fd (stored there,
+// O_CLOEXEC) for the supervisor. Needs no_new_privs. Returns 0 or an errno; async-signal-safe.
+[[nodiscard]] int install(const Program& program, bool all_threads,
+                          int* listener = nullptr) noexcept;
 
 }  // namespace hermetic::seccomp_filter

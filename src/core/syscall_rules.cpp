@@ -12,11 +12,33 @@ namespace {
 using enum Capability;
 using enum ArgTest;
 
+// socket() families kept with address exceptions: the supervisor sees every address they use.
+constexpr std::uint64_t kSupervisedFamilies =
+    (1ULL << AF_UNIX) | (1ULL << AF_INET) | (1ULL << AF_INET6);
+
 constexpr std::array kRules{
     // --no-network: no socket of any family but AF_UNIX (local IPC keeps working, so asyncio's
     // socketpair and logging to /dev/log are fine). EACCES is what hermetic-seal users see from
     // a firewall-like refusal.
-    Rule{network, "socket", EACCES, arg0_not_equal, AF_UNIX, "sockets other than AF_UNIX"},
+    Rule{network, "socket", EACCES, arg0_not_equal, AF_UNIX, "sockets other than AF_UNIX",
+         When::without_addresses},
+    // --allow-localhost / --allow-domain: IP sockets are created, and every call that names an
+    // address goes to the supervisor, which copies the address once, decides, and performs the
+    // call itself. EACCES for every network refusal: one errno per capability for --trace.
+    Rule{network, "socket", EACCES, arg0_not_in, kSupervisedFamilies,
+         "sockets other than AF_UNIX, AF_INET, AF_INET6", When::with_addresses},
+    Rule{network, "connect", EACCES, always, 0, "connect to an address not allowed",
+         When::with_addresses, Action::supervise},
+    Rule{network, "bind", EACCES, always, 0, "bind to an address other than loopback",
+         When::with_addresses, Action::supervise},
+    // sendto without an address goes to the connected peer, which connect() already checked.
+    Rule{network, "sendto", EACCES, arg4_not_zero, 0, "send to an address not allowed",
+         When::with_addresses, Action::supervise},
+    // msghdr lives in memory BPF cannot read: every sendmsg/sendmmsg (TCP Fast Open included).
+    Rule{network, "sendmsg", EACCES, always, 0, "sendmsg to an address not allowed",
+         When::with_addresses, Action::supervise},
+    Rule{network, "sendmmsg", EACCES, always, 0, "sendmmsg to an address not allowed",
+         When::with_addresses, Action::supervise},
     // io_uring can connect without the socket()/connect() syscalls (IORING_OP_SOCKET/CONNECT).
     // ENOSYS makes liburing users fall back to plain syscalls, which the rule above covers.
     Rule{network, "io_uring_setup", ENOSYS, always, 0, "io_uring (IORING_OP_CONNECT/SOCKET)"},
@@ -35,13 +57,45 @@ constexpr std::array kRules{
 std::span<const Rule> all_rules() { return kRules; }
 
 std::vector<Rule> rules_for(const Policy& policy) {
+  const bool addresses = policy.allow_localhost || !policy.allow_domains.empty();
   std::vector<Rule> out;
   for (const Rule& rule : kRules) {
     const bool wanted = (rule.capability == network && policy.block_network) ||
                         (rule.capability == subprocess && policy.block_subprocess);
-    if (wanted) out.push_back(rule);
+    const bool now =
+        rule.when == When::always || (rule.when == When::with_addresses ? addresses : !addresses);
+    if (!wanted || !now) continue;
+    out.push_back(rule);
+    // --trace logs kernel-level network blocks of any program: the supervisor has to hear of
+    // them, so the BPF refusal becomes a notification the supervisor refuses and logs.
+    if (policy.trace && rule.capability == network && rule.action == Action::deny) {
+      out.back().action = Action::trace;
+    }
   }
   return out;
+}
+
+bool needs_supervisor(const std::vector<Rule>& rules) {
+  for (const Rule& rule : rules) {
+    if (rule.action != Action::deny) return true;
+  }
+  return false;
+}
+
+bool matches(const Rule& rule, const std::array<std::uint64_t, 6>& args) {
+  switch (rule.test) {
+    case always:
+      return true;
+    case arg0_not_equal:
+      return args[0] != rule.value;
+    case arg0_bits_clear:
+      return (args[0] & rule.value) == 0;
+    case arg0_not_in:
+      return args[0] > 63 || (rule.value & (1ULL << args[0])) == 0;
+    case arg4_not_zero:
+      return args[4] != 0;
+  }
+  return true;  // an unknown test matches: the caller refuses the call
 }
 
 std::string_view capability_name(Capability capability) {

@@ -3,6 +3,7 @@
 // are written down here and nowhere else.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <span>
 #include <string_view>
@@ -14,11 +15,28 @@ namespace hermetic::syscall_rules {
 
 enum class Capability { network, subprocess };
 
-// Which calls of the syscall the rule denies.
+// Which calls of the syscall the rule matches.
 enum class ArgTest {
   always,           // every call
   arg0_not_equal,   // arg0 != value          (socket: any family but AF_UNIX)
   arg0_bits_clear,  // (arg0 & value) == 0    (clone: without CLONE_THREAD)
+  arg0_not_in,      // bit arg0 of value clear, or arg0 > 63 (socket: families off a list)
+  arg4_not_zero,    // arg4 != 0              (sendto with a destination address)
+};
+
+// When a network rule is part of the filter. Address exceptions (--allow-localhost,
+// --allow-domain) swap the flat socket ban for a supervised one.
+enum class When {
+  always,             // whenever its capability is blocked
+  without_addresses,  // --no-network with no address exceptions
+  with_addresses,     // --no-network with --allow-localhost or --allow-domain
+};
+
+// What the filter does with a matching call.
+enum class Action {
+  deny,       // fail with `error` in BPF; the supervisor never hears of it
+  trace,      // the supervisor logs the call (--trace), then fails it with `error`
+  supervise,  // the supervisor decides on the address; denied calls fail with `error`
 };
 
 struct Rule {
@@ -28,12 +46,20 @@ struct Rule {
   ArgTest test;
   std::uint64_t value;
   std::string_view why;  // for --explain and docs
+  When when = When::always;
+  Action action = Action::deny;  // rules_for() turns deny into trace under --trace
 };
 
 [[nodiscard]] std::span<const Rule> all_rules();
 
-// The rules a policy needs, in table order.
+// The rules a policy needs, in table order, with their actions for this policy.
 [[nodiscard]] std::vector<Rule> rules_for(const Policy& policy);
+
+// True when some rule is answered by the supervisor (trace or supervise).
+[[nodiscard]] bool needs_supervisor(const std::vector<Rule>& rules);
+
+// Does a call with these arguments match the rule's ArgTest? (The supervisor's decoder.)
+[[nodiscard]] bool matches(const Rule& rule, const std::array<std::uint64_t, 6>& args);
 
 [[nodiscard]] std::string_view capability_name(Capability capability);
 

@@ -1,0 +1,195 @@
+#include "supervisor.hpp"
+
+#include <poll.h>
+#include <seccomp.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <iterator>
+#include <string>
+#include <system_error>
+
+#include "unotify.hpp"
+
+namespace hermetic::supervisor {
+namespace {
+
+// Enough for many slow connects at once; beyond it calls queue in the kernel.
+constexpr int kMaxThreads = 64;
+
+enum class Wait { notification, retry, stop };
+
+// Waits for a notification or the stop signal, then receives it. Only the leader calls this,
+// so a readable listener always has a notification for it (or one whose caller just died).
+Wait wait_and_receive(int listener, int wake, unotify::Notification& notification) {
+  std::array<pollfd, 2> fds{pollfd{listener, POLLIN, 0}, pollfd{wake, POLLIN, 0}};
+  if (poll(fds.data(), fds.size(), -1) < 0) return errno == EINTR ? Wait::retry : Wait::stop;
+  if (fds[1].revents != 0) return Wait::stop;
+  if ((fds[0].revents & POLLIN) != 0) {
+    const int err = unotify::receive(listener, notification);
+    if (err == 0) return Wait::notification;
+    return (err == ENOENT || err == EINTR) ? Wait::retry : Wait::stop;
+  }
+  // POLLHUP: no process uses the filter any more; POLLERR/POLLNVAL: the listener is unusable.
+  return Wait::stop;
+}
+
+std::string family_name(std::uint64_t family) {
+  switch (family) {
+    case AF_INET:
+      return "AF_INET";
+    case AF_INET6:
+      return "AF_INET6";
+    case AF_NETLINK:
+      return "AF_NETLINK";
+    case AF_PACKET:
+      return "AF_PACKET";
+    default:
+      return std::to_string(family);
+  }
+}
+
+// A refused call of a "trace" rule, as --trace prints it: socket(AF_INET6), io_uring_setup().
+std::string describe_traced(const syscall_rules::Rule& rule, const seccomp_notif& n) {
+  if (rule.syscall == "socket") return "socket(" + family_name(n.data.args[0]) + ")";
+  return std::string(rule.syscall) + "()";
+}
+
+void block_all_signals() {
+  // Signals for hermetic go to the main thread (the relay); a handler run on a pool thread would
+  // interrupt a connect made for the target and make it restart as EALREADY.
+  sigset_t all;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, nullptr);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Supervisor>> Supervisor::start(Fd listener, Config config) {
+  Fd wake(eventfd(0, EFD_CLOEXEC));
+  if (!wake) return Error{std::string("eventfd: ") + std::strerror(errno)};
+  // make_unique cannot reach the private constructor; unique_ptr owns it from here on.
+  std::unique_ptr<Supervisor> supervisor(
+      new Supervisor(std::move(listener), std::move(wake), std::move(config)));  // NOLINT
+  for (const auto& rule : supervisor->config_.rules) {
+    if (rule.action == syscall_rules::Action::deny) continue;
+    const int nr = seccomp_syscall_resolve_name(std::string(rule.syscall).c_str());
+    if (nr == __NR_SCMP_ERROR)
+      return Error{"supervisor: unknown syscall " + std::string(rule.syscall)};
+    supervisor->resolved_.push_back({nr, rule});
+  }
+  const std::lock_guard lock(supervisor->mutex_);
+  if (!supervisor->spawn_locked()) return Error{"supervisor: cannot start a thread"};
+  return supervisor;
+}
+
+Supervisor::Supervisor(Fd listener, Fd wake, Config config)
+    : listener_(std::move(listener)),
+      wake_(std::move(wake)),
+      config_(std::move(config)),
+      env_{config_.addresses, config_.fs_readonly, in_flight_} {}
+
+Supervisor::~Supervisor() {
+  {
+    const std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  const std::uint64_t one = 1;
+  [[maybe_unused]] const auto written = ::write(wake_.get(), &one, sizeof one);
+  leader_free_.notify_all();
+  in_flight_.abort_all();
+  std::list<std::thread> threads;
+  {
+    const std::lock_guard lock(mutex_);
+    threads.swap(threads_);
+  }
+  for (auto& thread : threads) thread.join();
+}
+
+bool Supervisor::spawn_locked() {
+  if (stopping_ || threads_count_ >= kMaxThreads) return false;
+  try {
+    threads_.emplace_back([this] { serve(); });
+  } catch (const std::system_error&) {
+    return false;  // the pool stays as it is; calls wait for a free thread
+  }
+  ++threads_count_;
+  return true;
+}
+
+void Supervisor::serve() {
+  block_all_signals();
+  unotify::Notification notification;
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      ++idle_;
+      leader_free_.wait(lock, [this] { return stopping_ || !leader_taken_; });
+      --idle_;
+      if (stopping_) return;
+      leader_taken_ = true;
+    }
+    const Wait got = wait_and_receive(listener_.get(), wake_.get(), notification);
+    {
+      const std::lock_guard lock(mutex_);
+      leader_taken_ = false;
+      if (got == Wait::stop) stopping_ = true;  // stopped, or no process is left to serve
+      if (got == Wait::notification && idle_ == 0) (void)spawn_locked();
+    }
+    if (got == Wait::stop) {
+      leader_free_.notify_all();
+      return;
+    }
+    leader_free_.notify_one();
+    if (got == Wait::notification) handle(notification.get());
+  }
+}
+
+void Supervisor::handle(const seccomp_notif& n) const {
+  const Resolved* match = nullptr;
+  std::array<std::uint64_t, 6> args{};
+  std::copy(std::begin(n.data.args), std::end(n.data.args), args.begin());
+  if (n.data.arch == seccomp_arch_native()) {
+    for (const auto& candidate : resolved_) {
+      if (candidate.nr == n.data.nr && syscall_rules::matches(candidate.rule, args)) {
+        match = &candidate;
+        break;
+      }
+    }
+  }
+  Reply reply;
+  if (match == nullptr) {
+    reply.error = EACCES;  // a notification no rule explains: refuse it
+  } else if (match->rule.action == syscall_rules::Action::trace) {
+    reply.error = match->rule.error;
+    reply.blocked = describe_traced(match->rule, n);
+  } else {
+    reply = perform(match->rule.syscall, n, listener_.get(), env_);
+  }
+  if (reply.stale) return;  // the caller is gone; there is nobody to answer or report
+  if (match != nullptr && !reply.blocked.empty()) log_refusal(match->rule, reply);
+  // ENOENT: the caller died after the validity check; nothing to do.
+  [[maybe_unused]] const int err =
+      unotify::respond(listener_.get(), n.id, reply.value, reply.error);
+}
+
+void Supervisor::log_refusal(const syscall_rules::Rule& rule, const Reply& reply) const {
+  if (!config_.trace) return;
+  std::string line =
+      "hermetic: blocked action: " + std::string(syscall_rules::capability_name(rule.capability)) +
+      " disabled: " + reply.blocked;
+  if (!reply.why.empty() && reply.why != "address not allowed") {
+    line += " (" + std::string(reply.why) + ")";
+  }
+  line += "\n";
+  // One write per line: lines of concurrent refusals never interleave.
+  [[maybe_unused]] const auto written = ::write(STDERR_FILENO, line.data(), line.size());
+}
+
+}  // namespace hermetic::supervisor

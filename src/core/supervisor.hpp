@@ -1,0 +1,78 @@
+// The supervisor: answers the seccomp notifications of a sandboxed process tree from threads in
+// the hermetic process (outside the sandbox). A "supervise" rule's call is decided on its copied
+// address and performed here (supervisor_calls.hpp); a "trace" rule's call is logged and refused.
+//
+// Threads: a leader/followers pool. One thread waits for the next notification; when it gets one
+// it hands the waiting to an idle thread (spawning one if none is idle, up to a cap) and handles
+// its call, so a slow blocking connect never holds up the calls behind it.
+//
+// Fail closed: if this object (or the whole hermetic process) goes away, the kernel fails every
+// trapped call of the target with ENOSYS; nothing is let through.
+#pragma once
+
+#include <linux/seccomp.h>
+
+#include <condition_variable>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "address_policy.hpp"
+#include "fd.hpp"
+#include "hermetic/result.hpp"
+#include "supervisor_calls.hpp"
+#include "syscall_rules.hpp"
+
+namespace hermetic::supervisor {
+
+struct Config {
+  std::vector<syscall_rules::Rule> rules;  // the filter's rules; only trace/supervise are used
+  address_policy::Rules addresses;
+  bool fs_readonly = false;
+  bool trace = false;  // one stderr line per refusal
+};
+
+class Supervisor {
+ public:
+  // Starts serving `listener` (a SECCOMP_FILTER_FLAG_NEW_LISTENER fd).
+  [[nodiscard]] static Result<std::unique_ptr<Supervisor>> start(Fd listener, Config config);
+
+  // Stops: wakes the waiting thread, aborts calls in flight, joins every thread. Calls still
+  // trapped afterwards fail with ENOSYS.
+  ~Supervisor();
+  Supervisor(const Supervisor&) = delete;
+  Supervisor& operator=(const Supervisor&) = delete;
+  Supervisor(Supervisor&&) = delete;
+  Supervisor& operator=(Supervisor&&) = delete;
+
+ private:
+  struct Resolved {
+    int nr;
+    syscall_rules::Rule rule;
+  };
+
+  Supervisor(Fd listener, Fd wake, Config config);
+  void serve();  // the loop of one pool thread
+  void handle(const seccomp_notif& notification) const;
+  [[nodiscard]] bool spawn_locked();  // false when no thread could be started
+  void log_refusal(const syscall_rules::Rule& rule, const Reply& reply) const;
+
+  Fd listener_;
+  Fd wake_;  // eventfd: readable once stopping
+  Config config_;
+  std::vector<Resolved> resolved_;
+  InFlight in_flight_;
+  CallEnv env_;
+
+  std::mutex mutex_;
+  std::condition_variable leader_free_;
+  bool leader_taken_ = false;
+  bool stopping_ = false;
+  int idle_ = 0;
+  int threads_count_ = 0;
+  std::list<std::thread> threads_;  // last: joined in ~Supervisor before the members above go
+};
+
+}  // namespace hermetic::supervisor
