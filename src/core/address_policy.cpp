@@ -119,7 +119,7 @@ Verdict Rules::decide(Operation operation, const Endpoint& endpoint) const {
   }
   // A DNS query names what the target wants to reach; it must not leave the machine, not even
   // through a local forwarding resolver (127.0.0.53).
-  if (endpoint.port == kDnsPort) return {false, "DNS (port 53)"};
+  if (endpoint.port == kDnsPort) return {false, "DNS query"};
   if (allow_localhost_ && (is_loopback(address) || is_unspecified(address))) return {true, {}};
   if (std::find(allowed_.begin(), allowed_.end(), address) != allowed_.end()) return {true, {}};
   return {false, "address not allowed"};

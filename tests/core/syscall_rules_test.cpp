@@ -69,3 +69,53 @@ TEST(SeccompFilter, CompilesEveryRuleOfTheTable) {
 
 }  // namespace
 }  // namespace hermetic::syscall_rules
+
+namespace hermetic::syscall_rules {
+namespace {
+
+TEST(SupervisedRules, AllowLocalhostSupervisesAddressCallsAndKeepsIpSockets) {
+  Policy p;
+  p.block_network = true;
+  p.allow_localhost = true;
+  const auto rules = rules_for(p);
+  EXPECT_TRUE(needs_supervisor(rules));
+  for (const char* name : {"connect", "bind", "sendto", "sendmsg", "sendmmsg"}) {
+    const Rule* rule = find(rules, name);
+    ASSERT_NE(rule, nullptr) << name;
+    EXPECT_EQ(rule->action, Action::supervise) << name;
+  }
+  EXPECT_EQ(find(rules, "sendto")->test, ArgTest::arg4_not_zero);  // NULL address: BPF allows
+  const Rule* socket_rule = find(rules, "socket");
+  ASSERT_NE(socket_rule, nullptr);
+  EXPECT_EQ(socket_rule->test, ArgTest::arg0_not_in);
+  EXPECT_EQ(socket_rule->action, Action::deny);
+  std::array<std::uint64_t, 6> args{};
+  for (const std::uint64_t family : std::array<std::uint64_t, 3>{AF_UNIX, AF_INET, AF_INET6}) {
+    args[0] = family;
+    EXPECT_FALSE(matches(*socket_rule, args)) << family;
+  }
+  for (const std::uint64_t family :
+       std::array<std::uint64_t, 4>{AF_NETLINK, AF_PACKET, 64, 0x100000002}) {
+    args[0] = family;
+    EXPECT_TRUE(matches(*socket_rule, args)) << family;
+  }
+  auto program = seccomp_filter::compile(rules);
+  ASSERT_TRUE(program.ok()) << program.error().message;
+}
+
+TEST(SupervisedRules, PlainNoNetworkNeedsNoSupervisorUnlessTraced) {
+  Policy p;
+  p.block_network = true;
+  EXPECT_FALSE(needs_supervisor(rules_for(p)));
+  EXPECT_EQ(find(rules_for(p), "connect"), nullptr);
+  p.trace = true;
+  const auto traced = rules_for(p);
+  EXPECT_TRUE(needs_supervisor(traced));
+  EXPECT_EQ(find(traced, "socket")->action, Action::trace);
+  EXPECT_EQ(find(traced, "socket")->error, EACCES);
+  p.block_subprocess = true;
+  EXPECT_EQ(find(rules_for(p), "fork")->action, Action::deny);  // --trace covers the network
+}
+
+}  // namespace
+}  // namespace hermetic::syscall_rules
