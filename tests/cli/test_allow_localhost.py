@@ -1,0 +1,184 @@
+"""--no-network --allow-localhost: loopback stays reachable, the (namespace) remote host does not,
+whatever route a program takes to it. Judged by what the listeners saw."""
+
+from __future__ import annotations
+
+import pytest
+from netns import (  # noqa: F401 - fixtures
+    CounterServer,
+    _loopback_server,
+    _remote_server,
+    c_helper,
+    hermetic_bin,
+    loopback,
+    namespace,
+    probe_argv,
+    remote,
+    run_hermetic,
+)
+
+FLAGS = ["--no-network", "--allow-localhost"]
+
+# Python probe modes (tests/helpers/net_probe.py) and what one successful attempt leaves.
+PY_MODES = {
+    "connect": ["tcp"],
+    "connect_ex": ["tcp"],
+    "nonblocking": ["tcp"],
+    "udp_sendto": ["udp"],
+    "udp_sendmsg": ["udp"],
+    "udp_sendmmsg": ["udp", "udp"],
+    "tcp_fastopen": ["tcp"],
+    "asyncio_connect": ["tcp"],
+    "threads": ["tcp"] * 4,
+    "forked": ["tcp"],
+}
+RAW_MODES = {
+    "connect": ["tcp"],
+    "fastopen": ["tcp"],
+    "sendto": ["udp"],
+    "sendmsg": ["udp"],
+    "sendmmsg": ["udp", "udp"],
+}
+
+
+def test_loopback_listener_is_reachable(hermetic_bin: str, loopback: CounterServer) -> None:
+    result = run_hermetic(hermetic_bin, FLAGS, probe_argv("http", "127.0.0.1", loopback.port))
+    assert result.returncode == 0, result.stderr
+    assert loopback.events() == ["tcp"]
+    assert result.stdout.strip() == "ok"
+
+
+@pytest.mark.parametrize("mode", sorted(PY_MODES))
+def test_python_reaches_loopback_through_the_supervisor(
+    hermetic_bin: str, loopback: CounterServer, mode: str
+) -> None:
+    # The supervisor performs each of these calls itself: they must arrive intact.
+    result = run_hermetic(hermetic_bin, FLAGS, probe_argv(mode, "127.0.0.1", loopback.port))
+    assert result.stdout.strip() == "ok", result.stdout + result.stderr
+    assert sorted(loopback.events()) == sorted(PY_MODES[mode])
+
+
+@pytest.mark.parametrize("mode", sorted(PY_MODES))
+def test_python_cannot_reach_the_remote_host(
+    hermetic_bin: str, remote: CounterServer, mode: str
+) -> None:
+    # Control: the same probe, unsandboxed, does reach the remote host.
+    import subprocess
+
+    control = subprocess.run(
+        probe_argv(mode, remote.host, remote.port), capture_output=True, text=True, timeout=60
+    )
+    assert control.stdout.strip() == "ok", control.stdout + control.stderr
+    assert sorted(remote.events()) == sorted(PY_MODES[mode])
+
+    result = run_hermetic(hermetic_bin, FLAGS, probe_argv(mode, remote.host, remote.port))
+    assert remote.events() == []
+    assert result.stdout.strip() == "errno 13", result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("mode", sorted(RAW_MODES))
+def test_raw_syscalls_reach_loopback_but_not_the_remote_host(
+    hermetic_bin: str, loopback: CounterServer, remote: CounterServer, c_helper, mode: str
+) -> None:
+    raw = c_helper("raw")
+    ok = run_hermetic(hermetic_bin, FLAGS, [raw, mode, "127.0.0.1", str(loopback.port)])
+    assert ok.stdout.strip() == "ok", ok.stdout + ok.stderr
+    assert sorted(loopback.events()) == sorted(RAW_MODES[mode])
+
+    refused = run_hermetic(hermetic_bin, FLAGS, [raw, mode, remote.host, str(remote.port)])
+    assert remote.events() == []
+    assert refused.stdout.strip() == "errno 13", refused.stdout + refused.stderr
+
+
+def test_bash_dev_tcp(hermetic_bin: str, loopback: CounterServer, remote: CounterServer) -> None:
+    script = "exec 3<>/dev/tcp/{}/{} && echo ok"
+    ok = run_hermetic(hermetic_bin, FLAGS, ["bash", "-c", script.format("127.0.0.1", loopback.port)])
+    assert ok.stdout.strip() == "ok", ok.stderr
+    assert loopback.events() == ["tcp"]
+
+    refused = run_hermetic(
+        hermetic_bin, FLAGS, ["bash", "-c", script.format(remote.host, remote.port)]
+    )
+    assert refused.returncode != 0
+    assert "Permission denied" in refused.stderr
+    assert remote.events() == []
+
+
+def test_curl(hermetic_bin: str, loopback: CounterServer, remote: CounterServer) -> None:
+    ok = run_hermetic(
+        hermetic_bin, FLAGS, ["curl", "-sS", "--max-time", "10", f"http://127.0.0.1:{loopback.port}/"]
+    )
+    assert ok.stdout == "ok", ok.stderr
+    assert loopback.events() == ["tcp"]
+    refused = run_hermetic(
+        hermetic_bin, FLAGS, ["curl", "-sS", "--max-time", "10", f"http://{remote.host}:{remote.port}/"]
+    )
+    assert refused.returncode != 0
+    assert remote.events() == []
+
+
+def test_bind_only_on_loopback(hermetic_bin: str) -> None:
+    code = (
+        "import socket\n"
+        "for host in ('127.0.0.1', '0.0.0.0', '::1', '::'):\n"
+        "    fam = socket.AF_INET6 if ':' in host else socket.AF_INET\n"
+        "    s = socket.socket(fam)\n"
+        "    try:\n"
+        "        s.bind((host, 0)); s.listen(); print(host, 'ok')\n"
+        "    except OSError as e:\n"
+        "        print(host, e.errno)\n"
+    )
+    result = run_hermetic(hermetic_bin, FLAGS, ["python3", "-c", code])
+    assert result.stdout.splitlines() == ["127.0.0.1 ok", "0.0.0.0 13", "::1 ok", ":: 13"]
+
+
+def test_a_local_server_inside_the_sandbox_works(hermetic_bin: str) -> None:
+    # bind + listen + accept + connect, all inside the sandbox, over loopback.
+    code = (
+        "import socket, threading\n"
+        "srv = socket.create_server(('127.0.0.1', 0))\n"
+        "port = srv.getsockname()[1]\n"
+        "t = threading.Thread(target=lambda: srv.accept()[0].sendall(b'hello'))\n"
+        "t.start()\n"
+        "c = socket.create_connection(('127.0.0.1', port), timeout=10)\n"
+        "print(c.recv(5).decode()); t.join()\n"
+    )
+    result = run_hermetic(hermetic_bin, FLAGS, ["python3", "-c", code])
+    assert result.stdout.strip() == "hello", result.stderr
+
+
+def test_other_socket_families_stay_refused(hermetic_bin: str) -> None:
+    code = (
+        "import socket\n"
+        "for fam in (socket.AF_NETLINK, socket.AF_PACKET):\n"
+        "    try:\n"
+        "        socket.socket(fam, socket.SOCK_RAW); print('created')\n"
+        "    except OSError as e:\n"
+        "        print(e.errno)\n"
+        "socket.socketpair(); print('unix ok')\n"
+    )
+    result = run_hermetic(hermetic_bin, FLAGS, ["python3", "-c", code])
+    assert result.stdout.splitlines() == ["13", "13", "unix ok"]
+
+
+def test_eight_threads_by_five_hundred_connections(
+    hermetic_bin: str, loopback: CounterServer
+) -> None:
+    code = (
+        "import socket, sys, threading\n"
+        "port = int(sys.argv[1]); results = []\n"
+        "def work():\n"
+        "    ok = 0\n"
+        "    for _ in range(500):\n"
+        "        with socket.create_connection(('127.0.0.1', port), timeout=30):\n"
+        "            ok += 1\n"
+        "    results.append(ok)\n"
+        "ts = [threading.Thread(target=work) for _ in range(8)]\n"
+        "[t.start() for t in ts]; [t.join() for t in ts]\n"
+        "print(sum(results))\n"
+    )
+    result = run_hermetic(
+        hermetic_bin, FLAGS, ["python3", "-c", code, str(loopback.port)], timeout=300
+    )
+    assert result.stdout.strip() == "4000", result.stderr[-2000:]
+    assert loopback.events() == ["tcp"] * 4000
