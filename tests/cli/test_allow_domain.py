@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import subprocess
 
-from netns import (  # noqa: F401 - fixtures
-    CounterServer,
-    Namespace,
-    _remote_server,
-    hermetic_bin,
-    in_namespace,
-    namespace,
-    probe_argv,
-    remote,
-    run_hermetic,
-)
+import pytest
+
+pytest.register_assert_rewrite("netns")  # before the import: netns is also a plugin
+from netns import CounterServer, Namespace, in_namespace, probe_argv, run_hermetic  # noqa: E402
+
+# The fixtures (hermetic_bin, loopback, remote, namespace, c_helper) come from netns as a
+# plugin: registered once, so the session-wide namespace and servers exist once.
+pytest_plugins = ["netns"]
 
 
 def flags(remote: CounterServer, *extra: str) -> list[str]:

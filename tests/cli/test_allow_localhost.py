@@ -4,18 +4,13 @@ whatever route a program takes to it. Judged by what the listeners saw."""
 from __future__ import annotations
 
 import pytest
-from netns import (  # noqa: F401 - fixtures
-    CounterServer,
-    _loopback_server,
-    _remote_server,
-    c_helper,
-    hermetic_bin,
-    loopback,
-    namespace,
-    probe_argv,
-    remote,
-    run_hermetic,
-)
+
+pytest.register_assert_rewrite("netns")  # before the import: netns is also a plugin
+from netns import CounterServer, probe_argv, run_hermetic  # noqa: E402
+
+# The fixtures (hermetic_bin, loopback, remote, namespace, c_helper) come from netns as a
+# plugin: registered once, so the session-wide namespace and servers exist once.
+pytest_plugins = ["netns"]
 
 FLAGS = ["--no-network", "--allow-localhost"]
 

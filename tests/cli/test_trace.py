@@ -3,17 +3,14 @@ both for plain --no-network (socket refused) and for refused addresses."""
 
 from __future__ import annotations
 
-from netns import (  # noqa: F401 - fixtures
-    CounterServer,
-    _loopback_server,
-    _remote_server,
-    c_helper,
-    hermetic_bin,
-    loopback,
-    namespace,
-    remote,
-    run_hermetic,
-)
+import pytest
+
+pytest.register_assert_rewrite("netns")  # before the import: netns is also a plugin
+from netns import CounterServer, run_hermetic  # noqa: E402
+
+# The fixtures (hermetic_bin, loopback, remote, namespace, c_helper) come from netns as a
+# plugin: registered once, so the session-wide namespace and servers exist once.
+pytest_plugins = ["netns"]
 
 PREFIX = "hermetic: blocked action: "
 
