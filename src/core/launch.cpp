@@ -192,9 +192,7 @@ Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
   }
   std::optional<listener_handoff::Channel> handoff;
   if (kernel.value().needs_supervisor()) {
-    auto channel = listener_handoff::Channel::open();
-    if (!channel) return channel.error();
-    handoff.emplace(std::move(channel).value());
+    if (auto opened = handoff.emplace().open(); !opened) return opened.error();
   }
   std::vector<char*> child_argv;
   for (const auto& arg : target.argv) child_argv.push_back(const_cast<char*>(arg.c_str()));

@@ -13,8 +13,8 @@
 
 namespace hermetic::listener_handoff {
 
-Result<Channel> Channel::open() {
-  Channel channel;
+Status Channel::open() {
+  Channel& channel = *this;
   std::array<int, 2> number{};
   std::array<int, 2> go{};
   if (pipe2(number.data(), O_CLOEXEC) != 0)
@@ -24,7 +24,7 @@ Result<Channel> Channel::open() {
   if (pipe2(go.data(), O_CLOEXEC) != 0) return Error{std::string("pipe2: ") + std::strerror(errno)};
   channel.go_read_.reset(go[0]);
   channel.go_write_.reset(go[1]);
-  return channel;
+  return Ok{};
 }
 
 int Channel::child_hand_over(int listener) const noexcept {
