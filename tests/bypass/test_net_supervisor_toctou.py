@@ -28,4 +28,8 @@ def test_rewriting_the_address_during_the_call_never_reaches_the_refused_host(
     result = netns.run_hermetic(hermetic_bin, ["--no-network", "--allow-localhost"], argv, 120)
     assert result.returncode == 0, result.stderr
     assert remote.events() == []
-    assert len(loopback.events()) == int(result.stdout) > 0  # the allowed ones did arrive
+    # The allowed ones did arrive (datagrams may drop when the listener falls behind).
+    arrived, succeeded = len(loopback.events()), int(result.stdout)
+    assert 0 < arrived <= succeeded
+    if mode == "connect":
+        assert arrived == succeeded
