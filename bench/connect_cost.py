@@ -70,7 +70,8 @@ def main() -> None:
         bare.append(per_connect_us([], port, args.connects))
         sandboxed.append(per_connect_us(supervised, port, args.connects))
     b, s = statistics.median(bare), statistics.median(sandboxed)
-    print(f"bare:                 {b:8.1f} us per connect (median of {args.rounds} x {args.connects})")
+    runs = f"median of {args.rounds} runs x {args.connects}"
+    print(f"bare:                 {b:8.1f} us per connect ({runs})")
     print(f"--allow-localhost:    {s:8.1f} us per connect")
     print(f"added by supervisor:  {s - b:8.1f} us per connect (goal <= 50)")
 

@@ -17,7 +17,8 @@ pytest_plugins = ["netns"]
 
 TARGET = """
 import os, socket, sys, time
-local, far, port, ready, go = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
+local, far, port = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+ready, go = sys.argv[4], sys.argv[5]
 socket.create_connection(('127.0.0.1', local), timeout=10).close()
 open(ready, 'w').close()
 while not os.path.exists(go):
@@ -45,8 +46,20 @@ def test_killing_the_supervisor_fails_closed(
     ready, go, out = tmp_path / "ready", tmp_path / "go", tmp_path / "out"
     with out.open("w") as stdout:
         proc = subprocess.Popen(
-            [hermetic_bin, "--no-network", "--allow-localhost", "--", sys.executable, "-c",
-             TARGET, str(loopback.port), remote.host, str(remote.port), str(ready), str(go)],
+            [
+                hermetic_bin,
+                "--no-network",
+                "--allow-localhost",
+                "--",
+                sys.executable,
+                "-c",
+                TARGET,
+                str(loopback.port),
+                remote.host,
+                str(remote.port),
+                str(ready),
+                str(go),
+            ],
             stdout=stdout,
             stderr=subprocess.PIPE,
             start_new_session=True,  # the target survives its parent; we reap it by group

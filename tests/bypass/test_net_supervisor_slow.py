@@ -33,8 +33,14 @@ def test_a_stuck_connect_does_not_stall_others(hermetic_bin: str, loopback, remo
     try:
         result = netns.run_hermetic(
             hermetic_bin,
-            ["--no-network", "--allow-localhost", "--allow-domain", "far.test", "--resolve",
-             f"far.test:{remote.host}"],
+            [
+                "--no-network",
+                "--allow-localhost",
+                "--allow-domain",
+                "far.test",
+                "--resolve",
+                f"far.test:{remote.host}",
+            ],
             ["python3", "-c", CODE, str(loopback.port), "far.test", str(remote.tarpit_port)],
             timeout=60,  # the stuck connect alone would take minutes
         )

@@ -208,8 +208,16 @@ def c_helper(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201 - return
                 pytest.fail("a C compiler (cc) is needed for the raw-syscall helpers")
             out = out_dir / f"net_{name}"
             subprocess.run(
-                [cc, "-O2", "-Wall", "-Wextra", "-pthread", "-o", str(out),
-                 str(HELPERS / f"net_{name}.c")],
+                [
+                    cc,
+                    "-O2",
+                    "-Wall",
+                    "-Wextra",
+                    "-pthread",
+                    "-o",
+                    str(out),
+                    str(HELPERS / f"net_{name}.c"),
+                ],
                 check=True,
                 timeout=120,
             )

@@ -16,8 +16,14 @@ pytest_plugins = ["netns"]
 
 
 def flags(remote: CounterServer, *extra: str) -> list[str]:
-    return ["--no-network", "--allow-domain", "api.test", "--resolve", f"api.test:{remote.host}",
-            *extra]
+    return [
+        "--no-network",
+        "--allow-domain",
+        "api.test",
+        "--resolve",
+        f"api.test:{remote.host}",
+        *extra,
+    ]
 
 
 def test_python_urllib_reaches_the_allowed_name(hermetic_bin: str, remote: CounterServer) -> None:
@@ -91,9 +97,18 @@ def test_metadata_is_refused_even_through_an_allowed_name(
         result = subprocess.run(
             in_namespace(
                 namespace,
-                [hermetic_bin, "--no-network", "--allow-localhost", "--allow-domain", "meta.test",
-                 "--resolve", f"meta.test:{address}", "--trace", "--",
-                 *probe_argv("connect", "meta.test", 80)],
+                [
+                    hermetic_bin,
+                    "--no-network",
+                    "--allow-localhost",
+                    "--allow-domain",
+                    "meta.test",
+                    "--resolve",
+                    f"meta.test:{address}",
+                    "--trace",
+                    "--",
+                    *probe_argv("connect", "meta.test", 80),
+                ],
             ),
             capture_output=True,
             text=True,
@@ -115,9 +130,21 @@ def test_curl_to_metadata_name_is_refused(hermetic_bin: str, namespace: Namespac
     result = subprocess.run(
         in_namespace(
             namespace,
-            [hermetic_bin, "--no-network", "--allow-domain", "meta.test", "--resolve",
-             "meta.test:169.254.169.254", "--trace", "--",
-             "curl", "-sS", "--max-time", "10", "http://meta.test/latest/meta-data/"],
+            [
+                hermetic_bin,
+                "--no-network",
+                "--allow-domain",
+                "meta.test",
+                "--resolve",
+                "meta.test:169.254.169.254",
+                "--trace",
+                "--",
+                "curl",
+                "-sS",
+                "--max-time",
+                "10",
+                "http://meta.test/latest/meta-data/",
+            ],
         ),
         capture_output=True,
         text=True,
@@ -141,8 +168,9 @@ def test_other_names_do_not_resolve_and_dns_stays_inside(
         "    print('unresolved')\n"
     )
     result = subprocess.run(
-        in_namespace(namespace, [hermetic_bin, *flags(remote, "--trace"), "--",
-                                 "python3", "-c", code]),
+        in_namespace(
+            namespace, [hermetic_bin, *flags(remote, "--trace"), "--", "python3", "-c", code]
+        ),
         capture_output=True,
         text=True,
         timeout=60,

@@ -87,7 +87,8 @@ def test_raw_syscalls_reach_loopback_but_not_the_remote_host(
 
 def test_bash_dev_tcp(hermetic_bin: str, loopback: CounterServer, remote: CounterServer) -> None:
     script = "exec 3<>/dev/tcp/{}/{} && echo ok"
-    ok = run_hermetic(hermetic_bin, FLAGS, ["bash", "-c", script.format("127.0.0.1", loopback.port)])
+    local = script.format("127.0.0.1", loopback.port)
+    ok = run_hermetic(hermetic_bin, FLAGS, ["bash", "-c", local])
     assert ok.stdout.strip() == "ok", ok.stderr
     assert loopback.events() == ["tcp"]
 
@@ -101,12 +102,16 @@ def test_bash_dev_tcp(hermetic_bin: str, loopback: CounterServer, remote: Counte
 
 def test_curl(hermetic_bin: str, loopback: CounterServer, remote: CounterServer) -> None:
     ok = run_hermetic(
-        hermetic_bin, FLAGS, ["curl", "-sS", "--max-time", "10", f"http://127.0.0.1:{loopback.port}/"]
+        hermetic_bin,
+        FLAGS,
+        ["curl", "-sS", "--max-time", "10", f"http://127.0.0.1:{loopback.port}/"],
     )
     assert ok.stdout == "ok", ok.stderr
     assert loopback.events() == ["tcp"]
     refused = run_hermetic(
-        hermetic_bin, FLAGS, ["curl", "-sS", "--max-time", "10", f"http://{remote.host}:{remote.port}/"]
+        hermetic_bin,
+        FLAGS,
+        ["curl", "-sS", "--max-time", "10", f"http://{remote.host}:{remote.port}/"],
     )
     assert refused.returncode != 0
     assert remote.events() == []

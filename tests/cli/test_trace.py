@@ -87,9 +87,7 @@ def test_python_refused_addresses_with_allow_localhost(
 def test_curl_and_bash_refused_address(hermetic_bin: str, remote: CounterServer) -> None:
     far = f"{remote.host}:{remote.port}"
     flags = ["--no-network", "--allow-localhost", "--trace"]
-    curl = run_hermetic(
-        hermetic_bin, flags, ["curl", "-sS", "--max-time", "10", f"http://{far}/"]
-    )
+    curl = run_hermetic(hermetic_bin, flags, ["curl", "-sS", "--max-time", "10", f"http://{far}/"])
     assert curl.returncode != 0
     assert blocked(curl.stderr) == [PREFIX + f"network disabled: connect({far})"]
     bash = run_hermetic(
