@@ -21,7 +21,7 @@ using address_policy::Operation;
 // At most this much data is copied per call. A stream send may be partial, so a larger send
 // returns a short count and the caller sends the rest; no datagram is this large.
 constexpr std::size_t kMaxPayload = 1U << 20U;
-constexpr std::size_t kMaxControl = 64U * 1024U;
+constexpr std::size_t kMaxControl = std::size_t{64} * 1024;
 constexpr std::size_t kMaxIov = 1024;       // UIO_MAXIOV
 constexpr std::size_t kMaxMessages = 1024;  // the kernel's sendmmsg limit
 
@@ -121,7 +121,7 @@ std::string describe_unix(const sockaddr_un& un, socklen_t length) {
   if (un.sun_path[0] == '\0') {
     return "@" + std::string(un.sun_path + 1, static_cast<std::size_t>(path_length - 1));
   }
-  return std::string(un.sun_path, strnlen(un.sun_path, static_cast<std::size_t>(path_length)));
+  return {un.sun_path, strnlen(un.sun_path, static_cast<std::size_t>(path_length))};
 }
 
 // What to do with a copied address, and (for unix paths) the copy made usable from here.
