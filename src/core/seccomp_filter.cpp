@@ -32,6 +32,20 @@ std::uint32_t action_of(const syscall_rules::Rule& rule) {
   return SCMP_ACT_NOTIFY;  // trace and supervise: the supervisor answers
 }
 
+// Matches when argument `arg` is not one of the values whose bits are set in `allowed`:
+// libseccomp takes one comparison per argument and rule, so one rule for every value above
+// the highest allowed one, then one for each value below it that is not allowed.
+int add_not_in(const Context& ctx, std::uint32_t action, int nr, unsigned arg,
+               std::uint64_t allowed) {
+  const auto highest = static_cast<std::uint64_t>(63 - __builtin_clzll(allowed | 1U));
+  int rc = seccomp_rule_add(ctx.get(), action, nr, 1, scmp_arg_cmp{arg, SCMP_CMP_GT, highest, 0});
+  for (std::uint64_t value = 0; rc == 0 && value < highest; ++value) {
+    if ((allowed & (1ULL << value)) != 0) continue;
+    rc = seccomp_rule_add(ctx.get(), action, nr, 1, scmp_arg_cmp{arg, SCMP_CMP_EQ, value, 0});
+  }
+  return rc;
+}
+
 int add_rule(const Context& ctx, const syscall_rules::Rule& rule, int nr) {
   const auto action = action_of(rule);
   switch (rule.test) {
@@ -41,19 +55,24 @@ int add_rule(const Context& ctx, const syscall_rules::Rule& rule, int nr) {
       return seccomp_rule_add(ctx.get(), action, nr, 1, SCMP_A0(SCMP_CMP_NE, rule.value));
     case syscall_rules::ArgTest::arg0_bits_clear:
       return seccomp_rule_add(ctx.get(), action, nr, 1, SCMP_A0(SCMP_CMP_MASKED_EQ, rule.value, 0));
-    case syscall_rules::ArgTest::arg0_not_in: {
-      // libseccomp takes one comparison per argument and rule: every value above the highest
-      // listed one in one rule, then each unlisted value below it.
-      const int highest = 63 - __builtin_clzll(rule.value | 1U);
-      int rc = seccomp_rule_add(ctx.get(), action, nr, 1,
-                                SCMP_A0(SCMP_CMP_GT, static_cast<std::uint64_t>(highest)));
-      for (int value = 0; rc == 0 && value < highest; ++value) {
-        if ((rule.value & (1ULL << value)) != 0) continue;
-        rc = seccomp_rule_add(ctx.get(), action, nr, 1,
-                              SCMP_A0(SCMP_CMP_EQ, static_cast<std::uint64_t>(value)));
+    case syscall_rules::ArgTest::arg0_not_in:
+      return add_not_in(ctx, action, nr, 0, rule.value);
+    case syscall_rules::ArgTest::arg2_not_in:
+      return add_not_in(ctx, action, nr, 2, rule.value);
+    case syscall_rules::ArgTest::arg1_type_not_in: {
+      int rc = 0;
+      for (std::uint64_t type = 0; rc == 0 && type < 16; ++type) {
+        if ((rule.value & (1ULL << type)) != 0) continue;
+        rc = seccomp_rule_add(ctx.get(), action, nr, 1, SCMP_A1(SCMP_CMP_MASKED_EQ, 0xfU, type));
       }
       return rc;
     }
+    case syscall_rules::ArgTest::arg1_arg2_equal:
+      // The kernel reads level and option as ints: compare the low 32 bits only, or a caller
+      // could set the upper bits and slip past.
+      return seccomp_rule_add(ctx.get(), action, nr, 2,
+                              SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffU, rule.value >> 32U),
+                              SCMP_A2(SCMP_CMP_MASKED_EQ, 0xffffffffU, rule.value & 0xffffffffU));
     case syscall_rules::ArgTest::arg4_not_zero:
       return seccomp_rule_add(ctx.get(), action, nr, 1, SCMP_A4(SCMP_CMP_NE, 0));
   }

@@ -61,6 +61,14 @@ std::string describe_traced(const syscall_rules::Rule& rule, const seccomp_notif
   return std::string(rule.syscall) + "()";
 }
 
+// Why a "trace" rule refused, when the call alone does not say: a socket() refused for its
+// type or protocol, a setsockopt() for its option. A refused family speaks for itself.
+std::string_view traced_why(const syscall_rules::Rule& rule) {
+  const bool family_rule = rule.test == syscall_rules::ArgTest::arg0_not_equal ||
+                           rule.test == syscall_rules::ArgTest::arg0_not_in;
+  return rule.syscall == "socket" && family_rule ? std::string_view{} : rule.why;
+}
+
 void block_all_signals() {
   // Signals for hermetic go to the main thread (the relay); a handler run on a pool thread would
   // interrupt a connect made for the target and make it restart as EALREADY.
@@ -169,6 +177,7 @@ void Supervisor::handle(const seccomp_notif& n) const {
   } else if (match->rule.action == syscall_rules::Action::trace) {
     reply.error = match->rule.error;
     reply.blocked = describe_traced(match->rule, n);
+    reply.why = traced_why(match->rule);
   } else {
     reply = perform(match->rule.syscall, n, listener_.get(), env_);
   }

@@ -1,6 +1,7 @@
 #include "supervisor_calls.hpp"
 
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -65,9 +66,12 @@ struct Message {
 
 // Copies a message whose header was already read from the caller. `budget` is the payload left.
 int copy_message(pid_t tid, const msghdr& remote, std::size_t& budget, Message& out) {
-  if (int err = copy_sockaddr(tid, reinterpret_cast<std::uint64_t>(remote.msg_name),
-                              remote.msg_namelen, out.name)) {
-    return err;
+  // The kernel ignores msg_name when msg_namelen is 0.
+  if (remote.msg_namelen != 0) {
+    if (int err = copy_sockaddr(tid, reinterpret_cast<std::uint64_t>(remote.msg_name),
+                                remote.msg_namelen, out.name)) {
+      return err;
+    }
   }
   if (remote.msg_iovlen > kMaxIov) return EMSGSIZE;
   std::vector<iovec> iovs(remote.msg_iovlen);
@@ -113,6 +117,24 @@ int take_passed_fds(int pidfd, Message& message) {
     }
   }
   return 0;
+}
+
+// IPv4 options (IP_RETOPTS) and IPv6 routing headers in a control message source-route the
+// packet: it goes to a first hop the caller lists, not to the address that was decided on.
+bool source_routed(const Message& message) {
+  if (message.control.empty()) return false;
+  msghdr walk{};
+  walk.msg_control = const_cast<std::uint8_t*>(message.control.data());  // NOLINT: read only
+  walk.msg_controllen = message.control.size();
+  constexpr int kIpv6_2292Rthdr = 5;  // <linux/in6.h>
+  for (cmsghdr* c = CMSG_FIRSTHDR(&walk); c != nullptr; c = CMSG_NXTHDR(&walk, c)) {
+    if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RETOPTS) return true;
+    if (c->cmsg_level == IPPROTO_IPV6 &&
+        (c->cmsg_type == IPV6_RTHDR || c->cmsg_type == kIpv6_2292Rthdr)) {
+      return true;
+    }
+  }
+  return false;
 }
 
 std::string describe_unix(const sockaddr_un& un, socklen_t length) {
@@ -354,6 +376,7 @@ Reply sendmsg_call(const seccomp_notif& n, int listener, const CallEnv& env) {
   if (copy_error != 0) return Reply{0, copy_error, {}, {}, false};
   if (take_error != 0) return Reply{0, take_error, {}, {}, false};
   Decision d = decide(Operation::send, tid, env, message.name);
+  if (d.allowed && source_routed(message)) d = {false, EACCES, d.shown, "source routing", {}};
   if (!d.allowed) return refused("sendmsg", d);
   message.seal();
   const InFlightGuard guard(env.in_flight, caller.socket.get());
@@ -393,6 +416,7 @@ Reply sendmmsg_call(const seccomp_notif& n, int listener, const CallEnv& env) {
   std::vector<Decision> decisions;  // keep unix cwd fds open until sent
   for (std::size_t i = 0; i < messages.size(); ++i) {
     Decision d = decide(Operation::send, tid, env, messages[i].name);
+    if (d.allowed && source_routed(messages[i])) d = {false, EACCES, d.shown, "source routing", {}};
     if (!d.allowed) return refused("sendmmsg", d);
     decisions.push_back(std::move(d));
     messages[i].seal();

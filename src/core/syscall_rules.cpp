@@ -1,5 +1,6 @@
 #include "syscall_rules.hpp"
 
+#include <netinet/in.h>
 #include <sched.h>
 #include <sys/socket.h>
 
@@ -15,6 +16,23 @@ using enum ArgTest;
 // socket() families kept with address exceptions: the supervisor sees every address they use.
 constexpr std::uint64_t kSupervisedFamilies =
     (1ULL << AF_UNIX) | (1ULL << AF_INET) | (1ULL << AF_INET6);
+// Socket types whose destination is the address of connect/send: not SOCK_RAW (with
+// IP_HDRINCL the packet carries a destination of its own) nor SOCK_PACKET.
+constexpr std::uint64_t kSupervisedTypes =
+    (1ULL << SOCK_STREAM) | (1ULL << SOCK_DGRAM) | (1ULL << SOCK_SEQPACKET);
+// Protocols whose destination is the address of connect/send. Not SCTP (sctp_connectx passes
+// addresses through setsockopt, and its sendmsg can name one in a control message) nor MPTCP
+// (the peer can announce further addresses the kernel then connects to).
+constexpr std::uint64_t kSupervisedProtocols = (1ULL << 0) | (1ULL << IPPROTO_ICMP) |
+                                               (1ULL << IPPROTO_TCP) | (1ULL << IPPROTO_UDP) |
+                                               (1ULL << IPPROTO_ICMPV6);
+
+constexpr std::uint64_t level_option(std::uint64_t level, std::uint64_t option) {
+  return (level << 32U) | option;
+}
+// IPV6_2292RTHDR and IPV6_2292PKTOPTIONS from <linux/in6.h> (glibc's netinet/in.h lacks them).
+constexpr std::uint64_t kIpv6_2292PktOptions = 6;
+constexpr std::uint64_t kIpv6_2292Rthdr = 5;
 
 constexpr std::array kRules{
     // --no-network: no socket of any family but AF_UNIX (local IPC keeps working, so asyncio's
@@ -27,6 +45,22 @@ constexpr std::array kRules{
     // call itself. EACCES for every network refusal: one errno per capability for --trace.
     Rule{network, "socket", EACCES, arg0_not_in, kSupervisedFamilies,
          "sockets other than AF_UNIX, AF_INET, AF_INET6", When::with_addresses},
+    Rule{network, "socket", EACCES, arg1_type_not_in, kSupervisedTypes, "raw or packet socket",
+         When::with_addresses},
+    Rule{network, "socket", EACCES, arg2_not_in, kSupervisedProtocols,
+         "protocol other than TCP, UDP, ICMP", When::with_addresses},
+    // Source routing sends the packet to the first hop of a list the caller chooses, whatever
+    // address connect() was allowed: no IPv4 options, no IPv6 routing headers.
+    Rule{network, "setsockopt", EACCES, arg1_arg2_equal, level_option(IPPROTO_IP, IP_OPTIONS),
+         "IPv4 source routing option", When::with_addresses},
+    Rule{network, "setsockopt", EACCES, arg1_arg2_equal, level_option(IPPROTO_IPV6, IPV6_RTHDR),
+         "IPv6 routing header", When::with_addresses},
+    Rule{network, "setsockopt", EACCES, arg1_arg2_equal,
+         level_option(IPPROTO_IPV6, kIpv6_2292Rthdr), "IPv6 routing header, RFC 2292",
+         When::with_addresses},
+    Rule{network, "setsockopt", EACCES, arg1_arg2_equal,
+         level_option(IPPROTO_IPV6, kIpv6_2292PktOptions), "IPv6 sticky options, RFC 2292",
+         When::with_addresses},
     Rule{network, "connect", EACCES, always, 0, "connect to an address not allowed",
          When::with_addresses, Action::supervise},
     Rule{network, "bind", EACCES, always, 0, "bind to an address other than loopback",
@@ -94,6 +128,13 @@ bool matches(const Rule& rule, const std::array<std::uint64_t, 6>& args) {
       return args[0] > 63 || (rule.value & (1ULL << args[0])) == 0;
     case arg4_not_zero:
       return args[4] != 0;
+    case arg1_type_not_in:
+      return (rule.value & (1ULL << (args[1] & 0xfU))) == 0;
+    case arg2_not_in:
+      return args[2] > 63 || (rule.value & (1ULL << args[2])) == 0;
+    case arg1_arg2_equal:
+      return (args[1] & 0xffffffffU) == (rule.value >> 32U) &&
+             (args[2] & 0xffffffffU) == (rule.value & 0xffffffffU);
   }
   return true;  // an unknown test matches: the caller refuses the call
 }

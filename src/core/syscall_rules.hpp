@@ -17,11 +17,16 @@ enum class Capability { network, subprocess };
 
 // Which calls of the syscall the rule matches.
 enum class ArgTest {
-  always,           // every call
-  arg0_not_equal,   // arg0 != value          (socket: any family but AF_UNIX)
-  arg0_bits_clear,  // (arg0 & value) == 0    (clone: without CLONE_THREAD)
-  arg0_not_in,      // bit arg0 of value clear, or arg0 > 63 (socket: families off a list)
-  arg4_not_zero,    // arg4 != 0              (sendto with a destination address)
+  always,            // every call
+  arg0_not_equal,    // arg0 != value          (socket: any family but AF_UNIX)
+  arg0_bits_clear,   // (arg0 & value) == 0    (clone: without CLONE_THREAD)
+  arg0_not_in,       // bit arg0 of value clear, or arg0 > 63 (socket: families off a list)
+  arg4_not_zero,     // arg4 != 0              (sendto with a destination address)
+  arg1_type_not_in,  // bit (arg1 & 0xf) of value clear (socket: types off a list; the low
+                     // bits are the type, the rest SOCK_NONBLOCK/SOCK_CLOEXEC)
+  arg2_not_in,       // as arg0_not_in, for arg2 (socket: protocols off a list)
+  arg1_arg2_equal,   // (u32)arg1 == value >> 32 && (u32)arg2 == (u32)value (setsockopt: one
+                     // level and option; the kernel reads ints, so only the low 32 bits count)
 };
 
 // When a network rule is part of the filter. Address exceptions (--allow-localhost,

@@ -1,5 +1,7 @@
 // Network attempts through raw syscalls, no libc wrappers: `net_raw MODE IPV4 PORT` with MODE
-// connect, sendto, sendmsg, sendmmsg or fastopen. Prints "ok" or "errno N"; exits 0.
+// connect, sendto, sendmsg, sendmmsg, fastopen, or lsrr (set an IPv4 loose source route whose
+// first hop is IPV4, passing the level with junk in its upper 32 bits as a filter that compares
+// 64 bits would miss it). Prints "ok" or "errno N"; exits 0.
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -31,7 +33,8 @@ int main(int argc, char** argv) {
   addr.sin_family = AF_INET;
   addr.sin_port = htons((unsigned short)atoi(argv[3]));
   if (inet_pton(AF_INET, argv[2], &addr.sin_addr) != 1) return 2;
-  const int stream = strcmp(mode, "connect") == 0 || strcmp(mode, "fastopen") == 0;
+  const int stream = strcmp(mode, "connect") == 0 || strcmp(mode, "fastopen") == 0 ||
+                     strcmp(mode, "lsrr") == 0;
   long fd = syscall(SYS_socket, AF_INET, stream ? SOCK_STREAM : SOCK_DGRAM, 0);
   if (fd < 0) return report(fd);
   char payload[] = "probe";
@@ -44,6 +47,13 @@ int main(int argc, char** argv) {
   msg.msg_iovlen = 1;
   if (strcmp(mode, "connect") == 0) {
     return report(syscall(SYS_connect, fd, &addr, sizeof addr));
+  }
+  if (strcmp(mode, "lsrr") == 0) {
+    // NOP, LSRR (type 131), length 7, pointer 4, first hop.
+    unsigned char options[8] = {1, 131, 7, 4, 0, 0, 0, 0};
+    memcpy(options + 4, &addr.sin_addr, 4);
+    const unsigned long level = (1UL << 32) | IPPROTO_IP;
+    return report(syscall(SYS_setsockopt, fd, level, IP_OPTIONS, options, sizeof options));
   }
   if (strcmp(mode, "fastopen") == 0) {
     return report(syscall(SYS_sendto, fd, payload, 5, MSG_FASTOPEN, &addr, sizeof addr));
