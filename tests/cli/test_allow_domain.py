@@ -3,7 +3,11 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import stat
 import subprocess
+import tempfile
 
 import pytest
 
@@ -179,3 +183,45 @@ def test_other_names_do_not_resolve_and_dns_stays_inside(
     blocked = [line for line in result.stderr.splitlines() if "blocked action" in line]
     assert blocked, result.stderr
     assert all(line.endswith(":53) (DNS query)") for line in blocked), blocked
+
+
+def test_unprivileged_user(hermetic_bin: str, loopback: CounterServer) -> None:
+    # Everything above also works without privileges: the supervisor needs none, and the hosts
+    # file comes with a user namespace of the target's own.
+    setpriv = shutil.which("setpriv")
+    if os.geteuid() != 0 or setpriv is None:
+        pytest.skip("needs root and setpriv to run hermetic as another (unprivileged) user")
+    shared = tempfile.mkdtemp(prefix="hermetic-unpriv-")
+    try:
+        os.chmod(shared, 0o755)
+        binary = os.path.join(shared, "hermetic")
+        shutil.copy(hermetic_bin, binary)
+        os.chmod(binary, stat.S_IRWXU | stat.S_IRGRP | stat.S_IXGRP | stat.S_IROTH | stat.S_IXOTH)
+        nobody = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", binary]
+        for flags, host in (
+            (["--no-network", "--allow-localhost"], "127.0.0.1"),
+            (
+                ["--no-network", "--allow-domain", "api.test", "--resolve", "api.test:127.0.0.1"],
+                "api.test",
+            ),
+        ):
+            result = subprocess.run(
+                [
+                    *nobody,
+                    *flags,
+                    "--",
+                    "curl",
+                    "-sS",
+                    "--max-time",
+                    "10",
+                    f"http://{host}:{loopback.port}/",
+                ],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                cwd=shared,
+            )
+            assert result.stdout == "ok", result.stderr
+        assert loopback.events() == ["tcp", "tcp"]
+    finally:
+        shutil.rmtree(shared, ignore_errors=True)
