@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -155,16 +156,28 @@ struct Decision {
   Fd cwd;  // keeps the caller's working directory open while a relative unix path is used
 };
 
-// A relative unix path names a file in the caller's working directory, not ours: reach it
-// through /proc/self/fd/N of the caller's cwd.
+bool same_mount_namespace(pid_t tid) {
+  struct stat ours {};
+  struct stat theirs {};
+  if (::stat("/proc/self/ns/mnt", &ours) != 0) return false;
+  if (::stat(("/proc/" + std::to_string(tid) + "/ns/mnt").c_str(), &theirs) != 0) return false;
+  return ours.st_dev == theirs.st_dev && ours.st_ino == theirs.st_ino;
+}
+
+// A unix socket path names a file as the caller sees it: relative to its working directory, in
+// its mount namespace (the hosts overlay gives it one of its own). Reach the same file from here
+// through /proc/self/fd/N of the caller's cwd or root. False when that path does not fit.
 bool rebase_unix_path(pid_t tid, Sockaddr& address, Decision& decision) {
   sockaddr_un un{};
   std::memcpy(&un, &address.storage, std::min<std::size_t>(sizeof un, address.length));
   const std::string path = describe_unix(un, address.length);
-  decision.cwd = Fd(
-      ::open(("/proc/" + std::to_string(tid) + "/cwd").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  const bool relative = path.front() != '/';
+  if (!relative && same_mount_namespace(tid)) return true;
+  decision.cwd = Fd(::open(("/proc/" + std::to_string(tid) + (relative ? "/cwd" : "/root")).c_str(),
+                           O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!decision.cwd) return false;
-  const std::string rebased = "/proc/self/fd/" + std::to_string(decision.cwd.get()) + "/" + path;
+  const std::string rebased =
+      "/proc/self/fd/" + std::to_string(decision.cwd.get()) + (relative ? "/" : "") + path;
   if (rebased.size() >= sizeof un.sun_path) return false;
   std::memset(un.sun_path, 0, sizeof un.sun_path);
   std::memcpy(un.sun_path, rebased.c_str(), rebased.size());
@@ -198,9 +211,9 @@ Decision decide_unix(Operation operation, pid_t tid, const CallEnv& env, Sockadd
     d.why = "creating a unix socket file on a read-only filesystem";
     return d;
   }
-  if (un.sun_path[0] != '/' && !rebase_unix_path(tid, address, d)) {
+  if (!rebase_unix_path(tid, address, d)) {
     d.error = ENAMETOOLONG;
-    d.why = "relative unix socket path";
+    d.why = "unix socket path too long to reach from outside the sandbox";
     return d;
   }
   d.allowed = true;

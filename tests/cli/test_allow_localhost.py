@@ -3,6 +3,10 @@ whatever route a program takes to it. Judged by what the listeners saw."""
 
 from __future__ import annotations
 
+import socket
+import subprocess
+from pathlib import Path
+
 import pytest
 
 pytest.register_assert_rewrite("netns")  # before the import: netns is also a plugin
@@ -58,8 +62,6 @@ def test_python_cannot_reach_the_remote_host(
     hermetic_bin: str, remote: CounterServer, mode: str
 ) -> None:
     # Control: the same probe, unsandboxed, does reach the remote host.
-    import subprocess
-
     control = subprocess.run(
         probe_argv(mode, remote.host, remote.port), capture_output=True, text=True, timeout=60
     )
@@ -182,3 +184,63 @@ def test_eight_threads_by_five_hundred_connections(
     )
     assert result.stdout.strip() == "4000", result.stderr[-2000:]
     assert loopback.events() == ["tcp"] * 4000
+
+
+def pending_connections(listener: socket.socket) -> int:
+    """Connections queued on a non-blocking unix listener (a unix connect is queued by the time
+    it returns)."""
+    count = 0
+    while True:
+        try:
+            conn, _ = listener.accept()
+        except BlockingIOError:
+            return count
+        conn.close()
+        count += 1
+
+
+@pytest.mark.parametrize(
+    "extra", [[], ["--allow-domain", "api.test", "--resolve", "api.test:127.0.0.1"]]
+)
+def test_unix_socket_paths_resolve_as_the_target_sees_them(
+    hermetic_bin: str, tmp_path: Path, extra: list[str]
+) -> None:
+    # The supervisor performs unix connects too: a relative path is the target's cwd, and an
+    # absolute one its mount namespace (its own with --resolve), not the supervisor's.
+    listener = socket.socket(socket.AF_UNIX)
+    listener.bind(str(tmp_path / "server.sock"))
+    listener.listen(16)
+    listener.setblocking(False)
+    code = (
+        "import socket, sys\n"
+        "for path in ('server.sock', sys.argv[1]):\n"
+        "    s = socket.socket(socket.AF_UNIX); s.connect(path); s.close()\n"
+        "try:\n"
+        "    socket.socket(socket.AF_UNIX).connect('\\0hermetic-test-abstract')\n"
+        "except OSError as e:\n"
+        "    print(e.errno)\n"
+    )
+    result = run_hermetic(
+        hermetic_bin,
+        FLAGS + extra,
+        ["python3", "-c", code, str(tmp_path / "server.sock")],
+        cwd=tmp_path,
+    )
+    assert result.stdout.strip() == "1", result.stderr  # EPERM: abstract sockets stay scoped
+    assert pending_connections(listener) == 2
+    listener.close()
+
+
+def test_fd_passing_over_unix_sockets(hermetic_bin: str, tmp_path: Path) -> None:
+    # sendmsg with SCM_RIGHTS is performed by the supervisor, which swaps the fd numbers.
+    (tmp_path / "secret").write_text("passed")
+    code = (
+        "import os, socket, sys\n"
+        "a, b = socket.socketpair()\n"
+        "fd = os.open(sys.argv[1], os.O_RDONLY)\n"
+        "socket.send_fds(a, [b'x'], [fd])\n"
+        "_, fds, _, _ = socket.recv_fds(b, 1, 1)\n"
+        "print(os.read(fds[0], 100).decode())\n"
+    )
+    result = run_hermetic(hermetic_bin, FLAGS, ["python3", "-c", code, str(tmp_path / "secret")])
+    assert result.stdout.strip() == "passed", result.stderr
