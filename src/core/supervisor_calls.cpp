@@ -4,11 +4,13 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <cstddef>
 #include <cstring>
 
@@ -298,6 +300,18 @@ Reply refused(const char* call, const Decision& d) {
   return reply;
 }
 
+// The kernel raises SIGPIPE in a thread whose send hits a closed stream, unless it passed
+// MSG_NOSIGNAL. The supervisor's own send never raises it (it always passes MSG_NOSIGNAL), so it
+// raises it in the caller, before answering, as the kernel would.
+void raise_sigpipe_if_due(const seccomp_notif& n, std::uint64_t caller_flags, long rc) {
+  if (rc >= 0 || errno != EPIPE || (caller_flags & MSG_NOSIGNAL) != 0) return;
+  const int saved = errno;
+  const auto tid = static_cast<pid_t>(n.pid);
+  const pid_t tgid = unotify::thread_group_of(tid);
+  if (tgid > 0) ::syscall(SYS_tgkill, tgid, tid, SIGPIPE);
+  errno = saved;
+}
+
 Reply result_of(long rc) {
   Reply reply;
   if (rc < 0) {
@@ -394,7 +408,9 @@ Reply sendmsg_call(const seccomp_notif& n, int listener, const CallEnv& env) {
   message.seal();
   const InFlightGuard guard(env.in_flight, caller.socket.get());
   const auto flags = static_cast<int>(n.data.args[2]) | MSG_NOSIGNAL;
-  return result_of(::sendmsg(caller.socket.get(), &message.header, flags));
+  const long rc = ::sendmsg(caller.socket.get(), &message.header, flags);
+  raise_sigpipe_if_due(n, n.data.args[2], rc);
+  return result_of(rc);
 }
 
 // sendmmsg(fd, msgvec, vlen, flags): all messages are copied and decided before any is sent; one
@@ -439,6 +455,7 @@ Reply sendmmsg_call(const seccomp_notif& n, int listener, const CallEnv& env) {
   const auto flags = static_cast<int>(n.data.args[3]) | MSG_NOSIGNAL;
   const int sent =
       ::sendmmsg(caller.socket.get(), local.data(), static_cast<unsigned>(local.size()), flags);
+  raise_sigpipe_if_due(n, n.data.args[3], sent);
   if (sent < 0) return result_of(sent);
   for (int i = 0; i < sent; ++i) {
     // Best effort, as the kernel's own put_user: the messages are sent either way.

@@ -26,7 +26,10 @@ std::size_t notif_size() {
   return size;
 }
 
-// The thread group of `tid`, for kernels whose pidfd_open takes only processes.
+}  // namespace
+
+Notification::Notification() : buffer_(notif_size()) {}
+
 pid_t thread_group_of(pid_t tid) {
   std::ifstream status("/proc/" + std::to_string(tid) + "/status");
   std::string key;
@@ -40,10 +43,6 @@ pid_t thread_group_of(pid_t tid) {
   }
   return -1;
 }
-
-}  // namespace
-
-Notification::Notification() : buffer_(notif_size()) {}
 
 int receive(int listener, Notification& notification) {
   // The kernel requires a zeroed buffer.

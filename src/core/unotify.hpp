@@ -46,6 +46,9 @@ class Notification {
 [[nodiscard]] int write_memory(pid_t tid, std::uint64_t address, const void* in,
                                std::size_t length);
 
+// The process (thread group) of thread `tid`, from /proc; -1 when it is gone.
+[[nodiscard]] pid_t thread_group_of(pid_t tid);
+
 // A pidfd for the thread `tid` (PIDFD_THREAD, Linux 6.9) or for its process.
 [[nodiscard]] Result<Fd> open_pidfd(pid_t tid);
 

@@ -244,3 +244,25 @@ def test_fd_passing_over_unix_sockets(hermetic_bin: str, tmp_path: Path) -> None
     )
     result = run_hermetic(hermetic_bin, FLAGS, ["python3", "-c", code, str(tmp_path / "secret")])
     assert result.stdout.strip() == "passed", result.stderr
+
+
+SIGPIPE_CODE = (
+    "import signal, socket\n"
+    "a, b = socket.socketpair(); b.close()\n"
+    "try:\n"
+    "    a.sendmsg([b'x'], [], socket.MSG_NOSIGNAL)\n"
+    "except BrokenPipeError:\n"
+    "    print('EPIPE', flush=True)\n"
+    "signal.signal(signal.SIGPIPE, signal.SIG_DFL)\n"
+    "a.sendmsg([b'x'])\n"
+    "print('survived', flush=True)\n"
+)
+
+
+def test_broken_pipe_raises_sigpipe_as_the_kernel_would(hermetic_bin: str) -> None:
+    control = subprocess.run(
+        ["python3", "-c", SIGPIPE_CODE], capture_output=True, text=True, timeout=60
+    )
+    assert (control.stdout, control.returncode) == ("EPIPE\n", -13)
+    result = run_hermetic(hermetic_bin, FLAGS, ["python3", "-c", SIGPIPE_CODE])
+    assert (result.stdout, result.returncode) == ("EPIPE\n", -13), result.stderr
