@@ -246,14 +246,17 @@ Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
 
 Status apply_to_self(const Policy& policy) {
   if (auto enforceable = check_enforceable(policy); !enforceable) return enforceable.error();
-  auto kernel = PreparedKernelLayer::prepare(policy, /*exec_files=*/{}, probe_kernel());
+  // No supervisor can serve the calling process from inside it (its own calls would be trapped
+  // too): kernel-level blocks are refused without a log line (the in-process layer reports
+  // Python's), and address allow-lists cannot be enforced here at all.
+  Policy kernel_policy = policy;
+  kernel_policy.trace = false;
+  auto kernel = PreparedKernelLayer::prepare(kernel_policy, /*exec_files=*/{}, probe_kernel());
   if (!kernel) return kernel.error();
   if (kernel.value().needs_supervisor()) {
-    // The supervisor performs the target's calls; inside the filtered process its own calls
-    // would be trapped too.
     return Error{
-        "--allow-localhost, --allow-domain and --trace need a supervisor outside the sandbox: "
-        "use hermetic.run() (or the CLI), not apply_to_self()"};
+        "--allow-localhost and --allow-domain need a supervisor outside the sandbox: use run() "
+        "(or the CLI), not apply_to_self()"};
   }
   const char* step = "";
   if (int err = kernel.value().apply(/*all_threads=*/true, &step); err != 0) {
