@@ -266,3 +266,25 @@ def test_broken_pipe_raises_sigpipe_as_the_kernel_would(hermetic_bin: str) -> No
     assert (control.stdout, control.returncode) == ("EPIPE\n", -13)
     result = run_hermetic(hermetic_bin, FLAGS, ["python3", "-c", SIGPIPE_CODE])
     assert (result.stdout, result.returncode) == ("EPIPE\n", -13), result.stderr
+
+
+def test_ipv6_forms_of_loopback_and_of_the_remote_host(
+    hermetic_bin: str, loopback: CounterServer, remote: CounterServer
+) -> None:
+    code = (
+        "import socket, sys\n"
+        "for host, port in (('::ffff:127.0.0.1', int(sys.argv[1])), ('::1', 9),\n"
+        "                   (f'::ffff:{sys.argv[2]}', int(sys.argv[3]))):\n"
+        "    s = socket.socket(socket.AF_INET6)\n"
+        "    print(s.connect_ex((host, port)))\n"
+    )
+    result = run_hermetic(
+        hermetic_bin,
+        FLAGS,
+        ["python3", "-c", code, str(loopback.port), remote.host, str(remote.port)],
+    )
+    # Mapped loopback reaches the IPv4 listener; ::1 is allowed (nothing listens: refused by the
+    # kernel, 111); the mapped remote address is refused by hermetic (13).
+    assert result.stdout.split() == ["0", "111", "13"], result.stderr
+    assert loopback.events() == ["tcp"]
+    assert remote.events() == []
