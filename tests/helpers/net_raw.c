@@ -33,8 +33,8 @@ int main(int argc, char** argv) {
   addr.sin_family = AF_INET;
   addr.sin_port = htons((unsigned short)atoi(argv[3]));
   if (inet_pton(AF_INET, argv[2], &addr.sin_addr) != 1) return 2;
-  const int stream = strcmp(mode, "connect") == 0 || strcmp(mode, "fastopen") == 0 ||
-                     strcmp(mode, "lsrr") == 0;
+  const int stream =
+      strcmp(mode, "connect") == 0 || strcmp(mode, "fastopen") == 0 || strcmp(mode, "lsrr") == 0;
   long fd = syscall(SYS_socket, AF_INET, stream ? SOCK_STREAM : SOCK_DGRAM, 0);
   if (fd < 0) return report(fd);
   char payload[] = "probe";
