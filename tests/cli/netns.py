@@ -32,6 +32,11 @@ SERVER = HELPERS / "net_counter_server.py"
 PROBE = HELPERS / "net_probe.py"
 WAIT_SECONDS = 20  # bound of every wait for a server; never an assertion about speed
 
+# urllib and curl would send the tests' requests to a proxy instead of the listeners: no
+# subprocess of these tests gets proxy settings.
+for _name in [k for k in os.environ if k.lower().endswith("_proxy")]:
+    del os.environ[_name]
+
 
 @pytest.fixture(scope="session")
 def hermetic_bin() -> str:
