@@ -276,6 +276,17 @@ Decision decide(Operation operation, pid_t tid, const CallEnv& env, Sockaddr& ad
   return d;
 }
 
+// A copied message: its address, and no source routing in its control messages.
+Decision decide_message(pid_t tid, const CallEnv& env, Message& message) {
+  Decision d = decide(Operation::send, tid, env, message.name);
+  if (d.allowed && source_routed(message)) {
+    d.allowed = false;
+    d.error = EACCES;
+    d.why = "source routing";
+  }
+  return d;
+}
+
 // The caller's pidfd and socket, taken after its memory was copied.
 struct Caller {
   Fd pidfd;
@@ -350,13 +361,16 @@ Reply address_call(Operation operation, const seccomp_notif& n, int listener, co
   const int copy_error = copy_sockaddr(tid, n.data.args[1], n.data.args[2], address);
   Caller caller;
   const int take_error = copy_error != 0 ? 0 : take_socket(n, caller);
+  // Decide before the validity check: a unix path is resolved through the caller's /proc
+  // entries, which must still be the caller's.
+  Decision d;
+  if (copy_error == 0 && take_error == 0 && address.present)
+    d = decide(operation, tid, env, address);
   if (!unotify::still_valid(listener, n.id)) return stale();
   if (copy_error != 0) return Reply{0, copy_error == EINVAL ? EINVAL : EFAULT, {}, {}, false};
   if (take_error != 0) return Reply{0, take_error, {}, {}, false};
-  const char* name = operation == Operation::bind ? "bind" : "connect";
   if (!address.present) return Reply{0, EFAULT, {}, {}, false};  // connect(fd, NULL, ...)
-  Decision d = decide(operation, tid, env, address);
-  if (!d.allowed) return refused(name, d);
+  if (!d.allowed) return refused(operation == Operation::bind ? "bind" : "connect", d);
   const InFlightGuard guard(env.in_flight, caller.socket.get());
   const auto* sa = reinterpret_cast<const sockaddr*>(&address.storage);
   return result_of(operation == Operation::bind
@@ -374,18 +388,21 @@ Reply sendto_call(const seccomp_notif& n, int listener, const CallEnv& env) {
     copy_error = unotify::read_memory(tid, n.data.args[1], data.data(), data.size());
   Caller caller;
   const int take_error = copy_error != 0 ? 0 : take_socket(n, caller);
+  Decision d;
+  if (copy_error == 0 && take_error == 0) d = decide(Operation::send, tid, env, address);
   if (!unotify::still_valid(listener, n.id)) return stale();
   if (copy_error != 0) return Reply{0, copy_error == EINVAL ? EINVAL : EFAULT, {}, {}, false};
   if (take_error != 0) return Reply{0, take_error, {}, {}, false};
-  Decision d = decide(Operation::send, tid, env, address);
   if (!d.allowed) return refused("sendto", d);
   const InFlightGuard guard(env.in_flight, caller.socket.get());
-  // MSG_NOSIGNAL: a broken pipe must not raise SIGPIPE in hermetic; the caller gets EPIPE.
+  // MSG_NOSIGNAL: a broken pipe must not raise SIGPIPE in hermetic (see raise_sigpipe_if_due).
   const auto flags = static_cast<int>(n.data.args[3]) | MSG_NOSIGNAL;
-  return result_of(
+  const long rc =
       ::sendto(caller.socket.get(), data.data(), data.size(), flags,
                address.present ? reinterpret_cast<const sockaddr*>(&address.storage) : nullptr,
-               address.length));
+               address.length);
+  raise_sigpipe_if_due(n, n.data.args[3], rc);
+  return result_of(rc);
 }
 
 // sendmsg(fd, msg, flags): every call is trapped, since msg_name is in memory.
@@ -399,11 +416,11 @@ Reply sendmsg_call(const seccomp_notif& n, int listener, const CallEnv& env) {
   Caller caller;
   int take_error = copy_error != 0 ? 0 : take_socket(n, caller);
   if (take_error == 0 && copy_error == 0) take_error = take_passed_fds(caller.pidfd.get(), message);
+  Decision d;
+  if (copy_error == 0 && take_error == 0) d = decide_message(tid, env, message);
   if (!unotify::still_valid(listener, n.id)) return stale();
   if (copy_error != 0) return Reply{0, copy_error, {}, {}, false};
   if (take_error != 0) return Reply{0, take_error, {}, {}, false};
-  Decision d = decide(Operation::send, tid, env, message.name);
-  if (d.allowed && source_routed(message)) d = {false, EACCES, d.shown, "source routing", {}};
   if (!d.allowed) return refused("sendmsg", d);
   message.seal();
   const InFlightGuard guard(env.in_flight, caller.socket.get());
@@ -437,17 +454,18 @@ Reply sendmmsg_call(const seccomp_notif& n, int listener, const CallEnv& env) {
     if (take_error == 0 && copy_error == 0)
       take_error = take_passed_fds(caller.pidfd.get(), message);
   }
+  std::vector<Decision> decisions;  // all allowed, or ending with the first refusal
+  for (std::size_t i = 0; copy_error == 0 && take_error == 0 && i < messages.size(); ++i) {
+    decisions.push_back(decide_message(tid, env, messages[i]));
+    if (!decisions.back().allowed) break;
+  }
   if (!unotify::still_valid(listener, n.id)) return stale();
   if (copy_error != 0) return Reply{0, copy_error, {}, {}, false};
   if (take_error != 0) return Reply{0, take_error, {}, {}, false};
   if (messages.empty()) return Reply{};  // vlen 0: nothing sent
+  if (!decisions.back().allowed) return refused("sendmmsg", decisions.back());
   std::vector<mmsghdr> local(messages.size());
-  std::vector<Decision> decisions;  // keep unix cwd fds open until sent
   for (std::size_t i = 0; i < messages.size(); ++i) {
-    Decision d = decide(Operation::send, tid, env, messages[i].name);
-    if (d.allowed && source_routed(messages[i])) d = {false, EACCES, d.shown, "source routing", {}};
-    if (!d.allowed) return refused("sendmmsg", d);
-    decisions.push_back(std::move(d));
     messages[i].seal();
     local[i].msg_hdr = messages[i].header;
   }
