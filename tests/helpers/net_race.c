@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,10 +24,13 @@ static atomic_int stop;
 static void* flip(void* unused) {
   (void)unused;
   while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
+    // The yields let the main thread run between flips when both share one CPU.
     memcpy((void*)&shared, &bad, sizeof bad);
     __asm__ volatile("" ::: "memory");
+    sched_yield();
     memcpy((void*)&shared, &good, sizeof good);
     __asm__ volatile("" ::: "memory");
+    sched_yield();
   }
   return NULL;
 }
