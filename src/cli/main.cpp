@@ -1,5 +1,6 @@
 // hermetic: parse the command line into a Policy, then run the target under it.
 #include <cstdio>
+#include <exception>
 #include <string>
 #include <vector>
 
@@ -10,27 +11,35 @@
 namespace {
 
 int report(const hermetic::Error& error) {
-  std::fprintf(stderr, "hermetic: error: %s\n", error.message.c_str());
+  (void)std::fprintf(stderr, "hermetic: error: %s\n", error.message.c_str());
   return error.exit_code;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run_cli(int argc, char** argv) {
   const std::vector<std::string> args(argv + 1, argv + argc);
   auto action = hermetic::cli::parse(args);
   if (!action) return report(action.error());
 
   if (const auto* text = std::get_if<hermetic::cli::ShowText>(&action.value())) {
-    std::fputs(text->text.c_str(), stdout);
+    (void)std::fputs(text->text.c_str(), stdout);
     return 0;
   }
   if (std::holds_alternative<hermetic::cli::ShowKernelCheck>(action.value())) {
-    std::fputs(hermetic::probe_kernel().report().c_str(), stdout);
+    (void)std::fputs(hermetic::probe_kernel().report().c_str(), stdout);
     return 0;
   }
   const auto& run = std::get<hermetic::cli::RunTarget>(action.value());
   auto status = hermetic::run(run.policy, run.target_argv);
   if (!status) return report(status.error());
   return status.value();
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run_cli(argc, argv);
+  } catch (const std::exception& e) {
+    // Only allocation failure and similar can get here; still one line and a documented code.
+    return report(hermetic::Error{std::string("internal error: ") + e.what()});
+  }
 }

@@ -1,7 +1,10 @@
 #include "kernel_layer.hpp"
 
 #include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "landlock.hpp"
@@ -20,7 +23,8 @@ std::vector<landlock::Layer> landlock_layers(const Policy& policy,
                                              const KernelFeatures& features) {
   std::vector<landlock::Layer> layers;
   if (policy.block_subprocess) {
-    // Exec is the one part of --no-subprocess seccomp cannot decide (the path is in memory).
+    // The target's own exec must run its chain (seccomp cannot see the path, it is in memory);
+    // later execs are denied by the seccomp exec-token rule as well.
     landlock::Layer exec_limit{"exec limit of --no-subprocess", 1, ll::fs::kExecute, 0, {}};
     for (const auto& file : exec_files) exec_limit.rules.push_back({file, ll::fs::kExecute});
     layers.push_back(std::move(exec_limit));
@@ -56,7 +60,15 @@ Result<PreparedKernelLayer> PreparedKernelLayer::prepare(const Policy& policy,
           "--allow-localhost, --allow-domain and --trace need seccomp user notification and "
           "pidfd_getfd (Linux 5.6 or later); this kernel lacks them"};
     }
-    auto program = seccomp_filter::compile(rules);
+    const bool needs_token = std::any_of(rules.begin(), rules.end(), [](const auto& rule) {
+      return rule.test == syscall_rules::ArgTest::not_exec_token;
+    });
+    if (needs_token) {
+      auto token = seccomp_filter::ExecToken::generate();
+      if (!token) return token.error();
+      prepared.exec_token_ = token.value();
+    }
+    auto program = seccomp_filter::compile(rules, prepared.exec_token_);
     if (!program) return program.error();
     prepared.seccomp_program_ = std::move(program).value();
     prepared.rules_ = rules;
@@ -92,6 +104,16 @@ int PreparedKernelLayer::apply(bool all_threads, const char** failed_step,
     }
   }
   return 0;
+}
+
+int PreparedKernelLayer::exec(const char* path, char* const* argv,
+                              char* const* envp) const noexcept {
+  if (exec_token_.dirfd == 0) {
+    ::execve(path, argv, envp);
+    return errno;
+  }
+  syscall(SYS_execveat, exec_token_.dirfd, path, argv, envp, exec_token_.flags);
+  return errno;
 }
 
 }  // namespace hermetic

@@ -35,12 +35,18 @@ class PreparedKernelLayer {
   // The seccomp rules of the filter, for the supervisor's decoder.
   [[nodiscard]] const std::vector<syscall_rules::Rule>& seccomp_rules() const { return rules_; }
 
+  // Execs the target after apply(): the one exec the filter lets through (it carries the exec
+  // token; see seccomp_filter::ExecToken). Returns only on failure, with the errno.
+  // Async-signal-safe.
+  [[nodiscard]] int exec(const char* path, char* const* argv, char* const* envp) const noexcept;
+
  private:
   std::vector<Fd> landlock_rulesets_;
   std::vector<std::string> landlock_purposes_;
   seccomp_filter::Program seccomp_program_;
   std::vector<syscall_rules::Rule> rules_;
   bool needs_supervisor_ = false;
+  seccomp_filter::ExecToken exec_token_;
 };
 
 }  // namespace hermetic

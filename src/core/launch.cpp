@@ -3,10 +3,11 @@
 //   2. resolve the target and the files it will exec
 //   3. prepare every kernel rule (allocations, path opens, BPF compile, the hosts file of
 //      --resolve/--allow-domain) before fork
-//   4. fork; the child applies the hosts overlay and the kernel layer, hands the seccomp
-//      listener to the parent (when a rule is supervised) and execs the target; the parent
-//      starts the supervisor on that listener
-//   5. the parent forwards signals, waits, and exits as the target did
+//   4. with nothing left to do after exec: apply the kernel layer here and become the target
+//   5. otherwise fork; the child applies the hosts overlay and the kernel layer, hands the
+//      seccomp listener to the parent (when a rule is supervised) and execs the target; the
+//      parent starts the supervisor on that listener, forwards signals, waits, and exits as the
+//      target did
 #include "hermetic/launch.hpp"
 
 #include <fcntl.h>
@@ -17,6 +18,7 @@
 #include <array>
 #include <cerrno>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -24,10 +26,12 @@
 #include <optional>
 #include <sstream>
 
+#include "environment.hpp"
 #include "exec_chain.hpp"
 #include "fd.hpp"
 #include "hermetic/probe.hpp"
 #include "hosts_overlay.hpp"
+#include "inprocess_injection.hpp"
 #include "kernel_layer.hpp"
 #include "listener_handoff.hpp"
 #include "name_pins.hpp"
@@ -35,14 +39,21 @@
 #include "supervisor.hpp"
 #include "target.hpp"
 
-extern char** environ;  // NOLINT(readability-redundant-declaration): POSIX global
-
 namespace hermetic {
 namespace {
 
 std::string current_path_env() {
   const char* path = std::getenv("PATH");
   return path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
+}
+
+// execve's NULL-terminated array over strings that outlive it.
+std::vector<char*> c_string_array(const std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  out.reserve(strings.size() + 1);
+  for (const auto& s : strings) out.push_back(const_cast<char*>(s.c_str()));  // NOLINT: execve
+  out.push_back(nullptr);
+  return out;
 }
 
 // What the child reports through the CLOEXEC pipe when it fails before exec: the exit code and
@@ -69,7 +80,8 @@ struct ChildExtras {
 
 // Runs in the forked child: only async-signal-safe calls from here to execve.
 [[noreturn]] void child_main(const PreparedKernelLayer& kernel, const target::Resolved& target,
-                             char* const* argv, int report_fd, ChildExtras extras) {
+                             char* const* argv, char* const* envp, int report_fd,
+                             ChildExtras extras) {
   signal_relay::restore_defaults_in_child();
   const char* step = "";
   // Mounts first: Landlock forbids changing mounts once applied.
@@ -89,8 +101,7 @@ struct ChildExtras {
       child_fail(report_fd, exit_code::kError, err, "handing the seccomp listener to hermetic");
     }
   }
-  ::execve(target.exec_path.c_str(), argv, environ);
-  const int err = errno;
+  const int err = kernel.exec(target.exec_path.c_str(), argv, envp);
   child_fail(report_fd, err == ENOENT ? exit_code::kNotFound : exit_code::kNotExecutable, err,
              "execve");
 }
@@ -137,6 +148,27 @@ Result<std::unique_ptr<supervisor::Supervisor>> start_supervisor(listener_handof
   return started;
 }
 
+// Whether hermetic must outlive the exec to serve the run (a supervisor to answer the kernel,
+// a private file to remove). Without such a duty it execs the target in place: one process
+// less, and exit status, signals and the terminal are the target's own by construction.
+bool needs_waiting_parent(const PreparedKernelLayer& kernel, bool hosts_overlay) {
+  return kernel.needs_supervisor() || hosts_overlay;
+}
+
+[[noreturn]] void exec_in_place(const PreparedKernelLayer& kernel, const target::Resolved& target,
+                                char* const* argv, char* const* envp) {
+  const char* step = "";
+  if (int err = kernel.apply(/*all_threads=*/false, &step); err != 0) {
+    (void)std::fprintf(stderr, "hermetic: error: cannot apply the sandbox: %s: %s\n", step,
+                       std::strerror(err));
+    std::_Exit(exit_code::kError);
+  }
+  const int err = kernel.exec(target.exec_path.c_str(), argv, envp);
+  (void)std::fprintf(stderr, "hermetic: error: cannot run %s: %s\n", target.exec_path.c_str(),
+                     std::strerror(err));
+  std::_Exit(err == ENOENT ? exit_code::kNotFound : exit_code::kNotExecutable);
+}
+
 }  // namespace
 
 Status check_enforceable(const Policy& policy) {
@@ -147,7 +179,6 @@ Status check_enforceable(const Policy& policy) {
   };
   const std::array pending{
       Pending{policy.fs_readonly, "--fs-readonly"},
-      Pending{policy.block_environment, "--no-environment"},
       Pending{policy.block_code_exec, "--no-code-exec"},
       Pending{!policy.deny_imports.empty(), "--deny-import"},
       Pending{policy.block_native, "--block-native"},
@@ -194,9 +225,21 @@ Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
   if (kernel.value().needs_supervisor()) {
     if (auto opened = handoff.emplace().open(); !opened) return opened.error();
   }
-  std::vector<char*> child_argv;
-  for (const auto& arg : target.argv) child_argv.push_back(const_cast<char*>(arg.c_str()));
-  child_argv.push_back(nullptr);
+  const char* preload_env = std::getenv("LD_PRELOAD");
+  auto injection =
+      inprocess_injection::environment_for(policy, preload_env != nullptr ? preload_env : "");
+  if (!injection) return injection.error();
+  const std::vector<std::string> target_env =
+      environment::for_target(policy, environment::current(), injection.value());
+  std::vector<char*> child_argv = c_string_array(target.argv);
+  std::vector<char*> child_envp = c_string_array(target_env);
+
+  // 4. Become the target.
+  if (!needs_waiting_parent(kernel.value(), hosts.has_value()))
+    exec_in_place(kernel.value(), target, child_argv.data(), child_envp.data());
+
+  // 5. Or fork, with the relayed signals blocked so none arrives before the relay knows the
+  // child, and wait.
   std::array<int, 2> report_pipe{};
   if (pipe2(report_pipe.data(), O_CLOEXEC) != 0) {
     return Error{std::string("pipe2: ") + std::strerror(errno)};
@@ -204,15 +247,16 @@ Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
   Fd report_read(report_pipe[0]);
   Fd report_write(report_pipe[1]);
 
-  // 4. Fork with the relayed signals blocked, so none arrives before the relay knows the child.
   signal_relay::Relay relay;
   const pid_t child = fork();
   if (child < 0) return Error{std::string("fork: ") + std::strerror(errno)};
   if (child == 0) {
-    child_main(kernel.value(), target, child_argv.data(), report_write.get(),
+    child_main(kernel.value(), target, child_argv.data(), child_envp.data(), report_write.get(),
                {hosts ? &*hosts : nullptr, handoff ? &*handoff : nullptr});
   }
   report_write.reset();
+  // The child has its copy; a parent that stays must not keep secrets readable either.
+  if (policy.block_environment) environment::wipe_own_block();
   relay.start(child);
   std::unique_ptr<supervisor::Supervisor> supervisor;
   if (handoff) {
@@ -225,7 +269,7 @@ Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
     supervisor = std::move(started).value();
   }
 
-  // 5. Did the child reach exec? Then wait for it and exit as it did.
+  // Did the child reach exec? Then wait for it and exit as it did.
   ChildFailure failure{};
   ssize_t got = 0;
   do {

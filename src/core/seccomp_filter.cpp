@@ -1,11 +1,14 @@
 #include "seccomp_filter.hpp"
 
+#include <fcntl.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -46,7 +49,7 @@ int add_not_in(const Context& ctx, std::uint32_t action, int nr, unsigned arg,
   return rc;
 }
 
-int add_rule(const Context& ctx, const syscall_rules::Rule& rule, int nr) {
+int add_rule(const Context& ctx, const syscall_rules::Rule& rule, int nr, const ExecToken& token) {
   const auto action = action_of(rule);
   switch (rule.test) {
     case syscall_rules::ArgTest::always:
@@ -75,6 +78,13 @@ int add_rule(const Context& ctx, const syscall_rules::Rule& rule, int nr) {
                               SCMP_A2(SCMP_CMP_MASKED_EQ, 0xffffffffU, rule.value & 0xffffffffU));
     case syscall_rules::ArgTest::arg4_not_zero:
       return seccomp_rule_add(ctx.get(), action, nr, 1, SCMP_A4(SCMP_CMP_NE, 0));
+    case syscall_rules::ArgTest::not_exec_token:
+      // Two rules, so that either half being wrong denies (conditions of one rule are ANDed).
+      if (int rc = seccomp_rule_add(ctx.get(), action, nr, 1, SCMP_A0(SCMP_CMP_NE, token.dirfd));
+          rc < 0) {
+        return rc;
+      }
+      return seccomp_rule_add(ctx.get(), action, nr, 1, SCMP_A4(SCMP_CMP_NE, token.flags));
   }
   return -EINVAL;
 }
@@ -99,7 +109,21 @@ Result<Program> export_program(const Context& ctx) {
 
 }  // namespace
 
-Result<Program> compile(const std::vector<syscall_rules::Rule>& rules) {
+Result<ExecToken> ExecToken::generate() {
+  for (;;) {
+    std::array<std::uint32_t, 2> secret{};
+    if (getrandom(secret.data(), sizeof secret, 0) != static_cast<ssize_t>(sizeof secret)) {
+      return Error{std::string("getrandom (for the exec token): ") + std::strerror(errno)};
+    }
+    // All-zero and all-one high halves are what ordinary callers pass (sign extension).
+    const auto ordinary = [](std::uint32_t half) { return half == 0 || half == ~0U; };
+    if (ordinary(secret[0]) || ordinary(secret[1])) continue;
+    return ExecToken{(std::uint64_t{secret[0]} << 32) | static_cast<std::uint32_t>(AT_FDCWD),
+                     std::uint64_t{secret[1]} << 32};
+  }
+}
+
+Result<Program> compile(const std::vector<syscall_rules::Rule>& rules, const ExecToken& token) {
   Context ctx(seccomp_init(SCMP_ACT_ALLOW));
   if (!ctx) return Error{"seccomp: cannot create a filter context"};
 
@@ -113,7 +137,7 @@ Result<Program> compile(const std::vector<syscall_rules::Rule>& rules) {
     const std::string name(rule.syscall);
     const int nr = seccomp_syscall_resolve_name(name.c_str());
     if (nr == __NR_SCMP_ERROR) return Error{"seccomp: unknown syscall " + name};
-    if (int rc = add_rule(ctx, rule, nr); rc < 0) {
+    if (int rc = add_rule(ctx, rule, nr, token); rc < 0) {
       return Error{"seccomp: cannot add the rule for " + name + ": " + describe(rc)};
     }
   }

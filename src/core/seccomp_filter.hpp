@@ -4,6 +4,7 @@
 
 #include <linux/filter.h>
 
+#include <cstdint>
 #include <vector>
 
 #include "hermetic/result.hpp"
@@ -13,10 +14,25 @@ namespace hermetic::seccomp_filter {
 
 using Program = std::vector<sock_filter>;
 
+// The secret that lets exactly one exec through the `not_exec_token` rule: hermetic's own
+// execveat of the target. It rides in the register bits the kernel ignores (the upper halves
+// of execveat's int arguments dirfd and flags), so the call itself is an ordinary
+// execveat(AT_FDCWD, path, argv, envp, 0). It lives in hermetic's memory only: the target's
+// exec replaces that memory, and the filter cannot be read back from inside the sandbox.
+struct ExecToken {
+  std::uint64_t dirfd = 0;  // AT_FDCWD in the low half
+  std::uint64_t flags = 0;  // 0 in the low half
+
+  // A fresh random token (getrandom); an Error if the kernel gives no randomness.
+  [[nodiscard]] static Result<ExecToken> generate();
+};
+
 // A filter that allows everything except `rules`. Calls of any ABI other than the native one
 // (i386 `int $0x80`, x32 numbers on x86_64) kill the process: a filter keyed on native syscall
 // numbers would let them through.
-[[nodiscard]] Result<Program> compile(const std::vector<syscall_rules::Rule>& rules);
+// `token` is what `not_exec_token` rules let through.
+[[nodiscard]] Result<Program> compile(const std::vector<syscall_rules::Rule>& rules,
+                                      const ExecToken& token = {});
 
 // Installs the program. `all_threads` synchronises every thread of the process (sealed mode in
 // a running interpreter). With `listener`, the filter gets a user-notification fd (stored there,

@@ -82,7 +82,7 @@ void die_by(int sig) {
   sigemptyset(&only);
   sigaddset(&only, sig);
   sigprocmask(SIG_UNBLOCK, &only, nullptr);
-  ::raise(sig);
+  (void)::raise(sig);
 }
 
 }  // namespace hermetic::signal_relay

@@ -84,6 +84,12 @@ constexpr std::array kRules{
     // clone3 passes its flags in memory, which seccomp cannot read. ENOSYS (never EPERM) makes
     // glibc fall back to clone(), where the rule above can see the flags: threads keep working.
     Rule{subprocess, "clone3", ENOSYS, always, 0, "clone3 (glibc falls back to clone)"},
+    // No exec after the target's own. Landlock EXECUTE must allow the target's ELF loader, and
+    // the loader run as a program maps any other binary itself; so hermetic execs the target
+    // with execveat carrying a one-time token (kernel_layer) and every other exec is denied.
+    // EACCES, as Landlock's own refusal.
+    Rule{subprocess, "execve", EACCES, always, 0, "exec after the target's own"},
+    Rule{subprocess, "execveat", EACCES, not_exec_token, 0, "exec after the target's own"},
 };
 
 }  // namespace
@@ -135,6 +141,8 @@ bool matches(const Rule& rule, const std::array<std::uint64_t, 6>& args) {
     case arg1_arg2_equal:
       return (args[1] & 0xffffffffU) == (rule.value >> 32U) &&
              (args[2] & 0xffffffffU) == (rule.value & 0xffffffffU);
+    case not_exec_token:
+      return true;  // the token is not in the table; the supervisor never sees these rules
   }
   return true;  // an unknown test matches: the caller refuses the call
 }

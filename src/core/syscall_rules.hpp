@@ -27,6 +27,8 @@ enum class ArgTest {
   arg2_not_in,       // as arg0_not_in, for arg2 (socket: protocols off a list)
   arg1_arg2_equal,   // (u32)arg1 == value >> 32 && (u32)arg2 == (u32)value (setsockopt: one
                      // level and option; the kernel reads ints, so only the low 32 bits count)
+  not_exec_token,    // arg0/arg4 lack the launch's secret exec token (execveat: all but
+                     // hermetic's own exec of the target; see seccomp_filter::ExecToken)
 };
 
 // When a network rule is part of the filter. Address exceptions (--allow-localhost,

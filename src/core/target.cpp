@@ -3,6 +3,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <filesystem>
+
+#include "exec_chain.hpp"
 #include "hermetic/launch.hpp"
 #include "path_search.hpp"
 #include "pyenv_shim.hpp"
@@ -27,6 +30,28 @@ Result<Resolved> resolve(const std::vector<std::string>& argv, const std::string
     }
     if (!S_ISREG(st.st_mode) || ::access(name.c_str(), X_OK) != 0) {
       return Error{"not an executable file: " + name, exit_code::kNotExecutable};
+    }
+  }
+
+  // `#!/usr/bin/env NAME`: the kernel would run env with [env, NAME, script, args...], and env
+  // execvp's NAME with [NAME, script, args...]. Do that exec here instead. Options to env (`-S`)
+  // are left to env. A pyenv shim is such a script too, but resolved as a whole below; NAME may
+  // itself be a shim.
+  if (!pyenv_shim::is_shim(out.exec_path)) {
+    const auto shebang = exec_chain::read_shebang(out.exec_path);
+    const std::string& env_arg = shebang.argument;
+    if (std::filesystem::path(shebang.interpreter).filename() == "env" && !env_arg.empty() &&
+        env_arg.front() != '-' && env_arg.find_first_of(" \t/") == std::string::npos) {
+      auto interpreter = path_search::find(env_arg, path_env);
+      if (!interpreter) {
+        return Error{
+            "command not found: " + env_arg + " (the #! interpreter of " + out.exec_path + ")",
+            exit_code::kNotFound};
+      }
+      std::vector<std::string> env_argv{env_arg, out.exec_path};
+      env_argv.insert(env_argv.end(), argv.begin() + 1, argv.end());
+      out.argv = std::move(env_argv);
+      out.exec_path = *interpreter;
     }
   }
 

@@ -1,31 +1,208 @@
-// hermetic._hermetic: the in-process layer. This first version only exposes the policy model
-// (normalising a policy through the C++ core); the audit hook comes with the in-process work.
+// hermetic._hermetic: the in-process layer's native module. Importing it registers the audit
+// hook (audit_hook.cpp); the functions below are the only way Python changes what the hook
+// enforces. The pure-Python package (python/hermetic) is a thin layer over them.
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
+#include <string>
+
+#include "audit_hook.hpp"
+#include "guards.hpp"
 #include "hermetic/policy.hpp"
+#include "policy_convert.hpp"
+#include "policy_stack.hpp"
+#include "py_ref.hpp"
+#include "seal.hpp"
+#include "violation.hpp"
 
 namespace {
 
-PyObject* normalize_policy(PyObject* /*self*/, PyObject* arg) {
-  const char* text = PyUnicode_AsUTF8(arg);
-  if (text == nullptr) return nullptr;
-  auto policy = hermetic::policy_from_json(text);
-  if (!policy) {
-    PyErr_SetString(PyExc_ValueError, policy.error().message.c_str());
+using namespace hermetic::inproc;  // NOLINT(google-build-using-namespace): module glue
+
+// Pushes a built policy; a sealed one first gets the kernel layer (so a failure leaves the
+// stack unchanged) and then becomes permanent.
+PyObject* push_policy(hermetic::Result<hermetic::Policy> built) {
+  if (PyErr_Occurred()) return nullptr;
+  if (!built) {
+    PyErr_SetString(PyExc_ValueError, built.error().message.c_str());
     return nullptr;
   }
-  return PyUnicode_FromString(hermetic::to_json(policy.value()).c_str());
+  hermetic::Policy policy = std::move(built).value();
+  const bool sealed = policy.sealed;
+  if (sealed) {
+    const auto applied = seal::apply_kernel(policy_stack::preview_push(policy));
+    if (!applied) {
+      PyErr_SetString(error_types::hermetic_error(), applied.error().message.c_str());
+      return nullptr;
+    }
+  }
+  return PyLong_FromUnsignedLongLong(policy_stack::push(std::move(policy), sealed));
+}
+
+// The CLI's policy: permanent like a sealed one, but the kernel layer is already in place (the
+// launcher applied it before exec), so it is not applied a second time.
+PyObject* push_cli_json(PyObject* /*self*/, PyObject* arg) {
+  const char* text = PyUnicode_AsUTF8(arg);
+  if (text == nullptr) return nullptr;
+  auto built = hermetic::policy_from_json(text);
+  if (!built) {
+    PyErr_SetString(PyExc_ValueError, built.error().message.c_str());
+    return nullptr;
+  }
+  if (built.value().block_subprocess) seal::note_kernel_blocks_subprocess();
+  return PyLong_FromUnsignedLongLong(policy_stack::push(std::move(built).value(), /*seal=*/true));
+}
+
+PyObject* last_violation(PyObject* /*self*/, PyObject* /*unused*/) {
+  const auto& last = hermetic::inproc::last_violation();
+  if (!last) Py_RETURN_NONE;
+  return PyUnicode_DecodeUTF8(last->data(), static_cast<Py_ssize_t>(last->size()), "replace");
+}
+
+PyObject* push(PyObject* /*self*/, PyObject* dict) { return push_policy(policy_from_dict(dict)); }
+
+PyObject* push_json(PyObject* /*self*/, PyObject* arg) {
+  const char* text = PyUnicode_AsUTF8(arg);
+  if (text == nullptr) return nullptr;
+  return push_policy(hermetic::policy_from_json(text));
+}
+
+PyObject* pop(PyObject* /*self*/, PyObject* arg) {
+  const unsigned long long token = PyLong_AsUnsignedLongLong(arg);
+  if (PyErr_Occurred()) return nullptr;
+  const bool removed = policy_stack::pop(token);
+  if (!policy_stack::active()) network_guard::forget_pins();
+  return PyBool_FromLong(removed ? 1 : 0);
+}
+
+int set_flag(PyObject* dict, const char* key, bool on) {
+  return PyDict_SetItemString(dict, key, on ? Py_True : Py_False);
+}
+
+PyObject* effective(PyObject* /*self*/, PyObject* /*unused*/) {
+  const auto snapshot = policy_stack::current();
+  const hermetic::Policy& m = snapshot->merged;
+  PyRef out(PyDict_New());
+  if (!out) return nullptr;
+  if (set_flag(out.get(), "block_network", m.block_network) != 0 ||
+      set_flag(out.get(), "block_subprocess", m.block_subprocess) != 0 ||
+      set_flag(out.get(), "fs_readonly", m.fs_readonly) != 0 ||
+      set_flag(out.get(), "block_environment", m.block_environment) != 0 ||
+      set_flag(out.get(), "block_code_exec", m.block_code_exec) != 0 ||
+      set_flag(out.get(), "block_native", m.block_native) != 0 ||
+      set_flag(out.get(), "block_interpreter_mutation", m.block_interpreter_mutation) != 0 ||
+      set_flag(out.get(), "deny_imports", !m.deny_imports.empty()) != 0 ||
+      set_flag(out.get(), "trace", m.trace) != 0 ||
+      set_flag(out.get(), "sealed", snapshot->sealed_floor > 0) != 0) {
+    return nullptr;
+  }
+  PyRef levels(PyLong_FromSize_t(snapshot->levels.size()));
+  if (!levels || PyDict_SetItemString(out.get(), "levels", levels.get()) != 0) return nullptr;
+  return out.release();
+}
+
+PyObject* levels_json(PyObject* /*self*/, PyObject* /*unused*/) {
+  const auto snapshot = policy_stack::current();
+  std::string text = "[";
+  for (const auto& level : snapshot->levels) {
+    if (text.size() > 1) text += ",";
+    text += hermetic::to_json(level.policy);
+  }
+  text += "]";
+  return PyUnicode_FromStringAndSize(text.data(), static_cast<Py_ssize_t>(text.size()));
+}
+
+PyObject* deny(PyObject* /*self*/, PyObject* args, PyObject* kwargs) {
+  static const char* keywords[] = {"guard", "message", "target", "kind", nullptr};
+  const char* guard = nullptr;
+  const char* message = nullptr;
+  const char* target = nullptr;
+  const char* kind = "policy";
+  if (PyArg_ParseTupleAndKeywords(args, kwargs, "ss|zs", const_cast<char**>(keywords), &guard,
+                                  &message, &target, &kind) == 0) {
+    return nullptr;
+  }
+  const std::string k = kind;
+  const ErrorKind error_kind = k == "import" ? ErrorKind::kImport
+                               : k == "read" ? ErrorKind::kReadOutside
+                                             : ErrorKind::kPolicy;
+  // `guard` points into an argument that outlives this call, and deny_now is done with it on
+  // return.
+  return deny_now({guard, message, target != nullptr ? target : "", error_kind});
+}
+
+PyObject* register_errors(PyObject* /*self*/, PyObject* args) {
+  PyObject* policy_violation = nullptr;
+  PyObject* import_violation = nullptr;
+  PyObject* read_violation = nullptr;
+  PyObject* hermetic_error = nullptr;
+  if (PyArg_ParseTuple(args, "OOOO", &policy_violation, &import_violation, &read_violation,
+                       &hermetic_error) == 0) {
+    return nullptr;
+  }
+  error_types::set(policy_violation, import_violation, read_violation, hermetic_error);
+  Py_RETURN_NONE;
+}
+
+PyObject* set_trusted_code_files(PyObject* /*self*/, PyObject* iterable) {
+  if (code_guard::set_trusted_files(iterable) != 0) return nullptr;
+  Py_RETURN_NONE;
+}
+
+PyObject* wrap_fork_exec(PyObject* /*self*/, PyObject* original) {
+  return subprocess_guard::wrap_fork_exec(original);
+}
+
+PyObject* wrap_import(PyObject* /*self*/, PyObject* original) {
+  return import_guard::wrap_import(original);
+}
+
+PyObject* kernel_part_json(PyObject* /*self*/, PyObject* /*unused*/) {
+  const auto text = hermetic::to_json(seal::kernel_part(*policy_stack::current()));
+  return PyUnicode_FromStringAndSize(text.data(), static_cast<Py_ssize_t>(text.size()));
 }
 
 PyMethodDef methods[] = {  // NOLINT: CPython's API takes a mutable array
-    {"normalize_policy", normalize_policy, METH_O,
-     "Validate a policy given as JSON and return its normal JSON form."},
+    {"push", push, METH_O,
+     "push(policy: dict) -> int\n\nActivate a policy level (keys as in the JSON form); returns "
+     "its token. A sealed policy also gets the kernel layer and can never be popped."},
+    {"push_json", push_json, METH_O,
+     "push_json(text: str) -> int\n\nLike push, from the JSON form (hermetic::to_json)."},
+    {"push_cli_json", push_cli_json, METH_O,
+     "push_cli_json(text: str) -> int\n\nThe CLI's policy for a Python target: permanent, and "
+     "without applying the kernel layer the launcher already applied."},
+    {"last_violation", last_violation, METH_NOARGS,
+     "last_violation() -> str | None\n\nThe message of the last PolicyViolation raised in "
+     "this process."},
+    {"pop", pop, METH_O,
+     "pop(token: int) -> bool\n\nDeactivate a level; False when it is sealed or unknown."},
+    {"effective", effective, METH_NOARGS,
+     "effective() -> dict\n\nWhich guards are on now (union of the levels)."},
+    {"levels_json", levels_json, METH_NOARGS,
+     "levels_json() -> str\n\nThe active levels as a JSON list, outermost first."},
+    {"kernel_part_json", kernel_part_json, METH_NOARGS,
+     "kernel_part_json() -> str\n\nWhat sealing the current levels would enforce in the kernel."},
+    {"deny", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(deny)),
+     METH_VARARGS | METH_KEYWORDS,
+     "deny(guard, message, target=None, kind='policy') -> NoReturn\n\nReport a blocked action "
+     "found by a Python-side guard: trace it and raise the violation."},
+    {"register_errors", register_errors, METH_VARARGS,
+     "register_errors(PolicyViolation, ImportPolicyViolation, ReadOutsideRootViolation, "
+     "HermeticError) -> None"},
+    {"set_trusted_code_files", set_trusted_code_files, METH_O,
+     "set_trusted_code_files(files: Iterable[str]) -> None\n\nCode files whose frames may "
+     "compile/exec under block_code_exec (besides the import system)."},
+    {"wrap_fork_exec", wrap_fork_exec, METH_O,
+     "wrap_fork_exec(original) -> callable\n\nA fork_exec that refuses while subprocesses are "
+     "blocked."},
+    {"wrap_import", wrap_import, METH_O,
+     "wrap_import(original) -> callable\n\nAn __import__ that refuses denied modules even when "
+     "already loaded."},
     {nullptr, nullptr, 0, nullptr}};
 
 PyModuleDef module = {PyModuleDef_HEAD_INIT,
                       "_hermetic",
-                      "hermetic's native core.",
+                      "hermetic's native in-process layer: the audit hook and the policy stack.",
                       -1,
                       methods,
                       nullptr,
@@ -35,4 +212,10 @@ PyModuleDef module = {PyModuleDef_HEAD_INIT,
 
 }  // namespace
 
-PyMODINIT_FUNC PyInit__hermetic() { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit__hermetic() {
+  PyRef mod(PyModule_Create(&module));
+  if (!mod) return nullptr;
+  if (network_guard::init() != 0) return nullptr;
+  if (audit_hook::install() != 0) return nullptr;
+  return mod.release();
+}

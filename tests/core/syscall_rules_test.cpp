@@ -1,6 +1,7 @@
 // Policy -> syscall rule translation, without the kernel.
 #include "syscall_rules.hpp"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sched.h>
@@ -53,6 +54,34 @@ TEST(SyscallRules, SubprocessKeepsThreadsAndUsesEnosysForClone3) {
   EXPECT_EQ(find(rules, "socket"), nullptr);
 }
 
+TEST(SyscallRules, SubprocessDeniesEveryExecButTheTargetsOwn) {
+  Policy p;
+  p.block_subprocess = true;
+  const auto rules = rules_for(p);
+  ASSERT_NE(find(rules, "execve"), nullptr);
+  EXPECT_EQ(find(rules, "execve")->test, ArgTest::always);
+  ASSERT_NE(find(rules, "execveat"), nullptr);
+  EXPECT_EQ(find(rules, "execveat")->test, ArgTest::not_exec_token);
+  EXPECT_EQ(find(rules, "execveat")->error, EACCES);
+}
+
+TEST(SeccompFilter, ExecTokenHidesInTheIgnoredHalves) {
+  auto first = seccomp_filter::ExecToken::generate();
+  auto second = seccomp_filter::ExecToken::generate();
+  ASSERT_TRUE(first.ok() && second.ok());
+  for (const auto& token : {first.value(), second.value()}) {
+    // What the kernel reads: execveat(AT_FDCWD, ..., flags 0).
+    EXPECT_EQ(static_cast<int>(token.dirfd & 0xffffffffU), AT_FDCWD);
+    EXPECT_EQ(token.flags & 0xffffffffU, 0U);
+    // What ordinary callers pass in the high halves (0 or sign extension) never matches.
+    for (const std::uint64_t high : {token.dirfd >> 32, token.flags >> 32}) {
+      EXPECT_NE(high, 0U);
+      EXPECT_NE(high, 0xffffffffU);
+    }
+  }
+  EXPECT_NE(first.value().dirfd, second.value().dirfd);  // random: equal once in 2^32 runs
+}
+
 TEST(SyscallRules, EveryNameIsANativeSyscall) {
   for (const Rule& rule : all_rules()) {
     EXPECT_NE(seccomp_syscall_resolve_name(std::string(rule.syscall).c_str()), __NR_SCMP_ERROR)
@@ -64,7 +93,9 @@ TEST(SeccompFilter, CompilesEveryRuleOfTheTable) {
   Policy p;
   p.block_network = true;
   p.block_subprocess = true;
-  auto program = seccomp_filter::compile(rules_for(p));
+  auto token = seccomp_filter::ExecToken::generate();
+  ASSERT_TRUE(token.ok());
+  auto program = seccomp_filter::compile(rules_for(p), token.value());
   ASSERT_TRUE(program.ok()) << program.error().message;
   EXPECT_GT(program.value().size(), 10U);
 }

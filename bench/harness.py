@@ -1,0 +1,73 @@
+"""Shared benchmark helpers: interleaved timing of whole commands, and the reference venvs.
+
+Variants are timed round-robin in one run (bare, hermetic, hermetic-seal, ...), so machine
+noise hits all of them alike and the ratios are comparable. Run by hand; never from tests.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+SEAL_VENV = BENCH_DIR / ".venvs" / "seal"
+
+
+def real_python() -> str:
+    """The interpreter itself, not a pyenv shim (a shim would add bash start-up to every run)."""
+    return os.path.realpath(sys.executable)
+
+
+def env_with_real_python_first() -> dict[str, str]:
+    """PATH with the real interpreter's directory first, so `python3` needs no shim."""
+    env = dict(os.environ)
+    env["PATH"] = str(Path(real_python()).parent) + os.pathsep + env.get("PATH", "")
+    return env
+
+
+def hermetic_bin() -> str:
+    found = os.environ.get("HERMETIC_BIN") or shutil.which("hermetic")
+    if not found:
+        sys.exit("bench: no hermetic on PATH; run scripts/setup.sh and use .venv/bin/python")
+    return found
+
+
+def seal_bin() -> str:
+    """hermetic-seal 1.0.0 (the original) in a venv of its own: both packages are `hermetic`."""
+    exe = SEAL_VENV / "bin" / "hermetic"
+    if not exe.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(SEAL_VENV)], check=True)
+        subprocess.run([str(SEAL_VENV / "bin" / "pip"), "install", "-q", "hermetic-seal==1.0.0"],
+                       check=True)
+    return str(exe)
+
+
+def time_commands(variants: Mapping[str, Sequence[str]], runs: int, env: Mapping[str, str],
+                  warmup: int = 3) -> dict[str, float]:
+    """Median wall time in seconds of each command, run round-robin `runs` times."""
+    samples: dict[str, list[float]] = {name: [] for name in variants}
+    for i in range(warmup + runs):
+        for name, argv in variants.items():
+            start = time.perf_counter()
+            subprocess.run(argv, env=env, check=True, stdout=subprocess.DEVNULL)
+            elapsed = time.perf_counter() - start
+            if i >= warmup:
+                samples[name].append(elapsed)
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def report(title: str, medians: Mapping[str, float], baseline: str, unit: float = 1e3,
+           unit_name: str = "ms") -> str:
+    """A Markdown table: median and ratio to `baseline` for each variant."""
+    lines = [f"### {title}", "", f"| variant | median ({unit_name}) | ratio to {baseline} |",
+             "|---|---:|---:|"]
+    base = medians[baseline]
+    for name, value in medians.items():
+        lines.append(f"| {name} | {value * unit:.2f} | {value / base:.2f} |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,34 @@
+"""Start-up cost of `python3 -c pass` under --no-network --no-subprocess (issue 2).
+
+Compares bare Python, hermetic and hermetic-seal 1.0.0 running the same command, interleaved in
+one run. Goal: hermetic at most 1.05 times bare.
+
+    .venv/bin/python bench/startup.py [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from harness import env_with_real_python_first, hermetic_bin, report, seal_bin, time_commands
+
+FLAGS = ["--no-network", "--no-subprocess"]
+TARGET = ["python3", "-c", "pass"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=40)
+    args = parser.parse_args()
+    variants = {
+        "bare python3 -c pass": TARGET,
+        "hermetic": [hermetic_bin(), *FLAGS, "--", *TARGET],
+        "hermetic-seal 1.0.0": [seal_bin(), *FLAGS, "--", *TARGET],
+    }
+    medians = time_commands(variants, args.runs, env_with_real_python_first())
+    print(report("python3 -c pass under --no-network --no-subprocess", medians,
+                 "bare python3 -c pass"))
+
+
+if __name__ == "__main__":
+    main()

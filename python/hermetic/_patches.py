@@ -1,0 +1,249 @@
+"""Python-side guards for what raises no audit event.
+
+The native hook (hermetic._hermetic) sees every audited call. A few capabilities have no audit
+event at all; for those this module swaps objects while a level that needs them is active and
+puts back the very same objects when none does:
+
+- environment: ``os.environ``, ``os.environb``, ``os.getenv``, ``os.getenvb`` (reads raise no
+  event; writes go through ``os.putenv``/``os.unsetenv``, which the hook denies).
+- interpreter mutation: ``sys.path``, ``sys.meta_path``, ``sys.path_hooks`` become lists that
+  refuse mutation, ``site.addsitedir`` refuses (``os.chdir`` is an event).
+- imports: ``builtins.__import__`` refuses denied modules that are already loaded (the
+  ``import`` event only fires on a first load).
+- subprocess: ``_posixsubprocess.fork_exec`` raises no event. Before the first level that
+  blocks subprocesses, ``subprocess`` is imported (so ``import subprocess`` keeps working while
+  the hook denies fresh loads of ``_posixsubprocess``) and ``fork_exec`` on the loaded module
+  is replaced, once and for good, by a native pass-through wrapper that refuses while
+  subprocesses are blocked. References to the original taken before that escape.
+
+Every denial goes through ``_hermetic.deny`` so it is traced and raised like the hook's own.
+"""
+
+from __future__ import annotations
+
+import builtins
+import os
+import sys
+from _collections_abc import MutableMapping
+
+from hermetic import _hermetic
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import Any, NoReturn
+
+_originals: dict[str, Any] = {}
+_fork_exec_wrapped = False
+
+
+def _deny(guard: str, message: str, target: str | None = None) -> NoReturn:
+    _hermetic.deny(guard, message, target)
+    raise AssertionError("unreachable: _hermetic.deny raises")  # pragma: no cover
+
+
+# --- subprocess -----------------------------------------------------------------------------
+
+
+def prepare(policy: dict[str, Any]) -> None:
+    """Work that must happen before a level is pushed."""
+    global _fork_exec_wrapped
+    if policy.get("block_subprocess") and not _fork_exec_wrapped:
+        import subprocess  # noqa: F401  # loads _posixsubprocess while that is still allowed
+
+        module = sys.modules.get("_posixsubprocess")
+        if module is not None and hasattr(module, "fork_exec"):
+            module.fork_exec = _hermetic.wrap_fork_exec(module.fork_exec)  # type: ignore[attr-defined]
+        _fork_exec_wrapped = True
+
+
+# --- environment ----------------------------------------------------------------------------
+
+
+class _GuardedEnviron(MutableMapping):  # type: ignore[type-arg]
+    """Stand-in for os.environ / os.environb that refuses every read and write."""
+
+    __slots__ = ("_label",)
+
+    def __init__(self, label: str) -> None:
+        self._label = label
+
+    def _read(self, what: str) -> NoReturn:
+        _deny("environment", f"environment disabled: {self._label}{what}", what.strip("[]."))
+
+    def _write(self, what: str) -> NoReturn:
+        _deny(
+            "environment",
+            f"environment mutation disabled: {self._label}{what}",
+            what.strip("[]."),
+        )
+
+    def __getitem__(self, key: Any) -> Any:
+        self._read(f"[{key!r}]")
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self._write(f"[{key!r}]")
+
+    def __delitem__(self, key: Any) -> None:
+        self._write(f"[{key!r}]")
+
+    def __iter__(self) -> Iterator[Any]:
+        self._read(".__iter__()")
+
+    def __len__(self) -> int:
+        self._read(".__len__()")
+
+    def __contains__(self, key: object) -> bool:
+        self._read(f"[{key!r}]")
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        self._read(f"[{key!r}]")
+
+    def copy(self) -> dict[Any, Any]:
+        self._read(".copy()")
+
+    def keys(self) -> Any:
+        self._read(".keys()")
+
+    def items(self) -> Any:
+        self._read(".items()")
+
+    def values(self) -> Any:
+        self._read(".values()")
+
+    def setdefault(self, key: Any, default: Any = None) -> Any:
+        self._write(f"[{key!r}]")
+
+    def pop(self, key: Any, *default: Any) -> Any:
+        self._write(f"[{key!r}]")
+
+    def popitem(self) -> Any:
+        self._write(".popitem()")
+
+    def clear(self) -> None:
+        self._write(".clear()")
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        self._write(".update()")
+
+    def __repr__(self) -> str:
+        self._read(".__repr__()")
+
+
+def _guarded_getenv(key: Any, default: Any = None) -> Any:
+    _deny("environment", f"environment disabled: os.getenv({key!r})", str(key))
+
+
+def _guarded_getenvb(key: Any, default: Any = None) -> Any:
+    _deny("environment", f"environment disabled: os.getenvb({key!r})", str(key))
+
+
+def _env_on() -> None:
+    _originals["os.environ"] = os.environ
+    _originals["os.getenv"] = os.getenv
+    os.environ = _GuardedEnviron("os.environ")  # type: ignore[assignment]  # noqa: B003
+    os.getenv = _guarded_getenv  # type: ignore[assignment]
+    if hasattr(os, "environb"):
+        _originals["os.environb"] = os.environb
+        _originals["os.getenvb"] = os.getenvb
+        os.environb = _GuardedEnviron("os.environb")  # type: ignore[assignment]
+        os.getenvb = _guarded_getenvb  # type: ignore[assignment]
+
+
+def _env_off() -> None:
+    os.environ = _originals.pop("os.environ")  # noqa: B003
+    os.getenv = _originals.pop("os.getenv")
+    if "os.environb" in _originals:
+        os.environb = _originals.pop("os.environb")
+        os.getenvb = _originals.pop("os.getenvb")
+
+
+# --- interpreter mutation -------------------------------------------------------------------
+
+
+class _GuardedList(list):  # type: ignore[type-arg]
+    """A copy of an interpreter list (sys.path, ...) that refuses mutation."""
+
+    __slots__ = ("_label",)
+
+    def __init__(self, values: list[Any], label: str) -> None:
+        super().__init__(values)
+        self._label = label
+
+    def _deny(self, *args: Any, **kwargs: Any) -> NoReturn:
+        _deny("interpreter", f"interpreter mutation disabled: {self._label}", self._label)
+
+    append = extend = insert = pop = remove = clear = sort = reverse = _deny
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _deny
+
+
+def _guarded_addsitedir(*args: Any, **kwargs: Any) -> None:
+    _deny("interpreter", "interpreter mutation disabled: addsitedir", "addsitedir")
+
+
+_SYS_LISTS = ("path", "meta_path", "path_hooks")
+
+
+def _interp_on() -> None:
+    for name in _SYS_LISTS:
+        original = getattr(sys, name)
+        _originals[f"sys.{name}"] = original
+        setattr(sys, name, _GuardedList(original, f"sys.{name}"))
+    site = sys.modules.get("site")
+    if site is not None and hasattr(site, "addsitedir"):
+        _originals["site.addsitedir"] = site.addsitedir
+        site.addsitedir = _guarded_addsitedir  # type: ignore[attr-defined]
+
+
+def _interp_off() -> None:
+    for name in _SYS_LISTS:
+        setattr(sys, name, _originals.pop(f"sys.{name}"))
+    if "site.addsitedir" in _originals:
+        site = sys.modules.get("site")
+        original = _originals.pop("site.addsitedir")
+        if site is not None:
+            site.addsitedir = original  # type: ignore[attr-defined]
+
+
+# --- imports --------------------------------------------------------------------------------
+
+
+def _import_on() -> None:
+    _originals["builtins.__import__"] = builtins.__import__
+    builtins.__import__ = _hermetic.wrap_import(builtins.__import__)
+
+
+def _import_off() -> None:
+    builtins.__import__ = _originals.pop("builtins.__import__")
+
+
+# --- switching ------------------------------------------------------------------------------
+
+_active: set[str] = set()
+
+
+def _switch(name: str, wanted: bool, on: Any, off: Any) -> None:
+    if wanted and name not in _active:
+        on()
+        _active.add(name)
+    elif not wanted and name in _active:
+        off()
+        _active.discard(name)
+
+
+def sync(effective: dict[str, Any]) -> None:
+    """Make the Python-side guards match the native module's effective policy."""
+    _switch("environment", effective["block_environment"], _env_on, _env_off)
+    _switch("interpreter", effective["block_interpreter_mutation"], _interp_on, _interp_off)
+    _switch(
+        "imports", effective["deny_imports"] or effective["block_native"], _import_on, _import_off
+    )
+
+
+def trusted_code_files() -> list[str]:
+    """Files whose frames may compile/exec under block_code_exec (see code_guard.cpp)."""
+    stdlib = os.path.dirname(os.__file__)
+    names = ("collections/__init__.py", "dataclasses.py", "typing.py", "enum.py", "ast.py")
+    files = [os.path.join(stdlib, name) for name in names]
+    files += [os.path.realpath(f) for f in files]
+    return files

@@ -1,0 +1,113 @@
+// Dynamic code: compile, exec (which includes eval of code objects), marshal.loads, building
+// code objects, and loading pickled globals.
+//
+// The rule that keeps the runtime working: a compile/exec/marshal.loads/code.__new__ event is
+// allowed when the innermost Python frame runs code from a trusted file — the import system
+// (frozen importlib, zipimport) and the stdlib modules that generate code for their users:
+// collections (namedtuple), dataclasses, typing, enum, ast (ast.parse only builds a tree). The
+// frame is identified by its code object's file name, not by __name__ in its globals (which any
+// module can set); a code object with a forged file name needs compile or code.__new__, both
+// denied to untrusted callers. With no Python frame at all the interpreter is running the main
+// program (see caller_is_trusted). pickle.find_class is denied whatever the caller.
+#include <string>
+#include <string_view>
+#include <unordered_set>
+
+#include "guards.hpp"
+#include "py_ref.hpp"
+#include "violation.hpp"
+
+namespace hermetic::inproc::code_guard {
+namespace {
+
+constexpr std::string_view kImportSystem[] = {
+    "<frozen importlib._bootstrap>",
+    "<frozen importlib._bootstrap_external>",
+    "<frozen zipimport>",
+};
+
+std::unordered_set<std::string> import_system_files() {
+  std::unordered_set<std::string> files;
+  for (std::string_view name : kImportSystem) files.emplace(name);
+  return files;
+}
+
+std::unordered_set<std::string>& trusted() {
+  static std::unordered_set<std::string> files = import_system_files();
+  return files;
+}
+
+std::string code_file(PyObject* code) {
+  if (code == nullptr || !PyCode_Check(code)) return {};
+  return text_of(reinterpret_cast<PyCodeObject*>(code)->co_filename);
+}
+
+int deny_code(const Snapshot& snapshot, const std::string& what, const char* target) {
+  return deny(snapshot, {"code_exec", "dynamic code execution disabled: " + what, target,
+                         ErrorKind::kPolicy});
+}
+
+}  // namespace
+
+bool caller_is_trusted() {
+  PyFrameObject* frame = PyEval_GetFrame();  // borrowed
+  // No Python frame at all: the interpreter itself is compiling and running the main program
+  // (`python script.py`, `python -c ...`), which is the target, not dynamic code. Python code
+  // cannot raise these events without a frame of its own.
+  if (frame == nullptr) return true;
+  PyRef code(reinterpret_cast<PyObject*>(PyFrame_GetCode(frame)));
+  return trusted().count(code_file(code.get())) != 0;
+}
+
+bool caller_is_import_system() {
+  PyFrameObject* frame = PyEval_GetFrame();  // borrowed
+  if (frame == nullptr) return true;         // the interpreter's own top level
+  PyRef code(reinterpret_cast<PyObject*>(PyFrame_GetCode(frame)));
+  const std::string file = code_file(code.get());
+  for (std::string_view name : kImportSystem) {
+    if (file == name) return true;
+  }
+  return false;
+}
+
+int set_trusted_files(PyObject* iterable) {
+  PyRef iterator(PyObject_GetIter(iterable));
+  if (!iterator) return -1;
+  std::unordered_set<std::string> files = import_system_files();
+  while (PyRef item{PyIter_Next(iterator.get())}) {
+    if (!PyUnicode_Check(item.get())) {
+      PyErr_SetString(PyExc_TypeError, "trusted code files must be str");
+      return -1;
+    }
+    files.insert(text_of(item.get()));
+  }
+  if (PyErr_Occurred()) return -1;
+  trusted() = std::move(files);
+  return 0;
+}
+
+int check(Event event, const Snapshot& snapshot, PyObject* args) {
+  if (!snapshot.merged.block_code_exec) return 0;
+  if (event == Event::kPickleFindClass) {
+    const std::string name = text_of(arg_at(args, 0)) + "." + text_of(arg_at(args, 1));
+    return deny_code(snapshot, "pickle.find_class(" + name + ")", "pickle");
+  }
+  if (caller_is_trusted()) return 0;
+  switch (event) {
+    case Event::kCompile: {
+      std::string filename;
+      if (!path_of(arg_at(args, 1), &filename)) filename = "?";
+      return deny_code(snapshot, "compile(" + filename + ")", "compile");
+    }
+    case Event::kExec:
+      return deny_code(snapshot, "exec(" + code_file(arg_at(args, 0)) + ")", "exec");
+    case Event::kMarshalLoads:
+      return deny_code(snapshot, "marshal.loads", "marshal");
+    case Event::kCodeNew:
+      return deny_code(snapshot, "code.__new__", "code");
+    default:
+      return 0;
+  }
+}
+
+}  // namespace hermetic::inproc::code_guard

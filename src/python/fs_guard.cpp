@@ -1,0 +1,158 @@
+// Filesystem: with fs_readonly every write, create, delete, rename, truncate, chmod/chown/utime,
+// link and symlink is denied; with fs_root, reads and listings outside the root (after
+// resolving symlinks) are denied too.
+//
+// Two exceptions keep the runtime working:
+// - The import system caches bytecode under __pycache__; a write there (or its mkdir) fails
+//   with a plain PermissionError and no trace, which importlib ignores, so imports still work.
+// - Reads by the import system itself (frames of importlib's frozen modules) are not confined
+//   to fs_root: modules come from the interpreter prefix, as in the kernel layer's rules.
+#include <fcntl.h>
+
+#include <climits>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include "guards.hpp"
+#include "py_ref.hpp"
+#include "violation.hpp"
+
+namespace hermetic::inproc::fs_guard {
+namespace {
+
+constexpr int kWriteFlags = O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND;
+
+std::string_view parent_name(std::string_view path) {
+  auto slash = path.rfind('/');
+  if (slash == std::string_view::npos) return {};
+  path = path.substr(0, slash);
+  slash = path.rfind('/');
+  return slash == std::string_view::npos ? path : path.substr(slash + 1);
+}
+
+std::string_view base_name(std::string_view path) {
+  while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+  const auto slash = path.rfind('/');
+  return slash == std::string_view::npos ? path : path.substr(slash + 1);
+}
+
+bool in_pycache(std::string_view path) { return parent_name(path) == "__pycache__"; }
+
+// realpath for paths that may not exist yet: resolve the deepest existing ancestor and append
+// the rest, so "root/../../etc/x" and symlinks cannot hide where a path points.
+std::string resolve(const std::string& path) {
+  char buffer[PATH_MAX];
+  if (::realpath(path.c_str(), buffer) != nullptr) return buffer;
+  const auto slash = path.rfind('/');
+  if (slash == std::string::npos) return resolve("./" + path);
+  const std::string parent = slash == 0 ? "/" : path.substr(0, slash);
+  const std::string leaf = path.substr(slash + 1);
+  // A dot component after a missing directory: the kernel would fail the lookup; do not guess.
+  if (leaf == ".." || leaf == ".") return {};
+  std::string base = resolve(parent);
+  if (base.empty() || base.back() != '/') base += '/';
+  return base + leaf;
+}
+
+bool within(const std::string& resolved, const std::string& root) {
+  if (root == "/") return true;
+  return resolved == root ||
+         (resolved.size() > root.size() && resolved.compare(0, root.size(), root) == 0 &&
+          resolved[root.size()] == '/');
+}
+
+int check_read(const Snapshot& snapshot, const std::string& path) {
+  bool resolved_once = false;
+  std::string resolved;
+  for (const auto& level : snapshot.levels) {
+    if (!level.real_root) continue;
+    if (!resolved_once) {
+      if (code_guard::caller_is_import_system()) return 0;
+      resolved = resolve(path);
+      resolved_once = true;
+    }
+    if (!within(resolved, *level.real_root)) {
+      return deny(snapshot, {"filesystem", "read outside sandbox root: " + path, path,
+                             ErrorKind::kReadOutside});
+    }
+  }
+  return 0;
+}
+
+int deny_write(const Snapshot& snapshot, const std::string& message, const std::string& path) {
+  return deny(snapshot, {"filesystem", message, path});
+}
+
+bool confines_reads(const Snapshot& snapshot) {
+  for (const auto& level : snapshot.levels) {
+    if (level.real_root) return true;
+  }
+  return false;
+}
+
+// The hot path of this guard (every open() raises the event): decide from the flags first and
+// only build the path when a write or a read root needs it.
+int check_open(const Snapshot& snapshot, PyObject* args) {
+  PyObject* flags_obj = arg_at(args, 2);
+  long flags = 0;
+  if (flags_obj != nullptr && PyLong_Check(flags_obj)) {
+    flags = PyLong_AsLong(flags_obj);
+    if (flags == -1 && PyErr_Occurred()) PyErr_Clear();
+  } else {
+    // No flags: fall back to the mode string ("w", "a", "x" or "+" write).
+    PyObject* mode = arg_at(args, 1);
+    if (mode != nullptr && PyUnicode_Check(mode) &&
+        text_of(mode).find_first_of("wax+") != std::string::npos) {
+      flags = O_WRONLY;
+    }
+  }
+  const bool write = (flags & kWriteFlags) != 0;
+  if (!write && !confines_reads(snapshot)) return 0;
+  std::string path;
+  if (!path_of(arg_at(args, 0), &path)) return 0;  // an fd: opened (and checked) earlier
+  if (write) {
+    if (in_pycache(path)) return refuse_quietly(path);
+    return deny_write(snapshot, "filesystem readonly: " + path, path);
+  }
+  return check_read(snapshot, path);
+}
+
+int check_listing(const Snapshot& snapshot, PyObject* args) {
+  PyObject* target = arg_at(args, 0);
+  std::string path;
+  if (target == nullptr || target == Py_None) {
+    path = ".";
+  } else if (!path_of(target, &path)) {
+    return 0;  // an fd
+  }
+  return check_read(snapshot, path);
+}
+
+}  // namespace
+
+int check(Event event, const Snapshot& snapshot, const char* event_name, PyObject* args) {
+  if (!snapshot.merged.fs_readonly) return 0;  // fs_root implies fs_readonly (PolicyBuilder)
+  switch (event) {
+    case Event::kOpen:
+      return check_open(snapshot, args);
+    case Event::kOsListdir:
+    case Event::kOsScandir:
+      return check_listing(snapshot, args);
+    case Event::kOsMkdir:
+    case Event::kFsMutation: {
+      std::string path;
+      if (!path_of(arg_at(args, 0), &path)) path = text_of(arg_at(args, 0));
+      if (event == Event::kOsMkdir && base_name(path) == "__pycache__") {
+        return refuse_quietly(path);
+      }
+      return deny_write(
+          snapshot, std::string("filesystem mutation disabled: ") + event_name + "(" + path + ")",
+          path);
+    }
+    default:
+      return 0;
+  }
+}
+
+}  // namespace hermetic::inproc::fs_guard

@@ -1,0 +1,108 @@
+// The guards: one function per capability, called by the audit hook for the events that
+// capability cares about. Each gets the current snapshot and the event's argument tuple and
+// returns 0 (allow) or -1 with an exception set (deny). See audit_hook.cpp for which events go
+// where.
+#pragma once
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include "policy_stack.hpp"
+
+namespace hermetic::inproc {
+
+// Every audit event some guard looks at. Anything else is dropped by the hook's dispatch
+// without touching the policy.
+enum class Event {
+  kNone,
+  // network
+  kSocketNew,
+  kSocketConnect,
+  kSocketBind,
+  kSocketSendto,
+  kSocketSendmsg,
+  kSocketGetaddrinfo,
+  kSocketGethostbyname,
+  kSocketGethostbyaddr,
+  kSocketGetnameinfo,
+  // subprocess
+  kSubprocessPopen,
+  kOsSystem,
+  kOsExec,
+  kOsSpawn,
+  kOsPosixSpawn,
+  kOsFork,
+  kOsForkpty,
+  kPtySpawn,
+  kOsStartfile,
+  // filesystem
+  kOpen,
+  kOsListdir,
+  kOsScandir,
+  kFsMutation,  // os.remove, os.rename, shutil.rmtree, ... (the event name is the detail)
+  kOsMkdir,     // a mutation, but the import system's __pycache__ is refused quietly
+  // environment
+  kOsPutenv,
+  kOsUnsetenv,
+  // dynamic code
+  kCompile,
+  kExec,
+  kMarshalLoads,
+  kCodeNew,
+  kPickleFindClass,
+  // imports and native code
+  kImport,
+  kCtypes,  // ctypes.dlopen, ctypes.dlsym, ctypes.call_function, ctypes.cdata
+  // interpreter mutation
+  kOsChdir,
+};
+
+namespace network_guard {
+int check(Event event, const Snapshot& snapshot, PyObject* args);
+// Must be called once at import, before any hook runs: captures _socket.socket's C-level
+// `family` member so the guard never runs Python code from a socket subclass.
+int init();
+// Drops the addresses learned from resolving allowed domains (when the last level is popped).
+void forget_pins();
+}  // namespace network_guard
+
+namespace subprocess_guard {
+int check(Event event, const Snapshot& snapshot, const char* event_name, PyObject* args);
+// A callable that denies while block_subprocess is active and otherwise calls `original`
+// (used for _posixsubprocess.fork_exec, which raises no audit event). New reference.
+PyObject* wrap_fork_exec(PyObject* original);
+}  // namespace subprocess_guard
+
+namespace fs_guard {
+int check(Event event, const Snapshot& snapshot, const char* event_name, PyObject* args);
+}  // namespace fs_guard
+
+namespace env_guard {
+int check(Event event, const Snapshot& snapshot, PyObject* args);
+}  // namespace env_guard
+
+namespace code_guard {
+int check(Event event, const Snapshot& snapshot, PyObject* args);
+// The code files whose frames may compile and exec (the import system, dataclasses, ...).
+// Replaces the set; takes an iterable of str.
+int set_trusted_files(PyObject* iterable);
+// True when the innermost Python frame of this thread runs code from a trusted file, or there
+// is no Python frame (the interpreter's own top level).
+bool caller_is_trusted();
+// Narrower: the import system itself (frozen importlib, zipimport) or no Python frame. Used by
+// the filesystem guard to let imports read outside fs_root.
+bool caller_is_import_system();
+}  // namespace code_guard
+
+namespace import_guard {
+int check(Event event, const Snapshot& snapshot, const char* event_name, PyObject* args);
+// A replacement for builtins.__import__ that also refuses denied modules that are already in
+// sys.modules (the `import` event only fires for a first load). New reference.
+PyObject* wrap_import(PyObject* original);
+}  // namespace import_guard
+
+namespace interpreter_guard {
+int check(Event event, const Snapshot& snapshot, PyObject* args);
+}  // namespace interpreter_guard
+
+}  // namespace hermetic::inproc

@@ -1,0 +1,266 @@
+// Network: socket creation, connect, bind, addressed sends and name resolution.
+//
+// Decisions are made on the address the audit event carries. A level with block_network allows
+// a destination when it is loopback (with allow_localhost) or matches allow_domains; every
+// level must allow it. Connects usually carry an IP that was resolved from a name a moment
+// before, so when an allowed name is resolved (socket.getaddrinfo / gethostbyname events) the
+// guard resolves it too and remembers ("pins") which addresses belong to which name; a later
+// connect to a pinned address is judged by that name. Cloud metadata endpoints are always
+// denied. AF_UNIX is left alone (socketpair, asyncio's self-pipe, local IPC), as in the kernel
+// layer.
+#include <netdb.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <algorithm>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "guards.hpp"
+#include "host_rules.hpp"
+#include "py_ref.hpp"
+#include "violation.hpp"
+
+namespace hermetic::inproc::network_guard {
+namespace {
+
+using host_rules::Host;
+
+// Process-lifetime references, set by init().
+PyTypeObject* g_socket_type = nullptr;  // _socket.socket
+PyObject* g_family_member = nullptr;    // its C-level `family` member descriptor
+
+// Address text -> names it was resolved from. Only touched with the GIL held.
+std::unordered_map<std::string, std::vector<std::string>>& pins() {
+  static std::unordered_map<std::string, std::vector<std::string>> table;
+  return table;
+}
+
+bool has_exceptions(const Policy& p) { return p.allow_localhost || !p.allow_domains.empty(); }
+
+bool level_allows(const Level& level, const Host& host) {
+  const Policy& p = level.policy;
+  if (!p.block_network) return true;
+  if (host.metadata) return false;
+  if (p.allow_localhost && (host.loopback || host.wildcard)) return true;
+  for (const auto& domain : p.allow_domains) {
+    if (host_rules::domain_matches(host.text, domain)) return true;
+  }
+  if (host.is_ip) {
+    auto it = pins().find(host.text);
+    if (it != pins().end()) {
+      for (const auto& name : it->second) {
+        for (const auto& domain : p.allow_domains) {
+          if (host_rules::domain_matches(name, domain)) return true;
+        }
+      }
+    }
+  }
+  return false;
+}
+
+bool allows(const Snapshot& snapshot, const Host& host) {
+  return std::all_of(snapshot.levels.begin(), snapshot.levels.end(),
+                     [&](const Level& level) { return level_allows(level, host); });
+}
+
+// Is `host` allowed only because some level lists its domain? Then learn its addresses.
+bool allowed_by_domain(const Snapshot& snapshot, const Host& host) {
+  return std::any_of(snapshot.levels.begin(), snapshot.levels.end(), [&](const Level& level) {
+    return std::any_of(
+        level.policy.allow_domains.begin(), level.policy.allow_domains.end(),
+        [&](const std::string& d) { return host_rules::domain_matches(host.text, d); });
+  });
+}
+
+void pin(const std::string& name) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  int rc = 0;
+  Py_BEGIN_ALLOW_THREADS rc = getaddrinfo(name.c_str(), nullptr, &hints, &found);
+  Py_END_ALLOW_THREADS if (rc != 0 || found == nullptr) return;
+  for (addrinfo* ai = found; ai != nullptr; ai = ai->ai_next) {
+    char text[NI_MAXHOST] = {};
+    if (getnameinfo(ai->ai_addr, ai->ai_addrlen, text, sizeof text, nullptr, 0, NI_NUMERICHOST) !=
+        0) {
+      continue;
+    }
+    auto& names = pins()[host_rules::classify(text).text];
+    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+  }
+  freeaddrinfo(found);
+}
+
+// The socket's address family read through the C type's member, or -1.
+long family_of(PyObject* sock) {
+  if (sock == nullptr || g_socket_type == nullptr || !PyObject_TypeCheck(sock, g_socket_type)) {
+    return -1;
+  }
+  PyRef value(
+      Py_TYPE(g_family_member)
+          ->tp_descr_get(g_family_member, sock, reinterpret_cast<PyObject*>(g_socket_type)));
+  if (!value) {
+    PyErr_Clear();
+    return -1;
+  }
+  const long family = PyLong_AsLong(value.get());
+  if (family == -1 && PyErr_Occurred()) PyErr_Clear();
+  return family;
+}
+
+std::string family_name(long family) {
+  switch (family) {
+    case AF_INET:
+      return "AF_INET";
+    case AF_INET6:
+      return "AF_INET6";
+    case AF_PACKET:
+      return "AF_PACKET";
+    case AF_NETLINK:
+      return "AF_NETLINK";
+    default:
+      return "family " + std::to_string(family);
+  }
+}
+
+std::string port_of(PyObject* address) {
+  PyObject* port = arg_at(address, 1);
+  if (port == nullptr || !PyLong_Check(port)) return "?";
+  const long value = PyLong_AsLong(port);
+  if (value == -1 && PyErr_Occurred()) {
+    PyErr_Clear();
+    return "?";
+  }
+  return std::to_string(value);
+}
+
+int deny(const Snapshot& snapshot, const std::string& call, const std::string& target) {
+  return inproc::deny(snapshot, {"network", "network disabled: " + call, target});
+}
+
+// connect / sendto / sendmsg on an existing socket.
+int check_destination(const Snapshot& snapshot, const char* call, PyObject* args) {
+  PyObject* sock = arg_at(args, 0);
+  PyObject* address = arg_at(args, 1);
+  if (address == nullptr || address == Py_None) return 0;  // a send on a connected socket
+  const long family = family_of(sock);
+  if (family == AF_UNIX) return 0;
+  if (family != AF_INET && family != AF_INET6) {
+    return deny(snapshot, std::string(call) + "(" + family_name(family) + ")", "");
+  }
+  const Host host = host_rules::classify(text_of(arg_at(address, 0)));
+  if (allows(snapshot, host)) return 0;
+  return deny(snapshot, std::string(call) + "(" + host.text + ":" + port_of(address) + ")",
+              host.text);
+}
+
+int check_bind(const Snapshot& snapshot, PyObject* args) {
+  PyObject* sock = arg_at(args, 0);
+  PyObject* address = arg_at(args, 1);
+  const long family = family_of(sock);
+  if (family == AF_UNIX) return 0;
+  std::string text = family_name(family);
+  if (family == AF_INET || family == AF_INET6) {
+    // Only literal loopback, and only where every level allows localhost: a wildcard bind
+    // listens on every interface, a way in from outside.
+    const Host host = host_rules::classify(text_of(arg_at(address, 0)));
+    const bool ok = host.loopback && !host.wildcard &&
+                    std::all_of(snapshot.levels.begin(), snapshot.levels.end(), [](const Level& l) {
+                      return !l.policy.block_network || l.policy.allow_localhost;
+                    });
+    if (ok) return 0;
+    text = (host.text.empty() ? std::string("*") : host.text) + ":" + port_of(address);
+    return deny(snapshot, "bind(" + text + ")", host.text);
+  }
+  return deny(snapshot, "bind(" + text + ")", "");
+}
+
+// DNS: getaddrinfo(host, ...), gethostbyname(host), gethostbyaddr(ip), getnameinfo((ip, port)).
+// A forward lookup of a numeric address sends nothing; the connect that follows is judged.
+int check_lookup(const Snapshot& snapshot, PyObject* host_obj, bool forward) {
+  if (host_obj == nullptr || host_obj == Py_None) return 0;  // passive / local lookups
+  const Host host = host_rules::classify(text_of(host_obj));
+  if (forward && host.is_ip && !host.metadata) return 0;
+  if (!allows(snapshot, host)) return deny(snapshot, "DNS(" + host.text + ")", host.text);
+  if (!host.is_ip && allowed_by_domain(snapshot, host)) pin(host.text);
+  return 0;
+}
+
+int check_new(const Snapshot& snapshot, PyObject* args) {
+  PyObject* family_obj = arg_at(args, 1);
+  long family = -1;
+  if (family_obj != nullptr && PyLong_Check(family_obj)) {
+    family = PyLong_AsLong(family_obj);
+    if (family == -1 && PyErr_Occurred()) PyErr_Clear();
+  }
+  if (family == AF_UNIX) return 0;
+  // With an allow-list somewhere, sockets may be created and each destination is judged; when
+  // some level allows nothing at all, no socket but AF_UNIX can ever be useful.
+  const bool some_level_allows_nothing = std::any_of(
+      snapshot.levels.begin(), snapshot.levels.end(),
+      [](const Level& l) { return l.policy.block_network && !has_exceptions(l.policy); });
+  // family -1: the socket wraps an existing fd, or _socket.socket() defaults to AF_INET after
+  // this event; either way its real family is judged at connect/bind/send.
+  if (!some_level_allows_nothing && (family == AF_INET || family == AF_INET6 || family == -1)) {
+    return 0;
+  }
+  return deny(snapshot, "socket(" + family_name(family) + ")", "");
+}
+
+}  // namespace
+
+int init() {
+  // Once per process. A subinterpreter has its own _socket.socket type; its sockets then fail
+  // the type check, read as family -1 and are judged as "not AF_UNIX" (fail closed).
+  if (g_socket_type != nullptr) return 0;
+  PyRef module(PyImport_ImportModule("_socket"));
+  if (!module) return -1;
+  PyRef type(PyObject_GetAttrString(module.get(), "socket"));
+  if (!type) return -1;
+  if (!PyType_Check(type.get())) {
+    PyErr_SetString(PyExc_TypeError, "_socket.socket is not a type");
+    return -1;
+  }
+  // Looked up on the class, a member descriptor returns itself.
+  PyRef member(PyObject_GetAttrString(type.get(), "family"));
+  if (!member) return -1;
+  if (Py_TYPE(member.get())->tp_descr_get == nullptr) {
+    PyErr_SetString(PyExc_TypeError, "_socket.socket has no C-level family member");
+    return -1;
+  }
+  g_family_member = member.release();
+  g_socket_type = reinterpret_cast<PyTypeObject*>(type.release());
+  return 0;
+}
+
+void forget_pins() { pins().clear(); }
+
+int check(Event event, const Snapshot& snapshot, PyObject* args) {
+  if (!snapshot.merged.block_network) return 0;
+  switch (event) {
+    case Event::kSocketNew:
+      return check_new(snapshot, args);
+    case Event::kSocketConnect:
+      return check_destination(snapshot, "connect", args);
+    case Event::kSocketSendto:
+      return check_destination(snapshot, "sendto", args);
+    case Event::kSocketSendmsg:
+      return check_destination(snapshot, "sendmsg", args);
+    case Event::kSocketBind:
+      return check_bind(snapshot, args);
+    case Event::kSocketGetaddrinfo:
+    case Event::kSocketGethostbyname:
+      return check_lookup(snapshot, arg_at(args, 0), /*forward=*/true);
+    case Event::kSocketGethostbyaddr:
+      return check_lookup(snapshot, arg_at(args, 0), /*forward=*/false);
+    case Event::kSocketGetnameinfo:
+      return check_lookup(snapshot, arg_at(arg_at(args, 0), 0), /*forward=*/false);
+    default:
+      return 0;
+  }
+}
+
+}  // namespace hermetic::inproc::network_guard

@@ -1,0 +1,85 @@
+#include "policy_stack.hpp"
+
+#include <climits>
+#include <cstdlib>
+
+namespace hermetic::inproc::policy_stack {
+namespace {
+
+// Both are only touched with the GIL held; `g_active` mirrors !g_current->levels.empty() so
+// the hook can skip uninteresting processes without touching the shared_ptr.
+// The snapshot holds no Python objects, so destroying it at process exit (after the
+// interpreter has finalized and no hook can run) is harmless.
+std::shared_ptr<const Snapshot>& current_slot() {
+  static std::shared_ptr<const Snapshot> slot = std::make_shared<const Snapshot>();
+  return slot;
+}
+bool g_active = false;
+std::uint64_t g_next_token = 1;
+
+std::optional<std::string> real_path(const std::string& path) {
+  char buffer[PATH_MAX];
+  if (::realpath(path.c_str(), buffer) == nullptr) return std::nullopt;
+  return std::string(buffer);
+}
+
+Snapshot with_levels(std::vector<Level> levels, std::size_t floor) {
+  Snapshot out;
+  out.sealed_floor = floor;
+  for (const auto& level : levels) out.merged = out.merged.united_with(level.policy);
+  out.levels = std::move(levels);
+  return out;
+}
+
+void publish(Snapshot next) {
+  g_active = !next.levels.empty();
+  current_slot() = std::make_shared<const Snapshot>(std::move(next));
+}
+
+Level make_level(Policy policy, std::uint64_t token) {
+  Level level{std::move(policy), std::nullopt, token};
+  if (level.policy.fs_root) {
+    // A root that does not resolve still confines: keep the literal path (nothing real is
+    // inside a missing directory).
+    level.real_root = real_path(*level.policy.fs_root).value_or(*level.policy.fs_root);
+  }
+  return level;
+}
+
+}  // namespace
+
+bool active() noexcept { return g_active; }
+
+std::shared_ptr<const Snapshot> current() { return current_slot(); }
+
+Snapshot preview_push(const Policy& policy) {
+  const auto& now = *current_slot();
+  auto levels = now.levels;
+  levels.push_back(make_level(policy, 0));
+  return with_levels(std::move(levels), now.sealed_floor);
+}
+
+std::uint64_t push(Policy policy, bool seal) {
+  const auto& now = *current_slot();
+  const std::uint64_t token = g_next_token++;
+  auto levels = now.levels;
+  levels.push_back(make_level(std::move(policy), token));
+  const std::size_t floor = seal ? levels.size() : now.sealed_floor;
+  publish(with_levels(std::move(levels), floor));
+  return token;
+}
+
+bool pop(std::uint64_t token) {
+  const auto& now = *current_slot();
+  for (std::size_t i = 0; i < now.levels.size(); ++i) {
+    if (now.levels[i].token != token) continue;
+    if (i < now.sealed_floor) return false;
+    auto levels = now.levels;
+    levels.erase(levels.begin() + static_cast<std::ptrdiff_t>(i));
+    publish(with_levels(std::move(levels), now.sealed_floor));
+    return true;
+  }
+  return false;
+}
+
+}  // namespace hermetic::inproc::policy_stack

@@ -1,0 +1,52 @@
+// The active in-process policies: a stack of levels (one per entered blocker), published as an
+// immutable snapshot. The audit hook reads the snapshot; push/pop build a new one and swap the
+// pointer. Both happen with the GIL held (free-threaded builds are not a target), so a reader
+// never sees a half-built state and there is no moment where nothing is guarded.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hermetic/policy.hpp"
+#include "hermetic/result.hpp"
+
+namespace hermetic::inproc {
+
+struct Level {
+  Policy policy;
+  std::optional<std::string> real_root;  // realpath of policy.fs_root, resolved at push time
+  std::uint64_t token = 0;
+};
+
+// Every check asks each level and denies when any level denies, so an inner block can only
+// tighten an outer one: allow-lists are intersected, never joined.
+struct Snapshot {
+  std::vector<Level> levels;     // outermost first
+  Policy merged;                 // the union of the levels' switches (allow-lists not meaningful)
+  std::size_t sealed_floor = 0;  // levels [0, sealed_floor) can never be popped
+};
+
+namespace policy_stack {
+
+// True when at least one level is active. The hook's fast path; one load.
+[[nodiscard]] bool active() noexcept;
+
+// The current snapshot; never null (empty when nothing is active). Call with the GIL held.
+[[nodiscard]] std::shared_ptr<const Snapshot> current();
+
+// Adds a level; `seal` makes it and every level below it permanent. Returns the level's token.
+// Pure bookkeeping: the caller applies any kernel layer before pushing a sealed level.
+[[nodiscard]] std::uint64_t push(Policy policy, bool seal);
+
+// The snapshot that push(policy, ...) would publish, to decide what to seal before doing so.
+[[nodiscard]] Snapshot preview_push(const Policy& policy);
+
+// Removes the level with `token`. Returns false (and keeps it) when the level is sealed;
+// an unknown token is ignored (also false).
+bool pop(std::uint64_t token);
+
+}  // namespace policy_stack
+}  // namespace hermetic::inproc

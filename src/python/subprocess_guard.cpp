@@ -1,0 +1,81 @@
+// Subprocess: every way to start a process, as one group, so a library that falls back from
+// one call to another finds them all closed: subprocess.Popen (and with it asyncio and
+// multiprocessing's helpers), os.system, os.exec*, os.spawn*, os.posix_spawn*, os.fork,
+// os.forkpty, pty.spawn. _posixsubprocess.fork_exec raises no audit event; the Python layer
+// replaces that attribute with wrap_fork_exec(original) (see hermetic/_patches.py).
+#include <string>
+
+#include "guards.hpp"
+#include "py_ref.hpp"
+#include "violation.hpp"
+
+namespace hermetic::inproc::subprocess_guard {
+namespace {
+
+// The program an event is about, for the message: the first str/bytes/path among the
+// arguments, or the first item of an argv list.
+std::string program_of(Event event, PyObject* args) {
+  Py_ssize_t index = 0;
+  switch (event) {
+    case Event::kSubprocessPopen:  // (executable, args, cwd, env)
+    case Event::kOsSystem:         // (command,)
+    case Event::kOsExec:           // (path, args, env)
+    case Event::kOsPosixSpawn:     // (path, argv, env)
+    case Event::kPtySpawn:         // (argv,)
+    case Event::kOsStartfile:      // (path, operation)
+      index = 0;
+      break;
+    case Event::kOsSpawn:  // (mode, path, args, env)
+      index = 1;
+      break;
+    default:
+      return {};
+  }
+  PyObject* obj = arg_at(args, index);
+  std::string out;
+  if (path_of(obj, &out)) return out;
+  if (obj != nullptr && (PyList_Check(obj) || PyTuple_Check(obj))) {
+    PyObject* first =
+        PySequence_Fast_GET_SIZE(obj) > 0 ? PySequence_Fast_GET_ITEM(obj, 0) : nullptr;
+    if (path_of(first, &out)) return out;
+  }
+  if (event == Event::kSubprocessPopen) {  // executable=None: the program is args[0]
+    PyObject* argv = arg_at(args, 1);
+    if (path_of(argv, &out)) return out;
+    if (argv != nullptr && (PyList_Check(argv) || PyTuple_Check(argv)) &&
+        PySequence_Fast_GET_SIZE(argv) > 0 && path_of(PySequence_Fast_GET_ITEM(argv, 0), &out)) {
+      return out;
+    }
+  }
+  return {};
+}
+
+// METH_FASTCALL with m_self = the original fork_exec: refuse, or pass the arguments through
+// untouched.
+PyObject* fork_exec_wrapper(PyObject* original, PyObject* const* args, Py_ssize_t nargs) {
+  if (policy_stack::current()->merged.block_subprocess) {
+    return deny_now({"subprocess", "subprocess disabled: _posixsubprocess.fork_exec()", ""});
+  }
+  return PyObject_Vectorcall(original, args, static_cast<size_t>(nargs), nullptr);
+}
+
+PyMethodDef fork_exec_def = {  // NOLINT: CPython keeps a pointer to a mutable definition
+    "fork_exec", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(fork_exec_wrapper)),
+    METH_FASTCALL, "_posixsubprocess.fork_exec, refused while hermetic blocks subprocesses."};
+
+}  // namespace
+
+int check(Event event, const Snapshot& snapshot, const char* event_name, PyObject* args) {
+  if (!snapshot.merged.block_subprocess) return 0;
+  const std::string program = program_of(event, args);
+  std::string message = std::string("subprocess disabled: ") + event_name;
+  message += "(" + program + ")";
+  return deny(snapshot, {"subprocess", message, program});
+}
+
+PyObject* wrap_fork_exec(PyObject* original) {
+  // m_self carries the original; the wrapper is a builtin, so it binds no extra argument.
+  return PyCFunction_New(&fork_exec_def, original);
+}
+
+}  // namespace hermetic::inproc::subprocess_guard

@@ -1,0 +1,58 @@
+// Reporting a blocked action: one trace line on stderr (when any active level asks for it) and
+// the exception the audited call then raises. The exception types are defined in Python
+// (hermetic/errors.py) and registered once at import; before that, built-in types stand in.
+#pragma once
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "policy_stack.hpp"
+
+namespace hermetic::inproc {
+
+// Which exception a denial raises.
+enum class ErrorKind {
+  kPolicy,  // PolicyViolation (a RuntimeError)
+  kImport,  // ImportPolicyViolation: also an ImportError, so `except ImportError` fallbacks work
+  kReadOutside,  // ReadOutsideRootViolation: also a PermissionError, so callers that tolerate
+                 // unreadable files (linecache, tracebacks) keep working
+};
+
+struct Denial {
+  const char* guard;    // machine-readable guard name, PolicyViolation.guard
+  std::string message;  // e.g. "network disabled: connect(10.0.0.1:443)"
+  std::string target;   // PolicyViolation.target; empty means None
+  ErrorKind kind = ErrorKind::kPolicy;
+};
+
+// Traces (if the snapshot asks for it) and sets the exception. Always returns -1, the audit
+// hook's "abort the call" value.
+int deny(const Snapshot& snapshot, const Denial& denial);
+
+// Same, for code that does not hold a snapshot (the Python-side guards): traces when any
+// active level asks for it, and returns nullptr for a PyCFunction to return.
+PyObject* deny_now(const Denial& denial);
+
+// Fails a call with PermissionError and no trace: for writes the runtime is expected to
+// tolerate quietly (the import system's .pyc cache). Returns -1.
+int refuse_quietly(const std::string& path);
+
+// The message of the last PolicyViolation raised in this process, for the CLI's exit status.
+[[nodiscard]] std::optional<std::string>& last_violation();
+
+// The trace line format shared with the CLI: "hermetic: blocked action: <message>".
+void trace_line(const std::string& message);
+
+namespace error_types {
+// Registers the Python exception classes (borrowed references are taken and kept for the life
+// of the process: the hook cannot be removed, so neither can what it raises).
+void set(PyObject* policy_violation, PyObject* import_violation, PyObject* read_violation,
+         PyObject* hermetic_error);
+[[nodiscard]] PyObject* hermetic_error();
+}  // namespace error_types
+
+}  // namespace hermetic::inproc
