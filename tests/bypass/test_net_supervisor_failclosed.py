@@ -63,6 +63,7 @@ def test_killing_the_supervisor_fails_closed(
             stdout=stdout,
             stderr=subprocess.PIPE,
             start_new_session=True,  # the target survives its parent; we reap it by group
+            env=netns.kernel_only_env(),
         )
         try:
             wait_for(ready)

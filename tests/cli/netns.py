@@ -46,15 +46,32 @@ def hermetic_bin() -> str:
     return path
 
 
+def kernel_only_env() -> dict[str, str]:
+    """The environment for a hermetic whose Python targets get the kernel layer only.
+
+    An installed hermetic also injects the in-process layer into Python targets, which refuses
+    a Python-level connect before the kernel sees it. These tests are about the kernel layer
+    (the supervisor), so they point HERMETIC_PACKAGE_DIR at nothing; with_inprocess tests run
+    both layers."""
+    return {**os.environ, "HERMETIC_PACKAGE_DIR": "/nonexistent/hermetic-kernel-layer-only"}
+
+
 def run_hermetic(
-    hermetic: str, flags: list[str], argv: list[str], timeout: float = 60, **kwargs: object
+    hermetic: str,
+    flags: list[str],
+    argv: list[str],
+    timeout: float = 60,
+    inprocess: bool = False,
+    **kwargs: object,
 ) -> subprocess.CompletedProcess[str]:
-    """Runs `hermetic FLAGS -- ARGV` to completion (bounded by `timeout`), capturing output."""
+    """Runs `hermetic FLAGS -- ARGV` to completion (bounded by `timeout`), capturing output.
+    Kernel layer only unless `inprocess` (see kernel_only_env)."""
     return subprocess.run(  # noqa: PLW1510 - callers check what they need
         [hermetic, *flags, "--", *argv],
         capture_output=True,
         text=True,
         timeout=timeout,
+        env=None if inprocess else kernel_only_env(),
         **kwargs,  # type: ignore[arg-type]
     )
 

@@ -12,7 +12,14 @@ import tempfile
 import pytest
 
 pytest.register_assert_rewrite("netns")  # before the import: netns is also a plugin
-from netns import CounterServer, Namespace, in_namespace, probe_argv, run_hermetic  # noqa: E402
+from netns import (  # noqa: E402
+    CounterServer,
+    Namespace,
+    in_namespace,
+    kernel_only_env,
+    probe_argv,
+    run_hermetic,
+)
 
 # The fixtures (hermetic_bin, loopback, remote, namespace, c_helper) come from netns as a
 # plugin: registered once, so the session-wide namespace and servers exist once.
@@ -62,6 +69,7 @@ def test_another_address_is_refused(
     control = subprocess.run(
         probe_argv("connect", namespace.other_ip, remote.port),
         capture_output=True,
+        env=kernel_only_env(),
         text=True,
         timeout=60,
     )
@@ -115,6 +123,7 @@ def test_metadata_is_refused_even_through_an_allowed_name(
                 ],
             ),
             capture_output=True,
+            env=kernel_only_env(),
             text=True,
             timeout=60,
         )
@@ -151,6 +160,7 @@ def test_curl_to_metadata_name_is_refused(hermetic_bin: str, namespace: Namespac
             ],
         ),
         capture_output=True,
+        env=kernel_only_env(),
         text=True,
         timeout=60,
     )
@@ -176,6 +186,7 @@ def test_other_names_do_not_resolve_and_dns_stays_inside(
             namespace, [hermetic_bin, *flags(remote, "--trace"), "--", "python3", "-c", code]
         ),
         capture_output=True,
+        env=kernel_only_env(),
         text=True,
         timeout=60,
     )
@@ -217,6 +228,7 @@ def test_unprivileged_user(hermetic_bin: str, loopback: CounterServer) -> None:
                     f"http://{host}:{loopback.port}/",
                 ],
                 capture_output=True,
+                env=kernel_only_env(),
                 text=True,
                 timeout=60,
                 cwd=shared,

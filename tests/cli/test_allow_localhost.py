@@ -288,3 +288,24 @@ def test_ipv6_forms_of_loopback_and_of_the_remote_host(
     assert result.stdout.split() == ["0", "111", "13"], result.stderr
     assert loopback.events() == ["tcp"]
     assert remote.events() == []
+
+
+@pytest.mark.parametrize("mode", ["connect", "udp_sendto", "asyncio_connect", "http"])
+def test_with_the_inprocess_layer_too(
+    hermetic_bin: str, loopback: CounterServer, remote: CounterServer, mode: str
+) -> None:
+    # An installed hermetic also gives Python targets the in-process layer; the two layers agree:
+    # loopback passes both, and the remote host is refused by whichever layer sees it first
+    # (the in-process layer: exit 2 and its message; the kernel layer: EACCES).
+    ok = run_hermetic(
+        hermetic_bin, FLAGS, probe_argv(mode, "127.0.0.1", loopback.port), inprocess=True
+    )
+    assert ok.stdout.strip() == "ok", ok.stdout + ok.stderr
+    assert loopback.events()
+    refused = run_hermetic(
+        hermetic_bin, FLAGS, probe_argv(mode, remote.host, remote.port), inprocess=True
+    )
+    assert remote.events() == []
+    kernel = refused.stdout.strip() == "errno 13"
+    inprocess = refused.returncode == 2 and "hermetic: blocked action: " in refused.stderr
+    assert kernel or inprocess, refused.stdout + refused.stderr

@@ -170,7 +170,9 @@ def main() -> None:
     try:
         MODES[mode](host, port)
     except OSError as e:
-        print(f"errno {e.errno}", flush=True)
+        reason = getattr(e, "reason", None)  # urllib's URLError wraps the socket error
+        errno = reason.errno if e.errno is None and isinstance(reason, OSError) else e.errno
+        print(f"errno {errno}", flush=True)
         return
     print("ok", flush=True)
 
