@@ -19,13 +19,15 @@ import threading
 
 LOOP = """
 import socket, sys, time
-port, n = int(sys.argv[1]), int(sys.argv[2])
+port, n, timeout = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]) or None
 addr = ('127.0.0.1', port)
+def once():
+    s = socket.socket(); s.settimeout(timeout); s.connect(addr); s.close()
 for _ in range(200):  # warm up
-    s = socket.socket(); s.connect(addr); s.close()
+    once()
 start = time.perf_counter_ns()
 for _ in range(n):
-    s = socket.socket(); s.connect(addr); s.close()
+    once()
 print((time.perf_counter_ns() - start) / n / 1000)
 """
 
@@ -39,9 +41,9 @@ def serve(listener: socket.socket) -> None:
         conn.close()
 
 
-def per_connect_us(argv_prefix: list[str], port: int, n: int) -> float:
+def per_connect_us(argv_prefix: list[str], port: int, n: int, timeout: float) -> float:
     out = subprocess.run(
-        [*argv_prefix, sys.executable, "-c", LOOP, str(port), str(n)],
+        [*argv_prefix, sys.executable, "-c", LOOP, str(port), str(n), str(timeout)],
         capture_output=True,
         text=True,
         check=True,
@@ -57,6 +59,13 @@ def main() -> None:
     )
     parser.add_argument("--connects", type=int, default=5000)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=0,
+        help="socket timeout in seconds; 0: blocking sockets (Python's default), >0: Python "
+        "connects a non-blocking socket and polls, as create_connection(timeout=...) does",
+    )
     args = parser.parse_args()
     if not args.hermetic:
         sys.exit("hermetic not found: pass --hermetic or set HERMETIC_BIN")
@@ -67,8 +76,8 @@ def main() -> None:
     supervised = [args.hermetic, "--no-network", "--allow-localhost", "--"]
     bare, sandboxed = [], []
     for _ in range(args.rounds):  # interleaved, so drift hits both alike
-        bare.append(per_connect_us([], port, args.connects))
-        sandboxed.append(per_connect_us(supervised, port, args.connects))
+        bare.append(per_connect_us([], port, args.connects, args.timeout))
+        sandboxed.append(per_connect_us(supervised, port, args.connects, args.timeout))
     b, s = statistics.median(bare), statistics.median(sandboxed)
     runs = f"median of {args.rounds} runs x {args.connects}"
     print(f"bare:                 {b:8.1f} us per connect ({runs})")

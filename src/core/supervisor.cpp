@@ -82,6 +82,7 @@ void block_all_signals() {
 Result<std::unique_ptr<Supervisor>> Supervisor::start(Fd listener, Config config) {
   Fd wake(eventfd(0, EFD_CLOEXEC));
   if (!wake) return Error{std::string("eventfd: ") + std::strerror(errno)};
+  unotify::prefer_sync_wake_up(listener.get());
   // make_unique cannot reach the private constructor; unique_ptr owns it from here on.
   std::unique_ptr<Supervisor> supervisor(
       new Supervisor(std::move(listener), std::move(wake), std::move(config)));  // NOLINT
@@ -143,23 +144,37 @@ void Supervisor::serve() {
       if (stopping_) return;
       leader_taken_ = true;
     }
-    const Wait got = wait_and_receive(listener_.get(), wake_.get(), notification);
-    {
-      const std::lock_guard lock(mutex_);
-      leader_taken_ = false;
-      if (got == Wait::stop) stopping_ = true;  // stopped, or no process is left to serve
-      if (got == Wait::notification && idle_ == 0) (void)spawn_locked();
+    // Lead until a call may block: calls on non-blocking sockets (and refusals) are answered
+    // by the leader itself, without waking another thread; before a call that may block, the
+    // lead passes to an idle thread (or a new one).
+    bool leading = true;
+    const MayBlock hand_over = [this, &leading] {
+      if (!leading) return;
+      leading = false;
+      {
+        const std::lock_guard lock(mutex_);
+        leader_taken_ = false;
+        if (idle_ == 0) (void)spawn_locked();
+      }
+      leader_free_.notify_one();
+    };
+    while (leading) {
+      const Wait got = wait_and_receive(listener_.get(), wake_.get(), notification);
+      if (got == Wait::stop) {  // stopped, or no process is left to serve
+        {
+          const std::lock_guard lock(mutex_);
+          leader_taken_ = false;
+          stopping_ = true;
+        }
+        leader_free_.notify_all();
+        return;
+      }
+      if (got == Wait::notification) handle(notification.get(), hand_over);
     }
-    if (got == Wait::stop) {
-      leader_free_.notify_all();
-      return;
-    }
-    leader_free_.notify_one();
-    if (got == Wait::notification) handle(notification.get());
   }
 }
 
-void Supervisor::handle(const seccomp_notif& n) const {
+void Supervisor::handle(const seccomp_notif& n, const MayBlock& may_block) const {
   const Resolved* match = nullptr;
   std::array<std::uint64_t, 6> args{};
   std::copy(std::begin(n.data.args), std::end(n.data.args), args.begin());
@@ -179,7 +194,7 @@ void Supervisor::handle(const seccomp_notif& n) const {
     reply.blocked = describe_traced(match->rule, n);
     reply.why = traced_why(match->rule);
   } else {
-    reply = perform(match->rule.syscall, n, listener_.get(), env_);
+    reply = perform(match->rule.syscall, n, listener_.get(), env_, may_block);
   }
   if (reply.stale) return;  // the caller is gone; there is nobody to answer or report
   if (match != nullptr && !reply.blocked.empty()) log_refusal(match->rule, reply);

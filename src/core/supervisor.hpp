@@ -2,9 +2,10 @@
 // the hermetic process (outside the sandbox). A "supervise" rule's call is decided on its copied
 // address and performed here (supervisor_calls.hpp); a "trace" rule's call is logged and refused.
 //
-// Threads: a leader/followers pool. One thread waits for the next notification; when it gets one
-// it hands the waiting to an idle thread (spawning one if none is idle, up to a cap) and handles
-// its call, so a slow blocking connect never holds up the calls behind it.
+// Threads: a leader/followers pool. One thread (the leader) waits for the next notification and
+// answers it itself while the call cannot block (a non-blocking socket, a refusal); before a call
+// that may block it hands the waiting to an idle thread (spawning one if none is idle, up to a
+// cap), so a slow blocking connect never holds up the calls behind it.
 //
 // Fail closed: if this object (or the whole hermetic process) goes away, the kernel fails every
 // trapped call of the target with ENOSYS; nothing is let through.
@@ -55,7 +56,7 @@ class Supervisor {
 
   Supervisor(Fd listener, Fd wake, Config config);
   void serve();  // the loop of one pool thread
-  void handle(const seccomp_notif& notification) const;
+  void handle(const seccomp_notif& notification, const MayBlock& may_block) const;
   [[nodiscard]] bool spawn_locked();  // false when no thread could be started
   void log_refusal(const syscall_rules::Rule& rule, const Reply& reply) const;
 

@@ -333,10 +333,17 @@ Reply result_of(long rc) {
   return reply;
 }
 
-// Registers the socket as in flight for the duration of one blocking call.
+// Registers the socket as in flight for the duration of the call, and first tells the pool when
+// the call may block (a socket without O_NONBLOCK): the pool then lets another thread take the
+// next notification. A non-blocking socket's call is answered at once by the same thread.
 class InFlightGuard {
  public:
-  InFlightGuard(InFlight& in_flight, int fd) : in_flight_(in_flight), fd_(fd) { in_flight.add(fd); }
+  InFlightGuard(InFlight& in_flight, int fd, const MayBlock& may_block)
+      : in_flight_(in_flight), fd_(fd) {
+    const int flags = ::fcntl(fd, F_GETFL);
+    if (flags < 0 || (flags & O_NONBLOCK) == 0) may_block();
+    in_flight.add(fd);
+  }
   ~InFlightGuard() { in_flight_.remove(fd_); }
   InFlightGuard(const InFlightGuard&) = delete;
   InFlightGuard& operator=(const InFlightGuard&) = delete;
@@ -355,7 +362,8 @@ Reply stale() {
 }
 
 // connect(fd, addr, len) and bind(fd, addr, len).
-Reply address_call(Operation operation, const seccomp_notif& n, int listener, const CallEnv& env) {
+Reply address_call(Operation operation, const seccomp_notif& n, int listener, const CallEnv& env,
+                   const MayBlock& may_block) {
   const auto tid = static_cast<pid_t>(n.pid);
   Sockaddr address;
   const int copy_error = copy_sockaddr(tid, n.data.args[1], n.data.args[2], address);
@@ -371,7 +379,7 @@ Reply address_call(Operation operation, const seccomp_notif& n, int listener, co
   if (take_error != 0) return Reply{0, take_error, {}, {}, false};
   if (!address.present) return Reply{0, EFAULT, {}, {}, false};  // connect(fd, NULL, ...)
   if (!d.allowed) return refused(operation == Operation::bind ? "bind" : "connect", d);
-  const InFlightGuard guard(env.in_flight, caller.socket.get());
+  const InFlightGuard guard(env.in_flight, caller.socket.get(), may_block);
   const auto* sa = reinterpret_cast<const sockaddr*>(&address.storage);
   return result_of(operation == Operation::bind
                        ? ::bind(caller.socket.get(), sa, address.length)
@@ -379,7 +387,8 @@ Reply address_call(Operation operation, const seccomp_notif& n, int listener, co
 }
 
 // sendto(fd, buf, len, flags, addr, addrlen) with addr != NULL (BPF passes the others).
-Reply sendto_call(const seccomp_notif& n, int listener, const CallEnv& env) {
+Reply sendto_call(const seccomp_notif& n, int listener, const CallEnv& env,
+                  const MayBlock& may_block) {
   const auto tid = static_cast<pid_t>(n.pid);
   Sockaddr address;
   int copy_error = copy_sockaddr(tid, n.data.args[4], n.data.args[5], address);
@@ -394,7 +403,7 @@ Reply sendto_call(const seccomp_notif& n, int listener, const CallEnv& env) {
   if (copy_error != 0) return Reply{0, copy_error == EINVAL ? EINVAL : EFAULT, {}, {}, false};
   if (take_error != 0) return Reply{0, take_error, {}, {}, false};
   if (!d.allowed) return refused("sendto", d);
-  const InFlightGuard guard(env.in_flight, caller.socket.get());
+  const InFlightGuard guard(env.in_flight, caller.socket.get(), may_block);
   // MSG_NOSIGNAL: a broken pipe must not raise SIGPIPE in hermetic (see raise_sigpipe_if_due).
   const auto flags = static_cast<int>(n.data.args[3]) | MSG_NOSIGNAL;
   const long rc =
@@ -406,7 +415,8 @@ Reply sendto_call(const seccomp_notif& n, int listener, const CallEnv& env) {
 }
 
 // sendmsg(fd, msg, flags): every call is trapped, since msg_name is in memory.
-Reply sendmsg_call(const seccomp_notif& n, int listener, const CallEnv& env) {
+Reply sendmsg_call(const seccomp_notif& n, int listener, const CallEnv& env,
+                   const MayBlock& may_block) {
   const auto tid = static_cast<pid_t>(n.pid);
   msghdr remote{};
   Message message;
@@ -423,7 +433,7 @@ Reply sendmsg_call(const seccomp_notif& n, int listener, const CallEnv& env) {
   if (take_error != 0) return Reply{0, take_error, {}, {}, false};
   if (!d.allowed) return refused("sendmsg", d);
   message.seal();
-  const InFlightGuard guard(env.in_flight, caller.socket.get());
+  const InFlightGuard guard(env.in_flight, caller.socket.get(), may_block);
   const auto flags = static_cast<int>(n.data.args[2]) | MSG_NOSIGNAL;
   const long rc = ::sendmsg(caller.socket.get(), &message.header, flags);
   raise_sigpipe_if_due(n, n.data.args[2], rc);
@@ -432,7 +442,8 @@ Reply sendmsg_call(const seccomp_notif& n, int listener, const CallEnv& env) {
 
 // sendmmsg(fd, msgvec, vlen, flags): all messages are copied and decided before any is sent; one
 // refused address refuses the call. Sent counts go back into the caller's msg_len fields.
-Reply sendmmsg_call(const seccomp_notif& n, int listener, const CallEnv& env) {
+Reply sendmmsg_call(const seccomp_notif& n, int listener, const CallEnv& env,
+                    const MayBlock& may_block) {
   const auto tid = static_cast<pid_t>(n.pid);
   const std::size_t count = std::min<std::uint64_t>(n.data.args[2] & 0xffffffffU, kMaxMessages);
   std::vector<mmsghdr> remote(count);
@@ -469,7 +480,7 @@ Reply sendmmsg_call(const seccomp_notif& n, int listener, const CallEnv& env) {
     messages[i].seal();
     local[i].msg_hdr = messages[i].header;
   }
-  const InFlightGuard guard(env.in_flight, caller.socket.get());
+  const InFlightGuard guard(env.in_flight, caller.socket.get(), may_block);
   const auto flags = static_cast<int>(n.data.args[3]) | MSG_NOSIGNAL;
   const int sent =
       ::sendmmsg(caller.socket.get(), local.data(), static_cast<unsigned>(local.size()), flags);
@@ -506,12 +517,13 @@ void InFlight::abort_all() {
 }
 
 Reply perform(std::string_view syscall, const seccomp_notif& notification, int listener,
-              const CallEnv& env) {
-  if (syscall == "connect") return address_call(Operation::connect, notification, listener, env);
-  if (syscall == "bind") return address_call(Operation::bind, notification, listener, env);
-  if (syscall == "sendto") return sendto_call(notification, listener, env);
-  if (syscall == "sendmsg") return sendmsg_call(notification, listener, env);
-  if (syscall == "sendmmsg") return sendmmsg_call(notification, listener, env);
+              const CallEnv& env, const MayBlock& may_block) {
+  const auto& n = notification;
+  if (syscall == "connect") return address_call(Operation::connect, n, listener, env, may_block);
+  if (syscall == "bind") return address_call(Operation::bind, n, listener, env, may_block);
+  if (syscall == "sendto") return sendto_call(n, listener, env, may_block);
+  if (syscall == "sendmsg") return sendmsg_call(n, listener, env, may_block);
+  if (syscall == "sendmmsg") return sendmmsg_call(n, listener, env, may_block);
   return Reply{0, ENOSYS, {}, {}, false};  // a supervised rule without a handler: refuse
 }
 

@@ -9,6 +9,7 @@
 #include <linux/seccomp.h>
 
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -46,10 +47,14 @@ struct Reply {
   bool stale = false;    // the caller no longer waits (killed, or its pid was reused): no answer
 };
 
+// Called once before a call that may block (its socket lacks O_NONBLOCK), so the pool can let
+// another thread serve the next notifications meanwhile.
+using MayBlock = std::function<void()>;
+
 // Performs the call of `syscall` ("connect", "bind", "sendto", "sendmsg", "sendmmsg") that
 // `notification` describes. Fails closed: a caller whose memory or fd cannot be read gets an
 // error, never the call.
 [[nodiscard]] Reply perform(std::string_view syscall, const seccomp_notif& notification,
-                            int listener, const CallEnv& env);
+                            int listener, const CallEnv& env, const MayBlock& may_block);
 
 }  // namespace hermetic::supervisor

@@ -44,6 +44,13 @@ pid_t thread_group_of(pid_t tid) {
   return -1;
 }
 
+void prefer_sync_wake_up(int listener) {
+  // Not in older uapi headers: SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP.
+  constexpr unsigned long kSetFlags = SECCOMP_IOW(4, __u64);
+  constexpr std::uint64_t kSyncWakeUp = 1U;
+  [[maybe_unused]] const int rc = ioctl(listener, kSetFlags, kSyncWakeUp);
+}
+
 int receive(int listener, Notification& notification) {
   // The kernel requires a zeroed buffer.
   std::memset(&notification.get(), 0, notif_size());

@@ -29,6 +29,11 @@ class Notification {
   alignas(seccomp_notif) std::vector<std::uint8_t> buffer_;
 };
 
+// Asks the kernel to switch between a trapped caller and the supervisor on one CPU
+// (SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP, Linux 6.6): a round trip then costs a context switch, not
+// a cross-CPU wake-up. Best effort: older kernels keep the ordinary wake-ups.
+void prefer_sync_wake_up(int listener);
+
 // Blocks until a call is trapped. Returns 0 or an errno (ENOENT: the caller died meanwhile).
 [[nodiscard]] int receive(int listener, Notification& notification);
 
