@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstring>
 #include <iterator>
@@ -22,6 +23,10 @@ namespace {
 
 // Enough for many slow connects at once; beyond it calls queue in the kernel.
 constexpr int kMaxThreads = 64;
+// How long a call may hold the lead before the watchdog passes it on, and how many quiet
+// periods (no call that may block) before the watchdog stops ticking.
+constexpr auto kStallLimit = std::chrono::milliseconds(2);
+constexpr int kQuietPeriods = 500;
 
 enum class Wait { notification, retry, stop };
 
@@ -95,6 +100,12 @@ Result<std::unique_ptr<Supervisor>> Supervisor::start(Fd listener, Config config
   }
   const std::lock_guard lock(supervisor->mutex_);
   if (!supervisor->spawn_locked()) return Error{"supervisor: cannot start a thread"};
+  try {
+    Supervisor* self = supervisor.get();
+    supervisor->threads_.emplace_back([self] { self->watch(); });
+  } catch (const std::system_error&) {
+    return Error{"supervisor: cannot start the watchdog thread"};
+  }
   return supervisor;
 }
 
@@ -112,6 +123,7 @@ Supervisor::~Supervisor() {
   const std::uint64_t one = 1;
   [[maybe_unused]] const auto written = ::write(wake_.get(), &one, sizeof one);
   leader_free_.notify_all();
+  watchdog_wake_.notify_all();
   in_flight_.abort_all();
   std::list<std::thread> threads;
   {
@@ -144,19 +156,18 @@ void Supervisor::serve() {
       if (stopping_) return;
       leader_taken_ = true;
     }
-    // Lead until a call may block: calls on non-blocking sockets (and refusals) are answered
-    // by the leader itself, without waking another thread; before a call that may block, the
-    // lead passes to an idle thread (or a new one).
+    // Lead: receive and answer, until the watchdog passes the lead on during a call that
+    // blocked (see kStallLimit).
     bool leading = true;
-    const MayBlock hand_over = [this, &leading] {
-      if (!leading) return;
-      leading = false;
-      {
-        const std::lock_guard lock(mutex_);
-        leader_taken_ = false;
-        if (idle_ == 0) (void)spawn_locked();
+    std::uint64_t my_call = 0;  // the number of this leader's marked call, 0 when none
+    const MayBlock mark_busy = [this, &my_call] {
+      const std::lock_guard lock(mutex_);
+      leader_busy_ = true;
+      my_call = ++busy_calls_;
+      if (!watchdog_armed_) {
+        watchdog_armed_ = true;
+        watchdog_wake_.notify_one();
       }
-      leader_free_.notify_one();
     };
     while (leading) {
       const Wait got = wait_and_receive(listener_.get(), wake_.get(), notification);
@@ -167,9 +178,49 @@ void Supervisor::serve() {
           stopping_ = true;
         }
         leader_free_.notify_all();
+        watchdog_wake_.notify_all();
         return;
       }
-      if (got == Wait::notification) handle(notification.get(), hand_over);
+      if (got != Wait::notification) continue;
+      handle(notification.get(), mark_busy);
+      if (my_call != 0) {
+        const std::lock_guard lock(mutex_);
+        if (leader_busy_ && busy_calls_ == my_call) {
+          leader_busy_ = false;  // done in time: still the leader
+        } else {
+          leading = false;  // the watchdog passed the lead on meanwhile: follow
+        }
+        my_call = 0;
+      }
+    }
+  }
+}
+
+void Supervisor::watch() {
+  block_all_signals();
+  std::unique_lock lock(mutex_);
+  int quiet = 0;
+  while (!stopping_) {
+    if (!watchdog_armed_) {
+      watchdog_wake_.wait(lock);
+      continue;
+    }
+    const bool was_busy = leader_busy_;
+    const std::uint64_t call = busy_calls_;
+    watchdog_wake_.wait_for(lock, kStallLimit);
+    if (stopping_) break;
+    if (was_busy && leader_busy_ && busy_calls_ == call) {
+      // The same call has blocked for a whole period: the next notifications go to another
+      // thread; the blocked one follows once its call returns.
+      leader_busy_ = false;
+      leader_taken_ = false;
+      if (idle_ == 0) (void)spawn_locked();
+      leader_free_.notify_one();
+    }
+    quiet = (busy_calls_ == call && !leader_busy_) ? quiet + 1 : 0;
+    if (quiet > kQuietPeriods) {
+      watchdog_armed_ = false;
+      quiet = 0;
     }
   }
 }

@@ -3,9 +3,10 @@
 // address and performed here (supervisor_calls.hpp); a "trace" rule's call is logged and refused.
 //
 // Threads: a leader/followers pool. One thread (the leader) waits for the next notification and
-// answers it itself while the call cannot block (a non-blocking socket, a refusal); before a call
-// that may block it hands the waiting to an idle thread (spawning one if none is idle, up to a
-// cap), so a slow blocking connect never holds up the calls behind it.
+// answers it itself; waking another thread per call would cost more than most calls. A call that
+// may block (a socket without O_NONBLOCK) is marked, and when it is still running after
+// kStallLimit a watchdog passes the lead to an idle thread (spawning one if none is idle, up to a
+// cap), so a slow blocking connect holds up the calls behind it for milliseconds at most.
 //
 // Fail closed: if this object (or the whole hermetic process) goes away, the kernel fails every
 // trapped call of the target with ENOSYS; nothing is let through.
@@ -14,6 +15,7 @@
 #include <linux/seccomp.h>
 
 #include <condition_variable>
+#include <cstdint>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -56,6 +58,7 @@ class Supervisor {
 
   Supervisor(Fd listener, Fd wake, Config config);
   void serve();  // the loop of one pool thread
+  void watch();  // the watchdog's loop
   void handle(const seccomp_notif& notification, const MayBlock& may_block) const;
   [[nodiscard]] bool spawn_locked();  // false when no thread could be started
   void log_refusal(const syscall_rules::Rule& rule, const Reply& reply) const;
@@ -69,7 +72,11 @@ class Supervisor {
 
   std::mutex mutex_;
   std::condition_variable leader_free_;
+  std::condition_variable watchdog_wake_;
   bool leader_taken_ = false;
+  bool leader_busy_ = false;      // the leader is in a call that may block
+  std::uint64_t busy_calls_ = 0;  // numbers those calls, so the watchdog tells one from the next
+  bool watchdog_armed_ = false;   // the watchdog ticks only while blocking calls happen
   bool stopping_ = false;
   int idle_ = 0;
   int threads_count_ = 0;
