@@ -60,6 +60,7 @@ void declare(CLI::App& app, Flags& f) {
       ->expected(1);
   app.add_option("--resolve", f.resolve, "Pin NAME to ADDRESS instead of asking DNS. Repeatable.")
       ->type_name("NAME:ADDRESS")
+      ->take_all()
       ->expected(1);
   app.add_flag("--no-subprocess", f.no_subprocess,
                "Disable new processes and exec of other programs.");

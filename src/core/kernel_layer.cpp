@@ -75,6 +75,12 @@ Result<PreparedKernelLayer> PreparedKernelLayer::prepare(const KernelPlan& plan,
     if (!features.seccomp_filter) {
       return Error{"this kernel has no seccomp filter support, needed for the requested rules"};
     }
+    prepared.needs_supervisor_ = syscall_rules::needs_supervisor(rules);
+    if (prepared.needs_supervisor_ && (!features.seccomp_user_notif || !features.pidfd_getfd)) {
+      return Error{
+          "--allow-localhost, --allow-domain and --trace need seccomp user notification and "
+          "pidfd_getfd (Linux 5.6 or later); this kernel lacks them"};
+    }
     const bool needs_token = std::any_of(rules.begin(), rules.end(), [](const auto& rule) {
       return rule.test == syscall_rules::ArgTest::not_exec_token;
     });
@@ -86,11 +92,13 @@ Result<PreparedKernelLayer> PreparedKernelLayer::prepare(const KernelPlan& plan,
     auto program = seccomp_filter::compile(rules, prepared.exec_token_);
     if (!program) return program.error();
     prepared.seccomp_program_ = std::move(program).value();
+    prepared.rules_ = rules;
   }
   return prepared;
 }
 
-int PreparedKernelLayer::apply(bool all_threads, const char** failed_step) const noexcept {
+int PreparedKernelLayer::apply(bool all_threads, const char** failed_step,
+                               int* listener) const noexcept {
   if (landlock_rulesets_.empty() && seccomp_program_.empty()) return 0;
   // Without no_new_privs an unprivileged process may not install either; it also stops setuid
   // binaries from regaining what the sandbox removed.
@@ -105,7 +113,13 @@ int PreparedKernelLayer::apply(bool all_threads, const char** failed_step) const
     }
   }
   if (!seccomp_program_.empty()) {
-    if (int err = seccomp_filter::install(seccomp_program_, all_threads); err != 0) {
+    if (needs_supervisor_ && listener == nullptr) {
+      *failed_step = "seccomp: supervised rules without a supervisor";
+      return EINVAL;
+    }
+    if (int err = seccomp_filter::install(seccomp_program_, all_threads,
+                                          needs_supervisor_ ? listener : nullptr);
+        err != 0) {
       *failed_step = "seccomp(SECCOMP_SET_MODE_FILTER)";
       return err;
     }

@@ -40,8 +40,16 @@ class PreparedKernelLayer {
                                                            const KernelFeatures& features);
 
   // Applies every step to the calling process. On failure returns the errno and sets
-  // `failed_step` to a static string naming the step. Async-signal-safe.
-  [[nodiscard]] int apply(bool all_threads, const char** failed_step) const noexcept;
+  // `failed_step` to a static string naming the step. When the filter has supervised rules
+  // (see needs_supervisor) `listener` must be given and receives the notification fd.
+  // Async-signal-safe.
+  [[nodiscard]] int apply(bool all_threads, const char** failed_step,
+                          int* listener = nullptr) const noexcept;
+
+  // True when some seccomp rule is answered by a supervisor (see supervisor.hpp).
+  [[nodiscard]] bool needs_supervisor() const { return needs_supervisor_; }
+  // The seccomp rules of the filter, for the supervisor's decoder.
+  [[nodiscard]] const std::vector<syscall_rules::Rule>& seccomp_rules() const { return rules_; }
 
   // Execs the target after apply(): the one exec the filter lets through (it carries the exec
   // token; see seccomp_filter::ExecToken). Returns only on failure, with the errno.
@@ -52,6 +60,8 @@ class PreparedKernelLayer {
   std::vector<Fd> landlock_rulesets_;
   std::vector<std::string> landlock_purposes_;
   seccomp_filter::Program seccomp_program_;
+  std::vector<syscall_rules::Rule> rules_;
+  bool needs_supervisor_ = false;
   seccomp_filter::ExecToken exec_token_;
 };
 

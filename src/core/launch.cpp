@@ -2,10 +2,13 @@
 //   1. refuse what this build or kernel cannot enforce (fail closed)
 //   2. create the run's private TMPDIR; plan: resolve the target and the files it will exec,
 //      compute every rule (run_plan, shared with --explain)
-//   3. prepare every kernel rule (allocations, path opens, BPF compile) before fork
+//   3. prepare every kernel rule (allocations, path opens, BPF compile, the hosts file of
+//      --resolve/--allow-domain) and the target's environment before fork
 //   4. with nothing left to do after exec: apply the kernel layer here and become the target
-//   5. otherwise fork; the child applies the kernel layer and execs the target, and the parent
-//      forwards signals, waits, removes the TMPDIR, and exits as the target did
+//   5. otherwise fork; the child applies the hosts overlay and the kernel layer, hands the
+//      seccomp listener to the parent (when a rule is supervised) and execs the target; the
+//      parent starts the supervisor on that listener, forwards signals, waits, removes the
+//      TMPDIR, and exits as the target did
 #include "hermetic/launch.hpp"
 
 #include <fcntl.h>
@@ -21,17 +24,24 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <memory>
 #include <optional>
+#include <sstream>
 
 #include "environment.hpp"
 #include "fd.hpp"
 #include "hermetic/probe.hpp"
+#include "hosts_overlay.hpp"
 #include "inprocess_injection.hpp"
 #include "kernel_layer.hpp"
+#include "listener_handoff.hpp"
+#include "name_pins.hpp"
 #include "private_tmpdir.hpp"
 #include "run_plan.hpp"
 #include "seccomp_filter.hpp"
 #include "signal_relay.hpp"
+#include "supervisor.hpp"
 #include "syscall_rules.hpp"
 #include "target.hpp"
 
@@ -68,13 +78,34 @@ struct ChildFailure {
   _exit(exit_code);
 }
 
+// What the child needs beyond the kernel layer; null members are not used by this policy.
+struct ChildExtras {
+  const hosts_overlay::Overlay* hosts = nullptr;
+  const listener_handoff::Channel* handoff = nullptr;
+};
+
 // Runs in the forked child: only async-signal-safe calls from here to execve.
 [[noreturn]] void child_main(const PreparedKernelLayer& kernel, const target::Resolved& target,
-                             char* const* argv, char* const* envp, int report_fd) {
+                             char* const* argv, char* const* envp, int report_fd,
+                             ChildExtras extras) {
   signal_relay::restore_defaults_in_child();
   const char* step = "";
-  if (int err = kernel.apply(/*all_threads=*/false, &step); err != 0) {
+  // Mounts first: Landlock forbids changing mounts once applied.
+  if (extras.hosts != nullptr) {
+    if (int err = extras.hosts->apply(&step); err != 0) {
+      child_fail(report_fd, exit_code::kError, err, step);
+    }
+  }
+  int listener = -1;
+  if (int err = kernel.apply(/*all_threads=*/false, &step,
+                             extras.handoff != nullptr ? &listener : nullptr);
+      err != 0) {
     child_fail(report_fd, exit_code::kError, err, step);
+  }
+  if (extras.handoff != nullptr) {
+    if (int err = extras.handoff->child_hand_over(listener); err != 0) {
+      child_fail(report_fd, exit_code::kError, err, "handing the seccomp listener to hermetic");
+    }
   }
   const int err = kernel.exec(target.exec_path.c_str(), argv, envp);
   child_fail(report_fd, err == ENOENT ? exit_code::kNotFound : exit_code::kNotExecutable, err,
@@ -96,11 +127,39 @@ int mirror_status(int status) {
   return exit_code::kError;
 }
 
-// Whether hermetic must outlive the exec to serve the run (a supervisor to answer the kernel,
-// a private directory to remove). Without such a duty it execs the target in place: one process
-// less, and exit status, signals and the terminal are the target's own by construction.
-bool needs_waiting_parent(const Policy& policy) {
-  return policy.fs_readonly;  // the private TMPDIR is removed after the target exits
+std::string machine_hosts() {
+  std::ifstream file("/etc/hosts");
+  std::ostringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+// Parent side of step 4: takes the child's listener and serves it, then lets the child exec.
+// An empty result with no error means the child failed first (its report says why).
+Result<std::unique_ptr<supervisor::Supervisor>> start_supervisor(listener_handoff::Channel& handoff,
+                                                                 pid_t child,
+                                                                 const PreparedKernelLayer& kernel,
+                                                                 const Policy& policy,
+                                                                 const name_pins::Plan& names) {
+  handoff.parent_side();
+  auto listener = handoff.parent_take(child);
+  if (!listener) return listener.error();
+  if (!listener.value()) return std::unique_ptr<supervisor::Supervisor>();
+  supervisor::Config config{kernel.seccomp_rules(),
+                            address_policy::Rules(policy.allow_localhost, names.allowed),
+                            policy.fs_readonly, policy.trace};
+  auto started = supervisor::Supervisor::start(std::move(listener).value(), std::move(config));
+  if (!started) return started.error();
+  if (auto go = handoff.parent_go(); !go) return go.error();
+  return started;
+}
+
+// Whether hermetic must outlive the exec to serve the run: a supervisor to answer the kernel,
+// a private TMPDIR or hosts file to remove. Without such a duty it execs the target in place:
+// one process less, and exit status, signals and the terminal are the target's own.
+bool needs_waiting_parent(const Policy& policy, const PreparedKernelLayer& kernel,
+                          bool hosts_overlay) {
+  return policy.fs_readonly || kernel.needs_supervisor() || hosts_overlay;
 }
 
 [[noreturn]] void exec_in_place(const PreparedKernelLayer& kernel, const target::Resolved& target,
@@ -120,21 +179,19 @@ bool needs_waiting_parent(const Policy& policy) {
 }  // namespace
 
 Status check_enforceable(const Policy& policy) {
-  // Capabilities whose enforcement lands in later work: refuse rather than pretend.
-  struct Pending {
-    bool requested;
-    const char* flag;
-  };
-  const std::array pending{
-      Pending{policy.allow_localhost, "--allow-localhost"},
-      Pending{!policy.allow_domains.empty(), "--allow-domain"},
-      Pending{!policy.resolve.empty(), "--resolve"},
-      Pending{policy.trace, "--trace"},
-  };
-  for (const auto& item : pending) {
-    if (item.requested) {
-      return Error{std::string(item.flag) + " is not enforced by this version of hermetic yet"};
-    }
+  // Landlock ABIs are checked where each layer is built (it names the layer); here what the
+  // address exceptions need from seccomp.
+  if (!policy.allow_localhost && policy.allow_domains.empty()) return Ok{};
+  const KernelFeatures features = probe_kernel();
+  if (!features.seccomp_user_notif) {
+    return Error{
+        "--allow-localhost and --allow-domain need seccomp user notification "
+        "(Linux 5.0), which this kernel lacks"};
+  }
+  if (!features.pidfd_getfd) {
+    return Error{
+        "--allow-localhost and --allow-domain need pidfd_getfd (Linux 5.6), which this "
+        "kernel lacks"};
   }
   return Ok{};
 }
@@ -160,6 +217,18 @@ Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
   // 3. Everything that allocates or opens happens before fork.
   auto kernel = PreparedKernelLayer::prepare(plan.value().kernel, features);
   if (!kernel) return kernel.error();
+  auto names = name_pins::plan(policy, machine_hosts());
+  if (!names) return names.error();
+  std::optional<hosts_overlay::Overlay> hosts;
+  if (!names.value().hosts.empty()) {
+    auto overlay = hosts_overlay::Overlay::prepare(names.value().hosts);
+    if (!overlay) return overlay.error();
+    hosts.emplace(std::move(overlay).value());
+  }
+  std::optional<listener_handoff::Channel> handoff;
+  if (kernel.value().needs_supervisor()) {
+    if (auto opened = handoff.emplace().open(); !opened) return opened.error();
+  }
   const Policy injected =
       inprocess_injection::mirror_kernel_grants(policy, plan.value().kernel.landlock_layers);
   const char* preload_env = std::getenv("LD_PRELOAD");
@@ -175,7 +244,7 @@ Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
   std::vector<char*> child_envp = c_string_array(target_env);
 
   // 4. Become the target.
-  if (!needs_waiting_parent(policy)) {
+  if (!needs_waiting_parent(policy, kernel.value(), hosts.has_value())) {
     exec_in_place(kernel.value(), target, child_argv.data(), child_envp.data());
   }
 
@@ -192,12 +261,23 @@ Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
   const pid_t child = fork();
   if (child < 0) return Error{std::string("fork: ") + std::strerror(errno)};
   if (child == 0) {
-    child_main(kernel.value(), target, child_argv.data(), child_envp.data(), report_write.get());
+    child_main(kernel.value(), target, child_argv.data(), child_envp.data(), report_write.get(),
+               {hosts ? &*hosts : nullptr, handoff ? &*handoff : nullptr});
   }
   report_write.reset();
   // The child has its copy; a parent that stays must not keep secrets readable either.
   if (policy.block_environment) environment::wipe_own_block();
   relay.start(child);
+  std::unique_ptr<supervisor::Supervisor> supervisor;
+  if (handoff) {
+    auto started = start_supervisor(*handoff, child, kernel.value(), policy, names.value());
+    if (!started) {
+      ::kill(child, SIGKILL);  // it waits for "go" and must not run unsupervised
+      (void)relay.wait_for_child();
+      return started.error();
+    }
+    supervisor = std::move(started).value();
+  }
 
   // Did the child reach exec? Then wait for it and exit as it did.
   ChildFailure failure{};
@@ -246,9 +326,19 @@ Status apply_to_self(const Policy& policy) {
   const std::string self = std::filesystem::read_symlink("/proc/self/exe", ec).string();
   auto fs = gather_fs_inputs(policy, self, {}, "", features.landlock_abi, current_path_env());
   if (!fs) return fs.error();
-  const KernelPlan plan = plan_kernel_layer(policy, /*exec_files=*/{}, fs.value(), features);
+  // No supervisor can serve the calling process from inside it (its own calls would be trapped
+  // too): kernel-level blocks are refused without a log line (the in-process layer reports
+  // Python's), and address allow-lists cannot be enforced here at all.
+  Policy kernel_policy = policy;
+  kernel_policy.trace = false;
+  const KernelPlan plan = plan_kernel_layer(kernel_policy, /*exec_files=*/{}, fs.value(), features);
   auto kernel = PreparedKernelLayer::prepare(plan, features);
   if (!kernel) return kernel.error();
+  if (kernel.value().needs_supervisor()) {
+    return Error{
+        "--allow-localhost and --allow-domain need a supervisor outside the sandbox: use run() "
+        "(or the CLI), not apply_to_self()"};
+  }
   const char* step = "";
   if (int err = kernel.value().apply(/*all_threads=*/true, &step); err != 0) {
     return Error{std::string("cannot apply the sandbox: ") + step + ": " + std::strerror(err)};

@@ -24,10 +24,33 @@ struct ContextDeleter {
 };
 using Context = std::unique_ptr<void, ContextDeleter>;
 
+constexpr unsigned long kWaitKillableRecv = 1UL << 5;  // SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+
 std::string describe(int negative_errno) { return std::strerror(-negative_errno); }
 
+std::uint32_t action_of(const syscall_rules::Rule& rule) {
+  if (rule.action == syscall_rules::Action::deny) {
+    return SCMP_ACT_ERRNO(static_cast<std::uint32_t>(rule.error));
+  }
+  return SCMP_ACT_NOTIFY;  // trace and supervise: the supervisor answers
+}
+
+// Matches when argument `arg` is not one of the values whose bits are set in `allowed`:
+// libseccomp takes one comparison per argument and rule, so one rule for every value above
+// the highest allowed one, then one for each value below it that is not allowed.
+int add_not_in(const Context& ctx, std::uint32_t action, int nr, unsigned arg,
+               std::uint64_t allowed) {
+  const auto highest = static_cast<std::uint64_t>(63 - __builtin_clzll(allowed | 1U));
+  int rc = seccomp_rule_add(ctx.get(), action, nr, 1, scmp_arg_cmp{arg, SCMP_CMP_GT, highest, 0});
+  for (std::uint64_t value = 0; rc == 0 && value < highest; ++value) {
+    if ((allowed & (1ULL << value)) != 0) continue;
+    rc = seccomp_rule_add(ctx.get(), action, nr, 1, scmp_arg_cmp{arg, SCMP_CMP_EQ, value, 0});
+  }
+  return rc;
+}
+
 int add_rule(const Context& ctx, const syscall_rules::Rule& rule, int nr, const ExecToken& token) {
-  const auto action = SCMP_ACT_ERRNO(static_cast<std::uint32_t>(rule.error));
+  const auto action = action_of(rule);
   switch (rule.test) {
     case syscall_rules::ArgTest::always:
       return seccomp_rule_add(ctx.get(), action, nr, 0);
@@ -38,6 +61,26 @@ int add_rule(const Context& ctx, const syscall_rules::Rule& rule, int nr, const 
     case syscall_rules::ArgTest::arg2_bits_set:
       return seccomp_rule_add(ctx.get(), action, nr, 1,
                               SCMP_A2(SCMP_CMP_MASKED_EQ, rule.value, rule.value));
+    case syscall_rules::ArgTest::arg0_not_in:
+      return add_not_in(ctx, action, nr, 0, rule.value);
+    case syscall_rules::ArgTest::arg2_not_in:
+      return add_not_in(ctx, action, nr, 2, rule.value);
+    case syscall_rules::ArgTest::arg1_type_not_in: {
+      int rc = 0;
+      for (std::uint64_t type = 0; rc == 0 && type < 16; ++type) {
+        if ((rule.value & (1ULL << type)) != 0) continue;
+        rc = seccomp_rule_add(ctx.get(), action, nr, 1, SCMP_A1(SCMP_CMP_MASKED_EQ, 0xfU, type));
+      }
+      return rc;
+    }
+    case syscall_rules::ArgTest::arg1_arg2_equal:
+      // The kernel reads level and option as ints: compare the low 32 bits only, or a caller
+      // could set the upper bits and slip past.
+      return seccomp_rule_add(ctx.get(), action, nr, 2,
+                              SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffU, rule.value >> 32U),
+                              SCMP_A2(SCMP_CMP_MASKED_EQ, 0xffffffffU, rule.value & 0xffffffffU));
+    case syscall_rules::ArgTest::arg4_not_zero:
+      return seccomp_rule_add(ctx.get(), action, nr, 1, SCMP_A4(SCMP_CMP_NE, 0));
     case syscall_rules::ArgTest::not_exec_token:
       // Two rules, so that either half being wrong denies (conditions of one rule are ANDed).
       if (int rc = seccomp_rule_add(ctx.get(), action, nr, 1, SCMP_A0(SCMP_CMP_NE, token.dirfd));
@@ -107,14 +150,28 @@ Result<Program> compile(const std::vector<syscall_rules::Rule>& rules, const Exe
   return export_program(ctx);
 }
 
-int install(const Program& program, bool all_threads) noexcept {
+int install(const Program& program, bool all_threads, int* listener) noexcept {
   const sock_fprog fprog{static_cast<unsigned short>(program.size()),
                          const_cast<sock_filter*>(program.data())};  // NOLINT: kernel API
-  const unsigned long flags = all_threads ? SECCOMP_FILTER_FLAG_TSYNC : 0UL;
-  const long rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &fprog);
+  unsigned long flags = all_threads ? SECCOMP_FILTER_FLAG_TSYNC : 0UL;
+  if (listener != nullptr) {
+    // WAIT_KILLABLE_RECV: once the supervisor holds a call, only a fatal signal interrupts the
+    // caller, so a handled signal cannot make a connect the supervisor already made restart.
+    flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER | kWaitKillableRecv;
+  }
+  long rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &fprog);
+  if (rc < 0 && errno == EINVAL && listener != nullptr) {
+    // Kernels before 5.19 lack WAIT_KILLABLE_RECV; notification still works without it.
+    rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags & ~kWaitKillableRecv, &fprog);
+  }
+  if (rc < 0) return errno;
+  if (listener != nullptr) {
+    *listener = static_cast<int>(rc);
+    return 0;
+  }
   if (rc == 0) return 0;
   // With TSYNC a positive result is the id of a thread that could not be synchronised.
-  return rc > 0 ? ESRCH : errno;
+  return ESRCH;
 }
 
 }  // namespace hermetic::seccomp_filter

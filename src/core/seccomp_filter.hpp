@@ -35,7 +35,9 @@ struct ExecToken {
                                       const ExecToken& token = {});
 
 // Installs the program. `all_threads` synchronises every thread of the process (sealed mode in
-// a running interpreter). Needs no_new_privs. Returns 0 or an errno; async-signal-safe.
-[[nodiscard]] int install(const Program& program, bool all_threads) noexcept;
+// a running interpreter). With `listener`, the filter gets a user-notification fd (stored there,
+// O_CLOEXEC) for the supervisor. Needs no_new_privs. Returns 0 or an errno; async-signal-safe.
+[[nodiscard]] int install(const Program& program, bool all_threads,
+                          int* listener = nullptr) noexcept;
 
 }  // namespace hermetic::seccomp_filter

@@ -3,6 +3,7 @@
 // are written down here and nowhere else.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <span>
 #include <string_view>
@@ -21,14 +22,36 @@ enum class Capability {
   native_code,  // --block-native: only ever applied to a running interpreter (see below)
 };
 
-// Which calls of the syscall the rule denies.
+// Which calls of the syscall the rule matches.
 enum class ArgTest {
-  always,           // every call
-  arg0_not_equal,   // arg0 != value          (socket: any family but AF_UNIX)
-  arg0_bits_clear,  // (arg0 & value) == 0    (clone: without CLONE_THREAD)
-  not_exec_token,   // arg0/arg4 lack the launch's secret exec token (execveat: all but
-                    // hermetic's own exec of the target; see seccomp_filter::ExecToken)
-  arg2_bits_set,    // (arg2 & value) == value (mmap/mprotect: PROT_EXEC requested)
+  always,            // every call
+  arg0_not_equal,    // arg0 != value          (socket: any family but AF_UNIX)
+  arg0_bits_clear,   // (arg0 & value) == 0    (clone: without CLONE_THREAD)
+  arg0_not_in,       // bit arg0 of value clear, or arg0 > 63 (socket: families off a list)
+  arg4_not_zero,     // arg4 != 0              (sendto with a destination address)
+  arg1_type_not_in,  // bit (arg1 & 0xf) of value clear (socket: types off a list; the low
+                     // bits are the type, the rest SOCK_NONBLOCK/SOCK_CLOEXEC)
+  arg2_not_in,       // as arg0_not_in, for arg2 (socket: protocols off a list)
+  arg1_arg2_equal,   // (u32)arg1 == value >> 32 && (u32)arg2 == (u32)value (setsockopt: one
+                     // level and option; the kernel reads ints, so only the low 32 bits count)
+  not_exec_token,    // arg0/arg4 lack the launch's secret exec token (execveat: all but
+                     // hermetic's own exec of the target; see seccomp_filter::ExecToken)
+  arg2_bits_set,     // (arg2 & value) == value (mmap/mprotect: PROT_EXEC requested)
+};
+
+// When a network rule is part of the filter. Address exceptions (--allow-localhost,
+// --allow-domain) swap the flat socket ban for a supervised one.
+enum class When {
+  always,             // whenever its capability is blocked
+  without_addresses,  // --no-network with no address exceptions
+  with_addresses,     // --no-network with --allow-localhost or --allow-domain
+};
+
+// What the filter does with a matching call.
+enum class Action {
+  deny,       // fail with `error` in BPF; the supervisor never hears of it
+  trace,      // the supervisor logs the call (--trace), then fails it with `error`
+  supervise,  // the supervisor decides on the address; denied calls fail with `error`
 };
 
 struct Rule {
@@ -38,6 +61,8 @@ struct Rule {
   ArgTest test;
   std::uint64_t value;
   std::string_view why;  // for --explain and docs
+  When when = When::always;
+  Action action = Action::deny;  // rules_for() turns deny into trace under --trace
   // For syscalls newer than the libseccomp the build uses: the number, which is the same on
   // every architecture for syscalls added since Linux 5.1 (424 and up). -1: resolve by name.
   int number_if_unknown = -1;
@@ -46,13 +71,20 @@ struct Rule {
 [[nodiscard]] std::span<const Rule> all_rules();
 
 // The rules a policy needs on a kernel with `landlock_abi` (older ABIs need seccomp for what
-// Landlock cannot check yet; the default is the newest ABI hermetic knows), in table order.
+// Landlock cannot check yet; the default is the newest ABI hermetic knows), in table order,
+// with their actions for this policy.
 [[nodiscard]] std::vector<Rule> rules_for(const Policy& policy, int landlock_abi = 7);
 
 // The rows of --block-native: no new executable memory. Never part of rules_for(): the ELF
 // loader maps the target's own code after exec, so these are installed from inside the target
 // once it is up (hermetic::deny_native_code_in_self).
 [[nodiscard]] std::vector<Rule> native_code_rules();
+
+// True when some rule is answered by the supervisor (trace or supervise).
+[[nodiscard]] bool needs_supervisor(const std::vector<Rule>& rules);
+
+// Does a call with these arguments match the rule's ArgTest? (The supervisor's decoder.)
+[[nodiscard]] bool matches(const Rule& rule, const std::array<std::uint64_t, 6>& args);
 
 [[nodiscard]] std::string_view capability_name(Capability capability);
 

@@ -3,11 +3,13 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <string>
 
@@ -147,6 +149,105 @@ TEST(SeccompFilter, CompilesEveryRuleOfTheTable) {
   auto program = seccomp_filter::compile(rules_for(p, /*landlock_abi=*/1));
   ASSERT_TRUE(program.ok()) << program.error().message;
   EXPECT_GT(program.value().size(), 10U);
+}
+
+}  // namespace
+}  // namespace hermetic::syscall_rules
+
+namespace hermetic::syscall_rules {
+namespace {
+
+TEST(SupervisedRules, AllowLocalhostSupervisesAddressCallsAndKeepsIpSockets) {
+  Policy p;
+  p.block_network = true;
+  p.allow_localhost = true;
+  const auto rules = rules_for(p);
+  EXPECT_TRUE(needs_supervisor(rules));
+  for (const char* name : {"connect", "bind", "sendto", "sendmsg", "sendmmsg"}) {
+    const Rule* rule = find(rules, name);
+    ASSERT_NE(rule, nullptr) << name;
+    EXPECT_EQ(rule->action, Action::supervise) << name;
+  }
+  EXPECT_EQ(find(rules, "sendto")->test, ArgTest::arg4_not_zero);  // NULL address: BPF allows
+  const Rule* socket_rule = find(rules, "socket");
+  ASSERT_NE(socket_rule, nullptr);
+  EXPECT_EQ(socket_rule->test, ArgTest::arg0_not_in);
+  EXPECT_EQ(socket_rule->action, Action::deny);
+  std::array<std::uint64_t, 6> args{};
+  for (const std::uint64_t family : std::array<std::uint64_t, 3>{AF_UNIX, AF_INET, AF_INET6}) {
+    args[0] = family;
+    EXPECT_FALSE(matches(*socket_rule, args)) << family;
+  }
+  for (const std::uint64_t family :
+       std::array<std::uint64_t, 4>{AF_NETLINK, AF_PACKET, 64, 0x100000002}) {
+    args[0] = family;
+    EXPECT_TRUE(matches(*socket_rule, args)) << family;
+  }
+  auto program = seccomp_filter::compile(rules);
+  ASSERT_TRUE(program.ok()) << program.error().message;
+}
+
+TEST(SupervisedRules, PlainNoNetworkNeedsNoSupervisorUnlessTraced) {
+  Policy p;
+  p.block_network = true;
+  EXPECT_FALSE(needs_supervisor(rules_for(p)));
+  EXPECT_EQ(find(rules_for(p), "connect"), nullptr);
+  p.trace = true;
+  const auto traced = rules_for(p);
+  EXPECT_TRUE(needs_supervisor(traced));
+  EXPECT_EQ(find(traced, "socket")->action, Action::trace);
+  EXPECT_EQ(find(traced, "socket")->error, EACCES);
+  p.block_subprocess = true;
+  EXPECT_EQ(find(rules_for(p), "fork")->action, Action::deny);  // --trace covers the network
+}
+
+}  // namespace
+}  // namespace hermetic::syscall_rules
+
+namespace hermetic::syscall_rules {
+namespace {
+
+std::vector<Rule> supervised_rules() {
+  Policy p;
+  p.block_network = true;
+  p.allow_localhost = true;
+  return rules_for(p);
+}
+
+bool any_matches(const std::vector<Rule>& rules, std::string_view syscall,
+                 const std::array<std::uint64_t, 6>& args) {
+  return std::any_of(rules.begin(), rules.end(), [&](const Rule& rule) {
+    return rule.syscall == syscall && matches(rule, args);
+  });
+}
+
+TEST(SupervisedRules, OnlyTcpUdpIcmpStreamAndDatagramSockets) {
+  const auto rules = supervised_rules();
+  const auto socket_call = [&](std::uint64_t family, std::uint64_t type, std::uint64_t protocol) {
+    return any_matches(rules, "socket", {family, type, protocol, 0, 0, 0});
+  };
+  EXPECT_FALSE(socket_call(AF_INET, SOCK_STREAM, 0));
+  EXPECT_FALSE(socket_call(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP));
+  EXPECT_FALSE(socket_call(AF_INET, SOCK_DGRAM, IPPROTO_UDP));
+  EXPECT_FALSE(socket_call(AF_INET, SOCK_DGRAM, IPPROTO_ICMP));
+  EXPECT_FALSE(socket_call(AF_UNIX, SOCK_SEQPACKET, 0));
+  EXPECT_TRUE(socket_call(AF_INET, SOCK_RAW, IPPROTO_ICMP));
+  EXPECT_TRUE(socket_call(AF_INET, SOCK_PACKET, 0));
+  EXPECT_TRUE(socket_call(AF_INET, SOCK_STREAM, IPPROTO_SCTP));
+  EXPECT_TRUE(socket_call(AF_INET, SOCK_STREAM, 262));  // IPPROTO_MPTCP
+  EXPECT_TRUE(socket_call(AF_INET, SOCK_STREAM, 0x100000006));
+}
+
+TEST(SupervisedRules, SourceRoutingOptionsAreRefusedWhateverTheUpperBits) {
+  const auto rules = supervised_rules();
+  EXPECT_TRUE(any_matches(rules, "setsockopt", {3, IPPROTO_IP, IP_OPTIONS, 0, 0, 0}));
+  EXPECT_TRUE(
+      any_matches(rules, "setsockopt", {3, (1ULL << 32U) | IPPROTO_IP, IP_OPTIONS, 0, 0, 0}));
+  EXPECT_TRUE(any_matches(rules, "setsockopt", {3, IPPROTO_IPV6, IPV6_RTHDR, 0, 0, 0}));
+  EXPECT_FALSE(any_matches(rules, "setsockopt", {3, IPPROTO_IP, IP_TOS, 0, 0, 0}));
+  EXPECT_FALSE(any_matches(rules, "setsockopt", {3, SOL_SOCKET, SO_REUSEADDR, 0, 0, 0}));
+  auto program = seccomp_filter::compile(rules);
+  ASSERT_TRUE(program.ok()) << program.error().message;
 }
 
 }  // namespace

@@ -1,0 +1,530 @@
+#include "supervisor_calls.hpp"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <cstddef>
+#include <cstring>
+
+#include "fd.hpp"
+#include "unotify.hpp"
+
+namespace hermetic::supervisor {
+namespace {
+
+using address_policy::Operation;
+
+// At most this much data is copied per call. A stream send may be partial, so a larger send
+// returns a short count and the caller sends the rest; no datagram is this large.
+constexpr std::size_t kMaxPayload = 1U << 20U;
+constexpr std::size_t kMaxControl = std::size_t{64} * 1024;
+constexpr std::size_t kMaxIov = 1024;       // UIO_MAXIOV
+constexpr std::size_t kMaxMessages = 1024;  // the kernel's sendmmsg limit
+
+// A socket address copied from the caller.
+struct Sockaddr {
+  sockaddr_storage storage{};
+  socklen_t length = 0;
+  bool present = false;
+};
+
+int copy_sockaddr(pid_t tid, std::uint64_t pointer, std::uint64_t length, Sockaddr& out) {
+  if (pointer == 0) return 0;  // no address: the connected peer, which connect() checked
+  if (length > sizeof out.storage) return EINVAL;
+  out.present = true;
+  out.length = static_cast<socklen_t>(length);
+  return unotify::read_memory(tid, pointer, &out.storage, length);
+}
+
+// A message copied from the caller (sendmsg, sendmmsg), data flattened into one buffer: iovec
+// boundaries mean nothing to a socket.
+struct Message {
+  Sockaddr name;
+  std::vector<std::uint8_t> data;
+  std::vector<std::uint8_t> control;
+  std::vector<Fd> passed;  // SCM_RIGHTS fds taken from the caller
+  iovec iov{};
+  msghdr header{};
+
+  // Points the header at the copies. Call after the last change to the vectors.
+  void seal() {
+    iov = {data.data(), data.size()};
+    header = {};
+    header.msg_name = name.present ? &name.storage : nullptr;
+    header.msg_namelen = name.present ? name.length : 0;
+    header.msg_iov = &iov;
+    header.msg_iovlen = 1;
+    header.msg_control = control.empty() ? nullptr : control.data();
+    header.msg_controllen = control.size();
+  }
+};
+
+// Copies a message whose header was already read from the caller. `budget` is the payload left.
+int copy_message(pid_t tid, const msghdr& remote, std::size_t& budget, Message& out) {
+  // The kernel ignores msg_name when msg_namelen is 0.
+  if (remote.msg_namelen != 0) {
+    if (int err = copy_sockaddr(tid, reinterpret_cast<std::uint64_t>(remote.msg_name),
+                                remote.msg_namelen, out.name)) {
+      return err;
+    }
+  }
+  if (remote.msg_iovlen > kMaxIov) return EMSGSIZE;
+  std::vector<iovec> iovs(remote.msg_iovlen);
+  if (int err = unotify::read_memory(tid, reinterpret_cast<std::uint64_t>(remote.msg_iov),
+                                     iovs.data(), iovs.size() * sizeof(iovec))) {
+    return err;
+  }
+  for (const iovec& part : iovs) {
+    const std::size_t take = std::min(part.iov_len, budget);
+    const std::size_t at = out.data.size();
+    out.data.resize(at + take);
+    if (int err = unotify::read_memory(tid, reinterpret_cast<std::uint64_t>(part.iov_base),
+                                       out.data.data() + at, take)) {
+      return err;
+    }
+    budget -= take;
+  }
+  if (remote.msg_controllen > kMaxControl) return ENOBUFS;
+  out.control.resize(remote.msg_controllen);
+  return unotify::read_memory(tid, reinterpret_cast<std::uint64_t>(remote.msg_control),
+                              out.control.data(), out.control.size());
+}
+
+// SCM_RIGHTS carries the caller's fd numbers; swap them for our duplicates of the same files.
+int take_passed_fds(int pidfd, Message& message) {
+  if (message.control.empty()) return 0;
+  msghdr walk{};
+  walk.msg_control = message.control.data();
+  walk.msg_controllen = message.control.size();
+  for (cmsghdr* c = CMSG_FIRSTHDR(&walk); c != nullptr; c = CMSG_NXTHDR(&walk, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+    if (c->cmsg_len < CMSG_LEN(0)) return EINVAL;
+    const std::size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    auto* numbers = reinterpret_cast<unsigned char*>(CMSG_DATA(c));
+    for (std::size_t i = 0; i < count; ++i) {
+      int number = 0;
+      std::memcpy(&number, numbers + i * sizeof(int), sizeof(int));
+      Fd ours;
+      if (int err = unotify::take_fd(pidfd, number, ours)) return err;
+      const int mine = ours.get();
+      std::memcpy(numbers + i * sizeof(int), &mine, sizeof(int));
+      message.passed.push_back(std::move(ours));
+    }
+  }
+  return 0;
+}
+
+// IPv4 options (IP_RETOPTS) and IPv6 routing headers in a control message source-route the
+// packet: it goes to a first hop the caller lists, not to the address that was decided on.
+bool source_routed(const Message& message) {
+  if (message.control.empty()) return false;
+  msghdr walk{};
+  walk.msg_control = const_cast<std::uint8_t*>(message.control.data());  // NOLINT: read only
+  walk.msg_controllen = message.control.size();
+  constexpr int kIpv6_2292Rthdr = 5;  // <linux/in6.h>
+  for (cmsghdr* c = CMSG_FIRSTHDR(&walk); c != nullptr; c = CMSG_NXTHDR(&walk, c)) {
+    if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RETOPTS) return true;
+    if (c->cmsg_level == IPPROTO_IPV6 &&
+        (c->cmsg_type == IPV6_RTHDR || c->cmsg_type == kIpv6_2292Rthdr)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string describe_unix(const sockaddr_un& un, socklen_t length) {
+  const auto path_length = length - static_cast<socklen_t>(offsetof(sockaddr_un, sun_path));
+  if (path_length <= 0) return "(unnamed)";
+  if (un.sun_path[0] == '\0') {
+    return "@" + std::string(un.sun_path + 1, static_cast<std::size_t>(path_length - 1));
+  }
+  return {un.sun_path, strnlen(un.sun_path, static_cast<std::size_t>(path_length))};
+}
+
+// What to do with a copied address, and (for unix paths) the copy made usable from here.
+struct Decision {
+  bool allowed = false;
+  int error = 0;
+  std::string shown;  // the address as --trace prints it
+  std::string_view why;
+  Fd cwd;  // keeps the caller's working directory open while a relative unix path is used
+};
+
+bool same_mount_namespace(pid_t tid) {
+  struct stat ours {};
+  struct stat theirs {};
+  if (::stat("/proc/self/ns/mnt", &ours) != 0) return false;
+  if (::stat(("/proc/" + std::to_string(tid) + "/ns/mnt").c_str(), &theirs) != 0) return false;
+  return ours.st_dev == theirs.st_dev && ours.st_ino == theirs.st_ino;
+}
+
+// A unix socket path names a file as the caller sees it: relative to its working directory, in
+// its mount namespace (the hosts overlay gives it one of its own). Reach the same file from here
+// through /proc/self/fd/N of the caller's cwd or root. False when that path does not fit.
+bool rebase_unix_path(pid_t tid, Sockaddr& address, Decision& decision) {
+  sockaddr_un un{};
+  std::memcpy(&un, &address.storage, std::min<std::size_t>(sizeof un, address.length));
+  const std::string path = describe_unix(un, address.length);
+  const bool relative = path.front() != '/';
+  if (!relative && same_mount_namespace(tid)) return true;
+  decision.cwd = Fd(::open(("/proc/" + std::to_string(tid) + (relative ? "/cwd" : "/root")).c_str(),
+                           O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!decision.cwd) return false;
+  const std::string rebased =
+      "/proc/self/fd/" + std::to_string(decision.cwd.get()) + (relative ? "/" : "") + path;
+  if (rebased.size() >= sizeof un.sun_path) return false;
+  std::memset(un.sun_path, 0, sizeof un.sun_path);
+  std::memcpy(un.sun_path, rebased.c_str(), rebased.size());
+  address.length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + rebased.size() + 1);
+  std::memcpy(&address.storage, &un, sizeof un);
+  return true;
+}
+
+Decision decide_unix(Operation operation, pid_t tid, const CallEnv& env, Sockaddr& address) {
+  Decision d;
+  sockaddr_un un{};
+  std::memcpy(&un, &address.storage, std::min<std::size_t>(sizeof un, address.length));
+  d.shown = describe_unix(un, address.length);
+  const auto path_length = address.length - static_cast<socklen_t>(offsetof(sockaddr_un, sun_path));
+  const bool abstract = path_length > 0 && un.sun_path[0] == '\0';
+  if (path_length <= 0 || (abstract && operation == Operation::bind)) {
+    d.allowed = true;  // autobind, or naming our own abstract socket: reaches nobody
+    return d;
+  }
+  if (abstract) {
+    // --no-network scopes abstract sockets to the sandbox (Landlock); this process is outside
+    // that scope, so it must not connect for the caller. EPERM is what the scope answers.
+    d.error = EPERM;
+    d.why = "abstract unix socket outside the sandbox";
+    return d;
+  }
+  if (operation == Operation::bind && env.fs_readonly) {
+    // Binding creates a file, which the read-only filesystem forbids the caller; this process
+    // is not under the caller's Landlock rules, so refuse here.
+    d.error = EACCES;
+    d.why = "creating a unix socket file on a read-only filesystem";
+    return d;
+  }
+  if (!rebase_unix_path(tid, address, d)) {
+    d.error = ENAMETOOLONG;
+    d.why = "unix socket path too long to reach from outside the sandbox";
+    return d;
+  }
+  d.allowed = true;
+  return d;
+}
+
+// The rule for one copied address. Anything not understood is refused.
+Decision decide(Operation operation, pid_t tid, const CallEnv& env, Sockaddr& address) {
+  Decision d;
+  if (!address.present) {
+    d.allowed = true;  // the connected peer
+    return d;
+  }
+  if (address.length < static_cast<socklen_t>(sizeof(sa_family_t))) {
+    d.error = EINVAL;
+    return d;
+  }
+  sa_family_t family = address.storage.ss_family;
+  if (family == AF_UNIX) return decide_unix(operation, tid, env, address);
+  if (family == AF_UNSPEC && operation == Operation::connect) {
+    d.allowed = true;  // dissolves the association; names no peer
+    return d;
+  }
+  // bind and UDP sends take AF_UNSPEC as AF_INET (the kernel's compatibility rule): decide on
+  // the IPv4 address it carries.
+  if (family == AF_UNSPEC) {
+    family = AF_INET;
+    sockaddr_storage as_inet = address.storage;
+    as_inet.ss_family = AF_INET;
+    const auto endpoint = address_policy::from_sockaddr(as_inet, address.length);
+    if (!endpoint) {
+      d.error = EINVAL;
+      return d;
+    }
+    const auto verdict = env.addresses.decide(operation, *endpoint);
+    d.shown = address_policy::to_string(*endpoint);
+    d.allowed = verdict.allowed;
+    d.error = verdict.allowed ? 0 : EACCES;
+    d.why = verdict.reason;
+    return d;
+  }
+  if (family != AF_INET && family != AF_INET6) {
+    d.error = EACCES;  // sockets of other families cannot be made here; an inherited one
+    d.shown = "family " + std::to_string(family);
+    d.why = "address family not allowed";
+    return d;
+  }
+  const auto endpoint = address_policy::from_sockaddr(address.storage, address.length);
+  if (!endpoint) {
+    d.error = EINVAL;  // too short: the kernel would refuse it too
+    return d;
+  }
+  const auto verdict = env.addresses.decide(operation, *endpoint);
+  d.shown = address_policy::to_string(*endpoint);
+  d.allowed = verdict.allowed;
+  d.error = verdict.allowed ? 0 : EACCES;
+  d.why = verdict.reason;
+  return d;
+}
+
+// A copied message: its address, and no source routing in its control messages.
+Decision decide_message(pid_t tid, const CallEnv& env, Message& message) {
+  Decision d = decide(Operation::send, tid, env, message.name);
+  if (d.allowed && source_routed(message)) {
+    d.allowed = false;
+    d.error = EACCES;
+    d.why = "source routing";
+  }
+  return d;
+}
+
+// The caller's pidfd and socket, taken after its memory was copied.
+struct Caller {
+  Fd pidfd;
+  Fd socket;
+};
+
+// Takes the caller's socket (args[0] of every supervised call). Returns 0 or an errno.
+int take_socket(const seccomp_notif& n, Caller& caller) {
+  auto pidfd = unotify::open_pidfd(static_cast<pid_t>(n.pid));
+  if (!pidfd) return ESRCH;
+  caller.pidfd = std::move(pidfd).value();
+  return unotify::take_fd(caller.pidfd.get(), static_cast<int>(n.data.args[0]), caller.socket);
+}
+
+Reply refused(const char* call, const Decision& d) {
+  Reply reply;
+  reply.error = d.error != 0 ? d.error : EACCES;
+  if (!d.why.empty()) {
+    reply.blocked = std::string(call) + "(" + d.shown + ")";
+    reply.why = d.why;
+  }
+  return reply;
+}
+
+// The kernel raises SIGPIPE in a thread whose send hits a closed stream, unless it passed
+// MSG_NOSIGNAL. The supervisor's own send never raises it (it always passes MSG_NOSIGNAL), so it
+// raises it in the caller, before answering, as the kernel would.
+void raise_sigpipe_if_due(const seccomp_notif& n, std::uint64_t caller_flags, long rc) {
+  if (rc >= 0 || errno != EPIPE || (caller_flags & MSG_NOSIGNAL) != 0) return;
+  const int saved = errno;
+  const auto tid = static_cast<pid_t>(n.pid);
+  const pid_t tgid = unotify::thread_group_of(tid);
+  if (tgid > 0) ::syscall(SYS_tgkill, tgid, tid, SIGPIPE);
+  errno = saved;
+}
+
+Reply result_of(long rc) {
+  Reply reply;
+  if (rc < 0) {
+    reply.error = errno;
+  } else {
+    reply.value = rc;
+  }
+  return reply;
+}
+
+// Registers the socket as in flight for the duration of the call, and first tells the pool when
+// the call may block (a socket without O_NONBLOCK): the pool then lets another thread take the
+// next notification. A non-blocking socket's call is answered at once by the same thread.
+class InFlightGuard {
+ public:
+  InFlightGuard(InFlight& in_flight, int fd, const MayBlock& may_block)
+      : in_flight_(in_flight), fd_(fd) {
+    const int flags = ::fcntl(fd, F_GETFL);
+    if (flags < 0 || (flags & O_NONBLOCK) == 0) may_block();
+    in_flight.add(fd);
+  }
+  ~InFlightGuard() { in_flight_.remove(fd_); }
+  InFlightGuard(const InFlightGuard&) = delete;
+  InFlightGuard& operator=(const InFlightGuard&) = delete;
+  InFlightGuard(InFlightGuard&&) = delete;
+  InFlightGuard& operator=(InFlightGuard&&) = delete;
+
+ private:
+  InFlight& in_flight_;
+  int fd_;
+};
+
+Reply stale() {
+  Reply reply;
+  reply.stale = true;
+  return reply;
+}
+
+// connect(fd, addr, len) and bind(fd, addr, len).
+Reply address_call(Operation operation, const seccomp_notif& n, int listener, const CallEnv& env,
+                   const MayBlock& may_block) {
+  const auto tid = static_cast<pid_t>(n.pid);
+  Sockaddr address;
+  const int copy_error = copy_sockaddr(tid, n.data.args[1], n.data.args[2], address);
+  Caller caller;
+  const int take_error = copy_error != 0 ? 0 : take_socket(n, caller);
+  // Decide before the validity check: a unix path is resolved through the caller's /proc
+  // entries, which must still be the caller's.
+  Decision d;
+  if (copy_error == 0 && take_error == 0 && address.present)
+    d = decide(operation, tid, env, address);
+  if (!unotify::still_valid(listener, n.id)) return stale();
+  if (copy_error != 0) return Reply{0, copy_error == EINVAL ? EINVAL : EFAULT, {}, {}, false};
+  if (take_error != 0) return Reply{0, take_error, {}, {}, false};
+  if (!address.present) return Reply{0, EFAULT, {}, {}, false};  // connect(fd, NULL, ...)
+  if (!d.allowed) return refused(operation == Operation::bind ? "bind" : "connect", d);
+  const InFlightGuard guard(env.in_flight, caller.socket.get(), may_block);
+  const auto* sa = reinterpret_cast<const sockaddr*>(&address.storage);
+  return result_of(operation == Operation::bind
+                       ? ::bind(caller.socket.get(), sa, address.length)
+                       : ::connect(caller.socket.get(), sa, address.length));
+}
+
+// sendto(fd, buf, len, flags, addr, addrlen) with addr != NULL (BPF passes the others).
+Reply sendto_call(const seccomp_notif& n, int listener, const CallEnv& env,
+                  const MayBlock& may_block) {
+  const auto tid = static_cast<pid_t>(n.pid);
+  Sockaddr address;
+  int copy_error = copy_sockaddr(tid, n.data.args[4], n.data.args[5], address);
+  std::vector<std::uint8_t> data(std::min<std::uint64_t>(n.data.args[2], kMaxPayload));
+  if (copy_error == 0)
+    copy_error = unotify::read_memory(tid, n.data.args[1], data.data(), data.size());
+  Caller caller;
+  const int take_error = copy_error != 0 ? 0 : take_socket(n, caller);
+  Decision d;
+  if (copy_error == 0 && take_error == 0) d = decide(Operation::send, tid, env, address);
+  if (!unotify::still_valid(listener, n.id)) return stale();
+  if (copy_error != 0) return Reply{0, copy_error == EINVAL ? EINVAL : EFAULT, {}, {}, false};
+  if (take_error != 0) return Reply{0, take_error, {}, {}, false};
+  if (!d.allowed) return refused("sendto", d);
+  const InFlightGuard guard(env.in_flight, caller.socket.get(), may_block);
+  // MSG_NOSIGNAL: a broken pipe must not raise SIGPIPE in hermetic (see raise_sigpipe_if_due).
+  const auto flags = static_cast<int>(n.data.args[3]) | MSG_NOSIGNAL;
+  const long rc =
+      ::sendto(caller.socket.get(), data.data(), data.size(), flags,
+               address.present ? reinterpret_cast<const sockaddr*>(&address.storage) : nullptr,
+               address.length);
+  raise_sigpipe_if_due(n, n.data.args[3], rc);
+  return result_of(rc);
+}
+
+// sendmsg(fd, msg, flags): every call is trapped, since msg_name is in memory.
+Reply sendmsg_call(const seccomp_notif& n, int listener, const CallEnv& env,
+                   const MayBlock& may_block) {
+  const auto tid = static_cast<pid_t>(n.pid);
+  msghdr remote{};
+  Message message;
+  std::size_t budget = kMaxPayload;
+  int copy_error = unotify::read_memory(tid, n.data.args[1], &remote, sizeof remote);
+  if (copy_error == 0) copy_error = copy_message(tid, remote, budget, message);
+  Caller caller;
+  int take_error = copy_error != 0 ? 0 : take_socket(n, caller);
+  if (take_error == 0 && copy_error == 0) take_error = take_passed_fds(caller.pidfd.get(), message);
+  Decision d;
+  if (copy_error == 0 && take_error == 0) d = decide_message(tid, env, message);
+  if (!unotify::still_valid(listener, n.id)) return stale();
+  if (copy_error != 0) return Reply{0, copy_error, {}, {}, false};
+  if (take_error != 0) return Reply{0, take_error, {}, {}, false};
+  if (!d.allowed) return refused("sendmsg", d);
+  message.seal();
+  const InFlightGuard guard(env.in_flight, caller.socket.get(), may_block);
+  const auto flags = static_cast<int>(n.data.args[2]) | MSG_NOSIGNAL;
+  const long rc = ::sendmsg(caller.socket.get(), &message.header, flags);
+  raise_sigpipe_if_due(n, n.data.args[2], rc);
+  return result_of(rc);
+}
+
+// sendmmsg(fd, msgvec, vlen, flags): all messages are copied and decided before any is sent; one
+// refused address refuses the call. Sent counts go back into the caller's msg_len fields.
+Reply sendmmsg_call(const seccomp_notif& n, int listener, const CallEnv& env,
+                    const MayBlock& may_block) {
+  const auto tid = static_cast<pid_t>(n.pid);
+  const std::size_t count = std::min<std::uint64_t>(n.data.args[2] & 0xffffffffU, kMaxMessages);
+  std::vector<mmsghdr> remote(count);
+  int copy_error =
+      unotify::read_memory(tid, n.data.args[1], remote.data(), count * sizeof(mmsghdr));
+  std::vector<Message> messages(count);
+  std::size_t budget = kMaxPayload;
+  std::size_t copied = 0;
+  for (; copy_error == 0 && copied < count; ++copied) {
+    // A message that would exceed the payload budget waits for the caller's next call:
+    // sendmmsg may send fewer messages than asked.
+    if (copied > 0 && budget == 0) break;
+    copy_error = copy_message(tid, remote[copied].msg_hdr, budget, messages[copied]);
+  }
+  messages.resize(copied);
+  Caller caller;
+  int take_error = copy_error != 0 ? 0 : take_socket(n, caller);
+  for (auto& message : messages) {
+    if (take_error == 0 && copy_error == 0)
+      take_error = take_passed_fds(caller.pidfd.get(), message);
+  }
+  std::vector<Decision> decisions;  // all allowed, or ending with the first refusal
+  for (std::size_t i = 0; copy_error == 0 && take_error == 0 && i < messages.size(); ++i) {
+    decisions.push_back(decide_message(tid, env, messages[i]));
+    if (!decisions.back().allowed) break;
+  }
+  if (!unotify::still_valid(listener, n.id)) return stale();
+  if (copy_error != 0) return Reply{0, copy_error, {}, {}, false};
+  if (take_error != 0) return Reply{0, take_error, {}, {}, false};
+  if (messages.empty()) return Reply{};  // vlen 0: nothing sent
+  if (!decisions.back().allowed) return refused("sendmmsg", decisions.back());
+  std::vector<mmsghdr> local(messages.size());
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    messages[i].seal();
+    local[i].msg_hdr = messages[i].header;
+  }
+  const InFlightGuard guard(env.in_flight, caller.socket.get(), may_block);
+  const auto flags = static_cast<int>(n.data.args[3]) | MSG_NOSIGNAL;
+  const int sent =
+      ::sendmmsg(caller.socket.get(), local.data(), static_cast<unsigned>(local.size()), flags);
+  raise_sigpipe_if_due(n, n.data.args[3], sent);
+  if (sent < 0) return result_of(sent);
+  for (int i = 0; i < sent; ++i) {
+    // Best effort, as the kernel's own put_user: the messages are sent either way.
+    const std::uint64_t field = n.data.args[1] + static_cast<std::uint64_t>(i) * sizeof(mmsghdr) +
+                                offsetof(mmsghdr, msg_len);
+    [[maybe_unused]] const int ignored = unotify::write_memory(
+        tid, field, &local[static_cast<std::size_t>(i)].msg_len, sizeof(unsigned));
+  }
+  return Reply{sent, 0, {}, {}, false};
+}
+
+}  // namespace
+
+void InFlight::add(int fd) {
+  const std::lock_guard lock(mutex_);
+  fds_.push_back(fd);
+  if (aborting_) ::shutdown(fd, SHUT_RDWR);
+}
+
+void InFlight::remove(int fd) {
+  const std::lock_guard lock(mutex_);
+  const auto it = std::find(fds_.begin(), fds_.end(), fd);
+  if (it != fds_.end()) fds_.erase(it);
+}
+
+void InFlight::abort_all() {
+  const std::lock_guard lock(mutex_);
+  aborting_ = true;
+  for (int fd : fds_) ::shutdown(fd, SHUT_RDWR);
+}
+
+Reply perform(std::string_view syscall, const seccomp_notif& notification, int listener,
+              const CallEnv& env, const MayBlock& may_block) {
+  const auto& n = notification;
+  if (syscall == "connect") return address_call(Operation::connect, n, listener, env, may_block);
+  if (syscall == "bind") return address_call(Operation::bind, n, listener, env, may_block);
+  if (syscall == "sendto") return sendto_call(n, listener, env, may_block);
+  if (syscall == "sendmsg") return sendmsg_call(n, listener, env, may_block);
+  if (syscall == "sendmmsg") return sendmmsg_call(n, listener, env, may_block);
+  return Reply{0, ENOSYS, {}, {}, false};  // a supervised rule without a handler: refuse
+}
+
+}  // namespace hermetic::supervisor
