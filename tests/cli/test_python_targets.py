@@ -47,6 +47,34 @@ def test_httpie_is_stopped_before_the_server_sees_anything(run_hermetic, listene
     assert listener.settle().total == before
 
 
+@pytest.fixture
+def http_server(tmp_path):
+    """A static HTTP server on 127.0.0.1 serving one file."""
+    import functools
+    import http.server
+    import threading
+
+    (tmp_path / "hello.txt").write_text("hello from loopback\n")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/hello.txt"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_httpie_fetches_from_loopback_with_allow_localhost(run_hermetic, http_server, clean_env):
+    """Both layers and the supervisor: the in-process layer lets the loopback connect pass, the
+    kernel's supervisor checks the address and performs the connect."""
+    proc = run_hermetic(["--no-network", "--allow-localhost", "--", tool("http"),
+                         "--ignore-stdin", "--body", http_server], env=clean_env())
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "hello from loopback\n"
+
+
 def test_httpie_version_needs_nothing(run_hermetic, clean_env):
     proc = run_hermetic(["--no-network", "--", tool("http"), "--version"], env=clean_env())
     assert proc.returncode == 0, proc.stderr
