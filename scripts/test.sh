@@ -23,7 +23,8 @@ mapfile -t cxx < <(git ls-files -co --exclude-standard -- '*.cpp' '*.hpp' '*.c' 
 clang-format --dry-run --Werror "${cxx[@]}"
 mapfile -t tidy < <(git ls-files -co --exclude-standard -- 'src/*.cpp')
 # (the compile database comes from gcc; clang must skip gcc-only warning flags)
-clang-tidy -quiet -p build/tests --extra-arg=-Wno-unknown-warning-option "${tidy[@]}" 2>/dev/null
+printf '%s\n' "${tidy[@]}" | xargs -P "$jobs" -n 6 \
+  clang-tidy -quiet -p build/tests --extra-arg=-Wno-unknown-warning-option 2>/dev/null
 .venv/bin/ruff check python tests bench
 .venv/bin/mypy python/hermetic
 

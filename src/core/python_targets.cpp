@@ -43,6 +43,7 @@ bool module_exists(const std::string& python, const std::string& module) {
       "sys.exit(0 if found else 1)\n";
   std::vector<std::string> args{python, "-I", "-c", code, module};
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (auto& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);
   pid_t pid = 0;

@@ -233,7 +233,7 @@ Decision decide(Operation operation, pid_t tid, const CallEnv& env, Sockaddr& ad
     d.error = EINVAL;
     return d;
   }
-  sa_family_t family = address.storage.ss_family;
+  const sa_family_t family = address.storage.ss_family;
   if (family == AF_UNIX) return decide_unix(operation, tid, env, address);
   if (family == AF_UNSPEC && operation == Operation::connect) {
     d.allowed = true;  // dissolves the association; names no peer
@@ -242,7 +242,6 @@ Decision decide(Operation operation, pid_t tid, const CallEnv& env, Sockaddr& ad
   // bind and UDP sends take AF_UNSPEC as AF_INET (the kernel's compatibility rule): decide on
   // the IPv4 address it carries.
   if (family == AF_UNSPEC) {
-    family = AF_INET;
     sockaddr_storage as_inet = address.storage;
     as_inet.ss_family = AF_INET;
     const auto endpoint = address_policy::from_sockaddr(as_inet, address.length);
