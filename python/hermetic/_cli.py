@@ -13,54 +13,56 @@ it and then exits with a failure through ``sys.exit`` (console scripts call
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-from typing import Any, Callable, NoReturn
 
 from hermetic import _hermetic, _patches, blocker
 from hermetic.errors import PolicyViolation
 
+# Every Python start of a CLI run imports this module: no json, no typing at run time (they
+# cost milliseconds there). The native module answers what the policy says.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any, NoReturn
+
 BLOCKED_EXIT_STATUS = 2
 
 _traced = False  # with trace on, the line was printed when the action was blocked
-_policy: dict[str, Any] = {}
 
 
 def activate(policy_json: str) -> None:
     """Make ``policy_json`` the target's permanent policy and install the exit behaviour."""
-    global _traced, _policy
-    _policy = json.loads(policy_json)
-    _traced = bool(_policy.get("trace"))
+    global _traced
     _hermetic.set_trusted_code_files([*_patches.trusted_code_files(), *_runner_files()])
     # Permanent like a sealed policy, without applying the kernel layer a second time: the
     # launcher applied it before exec. (No _patches.prepare: it pre-imports subprocess, which
     # costs milliseconds at every start; with the kernel refusing fork, it is not needed.)
     _hermetic.push_cli_json(policy_json)
+    _traced = bool(_hermetic.effective()["trace"])
     sys.excepthook = _report_uncaught(sys.excepthook)
     sys.exit = _exit_reporting_violation(sys.exit)  # type: ignore[assignment]
 
 
-def enter_user_code() -> None:
-    """The Python-side guards, once the interpreter's start-up is over; and under block_native
-    the kernel part too: from here on no executable memory, so no native code arrives by any
-    route (an extension loaded through ExtensionFileLoader, ctypes, cffi)."""
+def enter_user_code(user_code_policy_json: str | None = None) -> None:
+    """The Python-side guards, once the interpreter's start-up is over; the part of the policy
+    that only user code meets (block_code_exec: .pth files run code through exec), as one more
+    permanent level; and under block_native the kernel part too: from here on no executable
+    memory, so no native code arrives by any route (ExtensionFileLoader, ctypes, cffi)."""
+    if user_code_policy_json is not None:
+        _hermetic.push_cli_json(user_code_policy_json)
+    effective = _hermetic.effective()
     with blocker._LOCK:
-        _patches.sync(_hermetic.effective())
-    if _policy.get("block_native"):
+        _patches.sync(effective)
+    if effective["block_native"]:
         _hermetic.deny_native_code()
 
 
 def _runner_files() -> list[str]:
-    """Where the interpreter's own start-up compiles code: site runs the import lines of .pth
-    files with exec, runpy compiles the module of ``python -m``. These belong to the installed
-    environment and the command line, not to code the target makes up at run time."""
-    stdlib = os.path.dirname(os.__file__)
-    files = ["<frozen site>", "<frozen runpy>"]
-    for name in ("site.py", "runpy.py"):
-        path = os.path.join(stdlib, name)
-        files += [path, os.path.realpath(path)]
-    return files
+    """Where the interpreter compiles the main program itself: runpy for ``python -m``. That
+    code comes from the command line, not made up by the target at run time."""
+    path = os.path.join(os.path.dirname(os.__file__), "runpy.py")
+    return ["<frozen runpy>", path, os.path.realpath(path)]
 
 
 def _report_and_exit(message: str) -> NoReturn:

@@ -25,6 +25,12 @@ std::optional<fs::path> package_dir() {
          "site-packages" / "hermetic";
 }
 
+// HERMETIC_INPROCESS=0: the user asked for the kernel layer alone.
+bool switched_off() {
+  const char* value = std::getenv("HERMETIC_INPROCESS");
+  return value != nullptr && std::string_view(value) == "0";
+}
+
 }  // namespace
 
 std::optional<Installation> find_installation() {
@@ -39,6 +45,13 @@ std::optional<Installation> find_installation() {
   }
   if (found.extension.empty()) return std::nullopt;
   return found;
+}
+
+std::optional<std::string> package_dir_to_read(const Policy& policy) {
+  if (policy.empty() || switched_off()) return std::nullopt;
+  const auto installation = find_installation();
+  if (!installation) return std::nullopt;
+  return fs::path(installation->preload_library).parent_path().string();
 }
 
 bool policy_needs_inprocess(const Policy& policy) {
@@ -71,8 +84,7 @@ Result<std::vector<std::string>> environment_for(const Policy& policy,
                                                  const std::string& current_preload) {
   if (policy.empty()) return std::vector<std::string>{};
   const bool required = policy_needs_inprocess(policy);
-  const char* switch_env = std::getenv("HERMETIC_INPROCESS");
-  if (switch_env != nullptr && std::string_view(switch_env) == "0") {
+  if (switched_off()) {
     if (required) {
       return Error{
           "HERMETIC_INPROCESS=0 switches off the in-process layer, which Python-only "

@@ -25,6 +25,11 @@ struct Installation {
 // lays it out (<prefix>/bin/hermetic, <prefix>/lib/pythonX.Y/site-packages/hermetic).
 [[nodiscard]] std::optional<Installation> find_installation();
 
+// The package directory the target must be able to read when the in-process layer will be
+// injected for `policy` (nullopt when it will not be: empty policy, HERMETIC_INPROCESS=0, or
+// no installation found).
+[[nodiscard]] std::optional<std::string> package_dir_to_read(const Policy& policy);
+
 // True when the policy has capabilities only the in-process layer can enforce.
 [[nodiscard]] bool policy_needs_inprocess(const Policy& policy);
 

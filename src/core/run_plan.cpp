@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "exec_chain.hpp"
+#include "inprocess_injection.hpp"
 #include "python_targets.hpp"
 #include "runtime_reads.hpp"
 
@@ -93,6 +94,14 @@ Result<RunPlan> plan_run(const Policy& policy, const std::vector<std::string>& a
                                    features.landlock_abi, path_env);
   if (!fs_facts) return fs_facts.error();
   plan.fs = std::move(fs_facts).value();
+  // Under a read root the dynamic loader must still read the preload library, and the
+  // interpreter the package: without this, ld.so would skip LD_PRELOAD with a warning and the
+  // target would run without the in-process layer.
+  if (policy.fs_root) {
+    if (auto package = inprocess_injection::package_dir_to_read(policy)) {
+      plan.fs.runtime_reads.push_back({*package, "hermetic's in-process layer (LD_PRELOAD)"});
+    }
+  }
   plan.kernel = plan_kernel_layer(policy, plan.exec_files, plan.fs, features);
 
   if (policy.fs_readonly && !private_tmpdir.empty()) {

@@ -15,8 +15,15 @@
 namespace hermetic::inproc::cli_bootstrap {
 namespace {
 
-std::string& pending_policy() {
-  static std::string policy;  // set once before Py_Initialize, read once by the hook
+// The CLI policy in two parts, set once before Py_Initialize and read once each by the hook:
+// all of it but block_code_exec from `import site` on, block_code_exec from the main program on
+// (.pth files of the environment run code through exec; they are start-up, not the target).
+std::string& startup_policy() {
+  static std::string policy;
+  return policy;
+}
+std::string& user_code_policy() {
+  static std::string policy;  // empty: nothing to add
   return policy;
 }
 // The hook runs with the GIL held; no other synchronisation is needed.
@@ -24,42 +31,59 @@ bool g_activated = false;
 bool g_in_user_code = false;
 PyObject* g_cli = nullptr;  // hermetic._cli, kept for the second phase
 
-// The directory holding the hermetic package: the parent of this extension's directory.
-std::string package_parent() {
+// The hermetic package directory: where this extension lies.
+std::string package_dir() {
   Dl_info info{};
   if (dladdr(reinterpret_cast<void*>(&hermetic_preinit), &info) == 0 || info.dli_fname == nullptr) {
     return {};
   }
-  std::string path = info.dli_fname;
-  for (int up = 0; up < 2; ++up) path = path.substr(0, path.rfind('/'));  // .../hermetic/x.so
-  return path;
+  const std::string path = info.dli_fname;
+  return path.substr(0, path.rfind('/'));
 }
 
-// Imports hermetic._cli with the package's parent first on sys.path (the target may be another
-// environment's interpreter), restores sys.path, and activates the policy.
-int activate() {
-  PyObject* sys_path = PySys_GetObject("path");  // borrowed
-  if (sys_path == nullptr || !PyList_Check(sys_path)) return -1;
-  const std::string parent = package_parent();
-  PyRef entry(PyUnicode_DecodeFSDefault(parent.c_str()));
-  if (!entry || PyList_Insert(sys_path, 0, entry.get()) != 0) return -1;
-  PyRef cli(PyImport_ImportModule("hermetic._cli"));
-  // Take our entry back out whatever happened; it must not shadow the target's own modules.
-  const Py_ssize_t at = PySequence_Index(sys_path, entry.get());
-  if (at >= 0) {
-    (void)PySequence_DelItem(sys_path, at);
-  } else {
-    PyErr_Clear();
+// Loads the hermetic package from `dir` itself, as importlib does for a package found on
+// sys.path, but without putting its parent there: the parent (another environment's
+// site-packages) must neither shadow the target's modules nor be listable under a read root.
+PyObject* load_package(const std::string& dir) {
+  PyRef util(PyImport_ImportModule("importlib.util"));
+  if (!util) return nullptr;
+  PyRef location(PyUnicode_DecodeFSDefault((dir + "/__init__.py").c_str()));
+  PyRef search(Py_BuildValue("[O&]", PyUnicode_DecodeFSDefault, dir.c_str()));
+  if (!location || !search) return nullptr;
+  PyRef spec_from(PyObject_GetAttrString(util.get(), "spec_from_file_location"));
+  PyRef args(Py_BuildValue("(sO)", "hermetic", location.get()));
+  PyRef kwargs(Py_BuildValue("{sO}", "submodule_search_locations", search.get()));
+  if (!spec_from || !args || !kwargs) return nullptr;
+  PyRef spec(PyObject_Call(spec_from.get(), args.get(), kwargs.get()));
+  if (!spec) return nullptr;
+  PyRef module(PyObject_CallMethod(util.get(), "module_from_spec", "O", spec.get()));
+  if (!module) return nullptr;
+  PyObject* modules = PyImport_GetModuleDict();  // borrowed
+  if (PyDict_SetItemString(modules, "hermetic", module.get()) != 0) return nullptr;
+  PyRef loader(PyObject_GetAttrString(spec.get(), "loader"));
+  if (!loader) return nullptr;
+  PyRef done(PyObject_CallMethod(loader.get(), "exec_module", "O", module.get()));
+  if (!done) {
+    (void)PyDict_DelItemString(modules, "hermetic");
+    return nullptr;
   }
+  return PyImport_ImportModule("hermetic._cli");
+}
+
+// Loads hermetic._cli and activates the policy.
+int activate() {
+  PyRef cli(load_package(package_dir()));
   if (!cli) return -1;
-  PyRef result(PyObject_CallMethod(cli.get(), "activate", "s", pending_policy().c_str()));
+  PyRef result(PyObject_CallMethod(cli.get(), "activate", "s", startup_policy().c_str()));
   if (!result) return -1;
   g_cli = cli.release();  // lives as long as the interpreter
   return 0;
 }
 
 int enter_user_code() {
-  PyRef result(PyObject_CallMethod(g_cli, "enter_user_code", nullptr));
+  PyRef result(user_code_policy().empty() ? PyObject_CallMethod(g_cli, "enter_user_code", nullptr)
+                                          : PyObject_CallMethod(g_cli, "enter_user_code", "s",
+                                                                user_code_policy().c_str()));
   return result ? 0 : -1;
 }
 
@@ -100,8 +124,18 @@ int bootstrap_hook(const char* event, PyObject* args, void* /*data*/) {
 
 extern "C" int hermetic_preinit(const char* policy_json) {
   namespace boot = hermetic::inproc::cli_bootstrap;
-  if (policy_json == nullptr || !hermetic::policy_from_json(policy_json).ok()) return 1;
-  boot::pending_policy() = policy_json;
+  if (policy_json == nullptr) return 1;
+  auto policy = hermetic::policy_from_json(policy_json);
+  if (!policy) return 1;
+  hermetic::Policy startup = policy.value();
+  startup.block_code_exec = false;
+  boot::startup_policy() = hermetic::to_json(startup);
+  if (policy.value().block_code_exec) {
+    hermetic::Policy code;
+    code.block_code_exec = true;
+    code.trace = policy.value().trace;
+    boot::user_code_policy() = hermetic::to_json(code);
+  }
   // Safe before Py_Initialize (documented); the hook stays for the life of the runtime.
   return PySys_AddAuditHook(boot::bootstrap_hook, nullptr) == 0 ? 0 : 1;
 }

@@ -273,3 +273,28 @@ def test_no_executable_memory_once_native_code_is_denied(marker_extension, clean
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == "no exec mapping\nextension refused\n"
     assert not marker.exists()
+
+
+# --- both layers under a read root, and a clean start ---------------------------------------
+
+@pytest.mark.parametrize("python", [sys.executable, "/usr/bin/python3"])
+def test_inprocess_layer_is_active_under_a_read_root(python, run_hermetic, clean_env, tmp_path):
+    """The read layer must let the loader read the preload library and the interpreter the
+    package; a missing grant once made ld.so skip LD_PRELOAD with a warning and the target ran
+    without the in-process layer."""
+    proc = run_hermetic([f"--fs-readonly={tmp_path}", "--no-code-exec", "--", python, "-c",
+                         "print(eval('6 * 7'))"], env=clean_env())
+    assert proc.stderr == f"{BLOCKED}dynamic code execution disabled: compile(<string>)\n"
+    assert proc.returncode == 2
+
+
+@pytest.mark.parametrize("flags", [
+    ["--no-code-exec"],
+    ["--profile", "block-all"],
+    ["--no-network", "--no-subprocess", "--fs-readonly=/usr", "--block-native"],
+], ids=["no-code-exec", "block-all", "read-root-native"])
+def test_an_allowed_run_starts_cleanly(flags, run_hermetic, clean_env):
+    """The environment's own start-up (site, .pth files that exec code or read os.environ, the
+    loader mapping libraries) is not the target: nothing is refused and stderr stays empty."""
+    proc = run_hermetic([*flags, "--", sys.executable, "-c", "print(6 * 7)"], env=clean_env())
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "42\n", "")
