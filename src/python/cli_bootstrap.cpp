@@ -45,8 +45,11 @@ std::string package_dir() {
 // sys.path, but without putting its parent there: the parent (another environment's
 // site-packages) must neither shadow the target's modules nor be listable under a read root.
 PyObject* load_package(const std::string& dir) {
-  PyRef util(PyImport_ImportModule("importlib.util"));
-  if (!util) return nullptr;
+  // importlib.util's functions, from the import system's own frozen modules: already loaded at
+  // this point, where importing importlib.util would cost a few modules more.
+  PyRef util(PyImport_ImportModule("_frozen_importlib_external"));
+  PyRef bootstrap(PyImport_ImportModule("_frozen_importlib"));
+  if (!util || !bootstrap) return nullptr;
   PyRef location(PyUnicode_DecodeFSDefault((dir + "/__init__.py").c_str()));
   PyRef search(Py_BuildValue("[O&]", PyUnicode_DecodeFSDefault, dir.c_str()));
   if (!location || !search) return nullptr;
@@ -56,7 +59,7 @@ PyObject* load_package(const std::string& dir) {
   if (!spec_from || !args || !kwargs) return nullptr;
   PyRef spec(PyObject_Call(spec_from.get(), args.get(), kwargs.get()));
   if (!spec) return nullptr;
-  PyRef module(PyObject_CallMethod(util.get(), "module_from_spec", "O", spec.get()));
+  PyRef module(PyObject_CallMethod(bootstrap.get(), "module_from_spec", "O", spec.get()));
   if (!module) return nullptr;
   PyObject* modules = PyImport_GetModuleDict();  // borrowed
   if (PyDict_SetItemString(modules, "hermetic", module.get()) != 0) return nullptr;

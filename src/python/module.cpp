@@ -229,7 +229,6 @@ PyModuleDef module = {PyModuleDef_HEAD_INIT,
 PyMODINIT_FUNC PyInit__hermetic() {  // NOLINT(bugprone-reserved-identifier)
   PyRef mod(PyModule_Create(&module));
   if (!mod) return nullptr;
-  if (network_guard::init() != 0) return nullptr;
   if (audit_hook::install() != 0) return nullptr;
   return mod.release();
 }

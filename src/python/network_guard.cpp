@@ -96,7 +96,13 @@ void pin(const std::string& name) {
 
 // The socket's address family read through the C type's member, or -1.
 long family_of(PyObject* sock) {
-  if (sock == nullptr || g_socket_type == nullptr || !PyObject_TypeCheck(sock, g_socket_type)) {
+  // Looked up at the first socket event, when _socket is loaded anyway: importing it at module
+  // init would cost every Python start of a CLI run a shared library it may never use.
+  if (g_socket_type == nullptr && init() != 0) {
+    PyErr_Clear();
+    return -1;  // judged as "not AF_UNIX": fail closed
+  }
+  if (sock == nullptr || !PyObject_TypeCheck(sock, g_socket_type)) {
     return -1;
   }
   PyRef value(
