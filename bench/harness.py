@@ -50,13 +50,17 @@ def seal_bin() -> str:
 
 
 def time_commands(variants: Mapping[str, Sequence[str]], runs: int, env: Mapping[str, str],
-                  warmup: int = 3) -> dict[str, float]:
-    """Median wall time in seconds of each command, run round-robin `runs` times."""
+                  warmup: int = 3,
+                  extra_env: Mapping[str, Mapping[str, str]] | None = None) -> dict[str, float]:
+    """Median wall time in seconds of each command, run round-robin `runs` times.
+    `extra_env[name]` is added to the environment of that variant only. (No timeout: with one,
+    subprocess polls with doubling sleeps and every time snaps to a polling step.)"""
     samples: dict[str, list[float]] = {name: [] for name in variants}
+    envs = {name: {**env, **(extra_env or {}).get(name, {})} for name in variants}
     for i in range(warmup + runs):
         for name, argv in variants.items():
             start = time.perf_counter()
-            subprocess.run(argv, env=env, check=True, stdout=subprocess.DEVNULL)
+            subprocess.run(argv, env=envs[name], check=True, stdout=subprocess.DEVNULL)
             elapsed = time.perf_counter() - start
             if i >= warmup:
                 samples[name].append(elapsed)

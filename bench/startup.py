@@ -23,9 +23,12 @@ def main() -> None:
     variants = {
         "bare python3 -c pass": TARGET,
         "hermetic": [hermetic_bin(), *FLAGS, "--", *TARGET],
+        # Where the ratio comes from: the kernel layer alone (no in-process layer injected).
+        "hermetic, kernel layer only": [hermetic_bin(), *FLAGS, "--", *TARGET],
         "hermetic-seal 1.0.0": [seal_bin(), *FLAGS, "--", *TARGET],
     }
-    medians = time_commands(variants, args.runs, env_with_real_python_first())
+    medians = time_commands(variants, args.runs, env_with_real_python_first(),
+                            extra_env={"hermetic, kernel layer only": {"HERMETIC_INPROCESS": "0"}})
     print(report("python3 -c pass under --no-network --no-subprocess", medians,
                  "bare python3 -c pass"))
 
