@@ -222,6 +222,23 @@ Decision decide_unix(Operation operation, pid_t tid, const CallEnv& env, Sockadd
   return d;
 }
 
+// The rule for an IPv4 or IPv6 address (the copy, never the target's memory).
+Decision decide_ip(Operation operation, const CallEnv& env, const sockaddr_storage& storage,
+                   socklen_t length) {
+  Decision d;
+  const auto endpoint = address_policy::from_sockaddr(storage, length);
+  if (!endpoint) {
+    d.error = EINVAL;  // too short: the kernel would refuse it too
+    return d;
+  }
+  const auto verdict = env.addresses.decide(operation, *endpoint);
+  d.shown = address_policy::to_string(*endpoint);
+  d.allowed = verdict.allowed;
+  d.error = verdict.allowed ? 0 : EACCES;
+  d.why = verdict.reason;
+  return d;
+}
+
 // The rule for one copied address. Anything not understood is refused.
 Decision decide(Operation operation, pid_t tid, const CallEnv& env, Sockaddr& address) {
   Decision d;
@@ -244,17 +261,7 @@ Decision decide(Operation operation, pid_t tid, const CallEnv& env, Sockaddr& ad
   if (family == AF_UNSPEC) {
     sockaddr_storage as_inet = address.storage;
     as_inet.ss_family = AF_INET;
-    const auto endpoint = address_policy::from_sockaddr(as_inet, address.length);
-    if (!endpoint) {
-      d.error = EINVAL;
-      return d;
-    }
-    const auto verdict = env.addresses.decide(operation, *endpoint);
-    d.shown = address_policy::to_string(*endpoint);
-    d.allowed = verdict.allowed;
-    d.error = verdict.allowed ? 0 : EACCES;
-    d.why = verdict.reason;
-    return d;
+    return decide_ip(operation, env, as_inet, address.length);
   }
   if (family != AF_INET && family != AF_INET6) {
     d.error = EACCES;  // sockets of other families cannot be made here; an inherited one
@@ -262,17 +269,7 @@ Decision decide(Operation operation, pid_t tid, const CallEnv& env, Sockaddr& ad
     d.why = "address family not allowed";
     return d;
   }
-  const auto endpoint = address_policy::from_sockaddr(address.storage, address.length);
-  if (!endpoint) {
-    d.error = EINVAL;  // too short: the kernel would refuse it too
-    return d;
-  }
-  const auto verdict = env.addresses.decide(operation, *endpoint);
-  d.shown = address_policy::to_string(*endpoint);
-  d.allowed = verdict.allowed;
-  d.error = verdict.allowed ? 0 : EACCES;
-  d.why = verdict.reason;
-  return d;
+  return decide_ip(operation, env, address.storage, address.length);
 }
 
 // A copied message: its address, and no source routing in its control messages.

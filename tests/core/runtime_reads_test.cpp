@@ -10,27 +10,13 @@
 #include <fstream>
 
 #include "python_layout.hpp"
+#include "temp_dir.hpp"
 
 namespace hermetic {
 namespace {
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string templ = (fs::temp_directory_path() / "hermetic-test-XXXXXX").string();
-    path_ = fs::canonical(mkdtemp(templ.data()));
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  TempDir(TempDir&&) = delete;
-  TempDir& operator=(TempDir&&) = delete;
-  [[nodiscard]] const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using test_support::TempDir;
 
 bool has(const std::vector<fs_layers::ReadNeed>& needs, const fs::path& path) {
   return std::any_of(needs.begin(), needs.end(),
