@@ -29,7 +29,8 @@ def main() -> None:
         "",
         f"Written by `bench/run_all.py` on {datetime.date.today()}, {platform.machine()}, "
         f"{os.cpu_count()} cores, Linux {platform.release()}, Python {platform.python_version()}."
-        " Each table comes from one run with the variants interleaved; ratios are to bare.",
+        " Each table comes from one run with the variants interleaved; ratios are to bare."
+        " docs/performance.md explains where the time goes.",
         "",
     ]
     for script, args, title in SCRIPTS:
