@@ -16,7 +16,7 @@ namespace {
 constexpr const char* kExamples = R"(examples:
   hermetic --no-network -- http https://example.com
   hermetic --no-network --allow-localhost --no-subprocess -- devserver --port 8000
-  hermetic --no-network --allow-domain pypi.org -- pip download requests
+  hermetic --no-network --allow-domain pypi.org --allow-domain files.pythonhosted.org -- pip download requests
   hermetic --fs-readonly=./sandbox -- python my_script.py
   hermetic --fs-readonly=. --explain -- python my_script.py
   hermetic --check
