@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+
+from hermetic import _hermetic
 
 
 @dataclass
@@ -56,21 +59,26 @@ class GuardConfig:
         return self.no_interpreter_mutation
 
 
-PROFILES: dict[str, GuardConfig] = {
-    "block-all": GuardConfig(
-        block_native=True,
-        no_subprocess=True,
-        no_network=True,
-        fs_readonly=True,
-        no_environment=True,
-        no_code_exec=True,
-        no_interpreter_mutation=True,
-    ),
-    "net-hermetic": GuardConfig(no_network=True, allow_localhost=True),
-    "exec-deny": GuardConfig(no_subprocess=True),
-    "fs-readonly": GuardConfig(fs_readonly=True),
-    "block-native": GuardConfig(block_native=True),
-}
+def _from_core(name: str) -> GuardConfig:
+    """A profile from the core's table (src/core/profiles.cpp), where profiles are written down
+    once for the CLI, the C++ API and this module."""
+    p = json.loads(_hermetic.profile_json(name))
+    return GuardConfig(
+        no_network=p["block_network"],
+        no_subprocess=p["block_subprocess"],
+        fs_readonly=p["fs_readonly"],
+        fs_root=p["fs_root"],
+        no_environment=p["block_environment"],
+        no_code_exec=p["block_code_exec"],
+        no_interpreter_mutation=p["block_interpreter_mutation"],
+        block_native=p["block_native"],
+        allow_localhost=p["allow_localhost"],
+        allow_domains=list(p["allow_domains"]),
+        deny_imports=list(p["deny_imports"]),
+    )
+
+
+PROFILES: dict[str, GuardConfig] = {name: _from_core(name) for name in _hermetic.profile_names()}
 
 
 def apply_profile(base: GuardConfig, name: str) -> GuardConfig:

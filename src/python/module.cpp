@@ -54,6 +54,33 @@ PyObject* push_cli_json(PyObject* /*self*/, PyObject* arg) {
   return PyLong_FromUnsignedLongLong(policy_stack::push(std::move(built).value(), /*seal=*/true));
 }
 
+// The named profiles, from the core's table (src/core/profiles.cpp): the one place they are
+// written down; hermetic.profiles builds hermetic-seal's PROFILES from these.
+PyObject* profile_names(PyObject* /*self*/, PyObject* /*unused*/) {
+  const auto& names = hermetic::profile_names();
+  PyRef out(PyTuple_New(static_cast<Py_ssize_t>(names.size())));
+  if (!out) return nullptr;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    PyObject* name =
+        PyUnicode_FromStringAndSize(names[i].data(), static_cast<Py_ssize_t>(names[i].size()));
+    if (name == nullptr) return nullptr;
+    PyTuple_SET_ITEM(out.get(), static_cast<Py_ssize_t>(i), name);  // steals the reference
+  }
+  return out.release();
+}
+
+PyObject* profile_json(PyObject* /*self*/, PyObject* arg) {
+  const char* name = PyUnicode_AsUTF8(arg);
+  if (name == nullptr) return nullptr;
+  const auto preset = hermetic::profile(name);
+  if (!preset) {
+    PyErr_SetString(PyExc_ValueError, preset.error().message.c_str());
+    return nullptr;
+  }
+  const std::string text = hermetic::to_json(preset.value());
+  return PyUnicode_FromStringAndSize(text.data(), static_cast<Py_ssize_t>(text.size()));
+}
+
 PyObject* deny_native_code(PyObject* /*self*/, PyObject* /*unused*/) {
   const auto denied = hermetic::deny_native_code_in_self();
   if (!denied) {
@@ -181,6 +208,10 @@ PyMethodDef methods[] = {  // NOLINT: CPython's API takes a mutable array
     {"push_cli_json", push_cli_json, METH_O,
      "push_cli_json(text: str) -> int\n\nThe CLI's policy for a Python target: permanent, and "
      "without applying the kernel layer the launcher already applied."},
+    {"profile_names", profile_names, METH_NOARGS,
+     "profile_names() -> tuple[str, ...]\n\nThe named profiles (block-all, net-hermetic, ...)."},
+    {"profile_json", profile_json, METH_O,
+     "profile_json(name: str) -> str\n\nA named profile in the JSON form of a policy."},
     {"deny_native_code", deny_native_code, METH_NOARGS,
      "deny_native_code() -> None\n\nFrom now on no thread of this process may map executable "
      "memory (seccomp; irreversible): the kernel part of block_native."},
