@@ -286,7 +286,8 @@ Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
     got = ::read(report_read.get(), &failure, sizeof failure);
   } while (got < 0 && errno == EINTR);
   const int status = relay.wait_for_child();
-  // Before mirroring: dying by the target's signal would skip the destructor.
+  // The run's own files go before mirroring: dying by the target's signal skips destructors.
+  hosts.reset();
   if (tmpdir) {
     const std::string tmp_path = tmpdir->path();
     if (!tmpdir->remove()) {

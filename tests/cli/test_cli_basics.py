@@ -270,3 +270,17 @@ def test_check_reports_kernel_features(run_hermetic):
     for feature in ("seccomp filter", "seccomp user notification", "landlock", "pidfd_getfd",
                     "user namespaces"):
         assert any(line.startswith(feature) for line in lines), (feature, proc.stdout)
+
+
+@pytest.mark.parametrize("flags", [
+    ["--fs-readonly"],  # the private TMPDIR
+    ["--no-network", "--allow-domain", "api.test", "--resolve", "api.test:127.0.0.1"],  # hosts
+], ids=["tmpdir", "hosts-overlay"])
+def test_run_files_are_removed_when_the_target_dies_by_a_signal(flags, run_hermetic, clean_env,
+                                                                 tmp_path):
+    """hermetic mirrors a signal death by dying of the same signal, which skips destructors:
+    the files it made for the run must be gone before that."""
+    proc = run_hermetic([*flags, "--", "sh", "-c", "kill -TERM $$"],
+                        env=clean_env({"TMPDIR": str(tmp_path)}))
+    assert proc.returncode == -signal.SIGTERM, proc.stderr
+    assert [p.name for p in tmp_path.iterdir()] == []
