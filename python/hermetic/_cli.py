@@ -34,7 +34,6 @@ _traced = False  # with trace on, the line was printed when the action was block
 def activate(policy_json: str) -> None:
     """Make ``policy_json`` the target's permanent policy and install the exit behaviour."""
     global _traced
-    _hermetic.set_trusted_code_files([*_patches.trusted_code_files(), *_runner_files()])
     # Permanent like a sealed policy, without applying the kernel layer a second time: the
     # launcher applied it before exec. (No _patches.prepare: it pre-imports subprocess, which
     # costs milliseconds at every start; with the kernel refusing fork, it is not needed.)
@@ -50,6 +49,9 @@ def enter_user_code(user_code_policy_json: str | None = None) -> None:
     permanent level; and under block_native the kernel part too: from here on no executable
     memory, so no native code arrives by any route (ExtensionFileLoader, ctypes, cffi)."""
     if user_code_policy_json is not None:
+        # block_code_exec from here on: the main program of `python -m` is compiled by runpy,
+        # trusted besides the defaults hermetic/__init__ set.
+        _hermetic.set_trusted_code_files([*_patches.trusted_code_files(), *_runner_files()])
         _hermetic.push_cli_json(user_code_policy_json)
     effective = _hermetic.effective()
     with blocker._LOCK:
