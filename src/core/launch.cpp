@@ -217,7 +217,9 @@ Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
   // 3. Everything that allocates or opens happens before fork.
   auto kernel = PreparedKernelLayer::prepare(plan.value().kernel, features);
   if (!kernel) return kernel.error();
-  auto names = name_pins::plan(policy, machine_hosts());
+  // /etc/hosts is read only when a hosts overlay can be needed (pins or allowed domains).
+  const bool names_given = !policy.resolve.empty() || !policy.allow_domains.empty();
+  auto names = name_pins::plan(policy, names_given ? machine_hosts() : std::string());
   if (!names) return names.error();
   std::optional<hosts_overlay::Overlay> hosts;
   if (!names.value().hosts.empty()) {
