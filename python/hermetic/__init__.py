@@ -11,20 +11,10 @@ cannot be removed); it enforces nothing until a blocker is entered::
 
 from __future__ import annotations
 
-from hermetic import _hermetic, _patches
-from hermetic.errors import (
-    HermeticError,
-    ImportPolicyViolation,
-    PolicyViolation,
-    ReadOutsideRootViolation,
-)
-
-_hermetic.register_errors(
-    PolicyViolation, ImportPolicyViolation, ReadOutsideRootViolation, HermeticError
-)
-_hermetic.set_trusted_code_files(_patches.trusted_code_files())
-
-from hermetic.blocker import BlockConfig, hermetic_blocker, with_hermetic  # noqa: E402
+from hermetic.blocker import BlockConfig, hermetic_blocker, with_hermetic
+from hermetic.errors import HermeticError, PolicyViolation
+from hermetic.errors import ImportPolicyViolation as ImportPolicyViolation
+from hermetic.errors import ReadOutsideRootViolation as ReadOutsideRootViolation
 
 __all__ = [
     "BlockConfig",

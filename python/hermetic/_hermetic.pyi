@@ -1,7 +1,29 @@
 """Stubs for hermetic's native in-process layer (src/python)."""
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from importlib.machinery import ModuleSpec
 from typing import Any, Literal, NoReturn
+
+class HermeticError(RuntimeError):
+    """Base for hermetic failures."""
+
+class PolicyViolation(HermeticError):
+    """Raised when a guard blocks an action."""
+
+    guard: str | None
+    target: str | None
+    def __init__(
+        self, message: str, *, guard: str | None = None, target: str | None = None
+    ) -> None: ...
+
+class ImportPolicyViolation(PolicyViolation, ImportError):
+    """A denied import: a PolicyViolation that ``except ImportError`` also catches."""
+
+class ReadOutsideRootViolation(PolicyViolation, PermissionError):
+    """A read outside ``fs_root``: a PolicyViolation that is also a PermissionError."""
+
+class BootstrapError(HermeticError):
+    """Raised when bootstrap mode fails."""
 
 def push(policy: dict[str, Any], /) -> int: ...
 def push_json(text: str, /) -> int: ...
@@ -20,13 +42,6 @@ def deny(
     target: str | None = None,
     kind: Literal["policy", "import", "read"] = "policy",
 ) -> NoReturn: ...
-def register_errors(
-    policy_violation: type[BaseException],
-    import_violation: type[BaseException],
-    read_violation: type[BaseException],
-    hermetic_error: type[BaseException],
-    /,
-) -> None: ...
-def set_trusted_code_files(files: Iterable[str], /) -> None: ...
+def find_spec(name: str, path: Any = None, target: Any = None) -> ModuleSpec | None: ...
 def wrap_fork_exec(original: Callable[..., Any], /) -> Callable[..., Any]: ...
 def wrap_import(original: Callable[..., Any], /) -> Callable[..., Any]: ...

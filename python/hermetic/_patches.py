@@ -238,12 +238,3 @@ def sync(effective: dict[str, Any]) -> None:
     _switch(
         "imports", effective["deny_imports"] or effective["block_native"], _import_on, _import_off
     )
-
-
-def trusted_code_files() -> list[str]:
-    """Files whose frames may compile/exec under block_code_exec (see code_guard.cpp)."""
-    stdlib = os.path.dirname(os.__file__)
-    names = ("collections/__init__.py", "dataclasses.py", "typing.py", "enum.py", "ast.py")
-    files = [os.path.join(stdlib, name) for name in names]
-    files += [os.path.realpath(f) for f in files]
-    return files

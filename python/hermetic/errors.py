@@ -4,11 +4,32 @@ Same names and attributes as hermetic-seal 1.0.0. Two subclasses keep ordinary e
 working: a denied import is also an ``ImportError`` (so ``try: import x / except ImportError``
 fallbacks still work), and a read outside ``fs_root`` is also a ``PermissionError`` (so code
 that tolerates unreadable files, such as traceback source lookup, keeps working).
+
+The classes are made by the native module (src/python/error_classes.cpp), so that the guards
+raise these very classes from a Python target's first line on, whether or not this package was
+imported; they are ordinary exception classes (``__module__`` is ``hermetic.errors``):
+
+- ``HermeticError(RuntimeError)``: base for hermetic failures.
+- ``PolicyViolation(HermeticError)``: raised when a guard blocks an action;
+  ``PolicyViolation(message, *, guard=None, target=None)``. ``guard`` is the machine-readable
+  guard name (``"network"``, ``"subprocess"``, ``"filesystem"``, ``"environment"``,
+  ``"code_exec"``, ``"interpreter"``, ``"imports"``), ``target`` what was blocked (host, path,
+  import name...) or ``None``.
+- ``ImportPolicyViolation(PolicyViolation, ImportError)``: also sets ``msg`` and ``name``.
+- ``ReadOutsideRootViolation(PolicyViolation, PermissionError)``: also sets ``errno``
+  (EACCES), ``strerror`` and ``filename``; ``str()`` is the message alone.
+- ``BootstrapError(HermeticError)``: raised when bootstrap mode fails.
 """
 
 from __future__ import annotations
 
-import errno as _errno
+from hermetic._hermetic import (
+    BootstrapError,
+    HermeticError,
+    ImportPolicyViolation,
+    PolicyViolation,
+    ReadOutsideRootViolation,
+)
 
 __all__ = [
     "BootstrapError",
@@ -17,74 +38,3 @@ __all__ = [
     "PolicyViolation",
     "ReadOutsideRootViolation",
 ]
-
-
-class HermeticError(RuntimeError):
-    """Base for hermetic failures."""
-
-
-class PolicyViolation(HermeticError):
-    """Raised when a guard blocks an action.
-
-    Attributes:
-        guard: Machine-readable guard name (``"network"``, ``"subprocess"``,
-               ``"filesystem"``, ``"environment"``, ``"code_exec"``,
-               ``"interpreter"``, ``"imports"``).
-        target: Optional detail about what was blocked (host, path, import name...).
-    """
-
-    guard: str | None
-    target: str | None
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        guard: str | None = None,
-        target: str | None = None,
-    ) -> None:
-        """Create a policy violation with an optional machine-readable guard name."""
-        super().__init__(message)
-        self.guard = guard
-        self.target = target
-
-
-class ImportPolicyViolation(PolicyViolation, ImportError):
-    """A denied import: a PolicyViolation that ``except ImportError`` also catches."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        guard: str | None = None,
-        target: str | None = None,
-    ) -> None:
-        """Create the violation; ``name`` is the module, as ImportError has it."""
-        super().__init__(message, guard=guard, target=target)
-        self.msg = message
-        self.name = target
-
-
-class ReadOutsideRootViolation(PolicyViolation, PermissionError):
-    """A read outside ``fs_root``: a PolicyViolation that is also a PermissionError."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        guard: str | None = None,
-        target: str | None = None,
-    ) -> None:
-        """Create the violation with ``errno``/``filename`` set as an OSError would."""
-        super().__init__(message, guard=guard, target=target)
-        self.errno = _errno.EACCES
-        self.strerror = message
-        self.filename = target
-
-    def __str__(self) -> str:
-        """The message alone, as for every PolicyViolation (not OSError's "[Errno 13] ...")."""
-        return str(self.args[0]) if self.args else ""
-
-
-class BootstrapError(HermeticError):
-    """Raised when bootstrap mode fails."""

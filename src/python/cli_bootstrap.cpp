@@ -7,87 +7,131 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <string>
 
+#include "cli_exit.hpp"
+#include "guards.hpp"
+#include "hermetic/launch.hpp"
 #include "hermetic/policy.hpp"
+#include "policy_stack.hpp"
 #include "py_ref.hpp"
+#include "seal.hpp"
+#include "violation.hpp"
 
 namespace hermetic::inproc::cli_bootstrap {
 namespace {
 
-// The CLI policy in two parts, set once before Py_Initialize and read once each by the hook:
+// The CLI policy in two parts, set once before Py_Initialize and pushed once each by the hook:
 // all of it but block_code_exec from `import site` on, block_code_exec from the main program on
 // (.pth files of the environment run code through exec; they are start-up, not the target).
-std::string& startup_policy() {
-  static std::string policy;
+std::optional<Policy>& startup_policy() {
+  static std::optional<Policy> policy;
   return policy;
 }
-std::string& user_code_policy() {
-  static std::string policy;  // empty: nothing to add
+std::optional<Policy>& user_code_policy() {
+  static std::optional<Policy> policy;  // empty: nothing to add
   return policy;
 }
 // The hook runs with the GIL held; no other synchronisation is needed.
 bool g_activated = false;
 bool g_in_user_code = false;
-PyObject* g_cli = nullptr;  // hermetic._cli, kept for the second phase
 
-// The hermetic package directory: where this extension lies.
-std::string package_dir() {
+// This extension's file, and the hermetic package directory it lies in.
+std::string extension_path() {
   Dl_info info{};
   if (dladdr(reinterpret_cast<void*>(&hermetic_preinit), &info) == 0 || info.dli_fname == nullptr) {
     return {};
   }
-  const std::string path = info.dli_fname;
+  return info.dli_fname;
+}
+std::string package_dir() {
+  const std::string path = extension_path();
   return path.substr(0, path.rfind('/'));
 }
 
-// Loads the hermetic package from `dir` itself, as importlib does for a package found on
-// sys.path, but without putting its parent there: the parent (another environment's
-// site-packages) must neither shadow the target's modules nor be listable under a read root.
-PyObject* load_package(const std::string& dir) {
-  // importlib.util's functions, from the import system's own frozen modules: already loaded at
-  // this point, where importing importlib.util would cost a few modules more.
+// spec_from_file_location(name, location, **kwargs) of the import system's own frozen module:
+// already loaded at this point, where importing importlib.util would cost a few modules more.
+PyObject* spec_for(const char* name, const std::string& location, PyObject* kwargs) {
   PyRef util(PyImport_ImportModule("_frozen_importlib_external"));
-  PyRef bootstrap(PyImport_ImportModule("_frozen_importlib"));
-  if (!util || !bootstrap) return nullptr;
-  PyRef location(PyUnicode_DecodeFSDefault((dir + "/__init__.py").c_str()));
-  PyRef search(Py_BuildValue("[O&]", PyUnicode_DecodeFSDefault, dir.c_str()));
-  if (!location || !search) return nullptr;
+  if (!util) return nullptr;
   PyRef spec_from(PyObject_GetAttrString(util.get(), "spec_from_file_location"));
-  PyRef args(Py_BuildValue("(sO)", "hermetic", location.get()));
-  PyRef kwargs(Py_BuildValue("{sO}", "submodule_search_locations", search.get()));
-  if (!spec_from || !args || !kwargs) return nullptr;
-  PyRef spec(PyObject_Call(spec_from.get(), args.get(), kwargs.get()));
+  PyRef args(Py_BuildValue("(sO&)", name, PyUnicode_DecodeFSDefault, location.c_str()));
+  if (!spec_from || !args) return nullptr;
+  return PyObject_Call(spec_from.get(), args.get(), kwargs);
+}
+
+// Makes this extension the module hermetic._hermetic, as an import of it would (its init
+// registers the audit hook and creates the exception classes), without importing the Python
+// package: most runs never need it. Returns the module (borrowed from sys.modules).
+PyObject* load_native_module() {
+  PyRef spec(spec_for("hermetic._hermetic", extension_path(), nullptr));
   if (!spec) return nullptr;
+  PyRef bootstrap(PyImport_ImportModule("_frozen_importlib"));
+  if (!bootstrap) return nullptr;
   PyRef module(PyObject_CallMethod(bootstrap.get(), "module_from_spec", "O", spec.get()));
   if (!module) return nullptr;
   PyObject* modules = PyImport_GetModuleDict();  // borrowed
-  if (PyDict_SetItemString(modules, "hermetic", module.get()) != 0) return nullptr;
-  PyRef loader(PyObject_GetAttrString(spec.get(), "loader"));
-  if (!loader) return nullptr;
-  PyRef done(PyObject_CallMethod(loader.get(), "exec_module", "O", module.get()));
-  if (!done) {
-    (void)PyDict_DelItemString(modules, "hermetic");
-    return nullptr;
+  if (PyDict_SetItemString(modules, "hermetic._hermetic", module.get()) != 0) return nullptr;
+  return module.get();  // sys.modules holds it
+}
+
+// Puts `module` first on sys.meta_path, where its find_spec answers `hermetic` with the package
+// this extension came from: user code can `import hermetic` (to catch PolicyViolation, say)
+// even when the target's environment does not have it, and always gets this very package.
+int add_finder(PyObject* module) {
+  PyObject* meta_path = PySys_GetObject("meta_path");  // borrowed
+  if (meta_path == nullptr || !PyList_Check(meta_path)) {
+    PyErr_SetString(PyExc_RuntimeError, "sys.meta_path is not a list");
+    return -1;
   }
-  return PyImport_ImportModule("hermetic._cli");
+  return PyList_Insert(meta_path, 0, module);
 }
 
-// Loads hermetic._cli and activates the policy.
+// Phase one: the CLI's policy, permanent from before site, and the exit behaviour.
 int activate() {
-  PyRef cli(load_package(package_dir()));
-  if (!cli) return -1;
-  PyRef result(PyObject_CallMethod(cli.get(), "activate", "s", startup_policy().c_str()));
-  if (!result) return -1;
-  g_cli = cli.release();  // lives as long as the interpreter
-  return 0;
+  PyObject* module = load_native_module();
+  if (module == nullptr || add_finder(module) != 0) return -1;
+  Policy policy = *startup_policy();
+  const bool traced = policy.trace;
+  // The launcher applied the kernel layer before exec; it is not applied a second time.
+  if (policy.block_subprocess) seal::note_kernel_blocks_subprocess();
+  (void)policy_stack::push(std::move(policy), /*seal=*/true);
+  return cli_exit::install(traced);
 }
 
+// The guards written in Python (python/hermetic/_patches.py): a guarded os.environ, sys.path
+// and __import__, which would otherwise fail the environment's own start-up (.pth files read
+// os.environ). Only these need the Python package loaded.
+bool needs_python_guards(const Policy& merged) {
+  return merged.block_environment || merged.block_interpreter_mutation ||
+         !merged.deny_imports.empty() || merged.block_native;
+}
+
+// Phase two, just before the main program: block_code_exec from here on; the Python-side
+// guards; and under block_native the kernel part too, so that no native code arrives by any
+// route (ExtensionFileLoader, ctypes, cffi): from here on no executable memory.
 int enter_user_code() {
-  PyRef result(user_code_policy().empty() ? PyObject_CallMethod(g_cli, "enter_user_code", nullptr)
-                                          : PyObject_CallMethod(g_cli, "enter_user_code", "s",
-                                                                user_code_policy().c_str()));
-  return result ? 0 : -1;
+  if (user_code_policy()) {
+    if (code_guard::trust_stdlib_generators() != 0 || code_guard::trust_runpy() != 0) return -1;
+    (void)policy_stack::push(*user_code_policy(), /*seal=*/true);
+  }
+  const auto snapshot = policy_stack::current();
+  const Policy& merged = snapshot->merged;
+  if (needs_python_guards(merged)) {
+    PyRef cli(PyImport_ImportModule("hermetic._cli"));
+    if (!cli) return -1;
+    PyRef synced(PyObject_CallMethod(cli.get(), "enter_user_code", nullptr));
+    if (!synced) return -1;
+  }
+  if (merged.block_native) {
+    const auto denied = deny_native_code_in_self();
+    if (!denied) {
+      PyErr_SetString(hermetic_error_type(), denied.error().message.c_str());
+      return -1;
+    }
+  }
+  return 0;
 }
 
 [[noreturn]] void fail_closed() {
@@ -123,6 +167,25 @@ int bootstrap_hook(const char* event, PyObject* args, void* /*data*/) {
 }
 
 }  // namespace
+
+PyObject* find_spec(PyObject* /*self*/, PyObject* args, PyObject* kwargs) {
+  static const char* keywords[] = {"name", "path", "target", nullptr};
+  const char* name = nullptr;
+  PyObject* path = Py_None;
+  PyObject* target = Py_None;
+  if (PyArg_ParseTupleAndKeywords(args, kwargs, "s|OO:find_spec", const_cast<char**>(keywords),
+                                  &name, &path, &target) == 0) {
+    return nullptr;
+  }
+  if (std::strcmp(name, "hermetic") != 0) Py_RETURN_NONE;  // the package's own path finds the rest
+  const std::string dir = package_dir();
+  PyRef search(Py_BuildValue("[O&]", PyUnicode_DecodeFSDefault, dir.c_str()));
+  if (!search) return nullptr;
+  PyRef spec_kwargs(Py_BuildValue("{sO}", "submodule_search_locations", search.get()));
+  if (!spec_kwargs) return nullptr;
+  return spec_for("hermetic", dir + "/__init__.py", spec_kwargs.get());
+}
+
 }  // namespace hermetic::inproc::cli_bootstrap
 
 extern "C" int hermetic_preinit(const char* policy_json) {
@@ -132,12 +195,12 @@ extern "C" int hermetic_preinit(const char* policy_json) {
   if (!policy) return 1;
   hermetic::Policy startup = policy.value();
   startup.block_code_exec = false;
-  boot::startup_policy() = hermetic::to_json(startup);
+  boot::startup_policy() = std::move(startup);
   if (policy.value().block_code_exec) {
     hermetic::Policy code;
     code.block_code_exec = true;
     code.trace = policy.value().trace;
-    boot::user_code_policy() = hermetic::to_json(code);
+    boot::user_code_policy() = std::move(code);
   }
   // Safe before Py_Initialize (documented); the hook stays for the life of the runtime.
   return PySys_AddAuditHook(boot::bootstrap_hook, nullptr) == 0 ? 0 : 1;

@@ -2,8 +2,21 @@
 // hermetic_preinit() before Py_Initialize (src/preload/preload.cpp has the contract); this file
 // takes it from there: a small audit hook waits for the moment the interpreter can run Python
 // and nothing of site or the user has run yet (the `import site` event, or the first
-// cpython.run_* event when site is disabled), then loads the hermetic package from this
-// extension's directory and calls hermetic._cli.activate(policy_json).
+// cpython.run_* event when site is disabled), then makes this extension the module
+// hermetic._hermetic and pushes the CLI's policy, all in C. The Python package is loaded only
+// when the policy needs a guard written in Python (environment, sys.path, __import__), or when
+// the target imports it: every other Python start pays for nothing but this extension.
 #pragma once
 
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
 extern "C" __attribute__((visibility("default"))) int hermetic_preinit(const char* policy_json);
+
+namespace hermetic::inproc::cli_bootstrap {
+
+// find_spec(name, path=None, target=None): the meta-path finder the CLI puts first on
+// sys.meta_path; answers only `hermetic`, with the package this extension lies in.
+PyObject* find_spec(PyObject* self, PyObject* args, PyObject* kwargs);
+
+}  // namespace hermetic::inproc::cli_bootstrap

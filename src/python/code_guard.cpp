@@ -9,8 +9,11 @@
 // module can set); a code object with a forged file name needs compile or code.__new__, both
 // denied to untrusted callers. With no Python frame at all the interpreter is running the main
 // program (see caller_is_trusted). pickle.find_class is denied whatever the caller.
+#include <filesystem>
+#include <initializer_list>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <unordered_set>
 
 #include "guards.hpp"
@@ -47,6 +50,35 @@ int deny_code(const Snapshot& snapshot, const std::string& what, const char* tar
                          ErrorKind::kPolicy});
 }
 
+// The standard library's directory: where os.py lies.
+std::string stdlib_dir() {
+  PyRef os(PyImport_ImportModule("os"));
+  if (!os) return {};
+  PyRef file(PyObject_GetAttrString(os.get(), "__file__"));
+  std::string path;
+  if (!file || !path_of(file.get(), &path)) {
+    PyErr_Clear();  // a frozen os: no files to trust by path
+    return {};
+  }
+  const auto slash = path.rfind('/');
+  return slash == std::string::npos ? std::string() : path.substr(0, slash);
+}
+
+// Trusts <stdlib>/<name> for each name, as a frame's code file names it and resolved.
+int trust_in_stdlib(std::initializer_list<std::string_view> names) {
+  const std::string dir = stdlib_dir();
+  if (PyErr_Occurred()) return -1;
+  if (dir.empty()) return 0;
+  for (std::string_view name : names) {
+    const std::string path = dir + "/" + std::string(name);
+    trusted().insert(path);
+    std::error_code error;
+    const auto resolved = std::filesystem::weakly_canonical(path, error);
+    if (!error) trusted().insert(resolved.string());
+  }
+  return 0;
+}
+
 }  // namespace
 
 bool caller_is_trusted() {
@@ -70,20 +102,20 @@ bool caller_is_import_system() {
   return false;
 }
 
-int set_trusted_files(PyObject* iterable) {
-  PyRef iterator(PyObject_GetIter(iterable));
-  if (!iterator) return -1;
-  std::unordered_set<std::string> files = import_system_files();
-  while (PyRef item{PyIter_Next(iterator.get())}) {
-    if (!PyUnicode_Check(item.get())) {
-      PyErr_SetString(PyExc_TypeError, "trusted code files must be str");
-      return -1;
-    }
-    files.insert(text_of(item.get()));
+int trust_stdlib_generators() {
+  static bool done = false;  // the GIL orders callers
+  if (done) return 0;
+  if (trust_in_stdlib(
+          {"collections/__init__.py", "dataclasses.py", "typing.py", "enum.py", "ast.py"}) != 0) {
+    return -1;
   }
-  if (PyErr_Occurred()) return -1;
-  trusted() = std::move(files);
+  done = true;
   return 0;
+}
+
+int trust_runpy() {
+  trusted().emplace("<frozen runpy>");
+  return trust_in_stdlib({"runpy.py"});
 }
 
 int check(Event event, const Snapshot& snapshot, PyObject* args) {

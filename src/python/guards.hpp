@@ -83,9 +83,13 @@ int check(Event event, const Snapshot& snapshot, PyObject* args);
 
 namespace code_guard {
 int check(Event event, const Snapshot& snapshot, PyObject* args);
-// The code files whose frames may compile and exec (the import system, dataclasses, ...).
-// Replaces the set; takes an iterable of str.
-int set_trusted_files(PyObject* iterable);
+// Before a level with block_code_exec is pushed: trust the standard library's code generators
+// (collections for namedtuple, dataclasses, typing, enum, ast), found next to os.__file__.
+// Idempotent. Returns -1 with an error set on failure.
+int trust_stdlib_generators();
+// The CLI's main program: runpy compiles the code of `python -m`, which comes from the command
+// line and not from the target at run time.
+int trust_runpy();
 // True when the innermost Python frame of this thread runs code from a trusted file, or there
 // is no Python frame (the interpreter's own top level).
 bool caller_is_trusted();

@@ -7,6 +7,8 @@
 #include <string>
 
 #include "audit_hook.hpp"
+#include "cli_bootstrap.hpp"
+#include "error_classes.hpp"
 #include "guards.hpp"
 #include "hermetic/launch.hpp"
 #include "hermetic/policy.hpp"
@@ -29,11 +31,12 @@ PyObject* push_policy(hermetic::Result<hermetic::Policy> built) {
     return nullptr;
   }
   hermetic::Policy policy = std::move(built).value();
+  if (policy.block_code_exec && code_guard::trust_stdlib_generators() != 0) return nullptr;
   const bool sealed = policy.sealed;
   if (sealed) {
     const auto applied = seal::apply_kernel(policy_stack::preview_push(policy));
     if (!applied) {
-      PyErr_SetString(error_types::hermetic_error(), applied.error().message.c_str());
+      PyErr_SetString(hermetic_error_type(), applied.error().message.c_str());
       return nullptr;
     }
   }
@@ -50,6 +53,7 @@ PyObject* push_cli_json(PyObject* /*self*/, PyObject* arg) {
     PyErr_SetString(PyExc_ValueError, built.error().message.c_str());
     return nullptr;
   }
+  if (built.value().block_code_exec && code_guard::trust_stdlib_generators() != 0) return nullptr;
   if (built.value().block_subprocess) seal::note_kernel_blocks_subprocess();
   return PyLong_FromUnsignedLongLong(policy_stack::push(std::move(built).value(), /*seal=*/true));
 }
@@ -84,7 +88,7 @@ PyObject* profile_json(PyObject* /*self*/, PyObject* arg) {
 PyObject* deny_native_code(PyObject* /*self*/, PyObject* /*unused*/) {
   const auto denied = hermetic::deny_native_code_in_self();
   if (!denied) {
-    PyErr_SetString(error_types::hermetic_error(), denied.error().message.c_str());
+    PyErr_SetString(hermetic_error_type(), denied.error().message.c_str());
     return nullptr;
   }
   Py_RETURN_NONE;
@@ -168,24 +172,6 @@ PyObject* deny(PyObject* /*self*/, PyObject* args, PyObject* kwargs) {
   return deny_now({guard, message, target != nullptr ? target : "", error_kind});
 }
 
-PyObject* register_errors(PyObject* /*self*/, PyObject* args) {
-  PyObject* policy_violation = nullptr;
-  PyObject* import_violation = nullptr;
-  PyObject* read_violation = nullptr;
-  PyObject* hermetic_error = nullptr;
-  if (PyArg_ParseTuple(args, "OOOO", &policy_violation, &import_violation, &read_violation,
-                       &hermetic_error) == 0) {
-    return nullptr;
-  }
-  error_types::set(policy_violation, import_violation, read_violation, hermetic_error);
-  Py_RETURN_NONE;
-}
-
-PyObject* set_trusted_code_files(PyObject* /*self*/, PyObject* iterable) {
-  if (code_guard::set_trusted_files(iterable) != 0) return nullptr;
-  Py_RETURN_NONE;
-}
-
 PyObject* wrap_fork_exec(PyObject* /*self*/, PyObject* original) {
   return subprocess_guard::wrap_fork_exec(original);
 }
@@ -230,12 +216,11 @@ PyMethodDef methods[] = {  // NOLINT: CPython's API takes a mutable array
      METH_VARARGS | METH_KEYWORDS,
      "deny(guard, message, target=None, kind='policy') -> NoReturn\n\nReport a blocked action "
      "found by a Python-side guard: trace it and raise the violation."},
-    {"register_errors", register_errors, METH_VARARGS,
-     "register_errors(PolicyViolation, ImportPolicyViolation, ReadOutsideRootViolation, "
-     "HermeticError) -> None"},
-    {"set_trusted_code_files", set_trusted_code_files, METH_O,
-     "set_trusted_code_files(files: Iterable[str]) -> None\n\nCode files whose frames may "
-     "compile/exec under block_code_exec (besides the import system)."},
+    {"find_spec",
+     reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(cli_bootstrap::find_spec)),
+     METH_VARARGS | METH_KEYWORDS,
+     "find_spec(name, path=None, target=None) -> ModuleSpec | None\n\nThe meta-path finder "
+     "of a CLI run: answers `hermetic` with the package this module lies in."},
     {"wrap_fork_exec", wrap_fork_exec, METH_O,
      "wrap_fork_exec(original) -> callable\n\nA fork_exec that refuses while subprocesses are "
      "blocked."},
@@ -259,7 +244,7 @@ PyModuleDef module = {PyModuleDef_HEAD_INIT,
 // The name CPython looks for: PyInit_ followed by the module name (_hermetic).
 PyMODINIT_FUNC PyInit__hermetic() {  // NOLINT(bugprone-reserved-identifier)
   PyRef mod(PyModule_Create(&module));
-  if (!mod) return nullptr;
+  if (!mod || error_classes::add_to(mod.get()) != 0) return nullptr;
   if (audit_hook::install() != 0) return nullptr;
   return mod.release();
 }

@@ -3,27 +3,28 @@
 #include <cerrno>
 #include <optional>
 
+#include "error_classes.hpp"
 #include "py_ref.hpp"
 
 namespace hermetic::inproc {
 namespace {
 
-// Process-lifetime references (see error_types::set).
-PyObject* g_policy_violation = nullptr;
-PyObject* g_import_violation = nullptr;
-PyObject* g_read_violation = nullptr;
-PyObject* g_hermetic_error = nullptr;
-
+// The classes exist from the module's init on (error_classes.cpp); the built-in stand-ins only
+// cover a failure to create them.
 PyObject* type_for(ErrorKind kind) {
+  PyObject* type = nullptr;
   switch (kind) {
     case ErrorKind::kImport:
-      return g_import_violation != nullptr ? g_import_violation : PyExc_ImportError;
+      type = error_classes::import_violation();
+      return type != nullptr ? type : PyExc_ImportError;
     case ErrorKind::kReadOutside:
-      return g_read_violation != nullptr ? g_read_violation : PyExc_PermissionError;
+      type = error_classes::read_violation();
+      return type != nullptr ? type : PyExc_PermissionError;
     case ErrorKind::kPolicy:
       break;
   }
-  return g_policy_violation != nullptr ? g_policy_violation : PyExc_PermissionError;
+  type = error_classes::policy_violation();
+  return type != nullptr ? type : PyExc_PermissionError;
 }
 
 void raise(const Denial& denial) {
@@ -31,7 +32,8 @@ void raise(const Denial& denial) {
   PyRef message(PyUnicode_DecodeUTF8(denial.message.data(),
                                      static_cast<Py_ssize_t>(denial.message.size()), "replace"));
   if (!message) return;
-  if (type == g_policy_violation || type == g_import_violation || type == g_read_violation) {
+  if (type == error_classes::policy_violation() || type == error_classes::import_violation() ||
+      type == error_classes::read_violation()) {
     // PolicyViolation(message, *, guard=..., target=...)
     PyRef args(PyTuple_Pack(1, message.get()));
     PyRef kwargs(PyDict_New());
@@ -92,24 +94,9 @@ int refuse_quietly(const std::string& path) {
   return -1;
 }
 
-namespace error_types {
-void set(PyObject* policy_violation, PyObject* import_violation, PyObject* read_violation,
-         PyObject* hermetic_error) {
-  for (PyObject* obj : {policy_violation, import_violation, read_violation, hermetic_error}) {
-    Py_INCREF(obj);
-  }
-  for (PyObject* old :
-       {g_policy_violation, g_import_violation, g_read_violation, g_hermetic_error}) {
-    Py_XDECREF(old);
-  }
-  g_policy_violation = policy_violation;
-  g_import_violation = import_violation;
-  g_read_violation = read_violation;
-  g_hermetic_error = hermetic_error;
+PyObject* hermetic_error_type() {
+  PyObject* type = error_classes::hermetic_error();
+  return type != nullptr ? type : PyExc_RuntimeError;
 }
-PyObject* hermetic_error() {
-  return g_hermetic_error != nullptr ? g_hermetic_error : PyExc_RuntimeError;
-}
-}  // namespace error_types
 
 }  // namespace hermetic::inproc

@@ -1,6 +1,5 @@
 // Reporting a blocked action: one trace line on stderr (when any active level asks for it) and
-// the exception the audited call then raises. The exception types are defined in Python
-// (hermetic/errors.py) and registered once at import; before that, built-in types stand in.
+// the exception the audited call then raises (the classes of error_classes.hpp).
 #pragma once
 
 #define PY_SSIZE_T_CLEAN
@@ -47,12 +46,7 @@ int refuse_quietly(const std::string& path);
 // The trace line format shared with the CLI: "hermetic: blocked action: <message>".
 void trace_line(const std::string& message);
 
-namespace error_types {
-// Registers the Python exception classes (borrowed references are taken and kept for the life
-// of the process: the hook cannot be removed, so neither can what it raises).
-void set(PyObject* policy_violation, PyObject* import_violation, PyObject* read_violation,
-         PyObject* hermetic_error);
-[[nodiscard]] PyObject* hermetic_error();
-}  // namespace error_types
+// HermeticError, for failures that are not violations (sealing, the kernel layer).
+[[nodiscard]] PyObject* hermetic_error_type();
 
 }  // namespace hermetic::inproc

@@ -158,6 +158,48 @@ def test_child_python_gets_the_layer_too(run_hermetic, listener, clean_env):
     assert listener.settle().total == 0
 
 
+CATCH = """\
+import socket
+from hermetic import PolicyViolation
+try:
+    socket.create_connection(("127.0.0.1", int(__import__("sys").argv[1])), 5)
+except PolicyViolation as e:
+    print("caught", e.guard, type(e).__module__)
+"""
+
+
+@pytest.mark.parametrize("python", [sys.executable, "/usr/bin/python3"])
+def test_target_catches_the_violation_class_the_guards_raise(python, run_hermetic, listener,
+                                                            clean_env):
+    """`import hermetic` works in any target, also where the target's environment lacks it
+    (Debian's python3 here), and gives the very classes the guards raise."""
+    if not os.path.exists(python):
+        pytest.fail(f"{python} is missing: the test machine has Debian's python3")
+    proc = run_hermetic(["--no-network", "--", python, "-c", CATCH, str(listener.port)],
+                        env=clean_env())
+    assert (proc.returncode, proc.stdout, proc.stderr) == (
+        0, "caught network hermetic.errors\n", "")
+    assert listener.settle().total == 0
+
+
+LOADED = "import sys; print(sorted(m for m in sys.modules if m.split('.')[0] == 'hermetic'))"
+
+
+@pytest.mark.parametrize(("flags", "loaded"), [
+    (["--no-network", "--no-subprocess"], ["hermetic._hermetic"]),
+    (["--fs-readonly", "--no-code-exec"], ["hermetic._hermetic"]),
+    (["--no-environment"], ["hermetic", "hermetic._cli", "hermetic._hermetic",
+                            "hermetic._patches", "hermetic.blocker", "hermetic.errors"]),
+], ids=["kernel-backed", "code-exec", "environment"])
+def test_python_package_loads_only_for_python_side_guards(flags, loaded, run_hermetic,
+                                                          clean_env):
+    """Start-up cost: the native module does the CLI's work; the Python package is imported
+    only for the guards written in Python (os.environ, sys.path, __import__)."""
+    proc = run_hermetic([*flags, "--", sys.executable, "-c", LOADED], env=clean_env())
+    assert (proc.returncode, proc.stderr) == (0, ""), proc.stderr
+    assert proc.stdout == f"{loaded}\n"
+
+
 # --- Python-only flags: one line, exit 2, as hermetic-seal ------------------------------------
 
 PYTHON_ONLY = {

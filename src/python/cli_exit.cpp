@@ -1,0 +1,93 @@
+#include "cli_exit.hpp"
+
+#include <unistd.h>
+
+#include "error_classes.hpp"
+#include "py_ref.hpp"
+#include "violation.hpp"
+
+namespace hermetic::inproc::cli_exit {
+namespace {
+
+bool g_traced = false;  // set once, before user code
+
+[[noreturn]] void report_and_exit(PyObject* message) {
+  if (!g_traced) PySys_FormatStderr("hermetic: blocked action: %S\n", message);
+  for (const char* name : {"stdout", "stderr"}) {
+    PyObject* stream = PySys_GetObject(name);  // borrowed
+    if (stream != nullptr && stream != Py_None) {
+      PyRef flushed(PyObject_CallMethod(stream, "flush", nullptr));
+    }
+    PyErr_Clear();  // a closed or broken stream must not stop the exit
+  }
+  // As hermetic-seal: no interpreter teardown that could block or write.
+  _exit(kBlockedExitStatus);
+}
+
+// sys.excepthook(type, value, traceback); `previous` is the hook it replaced.
+PyObject* excepthook(PyObject* previous, PyObject* args) {
+  PyObject* value = arg_at(args, 1);
+  PyObject* violation = error_classes::policy_violation();
+  if (value != nullptr && violation != nullptr) {
+    const int is_violation = PyObject_IsInstance(value, violation);
+    if (is_violation < 0) return nullptr;
+    if (is_violation == 1) {
+      PyRef text(PyObject_Str(value));
+      if (!text) return nullptr;
+      report_and_exit(text.get());
+    }
+  }
+  return PyObject_Call(previous, args, nullptr);
+}
+
+bool is_success(PyObject* status) {
+  if (status == Py_None) return true;
+  PyRef zero(PyLong_FromLong(0));
+  if (!zero) return false;
+  const int equal = PyObject_RichCompareBool(status, zero.get(), Py_EQ);
+  if (equal < 0) PyErr_Clear();  // an odd status object: not a success
+  return equal == 1;
+}
+
+// sys.exit(status=None); `previous` is the sys.exit it replaced.
+PyObject* exit(PyObject* previous, PyObject* args) {
+  PyObject* status = Py_None;
+  if (PyArg_UnpackTuple(args, "exit", 0, 1, &status) == 0) return nullptr;
+  const auto& last = last_violation();
+  if (last && !is_success(status)) {
+    PyRef message(
+        PyUnicode_DecodeUTF8(last->data(), static_cast<Py_ssize_t>(last->size()), "replace"));
+    if (!message) return nullptr;
+    report_and_exit(message.get());
+  }
+  return PyObject_Call(previous, args, nullptr);
+}
+
+// NOLINTBEGIN: CPython's API takes mutable method definitions
+PyMethodDef g_excepthook = {"excepthook", excepthook, METH_VARARGS,
+                            "excepthook(type, value, traceback, /)\n--\n\nhermetic's CLI: an "
+                            "uncaught PolicyViolation ends the run with one line and status 2."};
+PyMethodDef g_exit = {"exit", exit, METH_VARARGS,
+                      "exit(status=None, /)\n--\n\nhermetic's CLI: a failing exit after a "
+                      "blocked action ends the run with one line and status 2."};
+// NOLINTEND
+
+// sys.<name> = <def> bound to the current sys.<name>.
+int wrap(const char* name, PyMethodDef* def) {
+  PyObject* previous = PySys_GetObject(name);  // borrowed
+  if (previous == nullptr) {
+    PyErr_Format(PyExc_RuntimeError, "sys.%s is missing", name);
+    return -1;
+  }
+  PyRef wrapper(PyCFunction_New(def, previous));  // keeps `previous` alive
+  return wrapper ? PySys_SetObject(name, wrapper.get()) : -1;
+}
+
+}  // namespace
+
+int install(bool traced) {
+  g_traced = traced;
+  return wrap("excepthook", &g_excepthook) != 0 || wrap("exit", &g_exit) != 0 ? -1 : 0;
+}
+
+}  // namespace hermetic::inproc::cli_exit

@@ -1,0 +1,179 @@
+#include "error_classes.hpp"
+
+#include <cerrno>
+#include <initializer_list>
+
+#include "py_ref.hpp"
+
+namespace hermetic::inproc::error_classes {
+namespace {
+
+// Process-lifetime references, set once by add_to.
+PyObject* g_hermetic_error = nullptr;
+PyObject* g_policy_violation = nullptr;
+PyObject* g_import_violation = nullptr;
+PyObject* g_read_violation = nullptr;
+PyObject* g_bootstrap_error = nullptr;
+
+// __init__(self, message, *, guard=None, target=None), shared by the three violations; `extra`
+// then sets what the second base class (ImportError, PermissionError) has for the same facts.
+using Extra = int (*)(PyObject* self, PyObject* message, PyObject* target);
+
+PyObject* init_violation(PyObject* args, PyObject* kwargs, Extra extra) {
+  static const char* keywords[] = {"", "message", "guard", "target", nullptr};
+  PyObject* self = nullptr;
+  PyObject* message = nullptr;
+  PyObject* guard = Py_None;
+  PyObject* target = Py_None;
+  if (PyArg_ParseTupleAndKeywords(args, kwargs, "OO|$OO:__init__", const_cast<char**>(keywords),
+                                  &self, &message, &guard, &target) == 0) {
+    return nullptr;
+  }
+  PyRef exc_args(PyTuple_Pack(1, message));  // as BaseException.__init__(message)
+  if (!exc_args || PyObject_SetAttrString(self, "args", exc_args.get()) != 0 ||
+      PyObject_SetAttrString(self, "guard", guard) != 0 ||
+      PyObject_SetAttrString(self, "target", target) != 0) {
+    return nullptr;
+  }
+  if (extra != nullptr && extra(self, message, target) != 0) return nullptr;
+  Py_RETURN_NONE;
+}
+
+// ImportError's view of a denied import: msg, and name (the module).
+int import_extra(PyObject* self, PyObject* message, PyObject* target) {
+  return PyObject_SetAttrString(self, "msg", message) != 0 ||
+                 PyObject_SetAttrString(self, "name", target) != 0
+             ? -1
+             : 0;
+}
+
+// OSError's view of a read outside the root: errno EACCES, strerror, filename.
+int read_extra(PyObject* self, PyObject* message, PyObject* target) {
+  PyRef code(PyLong_FromLong(EACCES));
+  return !code || PyObject_SetAttrString(self, "errno", code.get()) != 0 ||
+                 PyObject_SetAttrString(self, "strerror", message) != 0 ||
+                 PyObject_SetAttrString(self, "filename", target) != 0
+             ? -1
+             : 0;
+}
+
+PyObject* policy_init(PyObject* /*unused*/, PyObject* args, PyObject* kwargs) {
+  return init_violation(args, kwargs, nullptr);
+}
+PyObject* import_init(PyObject* /*unused*/, PyObject* args, PyObject* kwargs) {
+  return init_violation(args, kwargs, import_extra);
+}
+PyObject* read_init(PyObject* /*unused*/, PyObject* args, PyObject* kwargs) {
+  return init_violation(args, kwargs, read_extra);
+}
+
+// The message alone, as for every PolicyViolation (not OSError's "[Errno 13] ...").
+PyObject* read_str(PyObject* /*unused*/, PyObject* self) {
+  PyRef args(PyObject_GetAttrString(self, "args"));
+  if (!args) return nullptr;
+  if (!PyTuple_Check(args.get()) || PyTuple_GET_SIZE(args.get()) == 0) {
+    return PyUnicode_FromString("");
+  }
+  return PyObject_Str(PyTuple_GET_ITEM(args.get(), 0));
+}
+
+constexpr const char* kInitDoc =
+    "__init__($self, message, *, guard=None, target=None)\n--\n\nCreate the violation; "
+    "guard names the guard that blocked, target what was blocked.";
+
+// NOLINTBEGIN: CPython's API takes mutable method definitions
+PyMethodDef g_policy_init = {
+    "__init__", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(policy_init)),
+    METH_VARARGS | METH_KEYWORDS, kInitDoc};
+PyMethodDef g_import_init = {
+    "__init__", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(import_init)),
+    METH_VARARGS | METH_KEYWORDS, kInitDoc};
+PyMethodDef g_read_init = {"__init__",
+                           reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(read_init)),
+                           METH_VARARGS | METH_KEYWORDS, kInitDoc};
+PyMethodDef g_read_str = {"__str__", read_str, METH_O, "__str__($self, /)\n--\n\nThe message."};
+// NOLINTEND
+
+// A C function as a method of the class (bound to the instance like a Python function).
+int set_method(PyObject* dict, PyMethodDef* def) {
+  PyRef function(PyCFunction_New(def, nullptr));
+  if (!function) return -1;
+  PyRef method(PyInstanceMethod_New(function.get()));
+  return method ? PyDict_SetItemString(dict, def->ml_name, method.get()) : -1;
+}
+
+// A class named hermetic.errors.<name>, as `class <name>(*bases)` with `methods` in its body.
+PyObject* make_class(const char* name, const char* doc, PyObject* bases,
+                     std::initializer_list<PyMethodDef*> methods) {
+  PyRef dict(PyDict_New());
+  if (!dict) return nullptr;
+  for (PyMethodDef* def : methods) {
+    if (set_method(dict.get(), def) != 0) return nullptr;
+  }
+  return PyErr_NewExceptionWithDoc(name, doc, bases, dict.get());
+}
+
+int add(PyObject* module, const char* name, PyObject* cls) {
+  // PyModule_AddObjectRef keeps our reference; the module gets one of its own.
+  Py_INCREF(cls);
+  if (PyModule_AddObject(module, name, cls) != 0) {
+    Py_DECREF(cls);
+    return -1;
+  }
+  return 0;
+}
+
+int create() {
+  if (g_policy_violation != nullptr) return 0;
+  PyRef hermetic_error(make_class("hermetic.errors.HermeticError", "Base for hermetic failures.",
+                                  PyExc_RuntimeError, {}));
+  if (!hermetic_error) return -1;
+  PyRef policy_violation(make_class(
+      "hermetic.errors.PolicyViolation",
+      "Raised when a guard blocks an action.\n\nAttributes:\n    guard: machine-readable guard "
+      "name (\"network\", \"subprocess\", \"filesystem\",\n           \"environment\", "
+      "\"code_exec\", \"interpreter\", \"imports\").\n    target: what was blocked (host, path, "
+      "import name...), or None.",
+      hermetic_error.get(), {&g_policy_init}));
+  if (!policy_violation) return -1;
+  PyRef import_bases(Py_BuildValue("(OO)", policy_violation.get(), PyExc_ImportError));
+  PyRef read_bases(Py_BuildValue("(OO)", policy_violation.get(), PyExc_PermissionError));
+  if (!import_bases || !read_bases) return -1;
+  PyRef import_violation(
+      make_class("hermetic.errors.ImportPolicyViolation",
+                 "A denied import: a PolicyViolation that `except ImportError` also catches.",
+                 import_bases.get(), {&g_import_init}));
+  PyRef read_violation(
+      make_class("hermetic.errors.ReadOutsideRootViolation",
+                 "A read outside fs_root: a PolicyViolation that is also a PermissionError.",
+                 read_bases.get(), {&g_read_init, &g_read_str}));
+  PyRef bootstrap_error(make_class("hermetic.errors.BootstrapError",
+                                   "Raised when bootstrap mode fails.", hermetic_error.get(), {}));
+  if (!import_violation || !read_violation || !bootstrap_error) return -1;
+  g_hermetic_error = hermetic_error.release();
+  g_policy_violation = policy_violation.release();
+  g_import_violation = import_violation.release();
+  g_read_violation = read_violation.release();
+  g_bootstrap_error = bootstrap_error.release();
+  return 0;
+}
+
+}  // namespace
+
+int add_to(PyObject* module) {
+  if (create() != 0) return -1;
+  return add(module, "HermeticError", g_hermetic_error) != 0 ||
+                 add(module, "PolicyViolation", g_policy_violation) != 0 ||
+                 add(module, "ImportPolicyViolation", g_import_violation) != 0 ||
+                 add(module, "ReadOutsideRootViolation", g_read_violation) != 0 ||
+                 add(module, "BootstrapError", g_bootstrap_error) != 0
+             ? -1
+             : 0;
+}
+
+PyObject* hermetic_error() { return g_hermetic_error; }
+PyObject* policy_violation() { return g_policy_violation; }
+PyObject* import_violation() { return g_import_violation; }
+PyObject* read_violation() { return g_read_violation; }
+
+}  // namespace hermetic::inproc::error_classes
