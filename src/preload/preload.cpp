@@ -60,7 +60,10 @@ __attribute__((constructor)) void hermetic_preload() {
     }
     return;  // the kernel layer still applies; only the messages are plainer
   }
-  void* handle = dlopen(library, RTLD_NOW | RTLD_GLOBAL);
+  // Lazy: of the C API functions the extension imports, a start calls few; binding all of them
+  // up front is a measurable part of loading it. (The bootstrap calls the module's init
+  // directly, so the import system never opens it again with RTLD_NOW.)
+  void* handle = dlopen(library, RTLD_LAZY | RTLD_GLOBAL);
   if (handle == nullptr) fail("cannot load the in-process layer", dlerror());
   auto preinit = reinterpret_cast<PreinitFn>(dlsym(handle, "hermetic_preinit"));
   if (preinit == nullptr) fail("the in-process layer has no hermetic_preinit", library);

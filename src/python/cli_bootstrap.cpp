@@ -63,14 +63,27 @@ PyObject* spec_for(const char* name, const std::string& location, PyObject* kwar
 
 // Makes this extension the module hermetic._hermetic, as an import of it would (its init
 // registers the audit hook and creates the exception classes), without importing the Python
-// package: most runs never need it. Returns the module (borrowed from sys.modules).
+// package: most runs never need it. Its init is called directly: the library is loaded already,
+// and the import system's route would open it again with RTLD_NOW, binding every symbol the
+// preload library left to lazy binding. Returns the module (borrowed from sys.modules).
 PyObject* load_native_module() {
-  PyRef spec(spec_for("hermetic._hermetic", extension_path(), nullptr));
-  if (!spec) return nullptr;
-  PyRef bootstrap(PyImport_ImportModule("_frozen_importlib"));
-  if (!bootstrap) return nullptr;
-  PyRef module(PyObject_CallMethod(bootstrap.get(), "module_from_spec", "O", spec.get()));
+  PyRef module(PyInit__hermetic());
   if (!module) return nullptr;
+  const std::string path = extension_path();
+  PyRef file(PyUnicode_DecodeFSDefault(path.c_str()));
+  PyRef bootstrap(PyImport_ImportModule("_frozen_importlib"));
+  if (!file || !bootstrap) return nullptr;
+  // A spec as the import system would have set (importlib.util.find_spec and reload read it).
+  PyRef spec_type(PyObject_GetAttrString(bootstrap.get(), "ModuleSpec"));
+  PyRef args(Py_BuildValue("(sO)", "hermetic._hermetic", Py_None));
+  PyRef kwargs(Py_BuildValue("{sO}", "origin", file.get()));
+  if (!spec_type || !args || !kwargs) return nullptr;
+  PyRef spec(PyObject_Call(spec_type.get(), args.get(), kwargs.get()));
+  if (!spec || PyObject_SetAttrString(spec.get(), "has_location", Py_True) != 0 ||
+      PyObject_SetAttrString(module.get(), "__file__", file.get()) != 0 ||
+      PyObject_SetAttrString(module.get(), "__spec__", spec.get()) != 0) {
+    return nullptr;
+  }
   PyObject* modules = PyImport_GetModuleDict();  // borrowed
   if (PyDict_SetItemString(modules, "hermetic._hermetic", module.get()) != 0) return nullptr;
   return module.get();  // sys.modules holds it

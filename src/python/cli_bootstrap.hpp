@@ -12,6 +12,8 @@
 #include <Python.h>
 
 extern "C" __attribute__((visibility("default"))) int hermetic_preinit(const char* policy_json);
+// The module's init (module.cpp); the bootstrap calls it directly.
+PyMODINIT_FUNC PyInit__hermetic();  // NOLINT(bugprone-reserved-identifier)
 
 namespace hermetic::inproc::cli_bootstrap {
 
