@@ -9,15 +9,14 @@
 // module can set); a code object with a forged file name needs compile or code.__new__, both
 // denied to untrusted callers. With no Python frame at all the interpreter is running the main
 // program (see caller_is_trusted). pickle.find_class is denied whatever the caller.
-#include <filesystem>
 #include <initializer_list>
 #include <string>
 #include <string_view>
-#include <system_error>
 #include <unordered_set>
 
 #include "guards.hpp"
 #include "py_ref.hpp"
+#include "real_path.hpp"
 #include "violation.hpp"
 
 namespace hermetic::inproc::code_guard {
@@ -72,9 +71,7 @@ int trust_in_stdlib(std::initializer_list<std::string_view> names) {
   for (std::string_view name : names) {
     const std::string path = dir + "/" + std::string(name);
     trusted().insert(path);
-    std::error_code error;
-    const auto resolved = std::filesystem::weakly_canonical(path, error);
-    if (!error) trusted().insert(resolved.string());
+    if (auto resolved = real_path(path)) trusted().insert(*std::move(resolved));
   }
   return 0;
 }

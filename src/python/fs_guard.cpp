@@ -17,6 +17,7 @@
 
 #include "guards.hpp"
 #include "py_ref.hpp"
+#include "real_path.hpp"
 #include "violation.hpp"
 
 namespace hermetic::inproc::fs_guard {
@@ -43,8 +44,7 @@ bool in_pycache(std::string_view path) { return parent_name(path) == "__pycache_
 // realpath for paths that may not exist yet: resolve the deepest existing ancestor and append
 // the rest, so "root/../../etc/x" and symlinks cannot hide where a path points.
 std::string resolve(const std::string& path) {
-  char buffer[PATH_MAX];
-  if (::realpath(path.c_str(), buffer) != nullptr) return buffer;
+  if (auto real = real_path(path)) return *std::move(real);
   const auto slash = path.rfind('/');
   if (slash == std::string::npos) return resolve("./" + path);
   const std::string parent = slash == 0 ? "/" : path.substr(0, slash);
@@ -54,20 +54,6 @@ std::string resolve(const std::string& path) {
   std::string base = resolve(parent);
   if (base.empty() || base.back() != '/') base += '/';
   return base + leaf;
-}
-
-bool within(const std::string& resolved, const std::string& root) {
-  if (root == "/") return true;
-  return resolved == root ||
-         (resolved.size() > root.size() && resolved.compare(0, root.size(), root) == 0 &&
-          resolved[root.size()] == '/');
-}
-
-bool within_any(const std::string& resolved, const std::vector<std::string>& dirs) {
-  for (const auto& dir : dirs) {
-    if (within(resolved, dir)) return true;
-  }
-  return false;
 }
 
 int check_read(const Snapshot& snapshot, const std::string& path) {
@@ -82,8 +68,8 @@ int check_read(const Snapshot& snapshot, const std::string& path) {
     }
     // The root, and what the level explicitly opened up (allow_read; allow_write, which the
     // kernel layer makes readable too).
-    if (!within(resolved, *level.real_root) && !within_any(resolved, level.real_readable) &&
-        !within_any(resolved, level.real_writable)) {
+    if (!path_within(resolved, *level.real_root) && !level.real_readable.hold(resolved) &&
+        !level.real_writable.hold(resolved)) {
       return deny(snapshot, {"filesystem", "read outside sandbox root: " + path, path,
                              ErrorKind::kReadOutside});
     }
@@ -107,7 +93,7 @@ int deny_write(const Snapshot& snapshot, const std::string& message, const std::
       resolved = resolve(path);
       resolved_once = true;
     }
-    if (resolved.empty() || !within_any(resolved, level.real_writable)) {
+    if (resolved.empty() || !level.real_writable.hold(resolved)) {
       writable = false;
       break;
     }

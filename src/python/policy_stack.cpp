@@ -1,7 +1,6 @@
 #include "policy_stack.hpp"
 
-#include <climits>
-#include <cstdlib>
+#include "real_path.hpp"
 
 namespace hermetic::inproc::policy_stack {
 namespace {
@@ -16,12 +15,6 @@ std::shared_ptr<const Snapshot>& current_slot() {
 }
 bool g_active = false;
 std::uint64_t g_next_token = 1;
-
-std::optional<std::string> real_path(const std::string& path) {
-  char buffer[PATH_MAX];
-  if (::realpath(path.c_str(), buffer) == nullptr) return std::nullopt;
-  return std::string(buffer);
-}
 
 Snapshot with_levels(std::vector<Level> levels, std::size_t floor) {
   Snapshot out;
@@ -43,12 +36,8 @@ Level make_level(Policy policy, std::uint64_t token) {
     // inside a missing directory).
     level.real_root = real_path(*level.policy.fs_root).value_or(*level.policy.fs_root);
   }
-  for (const auto& path : level.policy.allow_write) {
-    level.real_writable.push_back(real_path(path).value_or(path));
-  }
-  for (const auto& path : level.policy.allow_read) {
-    level.real_readable.push_back(real_path(path).value_or(path));
-  }
+  level.real_writable = ResolvedPaths(level.policy.allow_write);
+  level.real_readable = ResolvedPaths(level.policy.allow_read);
   return level;
 }
 

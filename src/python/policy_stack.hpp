@@ -12,14 +12,15 @@
 
 #include "hermetic/policy.hpp"
 #include "hermetic/result.hpp"
+#include "real_path.hpp"
 
 namespace hermetic::inproc {
 
 struct Level {
   Policy policy;
-  std::optional<std::string> real_root;    // realpath of policy.fs_root, resolved at push time
-  std::vector<std::string> real_writable;  // realpaths of policy.allow_write, likewise
-  std::vector<std::string> real_readable;  // realpaths of policy.allow_read, likewise
+  std::optional<std::string> real_root;  // realpath of policy.fs_root, resolved at push time
+  ResolvedPaths real_writable;           // realpaths of policy.allow_write, when first needed
+  ResolvedPaths real_readable;           // realpaths of policy.allow_read, likewise
   std::uint64_t token = 0;
 };
 

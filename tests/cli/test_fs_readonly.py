@@ -265,6 +265,34 @@ def test_root_script_reads_its_own_data(tmp_path: Path) -> None:
     assert result.stdout == "own-data\n"
 
 
+def test_allow_read_given_through_a_symlink(tmp_path: Path) -> None:
+    """An --allow-read path that is a symlink grants its target, in both layers (the in-process
+    layer resolves such an entry when a path does not lie below it as given)."""
+    root = make_root(tmp_path)
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "f.txt").write_text("shared-data")
+    link = tmp_path / "link-to-shared"
+    link.symlink_to(shared)
+    (tmp_path / "secret.txt").write_text("secret")
+    script = (
+        "import sys\n"
+        "for path in sys.argv[1:]:\n"
+        "    try:\n        print(open(path).read())\n"
+        "    except PermissionError as e:\n        print('denied', type(e).__name__)\n"
+    )
+    targets = [str(link / "f.txt"), str(shared / "f.txt"), str(tmp_path / "secret.txt")]
+    # Who refuses the secret shows which layer decided: the in-process layer raises its own
+    # PermissionError subclass before the kernel is asked.
+    layers = {"1": "ReadOutsideRootViolation", "0": "PermissionError"}
+    for inprocess, refusal in layers.items():
+        result = hermetic([f"--fs-readonly={root}", "--allow-read", str(link)],
+                          [sys.executable, "-c", script, *targets],
+                          env={**os.environ, "HERMETIC_INPROCESS": inprocess})
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.splitlines() == ["shared-data", "shared-data", f"denied {refusal}"]
+
+
 def test_root_executable_script_with_env_shebang(tmp_path: Path) -> None:
     root = make_root(tmp_path)
     tool = root / "tool"
