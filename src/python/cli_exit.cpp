@@ -27,7 +27,7 @@ bool g_traced = false;  // set once, before user code
 // sys.excepthook(type, value, traceback); `previous` is the hook it replaced.
 PyObject* excepthook(PyObject* previous, PyObject* args) {
   PyObject* value = arg_at(args, 1);
-  PyObject* violation = error_classes::policy_violation();
+  PyObject* violation = error_classes::policy_violation_if_made();  // none: none raised
   if (value != nullptr && violation != nullptr) {
     const int is_violation = PyObject_IsInstance(value, violation);
     if (is_violation < 0) return nullptr;

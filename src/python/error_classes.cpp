@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <initializer_list>
+#include <utility>
 
 #include "py_ref.hpp"
 
@@ -113,16 +114,6 @@ PyObject* make_class(const char* name, const char* doc, PyObject* bases,
   return PyErr_NewExceptionWithDoc(name, doc, bases, dict.get());
 }
 
-int add(PyObject* module, const char* name, PyObject* cls) {
-  // PyModule_AddObjectRef keeps our reference; the module gets one of its own.
-  Py_INCREF(cls);
-  if (PyModule_AddObject(module, name, cls) != 0) {
-    Py_DECREF(cls);
-    return -1;
-  }
-  return 0;
-}
-
 int create() {
   if (g_policy_violation != nullptr) return 0;
   PyRef hermetic_error(make_class("hermetic.errors.HermeticError", "Base for hermetic failures.",
@@ -160,20 +151,32 @@ int create() {
 
 }  // namespace
 
-int add_to(PyObject* module) {
-  if (create() != 0) return -1;
-  return add(module, "HermeticError", g_hermetic_error) != 0 ||
-                 add(module, "PolicyViolation", g_policy_violation) != 0 ||
-                 add(module, "ImportPolicyViolation", g_import_violation) != 0 ||
-                 add(module, "ReadOutsideRootViolation", g_read_violation) != 0 ||
-                 add(module, "BootstrapError", g_bootstrap_error) != 0
-             ? -1
-             : 0;
+PyObject* module_getattr(PyObject* module, PyObject* name) {
+  static constexpr std::pair<const char*, PyObject* (*)()> kClasses[] = {
+      {"HermeticError", hermetic_error},           {"PolicyViolation", policy_violation},
+      {"ImportPolicyViolation", import_violation}, {"ReadOutsideRootViolation", read_violation},
+      {"BootstrapError", bootstrap_error},
+  };
+  if (PyUnicode_Check(name)) {
+    for (const auto& [class_name, get] : kClasses) {
+      if (PyUnicode_CompareWithASCIIString(name, class_name) == 0) {
+        PyObject* cls = get();
+        Py_XINCREF(cls);
+        return cls;
+      }
+    }
+  }
+  const char* module_name = PyModule_GetName(module);
+  PyErr_Format(PyExc_AttributeError, "module '%s' has no attribute %R",
+               module_name != nullptr ? module_name : "?", name);
+  return nullptr;
 }
 
-PyObject* hermetic_error() { return g_hermetic_error; }
-PyObject* policy_violation() { return g_policy_violation; }
-PyObject* import_violation() { return g_import_violation; }
-PyObject* read_violation() { return g_read_violation; }
+PyObject* hermetic_error() { return create() == 0 ? g_hermetic_error : nullptr; }
+PyObject* policy_violation() { return create() == 0 ? g_policy_violation : nullptr; }
+PyObject* import_violation() { return create() == 0 ? g_import_violation : nullptr; }
+PyObject* read_violation() { return create() == 0 ? g_read_violation : nullptr; }
+PyObject* bootstrap_error() { return create() == 0 ? g_bootstrap_error : nullptr; }
+PyObject* policy_violation_if_made() noexcept { return g_policy_violation; }
 
 }  // namespace hermetic::inproc::error_classes

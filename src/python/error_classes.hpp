@@ -9,14 +9,23 @@
 
 namespace hermetic::inproc::error_classes {
 
-// Creates the classes once and adds them to `module`. Returns -1 with an error set on failure.
-int add_to(PyObject* module);
+// The classes are made when first needed (making five classes is a tenth of a millisecond, and
+// most runs never raise one): by the first violation, or by the module attribute, which
+// module_getattr serves. Process-lifetime references: the audit hook cannot be removed, so
+// neither can what it raises.
 
-// The classes; nullptr before add_to succeeded. Process-lifetime references: the audit hook
-// cannot be removed, so neither can what it raises.
+// The module's __getattr__ (PEP 562): the classes by name; AttributeError for anything else.
+PyObject* module_getattr(PyObject* module, PyObject* name);
+
+// The classes; nullptr with an error set when they cannot be made.
 [[nodiscard]] PyObject* hermetic_error();
 [[nodiscard]] PyObject* policy_violation();
 [[nodiscard]] PyObject* import_violation();
 [[nodiscard]] PyObject* read_violation();
+[[nodiscard]] PyObject* bootstrap_error();
+
+// The PolicyViolation class when it exists already, else nullptr (no violation can have been
+// raised yet); never makes it.
+[[nodiscard]] PyObject* policy_violation_if_made() noexcept;
 
 }  // namespace hermetic::inproc::error_classes

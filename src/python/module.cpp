@@ -216,6 +216,9 @@ PyMethodDef methods[] = {  // NOLINT: CPython's API takes a mutable array
      METH_VARARGS | METH_KEYWORDS,
      "deny(guard, message, target=None, kind='policy') -> NoReturn\n\nReport a blocked action "
      "found by a Python-side guard: trace it and raise the violation."},
+    {"__getattr__", error_classes::module_getattr, METH_O,
+     "__getattr__(name)\n\nhermetic's exception classes (PolicyViolation, ...), made when first "
+     "asked for."},
     {"find_spec",
      reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(cli_bootstrap::find_spec)),
      METH_VARARGS | METH_KEYWORDS,
@@ -244,7 +247,7 @@ PyModuleDef module = {PyModuleDef_HEAD_INIT,
 // The name CPython looks for: PyInit_ followed by the module name (_hermetic).
 PyMODINIT_FUNC PyInit__hermetic() {  // NOLINT(bugprone-reserved-identifier)
   PyRef mod(PyModule_Create(&module));
-  if (!mod || error_classes::add_to(mod.get()) != 0) return nullptr;
+  if (!mod) return nullptr;
   if (audit_hook::install() != 0) return nullptr;
   return mod.release();
 }

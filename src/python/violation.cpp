@@ -9,52 +9,40 @@
 namespace hermetic::inproc {
 namespace {
 
-// The classes exist from the module's init on (error_classes.cpp); the built-in stand-ins only
-// cover a failure to create them.
+// nullptr (with the error set) only when the classes cannot be made.
 PyObject* type_for(ErrorKind kind) {
-  PyObject* type = nullptr;
   switch (kind) {
     case ErrorKind::kImport:
-      type = error_classes::import_violation();
-      return type != nullptr ? type : PyExc_ImportError;
+      return error_classes::import_violation();
     case ErrorKind::kReadOutside:
-      type = error_classes::read_violation();
-      return type != nullptr ? type : PyExc_PermissionError;
+      return error_classes::read_violation();
     case ErrorKind::kPolicy:
       break;
   }
-  type = error_classes::policy_violation();
-  return type != nullptr ? type : PyExc_PermissionError;
+  return error_classes::policy_violation();
 }
 
+// raise PolicyViolation(message, guard=..., target=...) (or the kind's subclass).
 void raise(const Denial& denial) {
   PyObject* type = type_for(denial.kind);
+  if (type == nullptr) return;  // that error is raised instead: the call is refused all the same
   PyRef message(PyUnicode_DecodeUTF8(denial.message.data(),
                                      static_cast<Py_ssize_t>(denial.message.size()), "replace"));
-  if (!message) return;
-  if (type == error_classes::policy_violation() || type == error_classes::import_violation() ||
-      type == error_classes::read_violation()) {
-    // PolicyViolation(message, *, guard=..., target=...)
-    PyRef args(PyTuple_Pack(1, message.get()));
-    PyRef kwargs(PyDict_New());
-    if (!args || !kwargs) return;
-    PyRef guard(PyUnicode_FromString(denial.guard));
-    PyRef target(
-        denial.target.empty()
-            ? PyRef::borrow(Py_None)
-            : PyRef(PyUnicode_DecodeUTF8(
-                  denial.target.data(), static_cast<Py_ssize_t>(denial.target.size()), "replace")));
-    if (!guard || !target) return;
-    if (PyDict_SetItemString(kwargs.get(), "guard", guard.get()) != 0 ||
-        PyDict_SetItemString(kwargs.get(), "target", target.get()) != 0) {
-      return;
-    }
-    PyRef exc(PyObject_Call(type, args.get(), kwargs.get()));
-    if (!exc) return;
-    PyErr_SetObject(type, exc.get());
+  PyRef args(message ? PyTuple_Pack(1, message.get()) : nullptr);
+  PyRef kwargs(PyDict_New());
+  PyRef guard(PyUnicode_FromString(denial.guard));
+  PyRef target(
+      denial.target.empty()
+          ? PyRef::borrow(Py_None)
+          : PyRef(PyUnicode_DecodeUTF8(denial.target.data(),
+                                       static_cast<Py_ssize_t>(denial.target.size()), "replace")));
+  if (!args || !kwargs || !guard || !target ||
+      PyDict_SetItemString(kwargs.get(), "guard", guard.get()) != 0 ||
+      PyDict_SetItemString(kwargs.get(), "target", target.get()) != 0) {
     return;
   }
-  PyErr_SetObject(type, message.get());
+  PyRef exc(PyObject_Call(type, args.get(), kwargs.get()));
+  if (exc) PyErr_SetObject(type, exc.get());
 }
 
 }  // namespace
@@ -96,7 +84,9 @@ int refuse_quietly(const std::string& path) {
 
 PyObject* hermetic_error_type() {
   PyObject* type = error_classes::hermetic_error();
-  return type != nullptr ? type : PyExc_RuntimeError;
+  if (type != nullptr) return type;
+  PyErr_Clear();  // the failure being reported matters more
+  return PyExc_RuntimeError;
 }
 
 }  // namespace hermetic::inproc
