@@ -26,8 +26,7 @@ int abi_version() {
   return abi < 0 ? 0 : static_cast<int>(abi);
 }
 
-Result<Fd> build(const Layer& layer) {
-  const int abi = abi_version();
+Result<Fd> build(const Layer& layer, int abi) {
   if (abi < layer.min_abi) {
     return Error{"the " + layer.purpose + " needs Landlock ABI " + std::to_string(layer.min_abi) +
                  " and this kernel has " +

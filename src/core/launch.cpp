@@ -179,10 +179,13 @@ bool needs_waiting_parent(const Policy& policy, const PreparedKernelLayer& kerne
 }  // namespace
 
 Status check_enforceable(const Policy& policy) {
+  return check_enforceable(policy, probe_kernel_for(policy));
+}
+
+Status check_enforceable(const Policy& policy, const KernelFeatures& features) {
   // Landlock ABIs are checked where each layer is built (it names the layer); here what the
   // address exceptions need from seccomp.
   if (!policy.allow_localhost && policy.allow_domains.empty()) return Ok{};
-  const KernelFeatures features = probe_kernel();
   if (!features.seccomp_user_notif) {
     return Error{
         "--allow-localhost and --allow-domain need seccomp user notification "
@@ -198,8 +201,10 @@ Status check_enforceable(const Policy& policy) {
 
 Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
   // 1. Fail closed on anything that cannot be enforced.
-  if (auto enforceable = check_enforceable(policy); !enforceable) return enforceable.error();
-  const KernelFeatures features = probe_kernel();
+  const KernelFeatures features = probe_kernel_for(policy);
+  if (auto enforceable = check_enforceable(policy, features); !enforceable) {
+    return enforceable.error();
+  }
 
   // 2. The private TMPDIR (removed on every path out of here), then the plan: the target, every
   //    file its exec will run, the rules.
@@ -322,8 +327,10 @@ Status deny_native_code_in_self() {
 }
 
 Status apply_to_self(const Policy& policy) {
-  if (auto enforceable = check_enforceable(policy); !enforceable) return enforceable.error();
-  const KernelFeatures features = probe_kernel();
+  const KernelFeatures features = probe_kernel_for(policy);
+  if (auto enforceable = check_enforceable(policy, features); !enforceable) {
+    return enforceable.error();
+  }
   // No TMPDIR (nobody would remove it) and no exec; reads follow the running executable.
   std::error_code ec;
   const std::string self = std::filesystem::read_symlink("/proc/self/exe", ec).string();

@@ -126,6 +126,12 @@ Result<ExecToken> ExecToken::generate() {
   }
 }
 
+void assume_kernel_api(bool user_notif) {
+  // libseccomp's API levels: 3 adds KILL_PROCESS (and the TSYNC and LOG flags, which hermetic
+  // does not ask libseccomp to use), 5 adds NOTIFY and NEW_LISTENER.
+  (void)seccomp_api_set(user_notif ? 5U : 3U);
+}
+
 Result<Program> compile(const std::vector<syscall_rules::Rule>& rules, const ExecToken& token) {
   Context ctx(seccomp_init(SCMP_ACT_ALLOW));
   if (!ctx) return Error{"seccomp: cannot create a filter context"};
