@@ -137,7 +137,7 @@ int shared_child_main(void* arg) {
 // space). The child runs on a stack in this frame, which cannot return before it is done, with
 // every signal blocked until just before exec: no handler runs in the memory it shares.
 pid_t spawn_sharing_memory(ChildStart start) {
-  constexpr std::size_t kStackSize = 64 * 1024;
+  constexpr std::size_t kStackSize = std::size_t{64} * 1024;
   alignas(16) std::array<char, kStackSize> stack;  // NOLINT: uninitialised on purpose
   const signal_relay::BlockAll blocked;
   return clone(&shared_child_main, stack.data() + stack.size(), CLONE_VM | CLONE_VFORK | SIGCHLD,
