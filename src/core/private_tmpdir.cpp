@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "fd.hpp"
+#include "real_path.hpp"
 
 namespace hermetic {
 namespace {
@@ -92,7 +93,7 @@ Result<PrivateTmpdir> PrivateTmpdir::create(const std::string& parent) {
     return Error{"cannot create the private TMPDIR in " + parent + ": " + std::strerror(errno)};
   }
   std::error_code ec;
-  std::string real = std::filesystem::canonical(templ, ec).string();
+  std::string real = real_path(templ, ec);
   if (ec) {
     [[maybe_unused]] const bool removed = remove_tree(templ);
     return Error{"cannot resolve the private TMPDIR " + templ + ": " + ec.message()};
