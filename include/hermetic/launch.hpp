@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "hermetic/policy.hpp"
+#include "hermetic/probe.hpp"
 #include "hermetic/result.hpp"
 
 namespace hermetic {
@@ -20,6 +21,8 @@ inline constexpr int kNotFound = 127;
 
 // Why a requested rule cannot be enforced by this build/kernel; empty when all is enforceable.
 [[nodiscard]] Status check_enforceable(const Policy& policy);
+// The same with features already probed (probe_kernel_for(policy) or probe_kernel()).
+[[nodiscard]] Status check_enforceable(const Policy& policy, const KernelFeatures& features);
 
 // Forks, applies `policy` to the child, execs argv[0] (looked up on PATH) and waits. Returns
 // the status to exit with, or an Error when hermetic itself failed before the target ran.

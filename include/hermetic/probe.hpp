@@ -18,6 +18,12 @@ struct KernelFeatures {
   [[nodiscard]] std::string report() const;
 };
 
+// Every feature (`hermetic --check`, --explain).
 [[nodiscard]] KernelFeatures probe_kernel();
+
+struct Policy;
+// Only what the kernel layer of `policy` can use; the other members stay false. A launch calls
+// this once, so that a plain run does not pay for questions its rules never ask.
+[[nodiscard]] KernelFeatures probe_kernel_for(const Policy& policy);
 
 }  // namespace hermetic

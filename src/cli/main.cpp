@@ -1,4 +1,6 @@
 // hermetic: parse the command line into a Policy, then run the target under it.
+#include <nss.h>
+
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -42,6 +44,13 @@ int run_cli(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+#ifdef HERMETIC_STATIC_EXECUTABLE
+  // Statically linked: NSS modules named in /etc/nsswitch.conf (mdns, myhostname, ...) would be
+  // dlopen'ed into this binary, which only works with the exact glibc it was linked with. Host
+  // lookups (--allow-domain without --resolve) use the built-in sources instead: /etc/hosts,
+  // then the DNS servers of /etc/resolv.conf.
+  (void)__nss_configure_lookup("hosts", "files dns");
+#endif
   try {
     return run_cli(argc, argv);
   } catch (const std::exception& e) {

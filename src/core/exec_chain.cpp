@@ -1,14 +1,19 @@
 #include "exec_chain.hpp"
 
 #include <elf.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <span>
 
+#include "fd.hpp"
 #include "path_search.hpp"
+#include "real_path.hpp"
 
 namespace hermetic::exec_chain {
 namespace fs = std::filesystem;
@@ -17,19 +22,29 @@ namespace {
 // The kernel follows at most this many `#!` levels (BINPRM_MAX_RECURSION).
 constexpr int kMaxInterpreterDepth = 4;
 
+// Reads `out` from offset `at`: from `head` (the file's first bytes) when it lies there.
+template <class T>
+bool read_at(int fd, std::span<const unsigned char> head, std::uint64_t at, T& out) {
+  if (at + sizeof out <= head.size()) {
+    std::memcpy(&out, head.data() + at, sizeof out);
+    return true;
+  }
+  return ::pread(fd, &out, sizeof out, static_cast<off_t>(at)) == static_cast<ssize_t>(sizeof out);
+}
+
 template <class Ehdr, class Phdr>
-std::string read_pt_interp(std::ifstream& in) {
+std::string read_pt_interp(int fd, std::span<const unsigned char> head) {
   Ehdr header{};
-  in.seekg(0);
-  if (!in.read(reinterpret_cast<char*>(&header), sizeof header)) return {};
+  if (!read_at(fd, head, 0, header)) return {};
   for (unsigned i = 0; i < header.e_phnum; ++i) {
     Phdr ph{};
-    in.seekg(static_cast<std::streamoff>(header.e_phoff + i * header.e_phentsize));
-    if (!in.read(reinterpret_cast<char*>(&ph), sizeof ph)) return {};
+    if (!read_at(fd, head, header.e_phoff + std::uint64_t{i} * header.e_phentsize, ph)) return {};
     if (ph.p_type != PT_INTERP || ph.p_filesz == 0 || ph.p_filesz > 4096) continue;
     std::string interp(ph.p_filesz, '\0');
-    in.seekg(static_cast<std::streamoff>(ph.p_offset));
-    if (!in.read(interp.data(), static_cast<std::streamsize>(interp.size()))) return {};
+    if (::pread(fd, interp.data(), interp.size(), static_cast<off_t>(ph.p_offset)) !=
+        static_cast<ssize_t>(interp.size())) {
+      return {};
+    }
     interp.resize(std::strlen(interp.c_str()));
     return interp;
   }
@@ -43,12 +58,16 @@ void add_unique(std::vector<std::string>& files, const std::string& path) {
 }  // namespace
 
 std::string elf_interpreter(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::array<unsigned char, EI_NIDENT> ident{};
-  if (!in.read(reinterpret_cast<char*>(ident.data()), ident.size())) return {};
-  if (std::memcmp(ident.data(), ELFMAG, SELFMAG) != 0) return {};
-  if (ident[EI_CLASS] == ELFCLASS64) return read_pt_interp<Elf64_Ehdr, Elf64_Phdr>(in);
-  if (ident[EI_CLASS] == ELFCLASS32) return read_pt_interp<Elf32_Ehdr, Elf32_Phdr>(in);
+  const Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return {};
+  // The ELF header and, in practice, every program header are in the first page.
+  std::array<unsigned char, 4096> head{};
+  const ssize_t got = ::pread(fd.get(), head.data(), head.size(), 0);
+  if (got < EI_NIDENT) return {};
+  const std::span<const unsigned char> read(head.data(), static_cast<std::size_t>(got));
+  if (std::memcmp(head.data(), ELFMAG, SELFMAG) != 0) return {};
+  if (head[EI_CLASS] == ELFCLASS64) return read_pt_interp<Elf64_Ehdr, Elf64_Phdr>(fd.get(), read);
+  if (head[EI_CLASS] == ELFCLASS32) return read_pt_interp<Elf32_Ehdr, Elf32_Phdr>(fd.get(), read);
   return {};
 }
 
@@ -74,12 +93,12 @@ Result<std::vector<std::string>> files_executed(const std::string& program,
   std::string current = program;
   for (int depth = 0; depth <= kMaxInterpreterDepth; ++depth) {
     std::error_code ec;
-    const std::string real = fs::canonical(current, ec).string();
+    const std::string real = real_path(current, ec);
     if (ec) return Error{"cannot resolve " + current + ": " + ec.message()};
     add_unique(files, real);
 
     if (const std::string loader = elf_interpreter(real); !loader.empty()) {
-      const std::string loader_real = fs::canonical(loader, ec).string();
+      const std::string loader_real = real_path(loader, ec);
       if (ec) return Error{"cannot resolve the ELF loader " + loader + ": " + ec.message()};
       add_unique(files, loader_real);
       return files;
@@ -89,9 +108,9 @@ Result<std::vector<std::string>> files_executed(const std::string& program,
     current = shebang.interpreter;
     if (fs::path(current).filename() == "env" && !shebang.argument.empty()) {
       // `#!/usr/bin/env NAME`: env (an ELF) then NAME from PATH, both exec'd.
-      add_unique(files, fs::canonical(current, ec).string());
+      add_unique(files, real_path(current, ec));
       if (auto loader = elf_interpreter(current); !loader.empty()) {
-        add_unique(files, fs::canonical(loader, ec).string());
+        add_unique(files, real_path(loader, ec));
       }
       std::string name = shebang.argument.substr(0, shebang.argument.find(' '));
       auto found = path_search::find(name, path_env);

@@ -83,8 +83,10 @@ std::string describe(const RunPlan& plan, const KernelFeatures& features) {
 }
 
 Result<std::string> explain(const Policy& policy, const std::vector<std::string>& argv) {
-  if (auto enforceable = check_enforceable(policy); !enforceable) return enforceable.error();
   const KernelFeatures features = probe_kernel();
+  if (auto enforceable = check_enforceable(policy, features); !enforceable) {
+    return enforceable.error();
+  }
   const char* path = std::getenv("PATH");
   const std::string path_env = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
   // Nothing is created: the TMPDIR is shown by the template mkdtemp would fill in.

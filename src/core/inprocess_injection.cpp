@@ -1,5 +1,7 @@
 #include "inprocess_injection.hpp"
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <string_view>
@@ -8,6 +10,9 @@
 
 #ifndef HERMETIC_PYTHON_VERSION
 #define HERMETIC_PYTHON_VERSION ""
+#endif
+#ifndef HERMETIC_PYTHON_EXTENSION
+#define HERMETIC_PYTHON_EXTENSION ""
 #endif
 
 namespace hermetic::inprocess_injection {
@@ -38,7 +43,15 @@ std::optional<Installation> find_installation() {
   if (!dir) return std::nullopt;
   std::error_code ec;
   Installation found{(*dir / "libhermetic_preload.so").string(), {}, HERMETIC_PYTHON_VERSION};
-  if (!fs::exists(found.preload_library, ec)) return std::nullopt;
+  if (::access(found.preload_library.c_str(), F_OK) != 0) return std::nullopt;
+  // The extension by the name this build gives it; a listing only if it is not there.
+  if (const std::string_view name(HERMETIC_PYTHON_EXTENSION); !name.empty()) {
+    const std::string expected = (*dir / name).string();
+    if (::access(expected.c_str(), F_OK) == 0) {
+      found.extension = expected;
+      return found;
+    }
+  }
   for (const auto& entry : fs::directory_iterator(*dir, ec)) {
     const std::string name = entry.path().filename().string();
     if (name.starts_with("_hermetic.") && name.ends_with(".so")) found.extension = entry.path();

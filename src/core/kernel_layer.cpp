@@ -65,7 +65,7 @@ Result<PreparedKernelLayer> PreparedKernelLayer::prepare(const KernelPlan& plan,
                                                          const KernelFeatures& features) {
   PreparedKernelLayer prepared;
   for (const auto& layer : plan.landlock_layers) {
-    auto ruleset = landlock::build(layer);
+    auto ruleset = landlock::build(layer, features.landlock_abi);
     if (!ruleset) return ruleset.error();
     prepared.landlock_rulesets_.push_back(std::move(ruleset).value());
     prepared.landlock_purposes_.push_back(layer.purpose);
@@ -74,6 +74,11 @@ Result<PreparedKernelLayer> PreparedKernelLayer::prepare(const KernelPlan& plan,
   if (!rules.empty()) {
     if (!features.seccomp_filter) {
       return Error{"this kernel has no seccomp filter support, needed for the requested rules"};
+    }
+    if (!features.seccomp_kill_process) {
+      return Error{
+          "this kernel has no SECCOMP_RET_KILL_PROCESS (Linux 4.14), which the filter needs for "
+          "calls of a foreign ABI"};
     }
     prepared.needs_supervisor_ = syscall_rules::needs_supervisor(rules);
     if (prepared.needs_supervisor_ && (!features.seccomp_user_notif || !features.pidfd_getfd)) {
@@ -89,6 +94,8 @@ Result<PreparedKernelLayer> PreparedKernelLayer::prepare(const KernelPlan& plan,
       if (!token) return token.error();
       prepared.exec_token_ = token.value();
     }
+    // libseccomp need not ask the kernel again what was probed above.
+    seccomp_filter::assume_kernel_api(/*user_notif=*/prepared.needs_supervisor_);
     auto program = seccomp_filter::compile(rules, prepared.exec_token_);
     if (!program) return program.error();
     prepared.seccomp_program_ = std::move(program).value();

@@ -30,8 +30,8 @@ struct Layer {
   std::vector<PathRule> rules;
 };
 
-// Creates the ruleset and adds every rule.
-[[nodiscard]] Result<Fd> build(const Layer& layer);
+// Creates the ruleset and adds every rule. `abi` is abi_version(), asked once per run.
+[[nodiscard]] Result<Fd> build(const Layer& layer, int abi);
 
 // Restricts the calling thread to the ruleset. Needs no_new_privs. Returns 0 or an errno;
 // async-signal-safe.

@@ -12,6 +12,7 @@
 #include "hermetic/launch.hpp"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -82,13 +83,14 @@ struct ChildFailure {
 struct ChildExtras {
   const hosts_overlay::Overlay* hosts = nullptr;
   const listener_handoff::Channel* handoff = nullptr;
+  bool shares_memory = false;  // cloned by spawn_sharing_memory
 };
 
-// Runs in the forked child: only async-signal-safe calls from here to execve.
+// Runs in the child: only async-signal-safe calls from here to execve.
 [[noreturn]] void child_main(const PreparedKernelLayer& kernel, const target::Resolved& target,
                              char* const* argv, char* const* envp, int report_fd,
                              ChildExtras extras) {
-  signal_relay::restore_defaults_in_child();
+  if (!extras.shares_memory) signal_relay::restore_defaults_in_child();
   const char* step = "";
   // Mounts first: Landlock forbids changing mounts once applied.
   if (extras.hosts != nullptr) {
@@ -107,9 +109,39 @@ struct ChildExtras {
       child_fail(report_fd, exit_code::kError, err, "handing the seccomp listener to hermetic");
     }
   }
+  if (extras.shares_memory) signal_relay::restore_defaults_in_shared_child();
   const int err = kernel.exec(target.exec_path.c_str(), argv, envp);
   child_fail(report_fd, err == ENOENT ? exit_code::kNotFound : exit_code::kNotExecutable, err,
              "execve");
+}
+
+// child_main's arguments through clone().
+struct ChildStart {
+  const PreparedKernelLayer* kernel;
+  const target::Resolved* target;
+  char* const* argv;
+  char* const* envp;
+  int report_fd;
+};
+
+int shared_child_main(void* arg) {
+  const auto* start = static_cast<const ChildStart*>(arg);
+  child_main(*start->kernel, *start->target, start->argv, start->envp, start->report_fd,
+             {.shares_memory = true});
+}
+
+// The child of step 5 as posix_spawn makes one: clone(CLONE_VM | CLONE_VFORK). No page tables
+// to copy, no copy-on-write faults afterwards, and this process sleeps until the child has
+// exec'd or failed. Only for a child that needs nothing from this process before its exec (no
+// supervisor handoff) and makes no namespace (unshare(CLONE_NEWUSER) refuses a shared address
+// space). The child runs on a stack in this frame, which cannot return before it is done, with
+// every signal blocked until just before exec: no handler runs in the memory it shares.
+pid_t spawn_sharing_memory(ChildStart start) {
+  constexpr std::size_t kStackSize = std::size_t{64} * 1024;
+  alignas(16) std::array<char, kStackSize> stack;  // NOLINT: uninitialised on purpose
+  const signal_relay::BlockAll blocked;
+  return clone(&shared_child_main, stack.data() + stack.size(), CLONE_VM | CLONE_VFORK | SIGCHLD,
+               &start);
 }
 
 // Exit status as the caller would have seen it without hermetic: the same code, or death by the
@@ -179,10 +211,13 @@ bool needs_waiting_parent(const Policy& policy, const PreparedKernelLayer& kerne
 }  // namespace
 
 Status check_enforceable(const Policy& policy) {
+  return check_enforceable(policy, probe_kernel_for(policy));
+}
+
+Status check_enforceable(const Policy& policy, const KernelFeatures& features) {
   // Landlock ABIs are checked where each layer is built (it names the layer); here what the
   // address exceptions need from seccomp.
   if (!policy.allow_localhost && policy.allow_domains.empty()) return Ok{};
-  const KernelFeatures features = probe_kernel();
   if (!features.seccomp_user_notif) {
     return Error{
         "--allow-localhost and --allow-domain need seccomp user notification "
@@ -198,8 +233,10 @@ Status check_enforceable(const Policy& policy) {
 
 Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
   // 1. Fail closed on anything that cannot be enforced.
-  if (auto enforceable = check_enforceable(policy); !enforceable) return enforceable.error();
-  const KernelFeatures features = probe_kernel();
+  const KernelFeatures features = probe_kernel_for(policy);
+  if (auto enforceable = check_enforceable(policy, features); !enforceable) {
+    return enforceable.error();
+  }
 
   // 2. The private TMPDIR (removed on every path out of here), then the plan: the target, every
   //    file its exec will run, the rules.
@@ -250,8 +287,8 @@ Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
     exec_in_place(kernel.value(), target, child_argv.data(), child_envp.data());
   }
 
-  // 5. Or fork, with the relayed signals blocked so none arrives before the relay knows the
-  // child, and wait.
+  // 5. Or start a child, with the relayed signals blocked so none arrives before the relay knows
+  // the child, and wait.
   std::array<int, 2> report_pipe{};
   if (pipe2(report_pipe.data(), O_CLOEXEC) != 0) {
     return Error{std::string("pipe2: ") + std::strerror(errno)};
@@ -260,12 +297,18 @@ Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
   Fd report_write(report_pipe[1]);
 
   signal_relay::Relay relay;
-  const pid_t child = fork();
-  if (child < 0) return Error{std::string("fork: ") + std::strerror(errno)};
-  if (child == 0) {
-    child_main(kernel.value(), target, child_argv.data(), child_envp.data(), report_write.get(),
-               {hosts ? &*hosts : nullptr, handoff ? &*handoff : nullptr});
+  pid_t child = -1;
+  if (!hosts && !handoff) {
+    child = spawn_sharing_memory(
+        {&kernel.value(), &target, child_argv.data(), child_envp.data(), report_write.get()});
+  } else {
+    child = fork();
+    if (child == 0) {
+      child_main(kernel.value(), target, child_argv.data(), child_envp.data(), report_write.get(),
+                 {hosts ? &*hosts : nullptr, handoff ? &*handoff : nullptr});
+    }
   }
+  if (child < 0) return Error{std::string("fork: ") + std::strerror(errno)};
   report_write.reset();
   // The child has its copy; a parent that stays must not keep secrets readable either.
   if (policy.block_environment) environment::wipe_own_block();
@@ -322,8 +365,10 @@ Status deny_native_code_in_self() {
 }
 
 Status apply_to_self(const Policy& policy) {
-  if (auto enforceable = check_enforceable(policy); !enforceable) return enforceable.error();
-  const KernelFeatures features = probe_kernel();
+  const KernelFeatures features = probe_kernel_for(policy);
+  if (auto enforceable = check_enforceable(policy, features); !enforceable) {
+    return enforceable.error();
+  }
   // No TMPDIR (nobody would remove it) and no exec; reads follow the running executable.
   std::error_code ec;
   const std::string self = std::filesystem::read_symlink("/proc/self/exe", ec).string();

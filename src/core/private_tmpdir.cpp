@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "fd.hpp"
+#include "real_path.hpp"
 
 namespace hermetic {
 namespace {
@@ -65,6 +66,8 @@ bool remove_contents(int dirfd) {
 }  // namespace
 
 bool remove_tree(const std::string& path) noexcept {
+  // Most runs leave the directory empty: one rmdir (which never follows a symlink) is enough.
+  if (::rmdir(path.c_str()) == 0 || errno == ENOENT) return true;
   try {
     const std::filesystem::path p(path);
     const Fd parent(open(p.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
@@ -90,7 +93,7 @@ Result<PrivateTmpdir> PrivateTmpdir::create(const std::string& parent) {
     return Error{"cannot create the private TMPDIR in " + parent + ": " + std::strerror(errno)};
   }
   std::error_code ec;
-  std::string real = std::filesystem::canonical(templ, ec).string();
+  std::string real = real_path(templ, ec);
   if (ec) {
     [[maybe_unused]] const bool removed = remove_tree(templ);
     return Error{"cannot resolve the private TMPDIR " + templ + ": " + ec.message()};

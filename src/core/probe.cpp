@@ -12,6 +12,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "hermetic/policy.hpp"
 #include "landlock.hpp"
 
 namespace hermetic {
@@ -45,6 +46,28 @@ KernelFeatures probe_kernel() {
   f.landlock_abi = landlock::abi_version();
   f.pidfd_getfd = pidfd_getfd_available();
   f.user_namespaces = user_namespaces_available();
+  return f;
+}
+
+KernelFeatures probe_kernel_for(const Policy& policy) {
+  KernelFeatures f;
+  // The same conditions under which syscall_rules::rules_for and kernel_layer plan anything:
+  // every kernel rule belongs to one of these capabilities.
+  const bool kernel_rules = policy.block_network || policy.block_subprocess || policy.fs_readonly ||
+                            policy.fs_root.has_value();
+  if (!kernel_rules) return f;
+  f.seccomp_filter =
+      prctl(PR_GET_SECCOMP, 0, 0, 0, 0) >= 0 && seccomp_action_available(SECCOMP_RET_ERRNO);
+  // The filter kills the whole process on a foreign ABI (seccomp_filter::compile).
+  f.seccomp_kill_process = f.seccomp_filter && seccomp_action_available(SECCOMP_RET_KILL_PROCESS);
+  f.landlock_abi = landlock::abi_version();
+  // A supervisor: address exceptions, or --trace of network blocks (syscall_rules::rules_for).
+  const bool supervised = policy.allow_localhost || !policy.allow_domains.empty() ||
+                          (policy.block_network && policy.trace);
+  if (supervised) {
+    f.seccomp_user_notif = f.seccomp_filter && seccomp_action_available(SECCOMP_RET_USER_NOTIF);
+    f.pidfd_getfd = pidfd_getfd_available();
+  }
   return f;
 }
 

@@ -5,6 +5,8 @@
 #include <fstream>
 #include <string_view>
 
+#include "real_path.hpp"
+
 namespace hermetic::python_layout {
 namespace fs = std::filesystem;
 namespace {
@@ -60,7 +62,7 @@ bool is_python(const std::string& path) {
 std::vector<fs_layers::ReadNeed> needs(const std::string& exec_path) {
   std::vector<fs_layers::ReadNeed> out;
   std::error_code ec;
-  const fs::path real = fs::canonical(exec_path, ec);
+  const fs::path real = real_path(exec_path, ec);
   if (ec) return out;
   add_prefix_lib(out, real.parent_path(), "Python prefix of " + real.string());
   const std::string name = real.filename().string();

@@ -8,6 +8,7 @@
 #include "exec_chain.hpp"
 #include "inprocess_injection.hpp"
 #include "python_targets.hpp"
+#include "real_path.hpp"
 #include "runtime_reads.hpp"
 
 namespace hermetic {
@@ -17,7 +18,7 @@ namespace fs = std::filesystem;
 
 Result<std::string> existing_path(const std::string& path, const char* flag) {
   std::error_code ec;
-  std::string real = fs::canonical(path, ec).string();
+  std::string real = real_path(path, ec);
   if (ec) return Error{std::string(flag) + " path does not exist: " + path};
   return real;
 }

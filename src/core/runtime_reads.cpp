@@ -11,6 +11,7 @@
 #include "path_search.hpp"
 #include "pyenv_shim.hpp"
 #include "python_layout.hpp"
+#include "real_path.hpp"
 
 namespace hermetic::runtime_reads {
 namespace fs = std::filesystem;
@@ -106,7 +107,7 @@ std::vector<fs_layers::ReadNeed> find(const std::string& exec_path, const std::s
       for (auto& need : python_layout::needs(current)) out.push_back(std::move(need));
     }
     std::error_code ec;
-    const std::string real = fs::canonical(current, ec).string();
+    const std::string real = real_path(current, ec);
     if (ec) break;
     const auto shebang = exec_chain::read_shebang(real);
     current = shebang.interpreter;

@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "fd.hpp"
@@ -92,8 +93,42 @@ int add_rule(const Context& ctx, const syscall_rules::Rule& rule, int nr, const 
   return -EINVAL;
 }
 
-// libseccomp 2.5 exports BPF only to an fd; read it back from a memfd.
+Result<Program> program_of(const char* bytes, std::size_t size) {
+  if (size == 0 || size % sizeof(sock_filter) != 0) {
+    return Error{"seccomp: exported filter has an odd size"};
+  }
+  Program program(size / sizeof(sock_filter));
+  std::memcpy(program.data(), bytes, size);
+  return program;
+}
+
+// libseccomp 2.5 exports BPF only to an fd. A pipe first (~7 us cheaper than a memfd, which
+// is a shmem inode): it is non-blocking, so a program larger than the pipe fails instead of
+// hanging, and the memfd below takes over. The write end is closed before reading, so the read
+// end sees the end of the data, never EAGAIN.
+std::optional<Result<Program>> export_through_pipe(const Context& ctx) {
+  std::array<int, 2> ends{};
+  if (pipe2(ends.data(), O_CLOEXEC | O_NONBLOCK) != 0) return std::nullopt;
+  const Fd read_end(ends[0]);
+  Fd write_end(ends[1]);
+  if (seccomp_export_bpf(ctx.get(), write_end.get()) < 0) return std::nullopt;
+  write_end.reset();
+  // BPF_MAXINSNS instructions at most: 32 KiB.
+  std::array<char, BPF_MAXINSNS * sizeof(sock_filter)> bytes;  // NOLINT: filled by read
+  std::size_t size = 0;
+  for (;;) {
+    const ssize_t got = ::read(read_end.get(), bytes.data() + size, bytes.size() - size);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) return std::nullopt;
+    if (got == 0) break;
+    size += static_cast<std::size_t>(got);
+    if (size == bytes.size()) return std::nullopt;  // longer than BPF allows
+  }
+  return program_of(bytes.data(), size);
+}
+
 Result<Program> export_program(const Context& ctx) {
+  if (auto piped = export_through_pipe(ctx)) return std::move(*piped);
   const Fd memfd(static_cast<int>(memfd_create("hermetic-bpf", MFD_CLOEXEC)));
   if (!memfd) return Error{std::string("seccomp: memfd_create: ") + std::strerror(errno)};
   if (int rc = seccomp_export_bpf(ctx.get(), memfd.get()); rc < 0) {
@@ -126,6 +161,12 @@ Result<ExecToken> ExecToken::generate() {
   }
 }
 
+void assume_kernel_api(bool user_notif) {
+  // libseccomp's API levels: 3 adds KILL_PROCESS (and the TSYNC and LOG flags, which hermetic
+  // does not ask libseccomp to use), 5 adds NOTIFY and NEW_LISTENER.
+  (void)seccomp_api_set(user_notif ? 5U : 3U);
+}
+
 Result<Program> compile(const std::vector<syscall_rules::Rule>& rules, const ExecToken& token) {
   Context ctx(seccomp_init(SCMP_ACT_ALLOW));
   if (!ctx) return Error{"seccomp: cannot create a filter context"};
@@ -135,6 +176,13 @@ Result<Program> compile(const std::vector<syscall_rules::Rule>& rules, const Exe
   if (int rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
       rc < 0) {
     return Error{"seccomp: cannot set the foreign-ABI action: " + describe(rc)};
+  }
+  // Syscalls in a binary tree rather than a chain: when the filter is installed, the kernel
+  // runs it for every syscall number to find those it always allows (the action cache), and a
+  // tree answers each in a few jumps (36-66 instructions: 34 -> 32 us and 51 -> 39 us to
+  // install).
+  if (int rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2); rc < 0) {
+    return Error{"seccomp: cannot ask for a binary tree: " + describe(rc)};
   }
   for (const auto& rule : rules) {
     const std::string name(rule.syscall);

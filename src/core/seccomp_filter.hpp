@@ -27,6 +27,12 @@ struct ExecToken {
   [[nodiscard]] static Result<ExecToken> generate();
 };
 
+// Tells libseccomp what the kernel supports instead of letting it probe (about ten seccomp()
+// calls on the first filter of a process): SECCOMP_RET_KILL_PROCESS and, with `user_notif`,
+// user notification. Only for facts the caller has probed itself (see probe_kernel_for);
+// libseccomp then only compiles, and hermetic installs the program itself.
+void assume_kernel_api(bool user_notif);
+
 // A filter that allows everything except `rules`. Calls of any ABI other than the native one
 // (i386 `int $0x80`, x32 numbers on x86_64) kill the process: a filter keyed on native syscall
 // numbers would let them through.

@@ -74,6 +74,27 @@ void restore_defaults_in_child() noexcept {
   sigprocmask(SIG_SETMASK, &g_mask_before_relay, nullptr);
 }
 
+BlockAll::BlockAll() {
+  sigset_t all;
+  sigfillset(&all);
+  sigprocmask(SIG_BLOCK, &all, &previous_mask_);
+}
+
+BlockAll::~BlockAll() { sigprocmask(SIG_SETMASK, &previous_mask_, nullptr); }
+
+void restore_defaults_in_shared_child() noexcept {
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  for (int sig = 1; sig < NSIG; ++sig) {
+    struct sigaction current {};
+    // Fails only for the numbers libc keeps for itself.
+    if (sigaction(sig, nullptr, &current) != 0) continue;
+    if (current.sa_handler == SIG_DFL || current.sa_handler == SIG_IGN) continue;
+    sigaction(sig, &dfl, nullptr);
+  }
+  sigprocmask(SIG_SETMASK, &g_mask_before_relay, nullptr);
+}
+
 void die_by(int sig) {
   struct sigaction dfl {};
   dfl.sa_handler = SIG_DFL;

@@ -28,6 +28,27 @@ class Relay {
 // In the forked child, before exec: default handlers and the parent's original mask.
 void restore_defaults_in_child() noexcept;
 
+// Blocks every signal for its lifetime: around a clone whose child shares this process's memory
+// (see restore_defaults_in_shared_child).
+class BlockAll {
+ public:
+  BlockAll();
+  ~BlockAll();
+  BlockAll(const BlockAll&) = delete;
+  BlockAll& operator=(const BlockAll&) = delete;
+  BlockAll(BlockAll&&) = delete;
+  BlockAll& operator=(BlockAll&&) = delete;
+
+ private:
+  sigset_t previous_mask_{};
+};
+
+// In a child that shares the parent's memory until exec (cloned under BlockAll), just before
+// exec: every caught signal back to its default action (ignored ones stay ignored, as exec
+// keeps them), so that no handler can run in the shared memory, then the parent's original
+// mask. Async-signal-safe.
+void restore_defaults_in_shared_child() noexcept;
+
 // Terminates the calling process with `sig` as its cause of death.
 void die_by(int sig);
 

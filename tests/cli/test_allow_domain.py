@@ -237,3 +237,21 @@ def test_unprivileged_user(hermetic_bin: str, loopback: CounterServer) -> None:
         assert loopback.events() == ["tcp", "tcp"]
     finally:
         shutil.rmtree(shared, ignore_errors=True)
+
+
+def test_an_allowed_name_is_resolved_by_the_system_resolver(
+    hermetic_bin: str, loopback: CounterServer
+) -> None:
+    # Without --resolve, hermetic asks getaddrinfo before the run (the statically linked
+    # executable through glibc's built-in sources) and pins what it answers. `localhost` comes
+    # from /etc/hosts: no DNS query leaves the machine.
+    with open("/etc/hosts") as hosts:
+        if not any("localhost" in line.split()[1:] for line in hosts if not line.startswith("#")):
+            pytest.skip("/etc/hosts does not name localhost")
+    result = run_hermetic(
+        hermetic_bin,
+        ["--no-network", "--allow-domain", "localhost"],
+        probe_argv("connect", "localhost", loopback.port),
+    )
+    assert result.stdout.strip() == "ok", result.stdout + result.stderr
+    assert loopback.events() == ["tcp"]

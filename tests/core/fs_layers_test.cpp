@@ -164,7 +164,7 @@ TEST(FsLayers, InheritedStdioFilesKeepTheirDirectionOnly) {
 TEST(FsLayers, ALayerNeedingANewerAbiFailsClosedNamingIt) {
   landlock::Layer layer = fs_layers::layers(readonly_inputs(7), kEverythingExists)[0];
   layer.min_abi = 99;
-  const auto built = landlock::build(layer);
+  const auto built = landlock::build(layer, landlock::abi_version());
   ASSERT_FALSE(built.ok());
   EXPECT_NE(built.error().message.find("read-only filesystem needs Landlock ABI 99"),
             std::string::npos)
