@@ -12,8 +12,8 @@
 #include <span>
 
 #include "fd.hpp"
+#include "hermetic/real_path.hpp"
 #include "path_search.hpp"
-#include "real_path.hpp"
 
 namespace hermetic::exec_chain {
 namespace fs = std::filesystem;

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "fd.hpp"
-#include "real_path.hpp"
+#include "hermetic/real_path.hpp"
 
 namespace hermetic {
 namespace {

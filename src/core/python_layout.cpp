@@ -5,7 +5,7 @@
 #include <fstream>
 #include <string_view>
 
-#include "real_path.hpp"
+#include "hermetic/real_path.hpp"
 
 namespace hermetic::python_layout {
 namespace fs = std::filesystem;

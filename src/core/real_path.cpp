@@ -1,4 +1,4 @@
-#include "real_path.hpp"
+#include "hermetic/real_path.hpp"
 
 #include <cerrno>
 #include <cstdlib>

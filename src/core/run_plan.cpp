@@ -6,9 +6,9 @@
 #include <filesystem>
 
 #include "exec_chain.hpp"
+#include "hermetic/real_path.hpp"
 #include "inprocess_injection.hpp"
 #include "python_targets.hpp"
-#include "real_path.hpp"
 #include "runtime_reads.hpp"
 
 namespace hermetic {

@@ -8,10 +8,10 @@
 #include <sstream>
 
 #include "exec_chain.hpp"
+#include "hermetic/real_path.hpp"
 #include "path_search.hpp"
 #include "pyenv_shim.hpp"
 #include "python_layout.hpp"
-#include "real_path.hpp"
 
 namespace hermetic::runtime_reads {
 namespace fs = std::filesystem;

@@ -16,7 +16,7 @@
 
 #include "guards.hpp"
 #include "py_ref.hpp"
-#include "real_path.hpp"
+#include "resolved_paths.hpp"
 #include "violation.hpp"
 
 namespace hermetic::inproc::code_guard {
@@ -71,7 +71,7 @@ int trust_in_stdlib(std::initializer_list<std::string_view> names) {
   for (std::string_view name : names) {
     const std::string path = dir + "/" + std::string(name);
     trusted().insert(path);
-    if (auto resolved = real_path(path)) trusted().insert(*std::move(resolved));
+    if (auto resolved = resolved_path(path)) trusted().insert(*std::move(resolved));
   }
   return 0;
 }

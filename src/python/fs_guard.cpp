@@ -17,7 +17,7 @@
 
 #include "guards.hpp"
 #include "py_ref.hpp"
-#include "real_path.hpp"
+#include "resolved_paths.hpp"
 #include "violation.hpp"
 
 namespace hermetic::inproc::fs_guard {
@@ -44,7 +44,7 @@ bool in_pycache(std::string_view path) { return parent_name(path) == "__pycache_
 // realpath for paths that may not exist yet: resolve the deepest existing ancestor and append
 // the rest, so "root/../../etc/x" and symlinks cannot hide where a path points.
 std::string resolve(const std::string& path) {
-  if (auto real = real_path(path)) return *std::move(real);
+  if (auto real = resolved_path(path)) return *std::move(real);
   const auto slash = path.rfind('/');
   if (slash == std::string::npos) return resolve("./" + path);
   const std::string parent = slash == 0 ? "/" : path.substr(0, slash);

@@ -1,6 +1,6 @@
 #include "policy_stack.hpp"
 
-#include "real_path.hpp"
+#include "resolved_paths.hpp"
 
 namespace hermetic::inproc::policy_stack {
 namespace {
@@ -34,7 +34,7 @@ Level make_level(Policy policy, std::uint64_t token) {
   if (level.policy.fs_root) {
     // A root that does not resolve still confines: keep the literal path (nothing real is
     // inside a missing directory).
-    level.real_root = real_path(*level.policy.fs_root).value_or(*level.policy.fs_root);
+    level.real_root = resolved_path(*level.policy.fs_root).value_or(*level.policy.fs_root);
   }
   level.real_writable = ResolvedPaths(level.policy.allow_write);
   level.real_readable = ResolvedPaths(level.policy.allow_read);

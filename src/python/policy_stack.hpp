@@ -12,7 +12,7 @@
 
 #include "hermetic/policy.hpp"
 #include "hermetic/result.hpp"
-#include "real_path.hpp"
+#include "resolved_paths.hpp"
 
 namespace hermetic::inproc {
 

@@ -1,6 +1,4 @@
-// realpath(3) at the cost of one path walk: glibc's realpath reads every component as a link
-// (a path of n components walks the tree n times), and the guards resolve paths at every start
-// of a read-rooted target (the root, each allow_read entry) and at every checked open.
+// The filesystem guard's allow-lists, resolved lazily, and path containment.
 #pragma once
 
 #include <optional>
@@ -11,13 +9,13 @@ namespace hermetic::inproc {
 
 // The canonical absolute path of an existing `path` (symlinks, "..", "." resolved), or nullopt
 // when it does not exist or cannot be resolved.
-[[nodiscard]] std::optional<std::string> real_path(const std::string& path);
+[[nodiscard]] std::optional<std::string> resolved_path(const std::string& path);
 
 // True when `path` is `dir` or lies below it (both absolute, no trailing slash but "/", which
 // holds everything).
 [[nodiscard]] bool path_within(const std::string& path, const std::string& dir);
 
-// An allow-list of directories, each resolved with real_path only when a check needs it (one
+// An allow-list of directories, each resolved with resolved_path only when a check needs it (one
 // that does not resolve stays as given): a read-rooted CLI target carries dozens of runtime
 // grants, already canonical, that would otherwise be resolved at every start. Relative paths are
 // resolved at once: they depend on the working directory at push time. Call with the GIL held
