@@ -7,6 +7,7 @@ noise hits all of them alike and the ratios are comparable. Run by hand; never f
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import statistics
 import subprocess
@@ -52,13 +53,20 @@ def seal_bin() -> str:
 def time_commands(variants: Mapping[str, Sequence[str]], runs: int, env: Mapping[str, str],
                   warmup: int = 3,
                   extra_env: Mapping[str, Mapping[str, str]] | None = None) -> dict[str, float]:
-    """Median wall time in seconds of each command, run round-robin `runs` times.
-    `extra_env[name]` is added to the environment of that variant only. (No timeout: with one,
-    subprocess polls with doubling sleeps and every time snaps to a polling step.)"""
+    """Median wall time in seconds of each command, each run once per round for `runs` rounds.
+    The order within a round is shuffled (seeded): run in a fixed order, a variant's time
+    depends on which one ran just before it (caches, frequency), and on this VM that bias was
+    as large as the differences measured. `extra_env[name]` is added to the environment of that
+    variant only. (No timeout: with one, subprocess polls with doubling sleeps and every time
+    snaps to a polling step.)"""
     samples: dict[str, list[float]] = {name: [] for name in variants}
     envs = {name: {**env, **(extra_env or {}).get(name, {})} for name in variants}
+    order = list(variants)
+    shuffle = random.Random(20261127).shuffle
     for i in range(warmup + runs):
-        for name, argv in variants.items():
+        shuffle(order)
+        for name in order:
+            argv = variants[name]
             start = time.perf_counter()
             subprocess.run(argv, env=envs[name], check=True, stdout=subprocess.DEVNULL)
             elapsed = time.perf_counter() - start

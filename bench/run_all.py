@@ -15,7 +15,7 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 SCRIPTS = [  # (script, arguments, what it answers)
     ("startup.py", [], "issue 2: start-up under --no-network --no-subprocess"),
-    ("fs_startup.py", ["--runs", "100"], "issue 3: start-up under --fs-readonly=ROOT"),
+    ("fs_startup.py", [], "issue 3: start-up under --fs-readonly=ROOT"),
     ("connect_cost.py", [], "issue 4: cost of an allowed loopback connect"),
     ("inproc.py", ["--seal-python", str(BENCH / ".venvs/seal/bin/python")],
      "issue 5: the in-process layer"),

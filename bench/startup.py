@@ -18,7 +18,7 @@ TARGET = ["python3", "-c", "pass"]
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument("--runs", type=int, default=100)
     args = parser.parse_args()
     variants = {
         "bare python3 -c pass": TARGET,
