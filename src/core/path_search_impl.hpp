@@ -18,8 +18,9 @@ std::optional<std::string> find_if(const std::string& name, const std::string& p
   std::string_view rest = path_env;
   while (true) {
     const auto colon = rest.find(':');
-    std::string dir(rest.substr(0, colon));
-    if (dir.empty()) dir = ".";  // an empty PATH entry means the working directory
+    const std::string_view entry = rest.substr(0, colon);
+    // An empty PATH entry means the working directory.
+    const std::string dir(entry.empty() ? std::string_view(".") : entry);
     if (!skip_dir(dir)) {
       std::string candidate = dir + "/" + name;
       if (is_executable_file(candidate)) return candidate;
