@@ -114,8 +114,7 @@ PyObject* make_class(const char* name, const char* doc, PyObject* bases,
   return PyErr_NewExceptionWithDoc(name, doc, bases, dict.get());
 }
 
-int create() {
-  if (g_policy_violation != nullptr) return 0;
+int make_all() {
   PyRef hermetic_error(make_class("hermetic.errors.HermeticError", "Base for hermetic failures.",
                                   PyExc_RuntimeError, {}));
   if (!hermetic_error) return -1;
@@ -147,6 +146,21 @@ int create() {
   g_read_violation = read_violation.release();
   g_bootstrap_error = bootstrap_error.release();
   return 0;
+}
+
+int create() {
+  if (g_policy_violation != nullptr) return 0;
+  // Made from inside the audit hook (the first denial): should making a class ever raise an
+  // event that is denied in turn, that denial must not start over.
+  static bool creating = false;  // the GIL orders callers
+  if (creating) {
+    PyErr_SetString(PyExc_RuntimeError, "hermetic: exception classes are being made");
+    return -1;
+  }
+  creating = true;
+  const int made = make_all();
+  creating = false;
+  return made;
 }
 
 }  // namespace
