@@ -8,6 +8,7 @@
 
 #include "cli_options.hpp"
 #include "hermetic/launch.hpp"
+#include "hermetic/policy.hpp"
 #include "hermetic/probe.hpp"
 
 namespace {
@@ -15,6 +16,19 @@ namespace {
 int report(const hermetic::Error& error) {
   (void)std::fprintf(stderr, "hermetic: error: %s\n", error.message.c_str());
   return error.exit_code;
+}
+
+// Statically linked: NSS modules named in /etc/nsswitch.conf (mdns, myhostname, ...) would be
+// dlopen'ed into this binary, which only works with the exact glibc it was linked with. Host
+// lookups (--allow-domain without --resolve) use the built-in sources instead: /etc/hosts, then
+// the DNS servers of /etc/resolv.conf. Only a run that may look names up pays for reading
+// nsswitch.conf.
+void use_builtin_host_lookup(const hermetic::Policy& policy) {
+#ifdef HERMETIC_STATIC_EXECUTABLE
+  if (!policy.allow_domains.empty()) (void)__nss_configure_lookup("hosts", "files dns");
+#else
+  (void)policy;
+#endif
 }
 
 int run_cli(int argc, char** argv) {
@@ -31,12 +45,14 @@ int run_cli(int argc, char** argv) {
     return 0;
   }
   if (const auto* explain = std::get_if<hermetic::cli::ExplainTarget>(&action.value())) {
+    use_builtin_host_lookup(explain->policy);
     auto text = hermetic::explain(explain->policy, explain->target_argv);
     if (!text) return report(text.error());
     (void)std::fputs(text.value().c_str(), stdout);
     return 0;
   }
   const auto& run = std::get<hermetic::cli::RunTarget>(action.value());
+  use_builtin_host_lookup(run.policy);
   auto status = hermetic::run(run.policy, run.target_argv);
   if (!status) return report(status.error());
   return status.value();
@@ -44,13 +60,6 @@ int run_cli(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-#ifdef HERMETIC_STATIC_EXECUTABLE
-  // Statically linked: NSS modules named in /etc/nsswitch.conf (mdns, myhostname, ...) would be
-  // dlopen'ed into this binary, which only works with the exact glibc it was linked with. Host
-  // lookups (--allow-domain without --resolve) use the built-in sources instead: /etc/hosts,
-  // then the DNS servers of /etc/resolv.conf.
-  (void)__nss_configure_lookup("hosts", "files dns");
-#endif
   try {
     return run_cli(argc, argv);
   } catch (const std::exception& e) {
