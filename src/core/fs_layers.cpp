@@ -24,9 +24,9 @@ struct SystemPath {
 
 // Written to by ordinary programs without being "the disk".
 constexpr std::array kWritableDevices{
-    SystemPath{"/dev/null", ll::kWriteFile | ll::kTruncate | ll::kIoctlDev, "discarded output"},
-    SystemPath{"/dev/zero", ll::kWriteFile | ll::kTruncate | ll::kIoctlDev, "discarded output"},
-    SystemPath{"/dev/full", ll::kWriteFile | ll::kTruncate | ll::kIoctlDev, "discarded output"},
+    SystemPath{"/dev/null", ll::kWriteFile | ll::kIoctlDev, "discarded output"},
+    SystemPath{"/dev/zero", ll::kWriteFile | ll::kIoctlDev, "discarded output"},
+    SystemPath{"/dev/full", ll::kWriteFile | ll::kIoctlDev, "discarded output"},
     SystemPath{"/dev/tty", ll::kWriteFile | ll::kIoctlDev, "the terminal"},
     SystemPath{"/dev/pts", ll::kWriteFile | ll::kIoctlDev, "the terminal: pseudo-terminals"},
     SystemPath{"/dev/ptmx", ll::kWriteFile | ll::kIoctlDev, "the terminal: new ptys"},
@@ -116,7 +116,7 @@ landlock::Layer write_layer(const Inputs& in, const Exists& exists) {
   }
   for (const auto& path : in.allow_write) add(layer.rules, path, writable, "--allow-write");
   for (const auto& file : in.stdio_write) {
-    add(layer.rules, by_fd(file), (ll::kWriteFile | ll::kTruncate) & handled, inherited(file));
+    add(layer.rules, by_fd(file), ll::kWriteFile & handled, inherited(file));
   }
   return layer;
 }
@@ -158,7 +158,8 @@ std::uint64_t write_rights(int abi) {
                          ll::kMakeDir | ll::kMakeReg | ll::kMakeSock | ll::kMakeFifo |
                          ll::kMakeBlock | ll::kMakeSym;
   if (abi >= 2) rights |= ll::kRefer;
-  if (abi >= 3) rights |= ll::kTruncate;
+  // Not TRUNCATE (ABI 3): handling it makes every open of a regular file walk its path to the
+  // root; the seccomp rows refuse truncation without write access instead (syscall_rules.cpp).
   if (abi >= 5) rights |= ll::kIoctlDev;
   return rights;
 }

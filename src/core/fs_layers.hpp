@@ -56,8 +56,10 @@ struct Inputs {
   std::vector<InheritedFile> stdio_write;
 };
 
-// Every write-type filesystem right the ABI knows (ABI 1 rights, REFER from 2, TRUNCATE from 3,
-// IOCTL_DEV from 5). An ABI below 1 is treated as 1 so that building the layer fails closed.
+// The write-type filesystem rights the ABI knows (ABI 1 rights, REFER from 2, IOCTL_DEV from 5),
+// but not TRUNCATE (ABI 3): seccomp refuses truncation without write access instead, since a
+// layer handling TRUNCATE makes every open walk its path to the root. An ABI below 1 is treated
+// as 1 so that building the layer fails closed.
 [[nodiscard]] std::uint64_t write_rights(int abi);
 
 // READ_FILE, READ_DIR, EXECUTE, and REFER from ABI 2 (handled so that it can be granted where

@@ -57,8 +57,7 @@ std::vector<landlock::Layer> landlock_layers(const Policy& policy,
 
 KernelPlan plan_kernel_layer(const Policy& policy, const std::vector<std::string>& exec_files,
                              const fs_layers::Inputs& fs, const KernelFeatures& features) {
-  return {landlock_layers(policy, exec_files, fs, features),
-          syscall_rules::rules_for(policy, features.landlock_abi)};
+  return {landlock_layers(policy, exec_files, fs, features), syscall_rules::rules_for(policy)};
 }
 
 Result<PreparedKernelLayer> PreparedKernelLayer::prepare(const KernelPlan& plan,

@@ -62,6 +62,14 @@ int add_rule(const Context& ctx, const syscall_rules::Rule& rule, int nr, const 
     case syscall_rules::ArgTest::arg2_bits_set:
       return seccomp_rule_add(ctx.get(), action, nr, 1,
                               SCMP_A2(SCMP_CMP_MASKED_EQ, rule.value, rule.value));
+    case syscall_rules::ArgTest::arg1_masked_equal:
+      return seccomp_rule_add(
+          ctx.get(), action, nr, 1,
+          SCMP_A1(SCMP_CMP_MASKED_EQ, rule.value >> 32U, rule.value & 0xffffffffU));
+    case syscall_rules::ArgTest::arg2_masked_equal:
+      return seccomp_rule_add(
+          ctx.get(), action, nr, 1,
+          SCMP_A2(SCMP_CMP_MASKED_EQ, rule.value >> 32U, rule.value & 0xffffffffU));
     case syscall_rules::ArgTest::arg0_not_in:
       return add_not_in(ctx, action, nr, 0, rule.value);
     case syscall_rules::ArgTest::arg2_not_in:

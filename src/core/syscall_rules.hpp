@@ -17,26 +17,27 @@ enum class Capability {
   network,
   subprocess,
   fs_write,
-  fs_write_before_landlock_3,  // what --fs-readonly needs from seccomp on Landlock ABI 1 and 2
   fs_read,
   native_code,  // --block-native: only ever applied to a running interpreter (see below)
 };
 
 // Which calls of the syscall the rule matches.
 enum class ArgTest {
-  always,            // every call
-  arg0_not_equal,    // arg0 != value          (socket: any family but AF_UNIX)
-  arg0_bits_clear,   // (arg0 & value) == 0    (clone: without CLONE_THREAD)
-  arg0_not_in,       // bit arg0 of value clear, or arg0 > 63 (socket: families off a list)
-  arg4_not_zero,     // arg4 != 0              (sendto with a destination address)
-  arg1_type_not_in,  // bit (arg1 & 0xf) of value clear (socket: types off a list; the low
-                     // bits are the type, the rest SOCK_NONBLOCK/SOCK_CLOEXEC)
-  arg2_not_in,       // as arg0_not_in, for arg2 (socket: protocols off a list)
-  arg1_arg2_equal,   // (u32)arg1 == value >> 32 && (u32)arg2 == (u32)value (setsockopt: one
-                     // level and option; the kernel reads ints, so only the low 32 bits count)
-  not_exec_token,    // arg0/arg4 lack the launch's secret exec token (execveat: all but
-                     // hermetic's own exec of the target; see seccomp_filter::ExecToken)
-  arg2_bits_set,     // (arg2 & value) == value (mmap/mprotect: PROT_EXEC requested)
+  always,             // every call
+  arg0_not_equal,     // arg0 != value          (socket: any family but AF_UNIX)
+  arg0_bits_clear,    // (arg0 & value) == 0    (clone: without CLONE_THREAD)
+  arg0_not_in,        // bit arg0 of value clear, or arg0 > 63 (socket: families off a list)
+  arg4_not_zero,      // arg4 != 0              (sendto with a destination address)
+  arg1_type_not_in,   // bit (arg1 & 0xf) of value clear (socket: types off a list; the low
+                      // bits are the type, the rest SOCK_NONBLOCK/SOCK_CLOEXEC)
+  arg2_not_in,        // as arg0_not_in, for arg2 (socket: protocols off a list)
+  arg1_arg2_equal,    // (u32)arg1 == value >> 32 && (u32)arg2 == (u32)value (setsockopt: one
+                      // level and option; the kernel reads ints, so only the low 32 bits count)
+  not_exec_token,     // arg0/arg4 lack the launch's secret exec token (execveat: all but
+                      // hermetic's own exec of the target; see seccomp_filter::ExecToken)
+  arg2_bits_set,      // (arg2 & value) == value (mmap/mprotect: PROT_EXEC requested)
+  arg1_masked_equal,  // (arg1 & value >> 32) == (u32)value (open: flags of a kind)
+  arg2_masked_equal,  // (arg2 & value >> 32) == (u32)value (openat: flags of a kind)
 };
 
 // When a network rule is part of the filter. Address exceptions (--allow-localhost,
@@ -70,10 +71,10 @@ struct Rule {
 
 [[nodiscard]] std::span<const Rule> all_rules();
 
-// The rules a policy needs on a kernel with `landlock_abi` (older ABIs need seccomp for what
-// Landlock cannot check yet; the default is the newest ABI hermetic knows), in table order,
-// with their actions for this policy.
-[[nodiscard]] std::vector<Rule> rules_for(const Policy& policy, int landlock_abi = 7);
+// The rules a policy needs, in table order, with their actions for this policy. A syscall that
+// an earlier rule already refuses outright (io_uring_setup: network and fs_write) is listed
+// once.
+[[nodiscard]] std::vector<Rule> rules_for(const Policy& policy);
 
 // The rows of --block-native: no new executable memory. Never part of rules_for(): the ELF
 // loader maps the target's own code after exec, so these are installed from inside the target

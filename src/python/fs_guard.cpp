@@ -8,7 +8,9 @@
 // - Reads by the import system itself (frames of importlib's frozen modules) are not confined
 //   to fs_root: modules come from the interpreter prefix, as in the kernel layer's rules.
 #include <fcntl.h>
+#include <unistd.h>
 
+#include <array>
 #include <climits>
 #include <cstdlib>
 #include <cstring>
@@ -40,6 +42,25 @@ std::string_view base_name(std::string_view path) {
 }
 
 bool in_pycache(std::string_view path) { return parent_name(path) == "__pycache__"; }
+
+// The file behind an fd argument (os.truncate(fd), os.chmod(fd), os.utime(fd)...), as /proc
+// names it: the same writable-place check as by path then applies (ftruncate of a file open
+// for writing in the TMPDIR is fine, fchmod of a file elsewhere is not). False for anything
+// else, or an fd /proc cannot name (then the mutation is refused as of an unknown path).
+bool path_of_fd(PyObject* arg, std::string* out) {
+  if (arg == nullptr || !PyLong_Check(arg)) return false;
+  const long fd = PyLong_AsLong(arg);
+  if (fd < 0) {
+    PyErr_Clear();
+    return false;
+  }
+  std::array<char, PATH_MAX> target{};
+  const std::string link = "/proc/self/fd/" + std::to_string(fd);
+  const ssize_t n = ::readlink(link.c_str(), target.data(), target.size() - 1);
+  if (n <= 0 || target[0] != '/') return false;
+  out->assign(target.data(), static_cast<std::size_t>(n));
+  return true;
+}
 
 // realpath for paths that may not exist yet: resolve the deepest existing ancestor and append
 // the rest, so "root/../../etc/x" and symlinks cannot hide where a path points.
@@ -160,7 +181,9 @@ int check(Event event, const Snapshot& snapshot, const char* event_name, PyObjec
     case Event::kOsMkdir:
     case Event::kFsMutation: {
       std::string path;
-      if (!path_of(arg_at(args, 0), &path)) path = text_of(arg_at(args, 0));
+      if (!path_of(arg_at(args, 0), &path) && !path_of_fd(arg_at(args, 0), &path)) {
+        path = text_of(arg_at(args, 0));
+      }
       if (event == Event::kOsMkdir && base_name(path) == "__pycache__") {
         return refuse_quietly(path);
       }

@@ -44,6 +44,22 @@ ROUTES = {
     "os_rename": "os.rename(D + '/f', D + '/g')",
     "os_rename_into_subdir": "os.rename(D + '/f', D + '/sub/f')",
     "os_truncate": "os.truncate(D + '/f', 0)",
+    # Truncation without asking to write: O_TRUNC with a read-only access mode, or with mode 3
+    # (which asks for neither read nor write), still truncates; openat2 carries its flags in a
+    # struct that no seccomp rule can read.
+    "open_rdonly_trunc": "os.close(os.open(D + '/f', os.O_RDONLY | os.O_TRUNC))",
+    "open_accmode3_trunc": "os.close(os.open(D + '/f', 3 | os.O_TRUNC))",
+    "openat2_rdonly_trunc": """
+        class OpenHow(ctypes.Structure):
+            _fields_ = [('flags', ctypes.c_uint64), ('mode', ctypes.c_uint64),
+                        ('resolve', ctypes.c_uint64)]
+        libc = ctypes.CDLL(None, use_errno=True)
+        how = OpenHow(os.O_RDONLY | os.O_TRUNC, 0, 0)
+        fd = libc.syscall(437, -100, (D + '/f').encode(), ctypes.byref(how),
+                          ctypes.sizeof(how))
+        if fd < 0:
+            print('blocked: openat2 errno', ctypes.get_errno())
+    """,
     "os_chmod": "os.chmod(D + '/f', 0o600)",
     "os_fchmod": "os.fchmod(os.open(D + '/f', os.O_RDONLY), 0o600)",
     "os_utime": "os.utime(D + '/f', (0, 0))",
@@ -90,4 +106,20 @@ def test_write_route_changes_nothing(code: str, tmp_path: Path) -> None:
     before = helpers.snapshot(sandboxed)
     result = helpers.hermetic(["--fs-readonly"], [sys.executable, "-c", script, str(sandboxed)])
     assert "attempted" in result.stdout, result.stderr  # the target ran and made its attempt
+    assert helpers.snapshot(sandboxed) == before
+
+
+def test_io_uring_open_with_o_trunc_changes_nothing(c_helpers: dict[str, Path],
+                                                      tmp_path: Path) -> None:
+    """IORING_OP_OPENAT makes no open system call: whatever checks O_TRUNC must see it too."""
+    helper = str(c_helpers["uring_open_trunc"])
+    bare = make_tree(tmp_path / "bare")
+    control = helpers.run([helper, str(bare / "f")])
+    assert control.returncode == 0, control.stderr
+    assert (bare / "f").read_text() == "", "the route does not truncate even without hermetic"
+
+    sandboxed = make_tree(tmp_path / "sandboxed")
+    before = helpers.snapshot(sandboxed)
+    result = helpers.hermetic(["--fs-readonly"], [helper, str(sandboxed / "f")])
+    assert result.returncode != 0, result.stderr
     assert helpers.snapshot(sandboxed) == before

@@ -116,6 +116,28 @@ def test_private_tmpdir_is_writable_exported_and_removed(tmp_path: Path) -> None
     assert not Path(tmpdir).exists()  # removed after the target exited
 
 
+def test_truncation_in_the_tmpdir_through_a_writable_fd() -> None:
+    """Truncation is refused only without write access (seccomp, not Landlock's TRUNCATE, which
+    would make every open walk its path): through an fd open for writing it works in the
+    TMPDIR; truncate(2) by path is refused there too, like chmod."""
+    script = (
+        "import os, tempfile\n"
+        "path = os.path.join(tempfile.gettempdir(), 'f')\n"
+        "open(path, 'w').write('abcdef')\n"
+        "fd = os.open(path, os.O_RDWR)\n"
+        "os.ftruncate(fd, 3); os.close(fd)\n"
+        "print(open(path).read())\n"
+        "open(path, 'w').write('xy')\n"  # O_WRONLY | O_TRUNC of an existing file
+        "print(open(path).read())\n"
+        "try:\n    os.truncate(path, 0)\nexcept OSError as e:\n    print('truncate', e.errno)\n"
+    )
+    for inprocess in ("1", "0"):
+        result = hermetic(["--fs-readonly"], [sys.executable, "-c", script],
+                          env={**os.environ, "HERMETIC_INPROCESS": inprocess})
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.splitlines() == ["abc", "xy", "truncate 30"]  # EROFS
+
+
 def test_renames_across_tmpdir_subdirectories_work_with_no_subprocess() -> None:
     script = (
         "import os, tempfile\n"

@@ -40,6 +40,9 @@ WRITES = {
     "os.rmdir": lambda t: os.rmdir(t / "inside"),
     "os.truncate": lambda t: os.truncate(t / "outside.txt", 0),
     "os.chmod": lambda t: os.chmod(t / "outside.txt", 0o600),
+    # By fd: the guard names the file through /proc and checks it like a path.
+    "os.chmod(fd)": lambda t: os.chmod(os.open(t / "outside.txt", os.O_RDONLY), 0o600),
+    "os.utime(fd)": lambda t: os.utime(os.open(t / "outside.txt", os.O_RDONLY)),
     "os.chown": lambda t: os.chown(t / "outside.txt", os.getuid(), os.getgid()),
     "os.utime": lambda t: os.utime(t / "outside.txt"),
     "os.symlink": lambda t: os.symlink(t / "outside.txt", t / "l2"),
