@@ -20,14 +20,13 @@ PyObject* g_bootstrap_error = nullptr;
 // then sets what the second base class (ImportError, PermissionError) has for the same facts.
 using Extra = int (*)(PyObject* self, PyObject* message, PyObject* target);
 
-PyObject* init_violation(PyObject* args, PyObject* kwargs, Extra extra) {
-  static const char* keywords[] = {"", "message", "guard", "target", nullptr};
-  PyObject* self = nullptr;
+PyObject* init_violation(PyObject* self, PyObject* args, PyObject* kwargs, Extra extra) {
+  static const char* keywords[] = {"message", "guard", "target", nullptr};
   PyObject* message = nullptr;
   PyObject* guard = Py_None;
   PyObject* target = Py_None;
-  if (PyArg_ParseTupleAndKeywords(args, kwargs, "OO|$OO:__init__", const_cast<char**>(keywords),
-                                  &self, &message, &guard, &target) == 0) {
+  if (PyArg_ParseTupleAndKeywords(args, kwargs, "O|$OO:__init__", const_cast<char**>(keywords),
+                                  &message, &guard, &target) == 0) {
     return nullptr;
   }
   PyRef exc_args(PyTuple_Pack(1, message));  // as BaseException.__init__(message)
@@ -58,18 +57,18 @@ int read_extra(PyObject* self, PyObject* message, PyObject* target) {
              : 0;
 }
 
-PyObject* policy_init(PyObject* /*unused*/, PyObject* args, PyObject* kwargs) {
-  return init_violation(args, kwargs, nullptr);
+PyObject* policy_init(PyObject* self, PyObject* args, PyObject* kwargs) {
+  return init_violation(self, args, kwargs, nullptr);
 }
-PyObject* import_init(PyObject* /*unused*/, PyObject* args, PyObject* kwargs) {
-  return init_violation(args, kwargs, import_extra);
+PyObject* import_init(PyObject* self, PyObject* args, PyObject* kwargs) {
+  return init_violation(self, args, kwargs, import_extra);
 }
-PyObject* read_init(PyObject* /*unused*/, PyObject* args, PyObject* kwargs) {
-  return init_violation(args, kwargs, read_extra);
+PyObject* read_init(PyObject* self, PyObject* args, PyObject* kwargs) {
+  return init_violation(self, args, kwargs, read_extra);
 }
 
 // The message alone, as for every PolicyViolation (not OSError's "[Errno 13] ...").
-PyObject* read_str(PyObject* /*unused*/, PyObject* self) {
+PyObject* read_str(PyObject* self, PyObject* /*unused*/) {
   PyRef args(PyObject_GetAttrString(self, "args"));
   if (!args) return nullptr;
   if (!PyTuple_Check(args.get()) || PyTuple_GET_SIZE(args.get()) == 0) {
@@ -92,14 +91,16 @@ PyMethodDef g_import_init = {
 PyMethodDef g_read_init = {"__init__",
                            reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(read_init)),
                            METH_VARARGS | METH_KEYWORDS, kInitDoc};
-PyMethodDef g_read_str = {"__str__", read_str, METH_O, "__str__($self, /)\n--\n\nThe message."};
+PyMethodDef g_read_str = {"__str__", read_str, METH_NOARGS,
+                          "__str__($self, /)\n--\n\nThe message."};
 // NOLINTEND
 
-// A C function as a method of the class (bound to the instance like a Python function).
+// A C function as a method of the class, the way C types have theirs: a method descriptor,
+// which binds to the instance and which inspect.signature reads from its text signature. Its
+// type is BaseException (the class does not exist yet when its body is made): every instance
+// the method can be called on is one.
 int set_method(PyObject* dict, PyMethodDef* def) {
-  PyRef function(PyCFunction_New(def, nullptr));
-  if (!function) return -1;
-  PyRef method(PyInstanceMethod_New(function.get()));
+  PyRef method(PyDescr_NewMethod(reinterpret_cast<PyTypeObject*>(PyExc_BaseException), def));
   return method ? PyDict_SetItemString(dict, def->ml_name, method.get()) : -1;
 }
 

@@ -54,6 +54,21 @@ def test_policy_violation_attributes():
     assert PolicyViolation("m").guard is None
 
 
+def test_violation_classes_look_like_the_originals():
+    """Made by the native module, they still read like hermetic-seal's Python classes."""
+    from hermetic.errors import ImportPolicyViolation, ReadOutsideRootViolation
+
+    for cls in (PolicyViolation, ImportPolicyViolation, ReadOutsideRootViolation):
+        assert cls.__module__ == "hermetic.errors"
+        assert str(inspect.signature(cls)) == "(message, *, guard=None, target=None)"
+    denied = ImportPolicyViolation("import blocked: json", guard="imports", target="json")
+    assert isinstance(denied, ImportError) and (denied.name, denied.msg) == (
+        "json", "import blocked: json")
+    outside = ReadOutsideRootViolation("read outside sandbox root: /x", target="/x")
+    assert isinstance(outside, PermissionError) and outside.filename == "/x"
+    assert str(outside) == "read outside sandbox root: /x"
+
+
 def test_block_config_defaults_and_aliases():
     cfg = BlockConfig()
     assert cfg.allow_domains == [] and cfg.fs_root is None and cfg.sealed is False
