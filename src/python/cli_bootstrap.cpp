@@ -62,10 +62,10 @@ PyObject* spec_for(const char* name, const std::string& location, PyObject* kwar
 }
 
 // Makes this extension the module hermetic._hermetic, as an import of it would (its init
-// registers the audit hook and creates the exception classes), without importing the Python
-// package: most runs never need it. Its init is called directly: the library is loaded already,
-// and the import system's route would open it again with RTLD_NOW, binding every symbol the
-// preload library left to lazy binding. Returns the module (borrowed from sys.modules).
+// registers the audit hook), without importing the Python package: most runs never need it. Its
+// init is called directly: the library is loaded already, and the import system's route would open
+// it again with RTLD_NOW, binding every symbol the preload library left to lazy binding. Returns
+// the module (borrowed from sys.modules).
 PyObject* load_native_module() {
   PyRef module(PyInit__hermetic());
   if (!module) return nullptr;
