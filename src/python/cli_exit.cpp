@@ -2,6 +2,9 @@
 
 #include <unistd.h>
 
+#include <cstdlib>
+#include <string>
+
 #include "error_classes.hpp"
 #include "py_ref.hpp"
 #include "violation.hpp"
@@ -21,6 +24,20 @@ bool g_traced = false;  // set once, before user code
     PyErr_Clear();  // a closed or broken stream must not stop the exit
   }
   // As hermetic-seal: no interpreter teardown that could block or write.
+  _exit(kBlockedExitStatus);
+}
+
+// Every other way a failing run ends after a blocked action: `raise SystemExit(1)` at the top
+// level, an error the tool did not catch after it caught the violation. By then the interpreter
+// is finalized: nothing here touches Python. (glibc's on_exit: the handler gets the status.)
+void at_process_exit(int status, void* /*unused*/) {
+  if (status == 0) return;
+  const auto& last = last_violation();
+  if (!last) return;
+  if (!g_traced) {
+    const std::string line = "hermetic: blocked action: " + *last + "\n";
+    (void)!write(STDERR_FILENO, line.data(), line.size());
+  }
   _exit(kBlockedExitStatus);
 }
 
@@ -87,7 +104,15 @@ int wrap(const char* name, PyMethodDef* def) {
 
 int install(bool traced) {
   g_traced = traced;
-  return wrap("excepthook", &g_excepthook) != 0 || wrap("exit", &g_exit) != 0 ? -1 : 0;
+  if (wrap("excepthook", &g_excepthook) != 0 || wrap("exit", &g_exit) != 0) return -1;
+  // The message outlives the handler: exit handlers and static destructors run in reverse
+  // order of registration, so the message is made before the handler is registered.
+  (void)last_violation();
+  if (on_exit(at_process_exit, nullptr) != 0) {
+    PyErr_SetString(PyExc_RuntimeError, "on_exit failed");
+    return -1;
+  }
+  return 0;
 }
 
 }  // namespace hermetic::inproc::cli_exit

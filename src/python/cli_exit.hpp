@@ -1,9 +1,10 @@
 // How a Python target of the hermetic CLI ends after a blocked action, as hermetic-seal's CLI
 // does: one line `hermetic: blocked action: <what>: <detail>` on stderr and exit status 2.
 // That happens when a violation is not caught (sys.excepthook), and also when the program caught
-// it and then exits with a failure through sys.exit (console scripts call sys.exit(main());
-// httpie, for one, reports errors itself and exits 1). Both hooks are C functions wrapping the
-// previous ones, so a target pays nothing in Python for them.
+// it and then fails: through sys.exit (console scripts call sys.exit(main()); httpie, for one,
+// reports errors itself and exits 1), `raise SystemExit(1)`, or an error it did not catch (an
+// exit handler sees the status). The hooks are C functions wrapping the previous ones, so a
+// target pays nothing in Python for them.
 #pragma once
 
 #define PY_SSIZE_T_CLEAN
@@ -13,8 +14,9 @@ namespace hermetic::inproc::cli_exit {
 
 inline constexpr int kBlockedExitStatus = 2;
 
-// Wraps sys.excepthook and sys.exit. With `traced`, the line was already printed when the action
-// was blocked and is not printed again. Returns -1 with an error set on failure.
+// Wraps sys.excepthook and sys.exit and registers the exit handler. With `traced`, the line was
+// already printed when the action was blocked and is not printed again. Returns -1 with an error
+// set on failure.
 int install(bool traced);
 
 }  // namespace hermetic::inproc::cli_exit

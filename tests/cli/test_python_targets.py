@@ -47,6 +47,39 @@ def test_httpie_is_stopped_before_the_server_sees_anything(run_hermetic, listene
     assert listener.settle().total == before
 
 
+CAUGHT_THEN = """\
+import socket
+try:
+    socket.socket()
+except Exception:
+    print("caught")
+"""
+
+ENDINGS = {
+    # After a caught violation every failing end reports it: the tool's own exit status would
+    # hide that a blocked action is why it failed.
+    "sys.exit(1)": (CAUGHT_THEN + "import sys; sys.exit(1)\n", 2, True),
+    "raise SystemExit(1)": (CAUGHT_THEN + "raise SystemExit(1)\n", 2, True),
+    "uncaught error": (CAUGHT_THEN + "{}['key']\n", 2, True),
+    "success": (CAUGHT_THEN + "raise SystemExit(0)\n", 0, False),
+    # Without a violation the status is the tool's own.
+    "no violation": ("raise SystemExit(3)\n", 3, False),
+}
+
+
+@pytest.mark.parametrize(("code", "status", "reported"), ENDINGS.values(), ids=ENDINGS.keys())
+def test_a_failing_end_after_a_caught_violation_is_reported(code, status, reported, run_hermetic,
+                                                            clean_env, tmp_path):
+    script = tmp_path / "tool.py"
+    script.write_text(code)
+    proc = run_hermetic(["--no-network", "--", sys.executable, str(script)], env=clean_env())
+    if reported:
+        one_blocked_line(proc, "network disabled: socket(AF_INET)")
+    else:
+        assert BLOCKED not in proc.stderr
+    assert proc.returncode == status, proc.stderr
+
+
 @pytest.fixture
 def http_server(tmp_path):
     """A static HTTP server on 127.0.0.1 serving one file."""
