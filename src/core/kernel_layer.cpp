@@ -22,6 +22,24 @@ bool path_exists(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0;
 }
 
+// Any Landlock domain confines ptrace: a process inside cannot trace, read or write the memory
+// of one outside (ptrace, /proc/PID/mem, process_vm_writev, pidfd_getfd). Without a domain a
+// --no-network target could make an unsandboxed process of its user connect for it. The
+// abstract-unix scope of ABI 6 gives --no-network its domain; on older kernels, when no other
+// layer does, this one does, restricting nothing else: it handles REFER and grants it on "/".
+// ABI 1 has no REFER; it handles MAKE_BLOCK instead, and like every ABI 1 layer it refuses
+// renames and links across directories.
+landlock::Layer ptrace_confinement(int abi) {
+  if (abi >= 2) {
+    return {"ptrace confinement of --no-network",
+            2,
+            ll::fs::kRefer,
+            0,
+            {{"/", ll::fs::kRefer, "renames and links as without it"}}};
+  }
+  return {"ptrace confinement of --no-network", 1, ll::fs::kMakeBlock, 0, {}};
+}
+
 // The Landlock layers a policy asks for. Layers are independent: each handles only its own
 // access rights, and the kernel intersects them.
 std::vector<landlock::Layer> landlock_layers(const Policy& policy,
@@ -49,6 +67,9 @@ std::vector<landlock::Layer> landlock_layers(const Policy& policy,
   }
   if (policy.fs_readonly) {
     for (auto& layer : fs_layers::layers(fs, path_exists)) layers.push_back(std::move(layer));
+  }
+  if (policy.block_network && layers.empty() && features.landlock_abi >= 1) {
+    layers.push_back(ptrace_confinement(features.landlock_abi));
   }
   return layers;
 }

@@ -5,7 +5,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include "landlock_abi.hpp"
@@ -39,7 +41,15 @@ long add_path_rule(int ruleset, int parent, std::uint64_t allowed) {
 
 int abi_version() {
   const long abi = create_ruleset(nullptr, 0, uapi::kCreateRulesetVersion);
-  return abi < 0 ? 0 : static_cast<int>(abi);
+  const int found = abi < 0 ? 0 : static_cast<int>(abi);
+  // HERMETIC_LANDLOCK_ABI_MAX=N: use no feature above ABI N, as on an older kernel, so that the
+  // fallbacks for older kernels run and are tested on a new one. It can only take features
+  // away; anything but a number from 0 to the kernel's ABI is ignored.
+  const char* cap = std::getenv("HERMETIC_LANDLOCK_ABI_MAX");
+  if (cap != nullptr && cap[0] >= '0' && cap[0] <= '9' && cap[1] == '\0') {
+    return std::min(found, cap[0] - '0');
+  }
+  return found;
 }
 
 Result<Fd> build(const Layer& layer, int abi) {

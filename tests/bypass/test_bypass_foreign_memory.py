@@ -8,6 +8,7 @@ import select
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -56,3 +57,13 @@ def test_no_network_cannot_write_outside_memory(net_sandbox, run_attempt, python
 
 def test_no_subprocess_cannot_write_outside_memory(proc_sandbox, run_attempt, python_attempt):
     attack(proc_sandbox, run_attempt, python_attempt)
+
+
+@pytest.mark.parametrize("abi", ["5", "2", "1"])
+def test_no_network_cannot_write_outside_memory_on_older_landlock(abi, monkeypatch, run_attempt,
+                                                                  python_attempt):
+    """Below ABI 6 --no-network alone has no abstract-unix scope to make its Landlock domain; a
+    layer that restricts nothing else makes one. HERMETIC_LANDLOCK_ABI_MAX plays the older
+    kernel."""
+    monkeypatch.setenv("HERMETIC_LANDLOCK_ABI_MAX", abi)
+    attack(SimpleNamespace(flags=("--no-network",), sandboxed=True), run_attempt, python_attempt)

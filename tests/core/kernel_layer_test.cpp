@@ -1,0 +1,61 @@
+// Which Landlock layers a policy gets on kernels of each ABI.
+#include "kernel_layer.hpp"
+
+#include <gtest/gtest.h>
+
+#include "landlock_abi.hpp"
+
+namespace hermetic {
+namespace {
+
+namespace ll = landlock::uapi;
+
+std::vector<landlock::Layer> layers_on(const Policy& policy, int abi) {
+  KernelFeatures features;
+  features.landlock_abi = abi;
+  fs_layers::Inputs fs;
+  fs.landlock_abi = abi;
+  return plan_kernel_layer(policy, {"/usr/bin/true"}, fs, features).landlock_layers;
+}
+
+Policy no_network() {
+  Policy policy;
+  policy.block_network = true;
+  return policy;
+}
+
+TEST(KernelLayer, NoNetworkAloneScopesAbstractSocketsFromAbi6) {
+  const auto layers = layers_on(no_network(), 7);
+  ASSERT_EQ(layers.size(), 1U);
+  EXPECT_EQ(layers[0].scoped, ll::scope::kAbstractUnixSocket);
+  EXPECT_EQ(layers[0].handled_access_fs, 0U);
+}
+
+// Any domain confines ptrace to the sandbox (/proc/PID/mem of an outside process, pidfd_getfd):
+// below ABI 6 --no-network alone still gets one, restricting nothing else.
+TEST(KernelLayer, NoNetworkAloneStillGetsADomainBelowAbi6) {
+  for (int abi = 2; abi < 6; ++abi) {
+    const auto layers = layers_on(no_network(), abi);
+    ASSERT_EQ(layers.size(), 1U) << abi;
+    EXPECT_EQ(layers[0].handled_access_fs, ll::fs::kRefer) << abi;
+    ASSERT_EQ(layers[0].rules.size(), 1U) << abi;
+    EXPECT_EQ(layers[0].rules[0].path, "/");
+    EXPECT_EQ(layers[0].rules[0].allowed_access, ll::fs::kRefer);
+  }
+  const auto abi1 = layers_on(no_network(), 1);
+  ASSERT_EQ(abi1.size(), 1U);
+  EXPECT_EQ(abi1[0].handled_access_fs, ll::fs::kMakeBlock);
+  EXPECT_TRUE(abi1[0].rules.empty());
+  EXPECT_TRUE(layers_on(no_network(), 0).empty());  // no Landlock: seccomp alone
+}
+
+TEST(KernelLayer, AnotherLayerIsDomainEnough) {
+  Policy policy = no_network();
+  policy.block_subprocess = true;
+  const auto layers = layers_on(policy, 3);
+  ASSERT_EQ(layers.size(), 1U);
+  EXPECT_EQ(layers[0].purpose, "exec limit of --no-subprocess");
+}
+
+}  // namespace
+}  // namespace hermetic
