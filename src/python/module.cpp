@@ -43,21 +43,6 @@ PyObject* push_policy(hermetic::Result<hermetic::Policy> built) {
   return PyLong_FromUnsignedLongLong(policy_stack::push(std::move(policy), sealed));
 }
 
-// The CLI's policy: permanent like a sealed one, but the kernel layer is already in place (the
-// launcher applied it before exec), so it is not applied a second time.
-PyObject* push_cli_json(PyObject* /*self*/, PyObject* arg) {
-  const char* text = PyUnicode_AsUTF8(arg);
-  if (text == nullptr) return nullptr;
-  auto built = hermetic::policy_from_json(text);
-  if (!built) {
-    PyErr_SetString(PyExc_ValueError, built.error().message.c_str());
-    return nullptr;
-  }
-  if (built.value().block_code_exec && code_guard::trust_stdlib_generators() != 0) return nullptr;
-  if (built.value().block_subprocess) seal::note_kernel_blocks_subprocess();
-  return PyLong_FromUnsignedLongLong(policy_stack::push(std::move(built).value(), /*seal=*/true));
-}
-
 // The named profiles, from the core's table (src/core/profiles.cpp): the one place they are
 // written down; hermetic.profiles builds hermetic-seal's PROFILES from these.
 PyObject* profile_names(PyObject* /*self*/, PyObject* /*unused*/) {
@@ -92,12 +77,6 @@ PyObject* deny_native_code(PyObject* /*self*/, PyObject* /*unused*/) {
     return nullptr;
   }
   Py_RETURN_NONE;
-}
-
-PyObject* last_violation(PyObject* /*self*/, PyObject* /*unused*/) {
-  const auto& last = hermetic::inproc::last_violation();
-  if (!last) Py_RETURN_NONE;
-  return PyUnicode_DecodeUTF8(last->data(), static_cast<Py_ssize_t>(last->size()), "replace");
 }
 
 PyObject* push(PyObject* /*self*/, PyObject* dict) { return push_policy(policy_from_dict(dict)); }
@@ -191,9 +170,6 @@ PyMethodDef methods[] = {  // NOLINT: CPython's API takes a mutable array
      "its token. A sealed policy also gets the kernel layer and can never be popped."},
     {"push_json", push_json, METH_O,
      "push_json(text: str) -> int\n\nLike push, from the JSON form (hermetic::to_json)."},
-    {"push_cli_json", push_cli_json, METH_O,
-     "push_cli_json(text: str) -> int\n\nThe CLI's policy for a Python target: permanent, and "
-     "without applying the kernel layer the launcher already applied."},
     {"profile_names", profile_names, METH_NOARGS,
      "profile_names() -> tuple[str, ...]\n\nThe named profiles (block-all, net-hermetic, ...)."},
     {"profile_json", profile_json, METH_O,
@@ -201,9 +177,6 @@ PyMethodDef methods[] = {  // NOLINT: CPython's API takes a mutable array
     {"deny_native_code", deny_native_code, METH_NOARGS,
      "deny_native_code() -> None\n\nFrom now on no thread of this process may map executable "
      "memory (seccomp; irreversible): the kernel part of block_native."},
-    {"last_violation", last_violation, METH_NOARGS,
-     "last_violation() -> str | None\n\nThe message of the last PolicyViolation raised in "
-     "this process."},
     {"pop", pop, METH_O,
      "pop(token: int) -> bool\n\nDeactivate a level; False when it is sealed or unknown."},
     {"effective", effective, METH_NOARGS,
