@@ -14,8 +14,8 @@ namespace {
 
 bool g_traced = false;  // set once, before user code
 
-[[noreturn]] void report_and_exit(PyObject* message) {
-  if (!g_traced) PySys_FormatStderr("hermetic: blocked action: %S\n", message);
+[[noreturn]] void report_and_exit(const std::string& message) {
+  if (!g_traced) trace_line(message);
   for (const char* name : {"stdout", "stderr"}) {
     PyObject* stream = PySys_GetObject(name);  // borrowed
     if (stream != nullptr && stream != Py_None) {
@@ -35,7 +35,7 @@ void at_process_exit(int status, void* /*unused*/) {
   const auto& last = last_violation();
   if (!last) return;
   if (!g_traced) {
-    const std::string line = "hermetic: blocked action: " + *last + "\n";
+    const std::string line = std::string(kBlockedActionPrefix) + *last + "\n";
     (void)!write(STDERR_FILENO, line.data(), line.size());
   }
   _exit(kBlockedExitStatus);
@@ -51,7 +51,7 @@ PyObject* excepthook(PyObject* previous, PyObject* args) {
     if (is_violation == 1) {
       PyRef text(PyObject_Str(value));
       if (!text) return nullptr;
-      report_and_exit(text.get());
+      report_and_exit(text_of(text.get()));
     }
   }
   return PyObject_Call(previous, args, nullptr);
@@ -71,12 +71,7 @@ PyObject* exit(PyObject* previous, PyObject* args) {
   PyObject* status = Py_None;
   if (PyArg_UnpackTuple(args, "exit", 0, 1, &status) == 0) return nullptr;
   const auto& last = last_violation();
-  if (last && !is_success(status)) {
-    PyRef message(
-        PyUnicode_DecodeUTF8(last->data(), static_cast<Py_ssize_t>(last->size()), "replace"));
-    if (!message) return nullptr;
-    report_and_exit(message.get());
-  }
+  if (last && !is_success(status)) report_and_exit(*last);
   return PyObject_Call(previous, args, nullptr);
 }
 

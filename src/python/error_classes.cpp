@@ -9,7 +9,7 @@
 namespace hermetic::inproc::error_classes {
 namespace {
 
-// Process-lifetime references, set once by add_to.
+// Process-lifetime references, set once by create().
 PyObject* g_hermetic_error = nullptr;
 PyObject* g_policy_violation = nullptr;
 PyObject* g_import_violation = nullptr;

@@ -44,6 +44,7 @@ int refuse_quietly(const std::string& path);
 [[nodiscard]] std::optional<std::string>& last_violation();
 
 // The trace line format shared with the CLI: "hermetic: blocked action: <message>".
+inline constexpr std::string_view kBlockedActionPrefix = "hermetic: blocked action: ";
 void trace_line(const std::string& message);
 
 // HermeticError, for failures that are not violations (sealing, the kernel layer).
