@@ -50,6 +50,15 @@ int add_not_in(const Context& ctx, std::uint32_t action, int nr, unsigned arg,
   return rc;
 }
 
+// (arg & mask) == value, with the mask in the upper 32 bits of `packed` and the value in the
+// lower (syscall_rules::ArgTest::arg1_masked_equal).
+int add_masked_equal(const Context& ctx, std::uint32_t action, int nr, unsigned arg,
+                     std::uint64_t packed) {
+  return seccomp_rule_add(
+      ctx.get(), action, nr, 1,
+      scmp_arg_cmp{arg, SCMP_CMP_MASKED_EQ, packed >> 32U, packed & 0xffffffffU});
+}
+
 int add_rule(const Context& ctx, const syscall_rules::Rule& rule, int nr, const ExecToken& token) {
   const auto action = action_of(rule);
   switch (rule.test) {
@@ -63,13 +72,9 @@ int add_rule(const Context& ctx, const syscall_rules::Rule& rule, int nr, const 
       return seccomp_rule_add(ctx.get(), action, nr, 1,
                               SCMP_A2(SCMP_CMP_MASKED_EQ, rule.value, rule.value));
     case syscall_rules::ArgTest::arg1_masked_equal:
-      return seccomp_rule_add(
-          ctx.get(), action, nr, 1,
-          SCMP_A1(SCMP_CMP_MASKED_EQ, rule.value >> 32U, rule.value & 0xffffffffU));
+      return add_masked_equal(ctx, action, nr, 1, rule.value);
     case syscall_rules::ArgTest::arg2_masked_equal:
-      return seccomp_rule_add(
-          ctx.get(), action, nr, 1,
-          SCMP_A2(SCMP_CMP_MASKED_EQ, rule.value >> 32U, rule.value & 0xffffffffU));
+      return add_masked_equal(ctx, action, nr, 2, rule.value);
     case syscall_rules::ArgTest::arg0_not_in:
       return add_not_in(ctx, action, nr, 0, rule.value);
     case syscall_rules::ArgTest::arg2_not_in:
@@ -101,13 +106,12 @@ int add_rule(const Context& ctx, const syscall_rules::Rule& rule, int nr, const 
   return -EINVAL;
 }
 
-Result<Program> program_of(const char* bytes, std::size_t size) {
+// Room for `size` bytes of exported BPF; an error when that is no whole program.
+Result<Program> program_for(std::size_t size) {
   if (size == 0 || size % sizeof(sock_filter) != 0) {
     return Error{"seccomp: exported filter has an odd size"};
   }
-  Program program(size / sizeof(sock_filter));
-  std::memcpy(program.data(), bytes, size);
-  return program;
+  return Program(size / sizeof(sock_filter));
 }
 
 // libseccomp 2.5 exports BPF only to an fd. A pipe first (~7 us cheaper than a memfd, which
@@ -132,7 +136,9 @@ std::optional<Result<Program>> export_through_pipe(const Context& ctx) {
     size += static_cast<std::size_t>(got);
     if (size == bytes.size()) return std::nullopt;  // longer than BPF allows
   }
-  return program_of(bytes.data(), size);
+  auto program = program_for(size);
+  if (program) std::memcpy(program.value().data(), bytes.data(), size);
+  return program;
 }
 
 Result<Program> export_program(const Context& ctx) {
@@ -143,11 +149,9 @@ Result<Program> export_program(const Context& ctx) {
     return Error{"seccomp: cannot export the filter: " + describe(rc)};
   }
   const off_t size = lseek(memfd.get(), 0, SEEK_END);
-  if (size <= 0 || size % static_cast<off_t>(sizeof(sock_filter)) != 0) {
-    return Error{"seccomp: exported filter has an odd size"};
-  }
-  Program program(static_cast<std::size_t>(size) / sizeof(sock_filter));
-  if (pread(memfd.get(), program.data(), static_cast<std::size_t>(size), 0) != size) {
+  auto program = program_for(size < 0 ? 0 : static_cast<std::size_t>(size));
+  if (!program) return program;
+  if (pread(memfd.get(), program.value().data(), static_cast<std::size_t>(size), 0) != size) {
     return Error{"seccomp: cannot read back the exported filter"};
   }
   return program;
