@@ -22,6 +22,13 @@ bool path_exists(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0;
 }
 
+// REFER on "/": Landlock refuses renames and links across directories in a layer that handles
+// any filesystem right unless REFER is granted (ABI 2), so a layer meant to limit something else
+// grants it everywhere.
+landlock::PathRule refer_everywhere() {
+  return {"/", ll::fs::kRefer, "renames and links as without it"};
+}
+
 // Any Landlock domain confines ptrace: a process inside cannot trace, read or write the memory
 // of one outside (ptrace, /proc/PID/mem, process_vm_writev, pidfd_getfd). Without a domain a
 // --no-network target could make an unsandboxed process of its user connect for it. The
@@ -31,11 +38,7 @@ bool path_exists(const std::string& path) {
 // renames and links across directories.
 landlock::Layer ptrace_confinement(int abi) {
   if (abi >= 2) {
-    return {"ptrace confinement of --no-network",
-            2,
-            ll::fs::kRefer,
-            0,
-            {{"/", ll::fs::kRefer, "renames and links as without it"}}};
+    return {"ptrace confinement of --no-network", 2, ll::fs::kRefer, 0, {refer_everywhere()}};
   }
   return {"ptrace confinement of --no-network", 1, ll::fs::kMakeBlock, 0, {}};
 }
@@ -57,7 +60,7 @@ std::vector<landlock::Layer> landlock_layers(const Policy& policy,
     for (const auto& file : exec_files) {
       exec_limit.rules.push_back({file, ll::fs::kExecute, "exec chain of the target"});
     }
-    if (refer != 0) exec_limit.rules.push_back({"/", refer, "renames and links as without it"});
+    if (refer != 0) exec_limit.rules.push_back(refer_everywhere());
     layers.push_back(std::move(exec_limit));
   }
   if (policy.block_network && features.landlock_abi >= 6) {

@@ -22,6 +22,11 @@ bool seccomp_action_available(std::uint32_t action) {
   return syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action) == 0;
 }
 
+// Filters can be installed and can make a call fail with an errno.
+bool seccomp_filter_available() {
+  return prctl(PR_GET_SECCOMP, 0, 0, 0, 0) >= 0 && seccomp_action_available(SECCOMP_RET_ERRNO);
+}
+
 bool pidfd_getfd_available() {
   // An invalid pidfd gives EBADF when the syscall exists, ENOSYS when it does not.
   return syscall(SYS_pidfd_getfd, -1, 0, 0) < 0 && errno == EBADF;
@@ -39,8 +44,7 @@ const char* yes_no(bool value) { return value ? "yes" : "no"; }
 
 KernelFeatures probe_kernel() {
   KernelFeatures f;
-  f.seccomp_filter =
-      prctl(PR_GET_SECCOMP, 0, 0, 0, 0) >= 0 && seccomp_action_available(SECCOMP_RET_ERRNO);
+  f.seccomp_filter = seccomp_filter_available();
   f.seccomp_user_notif = seccomp_action_available(SECCOMP_RET_USER_NOTIF);
   f.seccomp_kill_process = seccomp_action_available(SECCOMP_RET_KILL_PROCESS);
   f.landlock_abi = landlock::abi_version();
@@ -56,8 +60,7 @@ KernelFeatures probe_kernel_for(const Policy& policy) {
   const bool kernel_rules = policy.block_network || policy.block_subprocess || policy.fs_readonly ||
                             policy.fs_root.has_value();
   if (!kernel_rules) return f;
-  f.seccomp_filter =
-      prctl(PR_GET_SECCOMP, 0, 0, 0, 0) >= 0 && seccomp_action_available(SECCOMP_RET_ERRNO);
+  f.seccomp_filter = seccomp_filter_available();
   // The filter kills the whole process on a foreign ABI (seccomp_filter::compile).
   f.seccomp_kill_process = f.seccomp_filter && seccomp_action_available(SECCOMP_RET_KILL_PROCESS);
   f.landlock_abi = landlock::abi_version();
