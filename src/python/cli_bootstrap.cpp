@@ -137,14 +137,7 @@ int enter_user_code() {
     PyRef synced(PyObject_CallMethod(cli.get(), "enter_user_code", nullptr));
     if (!synced) return -1;
   }
-  if (merged.block_native) {
-    const auto denied = deny_native_code_in_self();
-    if (!denied) {
-      PyErr_SetString(hermetic_error_type(), denied.error().message.c_str());
-      return -1;
-    }
-  }
-  return 0;
+  return merged.block_native ? raise_unless_ok(deny_native_code_in_self()) : 0;
 }
 
 [[noreturn]] void fail_closed() {

@@ -33,12 +33,8 @@ PyObject* push_policy(hermetic::Result<hermetic::Policy> built) {
   hermetic::Policy policy = std::move(built).value();
   if (policy.block_code_exec && code_guard::trust_stdlib_generators() != 0) return nullptr;
   const bool sealed = policy.sealed;
-  if (sealed) {
-    const auto applied = seal::apply_kernel(policy_stack::preview_push(policy));
-    if (!applied) {
-      PyErr_SetString(hermetic_error_type(), applied.error().message.c_str());
-      return nullptr;
-    }
+  if (sealed && raise_unless_ok(seal::apply_kernel(policy_stack::preview_push(policy))) != 0) {
+    return nullptr;
   }
   return PyLong_FromUnsignedLongLong(policy_stack::push(std::move(policy), sealed));
 }
@@ -71,11 +67,7 @@ PyObject* profile_json(PyObject* /*self*/, PyObject* arg) {
 }
 
 PyObject* deny_native_code(PyObject* /*self*/, PyObject* /*unused*/) {
-  const auto denied = hermetic::deny_native_code_in_self();
-  if (!denied) {
-    PyErr_SetString(hermetic_error_type(), denied.error().message.c_str());
-    return nullptr;
-  }
+  if (raise_unless_ok(hermetic::deny_native_code_in_self()) != 0) return nullptr;
   Py_RETURN_NONE;
 }
 

@@ -82,11 +82,15 @@ int refuse_quietly(const std::string& path) {
   return -1;
 }
 
-PyObject* hermetic_error_type() {
+int raise_unless_ok(const Status& status) {
+  if (status) return 0;
   PyObject* type = error_classes::hermetic_error();
-  if (type != nullptr) return type;
-  PyErr_Clear();  // the failure being reported matters more
-  return PyExc_RuntimeError;
+  if (type == nullptr) {
+    PyErr_Clear();  // the failure being reported matters more
+    type = PyExc_RuntimeError;
+  }
+  PyErr_SetString(type, status.error().message.c_str());
+  return -1;
 }
 
 }  // namespace hermetic::inproc

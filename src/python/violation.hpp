@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "hermetic/result.hpp"
 #include "policy_stack.hpp"
 
 namespace hermetic::inproc {
@@ -47,7 +48,8 @@ int refuse_quietly(const std::string& path);
 inline constexpr std::string_view kBlockedActionPrefix = "hermetic: blocked action: ";
 void trace_line(const std::string& message);
 
-// HermeticError, for failures that are not violations (sealing, the kernel layer).
-[[nodiscard]] PyObject* hermetic_error_type();
+// 0 when `status` is Ok; otherwise HermeticError(message) is set and -1 returned: for failures
+// that are not violations (sealing, the kernel layer).
+[[nodiscard]] int raise_unless_ok(const Status& status);
 
 }  // namespace hermetic::inproc
