@@ -4,11 +4,12 @@
 //      compute every rule (run_plan, shared with --explain)
 //   3. prepare every kernel rule (allocations, path opens, BPF compile, the hosts file of
 //      --resolve/--allow-domain) and the target's environment before fork
-//   4. with nothing left to do after exec: apply the kernel layer here and become the target
+//   4. with nothing left to do after exec but removing the TMPDIR (handed to a detached
+//      cleaner): apply the kernel layer here and become the target
 //   5. otherwise fork; the child applies the hosts overlay and the kernel layer, hands the
 //      seccomp listener to the parent (when a rule is supervised) and execs the target; the
 //      parent starts the supervisor on that listener, forwards signals, waits, removes the
-//      TMPDIR, and exits as the target did
+//      run's files, and exits as the target did
 #include "hermetic/launch.hpp"
 
 #include <fcntl.h>
@@ -45,6 +46,7 @@
 #include "supervisor.hpp"
 #include "syscall_rules.hpp"
 #include "target.hpp"
+#include "tmpdir_cleaner.hpp"
 
 namespace hermetic {
 namespace {
@@ -186,12 +188,12 @@ Result<std::unique_ptr<supervisor::Supervisor>> start_supervisor(listener_handof
   return started;
 }
 
-// Whether hermetic must outlive the exec to serve the run: a supervisor to answer the kernel,
-// a private TMPDIR or hosts file to remove. Without such a duty it execs the target in place:
-// one process less, and exit status, signals and the terminal are the target's own.
-bool needs_waiting_parent(const Policy& policy, const PreparedKernelLayer& kernel,
-                          bool hosts_overlay) {
-  return policy.fs_readonly || kernel.needs_supervisor() || hosts_overlay;
+// Whether hermetic must outlive the exec to serve the run: a supervisor to answer the kernel, or
+// a hosts file to unmount and remove. Without such a duty it execs the target in place: one
+// process less, and exit status, signals and the terminal are the target's own. (A private
+// TMPDIR alone is left to a detached cleaner, when the kernel can start one.)
+bool needs_waiting_parent(const PreparedKernelLayer& kernel, bool hosts_overlay) {
+  return kernel.needs_supervisor() || hosts_overlay;
 }
 
 [[noreturn]] void exec_in_place(const PreparedKernelLayer& kernel, const target::Resolved& target,
@@ -282,9 +284,13 @@ Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
   std::vector<char*> child_argv = c_string_array(target.argv);
   std::vector<char*> child_envp = c_string_array(target_env);
 
-  // 4. Become the target.
-  if (!needs_waiting_parent(policy, kernel.value(), hosts.has_value())) {
-    exec_in_place(kernel.value(), target, child_argv.data(), child_envp.data());
+  // 4. Become the target. The cleaner shares this memory until the exec: a scrubbed environment
+  // is wiped from it first, as a waiting parent wipes its own.
+  if (!needs_waiting_parent(kernel.value(), hosts.has_value())) {
+    if (tmpdir && policy.block_environment) environment::wipe_own_block();
+    if (!tmpdir || tmpdir_cleaner::start(tmpdir->path())) {
+      exec_in_place(kernel.value(), target, child_argv.data(), child_envp.data());
+    }
   }
 
   // 5. Or start a child, with the relayed signals blocked so none arrives before the relay knows

@@ -1,6 +1,6 @@
-// The private temporary directory of one --fs-readonly run: created before fork, exported to the
-// target as TMPDIR/TMP/TEMP, writable inside the sandbox, removed by the parent once the target
-// has exited.
+// The private temporary directory of one --fs-readonly run: created before the exec, exported to
+// the target as TMPDIR/TMP/TEMP, writable inside the sandbox, removed once the target has exited
+// (by the detached cleaner, tmpdir_cleaner.hpp, or by a waiting parent).
 #pragma once
 
 #include <string>

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -41,6 +42,17 @@ def run(
         timeout=TIMEOUT,
         check=False,
     )
+
+
+def gone_soon(path: Path, timeout: float = TIMEOUT) -> bool:
+    """Whether `path` disappears within `timeout`. The private TMPDIR is removed by a detached
+    cleaner once the target has exited, so just after hermetic returns it may still be there."""
+    deadline = time.monotonic() + timeout
+    while path.exists() or path.is_symlink():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.005)
+    return True
 
 
 def hermetic(flags: list[str], target: list[str], **kwargs) -> subprocess.CompletedProcess[str]:

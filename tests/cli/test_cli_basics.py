@@ -11,6 +11,7 @@ import select
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -278,9 +279,14 @@ def test_check_reports_kernel_features(run_hermetic):
 ], ids=["tmpdir", "hosts-overlay"])
 def test_run_files_are_removed_when_the_target_dies_by_a_signal(flags, run_hermetic, clean_env,
                                                                  tmp_path):
-    """hermetic mirrors a signal death by dying of the same signal, which skips destructors:
-    the files it made for the run must be gone before that."""
+    """The caller sees the target's signal death (hermetic either became the target, or mirrors
+    the death by dying of the same signal, which skips destructors), and the files made for the
+    run are gone: the hosts file before a waiting parent dies, the TMPDIR once its detached
+    cleaner has seen the target exit."""
     proc = run_hermetic([*flags, "--", "sh", "-c", "kill -TERM $$"],
                         env=clean_env({"TMPDIR": str(tmp_path)}))
     assert proc.returncode == -signal.SIGTERM, proc.stderr
+    deadline = time.monotonic() + 30
+    while list(tmp_path.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.005)
     assert [p.name for p in tmp_path.iterdir()] == []

@@ -10,10 +10,11 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
-from fs_helpers import TIMEOUT, hermetic, hermetic_bin, run, snapshot
+from fs_helpers import TIMEOUT, gone_soon, hermetic, hermetic_bin, run, snapshot
 
 WRITE = "import sys; open(sys.argv[1], 'w').write('written')"
 
@@ -113,7 +114,7 @@ def test_private_tmpdir_is_writable_exported_and_removed(tmp_path: Path) -> None
     tmpdir, listing = result.stdout.splitlines()
     assert listing == "['fifo', 'moved']"
     assert Path(tmpdir).name.startswith("hermetic-")
-    assert not Path(tmpdir).exists()  # removed after the target exited
+    assert gone_soon(Path(tmpdir))  # removed after the target exited
 
 
 def test_truncation_in_the_tmpdir_through_a_writable_fd() -> None:
@@ -166,7 +167,71 @@ def test_private_tmpdir_removed_when_target_dies_by_signal(tmp_path: Path) -> No
     )
     assert result.returncode != 0
     tmpdir = marker.read_text().strip()
-    assert tmpdir and not Path(tmpdir).exists()
+    assert tmpdir and gone_soon(Path(tmpdir))
+
+
+def _cleaner_of(target_pid: int) -> int:
+    """The detached cleaner: the one child hermetic left to the target it became."""
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        children = open(f"/proc/{target_pid}/task/{target_pid}/children").read().split()
+        if children:
+            assert len(children) == 1, children
+            return int(children[0])
+        time.sleep(0.005)
+    pytest.fail("no cleaner process")
+
+
+def test_private_tmpdir_removed_when_target_is_sigkilled() -> None:
+    """hermetic becomes the target, so SIGKILL of the run is SIGKILL of the target; its cleaner
+    (outside the sandbox, in a session of its own) still removes the TMPDIR and what it holds."""
+    proc = subprocess.Popen(
+        [hermetic_bin(), "--fs-readonly", "--", "sh", "-c",
+         'mkdir "$TMPDIR/d" && echo x > "$TMPDIR/d/f" && echo "$TMPDIR" && exec sleep 60'],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        tmpdir = Path(proc.stdout.readline().strip())
+        assert (tmpdir / "d" / "f").exists()
+        cleaner = _cleaner_of(proc.pid)
+        assert os.getsid(cleaner) == cleaner  # no terminal signal reaches it
+        proc.kill()
+        assert proc.wait(TIMEOUT) == -9
+        assert gone_soon(tmpdir)
+    finally:
+        proc.kill()
+        proc.wait(TIMEOUT)
+
+
+def test_cleaner_holds_no_file_of_the_run_and_is_not_the_targets_to_wait_for() -> None:
+    """The cleaner keeps none of the caller's descriptors (a reader of the target's output gets
+    end-of-file when the target exits, not when the cleaner does), and the target's wait() does
+    not see it: waiting for any child with none of its own fails at once instead of hanging."""
+    script = (
+        "import os, sys\n"
+        "try:\n    os.wait()\n"
+        "except ChildProcessError:\n    print('no child of its own', flush=True)\n"
+        "sys.stdin.read()\n"
+    )
+    proc = subprocess.Popen(
+        [hermetic_bin(), "--fs-readonly", "--", sys.executable, "-c", script],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        assert proc.stdout is not None and proc.stdin is not None
+        assert proc.stdout.readline() == "no child of its own\n"
+        cleaner = _cleaner_of(proc.pid)
+        held = {os.readlink(f"/proc/{cleaner}/fd/{fd}") for fd in os.listdir(f"/proc/{cleaner}/fd")}
+        assert held <= {"anon_inode:[pidfd]", *(h for h in held if h.startswith("pipe:"))}, held
+        ours = {os.readlink(f"/proc/self/fd/{f.fileno()}")
+                for f in (proc.stdin, proc.stdout, proc.stderr) if f is not None}
+        assert not held & ours, (held, ours)
+        proc.stdin.close()
+        assert proc.wait(TIMEOUT) == 0
+    finally:
+        proc.kill()
+        proc.wait(TIMEOUT)
 
 
 def test_dev_null_and_inherited_stdout_stay_writable(tmp_path: Path) -> None:

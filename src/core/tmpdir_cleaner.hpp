@@ -1,0 +1,22 @@
+// The private TMPDIR's removal, handed to a small detached process so that hermetic can exec the
+// target in place instead of staying as a waiting parent: the caller then waits for the target
+// itself (its exit status, its signals, no hermetic process in between), and the removal is off
+// the run's critical path.
+#pragma once
+
+#include <string>
+
+namespace hermetic::tmpdir_cleaner {
+
+// Starts the cleaner for `path`, for a process about to exec the target in place (nothing it
+// allocates afterwards is used by the cleaner). The cleaner removes `path` and everything in it
+// once this process, by then the target, has exited, however it ends: exit, signal, SIGKILL, or
+// a failed exec. It is created before the sandbox is applied (the TMPDIR's parent is not
+// writable inside), starts no program, holds none of the caller's files (a pipe reading the
+// target's output sees end-of-file when the target exits), sits in a session of its own (no
+// terminal signal reaches it) and is invisible to the target's wait() (no exit signal).
+// Returns false, with nothing started, when the kernel lacks what it needs (pidfd_open, Linux
+// 5.3); the caller then stays as a waiting parent.
+[[nodiscard]] bool start(const std::string& path);
+
+}  // namespace hermetic::tmpdir_cleaner
