@@ -89,16 +89,19 @@ PyObject* load_native_module() {
   return module.get();  // sys.modules holds it
 }
 
-// Puts `module` first on sys.meta_path, where its find_spec answers `hermetic` with the package
+// Puts `module` last on sys.meta_path, where its find_spec answers `hermetic` with the package
 // this extension came from: user code can `import hermetic` (to catch PolicyViolation, say)
-// even when the target's environment does not have it, and always gets this very package.
+// even when the target's environment does not have it. Last, not first: every import of the
+// run asks each finder before the one that finds it, at a cost of ~3,000 instructions of
+// importlib per finder and module (a third of the in-process layer's start-up), and a target
+// whose own environment has a `hermetic` package gets that one, as its sys.path says.
 int add_finder(PyObject* module) {
   PyObject* meta_path = PySys_GetObject("meta_path");  // borrowed
   if (meta_path == nullptr || !PyList_Check(meta_path)) {
     PyErr_SetString(PyExc_RuntimeError, "sys.meta_path is not a list");
     return -1;
   }
-  return PyList_Insert(meta_path, 0, module);
+  return PyList_Append(meta_path, module);
 }
 
 // Phase one: the CLI's policy, permanent from before site, and the exit behaviour.

@@ -215,6 +215,21 @@ def test_target_catches_the_violation_class_the_guards_raise(python, run_hermeti
     assert listener.settle().total == 0
 
 
+def test_a_hermetic_package_of_the_targets_own_environment_comes_first(run_hermetic, clean_env,
+                                                                     tmp_path):
+    """The finder for `hermetic` is consulted last, after the target's own sys.path: a target
+    whose environment has a `hermetic` package of its own imports that one. (Every import of
+    the run asks the finders in order; a first finder would cost each of them.)"""
+    own = tmp_path / "hermetic"
+    own.mkdir()
+    (own / "__init__.py").write_text("WHO = 'the target environment'\n")
+    script = "import hermetic; print(hermetic.WHO, hermetic.__file__)"
+    proc = run_hermetic(["--no-network", "--", "/usr/bin/python3", "-c", script],
+                        env=clean_env({"PYTHONPATH": str(tmp_path)}))
+    assert (proc.returncode, proc.stderr) == (0, ""), proc.stderr
+    assert proc.stdout == f"the target environment {own / '__init__.py'}\n"
+
+
 LOADED = "import sys; print(sorted(m for m in sys.modules if m.split('.')[0] == 'hermetic'))"
 
 
