@@ -1,5 +1,8 @@
 #include "explain.hpp"
 
+#include <sys/stat.h>
+
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <sstream>
@@ -10,6 +13,13 @@
 
 namespace hermetic {
 namespace {
+
+// What the run will grant: an optional rule (a machine-dependent system path) counts only where
+// the path exists, as landlock::build leaves it out otherwise.
+bool granted(const landlock::PathRule& rule) {
+  struct stat st {};
+  return !rule.optional || ::stat(rule.path.c_str(), &st) == 0;
+}
 
 std::string padded(const std::string& text, std::size_t width) {
   return text.size() >= width ? text + " " : text + std::string(width - text.size(), ' ');
@@ -38,8 +48,10 @@ void describe_landlock(std::ostringstream& out, const KernelPlan& kernel,
       out << "    denies everywhere: " << fs_layers::rights_names(layer.handled_access_fs) << "\n";
       out << "    except beneath:\n";
     }
-    if (layer.rules.empty() && layer.handled_access_fs != 0) out << "      (nothing)\n";
+    const bool none = std::none_of(layer.rules.begin(), layer.rules.end(), granted);
+    if (none && layer.handled_access_fs != 0) out << "      (nothing)\n";
     for (const auto& rule : layer.rules) {
+      if (!granted(rule)) continue;
       out << "      " << padded(rule.path, 40)
           << padded(fs_layers::rights_names(rule.allowed_access), 36) << "(" << rule.why << ")\n";
     }

@@ -84,16 +84,24 @@ constexpr std::array kSystemReads{
     SystemPath{"/sys/devices/system/cpu", kRead, "CPU count (glibc get_nprocs)"},
 };
 
-// Adds a rule, or widens an earlier rule for the same path (the first reason stays).
+// Adds a rule, or widens an earlier rule for the same path (the first reason stays; a path
+// some input requires stays required).
 void add(std::vector<landlock::PathRule>& rules, const std::string& path, std::uint64_t rights,
-         std::string why) {
+         std::string why, bool optional = false) {
   auto same = std::find_if(rules.begin(), rules.end(),
                            [&](const landlock::PathRule& r) { return r.path == path; });
   if (same != rules.end()) {
     same->allowed_access |= rights;
+    same->optional = same->optional && optional;
     return;
   }
-  rules.push_back({path, rights, std::move(why)});
+  rules.push_back({path, rights, std::move(why), optional});
+}
+
+// A machine-dependent path: the rule is dropped when the path is missing (landlock::build).
+void add_optional(std::vector<landlock::PathRule>& rules, std::string_view path,
+                  std::uint64_t rights, std::string_view why) {
+  add(rules, std::string(path), rights, std::string(why), /*optional=*/true);
 }
 
 std::string by_fd(const InheritedFile& file) { return "/proc/self/fd/" + std::to_string(file.fd); }
@@ -102,13 +110,11 @@ std::string inherited(const InheritedFile& file) {
   return "inherited as fd " + std::to_string(file.fd) + ": " + file.path;
 }
 
-landlock::Layer write_layer(const Inputs& in, const Exists& exists) {
+landlock::Layer write_layer(const Inputs& in) {
   const std::uint64_t handled = write_rights(in.landlock_abi);
   landlock::Layer layer{"read-only filesystem", 1, handled, 0, {}};
   for (const auto& dev : kWritableDevices) {
-    if (exists(std::string(dev.path))) {
-      add(layer.rules, std::string(dev.path), dev.rights & handled, std::string(dev.why));
-    }
+    add_optional(layer.rules, dev.path, dev.rights & handled, dev.why);
   }
   const std::uint64_t writable = handled & ~kDevice;
   if (!in.private_tmpdir.empty()) {
@@ -121,7 +127,7 @@ landlock::Layer write_layer(const Inputs& in, const Exists& exists) {
   return layer;
 }
 
-landlock::Layer read_layer(const Inputs& in, const Exists& exists) {
+landlock::Layer read_layer(const Inputs& in) {
   const std::uint64_t handled = read_rights(in.landlock_abi);
   const std::uint64_t refer = handled & ll::kRefer;
   landlock::Layer layer{"reads confined to " + *in.read_root, 1, handled, 0, {}};
@@ -140,14 +146,9 @@ landlock::Layer read_layer(const Inputs& in, const Exists& exists) {
   for (const auto& file : in.stdio_read) {
     add(layer.rules, by_fd(file), ll::kReadFile, inherited(file));
   }
-  for (const auto& need : in.runtime_reads) {
-    if (exists(need.path)) add(layer.rules, need.path, kReadExec, need.why);
-  }
-  for (const auto& sys : kSystemReads) {
-    if (exists(std::string(sys.path))) {
-      add(layer.rules, std::string(sys.path), sys.rights, std::string(sys.why));
-    }
-  }
+  for (const auto& need : in.runtime_reads)
+    add_optional(layer.rules, need.path, kReadExec, need.why);
+  for (const auto& sys : kSystemReads) add_optional(layer.rules, sys.path, sys.rights, sys.why);
   return layer;
 }
 
@@ -166,10 +167,10 @@ std::uint64_t write_rights(int abi) {
 
 std::uint64_t read_rights(int abi) { return kReadExec | (abi >= 2 ? ll::kRefer : 0); }
 
-std::vector<landlock::Layer> layers(const Inputs& inputs, const Exists& exists) {
+std::vector<landlock::Layer> layers(const Inputs& inputs) {
   std::vector<landlock::Layer> out;
-  out.push_back(write_layer(inputs, exists));
-  if (inputs.read_root) out.push_back(read_layer(inputs, exists));
+  out.push_back(write_layer(inputs));
+  if (inputs.read_root) out.push_back(read_layer(inputs));
   return out;
 }
 

@@ -18,7 +18,6 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -66,11 +65,10 @@ struct Inputs {
 // writes are allowed: Landlock denies cross-directory rename/link in every layer otherwise).
 [[nodiscard]] std::uint64_t read_rights(int abi);
 
-using Exists = std::function<bool(const std::string&)>;
-
-// The layers for `inputs`: none, the write layer, or both. Fixed system paths and runtime reads
-// for which `exists` is false are left out; the other paths are expected to exist.
-[[nodiscard]] std::vector<landlock::Layer> layers(const Inputs& inputs, const Exists& exists);
+// The layers for `inputs`: none, the write layer, or both. Fixed system paths, devices and
+// runtime reads are optional rules (left out by landlock::build where missing: no stat first);
+// the other paths are expected to exist.
+[[nodiscard]] std::vector<landlock::Layer> layers(const Inputs& inputs);
 
 // Names of the rights in `mask`, space-separated ("read_file read_dir"), for --explain.
 [[nodiscard]] std::string rights_names(std::uint64_t mask);

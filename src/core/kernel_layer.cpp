@@ -1,7 +1,6 @@
 #include "kernel_layer.hpp"
 
 #include <sys/prctl.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -16,11 +15,6 @@ namespace hermetic {
 namespace {
 
 namespace ll = landlock::uapi;
-
-bool path_exists(const std::string& path) {
-  struct stat st {};
-  return ::stat(path.c_str(), &st) == 0;
-}
 
 // REFER on "/": Landlock refuses renames and links across directories in a layer that handles
 // any filesystem right unless REFER is granted (ABI 2), so a layer meant to limit something else
@@ -69,7 +63,7 @@ std::vector<landlock::Layer> landlock_layers(const Policy& policy,
     layers.push_back({"abstract unix socket scope", 6, 0, ll::scope::kAbstractUnixSocket, {}});
   }
   if (policy.fs_readonly) {
-    for (auto& layer : fs_layers::layers(fs, path_exists)) layers.push_back(std::move(layer));
+    for (auto& layer : fs_layers::layers(fs)) layers.push_back(std::move(layer));
   }
   if (policy.block_network && layers.empty() && features.landlock_abi >= 1) {
     layers.push_back(ptrace_confinement(features.landlock_abi));

@@ -68,6 +68,7 @@ Result<Fd> build(const Layer& layer, int abi) {
   }
   for (const auto& rule : layer.rules) {
     const Fd target(open(rule.path.c_str(), O_PATH | O_CLOEXEC));
+    if (!target && rule.optional && (errno == ENOENT || errno == ENOTDIR)) continue;
     if (!target) return Error{"landlock: cannot open " + rule.path + ": " + errno_text()};
     if (add_path_rule(ruleset.get(), target.get(), rule.allowed_access) != 0) {
       return Error{"landlock: cannot add the rule for " + rule.path + ": " + errno_text()};

@@ -20,6 +20,9 @@ struct PathRule {
   std::uint64_t allowed_access;  // subset of the layer's handled_access_fs; for a file, the
                                  // rights that only apply to directories are dropped
   std::string why = {};          // for --explain: what needs this path
+  // A system path that varies by machine (/lib32, /dev/tty, a loader-config directory): left
+  // out when it does not exist, found by the open that adds the rule instead of a stat first.
+  bool optional = false;
 };
 
 struct Layer {

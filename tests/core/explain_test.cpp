@@ -17,7 +17,7 @@ RunPlan sample_plan() {
   plan.fs.private_tmpdir = "/tmp/hermetic-XXXXXX";
   plan.fs.read_root = "/srv/app";
   plan.fs.exec_files = plan.exec_files;
-  plan.kernel.landlock_layers = fs_layers::layers(plan.fs, [](const std::string&) { return true; });
+  plan.kernel.landlock_layers = fs_layers::layers(plan.fs);
   plan.kernel.seccomp_rules = syscall_rules::rules_for(policy);
   plan.environment = {{"TMPDIR", "/tmp/hermetic-XXXXXX"}};
   return plan;

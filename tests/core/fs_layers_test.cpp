@@ -19,8 +19,6 @@ const landlock::PathRule* rule_for(const landlock::Layer& layer, const std::stri
   return it == layer.rules.end() ? nullptr : &*it;
 }
 
-const Exists kEverythingExists = [](const std::string&) { return true; };
-
 Inputs readonly_inputs(int abi) {
   Inputs in;
   in.landlock_abi = abi;
@@ -42,14 +40,14 @@ TEST(FsLayers, WriteRightsFollowTheAbi) {
 }
 
 TEST(FsLayers, ReadonlyIsOneLayerHandlingEveryWriteRight) {
-  const auto layers = fs_layers::layers(readonly_inputs(7), kEverythingExists);
+  const auto layers = fs_layers::layers(readonly_inputs(7));
   ASSERT_EQ(layers.size(), 1U);
   EXPECT_EQ(layers[0].handled_access_fs, write_rights(7));
   EXPECT_EQ(layers[0].min_abi, 1);
 }
 
 TEST(FsLayers, WritableOnlyWhereAllowed) {
-  const auto layer = fs_layers::layers(readonly_inputs(7), kEverythingExists)[0];
+  const auto layer = fs_layers::layers(readonly_inputs(7))[0];
   std::set<std::string> writable;
   for (const auto& rule : layer.rules) {
     if ((rule.allowed_access & ll::kWriteFile) != 0) writable.insert(rule.path);
@@ -60,7 +58,7 @@ TEST(FsLayers, WritableOnlyWhereAllowed) {
 }
 
 TEST(FsLayers, NoDeviceNodesEvenWhereWritesAreAllowed) {
-  const auto layer = fs_layers::layers(readonly_inputs(7), kEverythingExists)[0];
+  const auto layer = fs_layers::layers(readonly_inputs(7))[0];
   for (const auto& rule : layer.rules) {
     EXPECT_EQ(rule.allowed_access & (ll::kMakeChar | ll::kMakeBlock), 0U) << rule.path;
     EXPECT_EQ(rule.allowed_access & ~layer.handled_access_fs, 0U) << rule.path;
@@ -72,17 +70,20 @@ TEST(FsLayers, NoDeviceNodesEvenWhereWritesAreAllowed) {
 }
 
 TEST(FsLayers, RulesNeverExceedAnOldAbi) {
-  const auto layer = fs_layers::layers(readonly_inputs(1), kEverythingExists)[0];
+  const auto layer = fs_layers::layers(readonly_inputs(1))[0];
   for (const auto& rule : layer.rules) {
     EXPECT_EQ(rule.allowed_access & ~write_rights(1), 0U) << rule.path;
   }
 }
 
-TEST(FsLayers, MissingDevicesAreLeftOut) {
-  const auto layer = fs_layers::layers(readonly_inputs(7),
-                                       [](const std::string& p) { return p != "/dev/tty"; })[0];
-  EXPECT_EQ(rule_for(layer, "/dev/tty"), nullptr);
-  EXPECT_NE(rule_for(layer, "/dev/null"), nullptr);
+TEST(FsLayers, DevicesAreOptionalTheUsersPathsAreNot) {
+  const auto layer = fs_layers::layers(readonly_inputs(7))[0];
+  for (const char* device : {"/dev/null", "/dev/tty", "/dev/ptmx"}) {
+    ASSERT_NE(rule_for(layer, device), nullptr) << device;
+    EXPECT_TRUE(rule_for(layer, device)->optional) << device;
+  }
+  EXPECT_FALSE(rule_for(layer, "/tmp/hermetic-abc")->optional);
+  EXPECT_FALSE(rule_for(layer, "/work/out")->optional);
 }
 
 Inputs confined_inputs() {
@@ -95,8 +96,7 @@ Inputs confined_inputs() {
 }
 
 TEST(FsLayers, ReadRootAddsASecondLayer) {
-  const auto layers = fs_layers::layers(confined_inputs(),
-                                        [](const std::string& p) { return p != "/missing/lib"; });
+  const auto layers = fs_layers::layers(confined_inputs());
   ASSERT_EQ(layers.size(), 2U);
   const auto& read = layers[1];
   EXPECT_EQ(read.handled_access_fs, read_rights(7));
@@ -107,11 +107,39 @@ TEST(FsLayers, ReadRootAddsASecondLayer) {
     ASSERT_NE(rule, nullptr) << path;
     EXPECT_NE(rule->allowed_access & ll::kReadFile, 0U) << path;
   }
-  EXPECT_EQ(rule_for(read, "/missing/lib"), nullptr);
+  // Runtime reads and system paths vary by machine: optional, left out by landlock::build where
+  // missing. The user's paths and the exec chain must exist.
+  for (const char* path : {"/missing/lib", "/opt/py/lib", "/etc/ssl", "/dev/urandom"}) {
+    EXPECT_TRUE(rule_for(read, path)->optional) << path;
+  }
+  for (const char* path :
+       {"/srv/project", "/data", "/tmp/hermetic-abc", "/work/out", "/usr/bin/python3.11"}) {
+    EXPECT_FALSE(rule_for(read, path)->optional) << path;
+  }
+}
+
+TEST(FsLayers, APathTheUserGivesStaysRequiredWhenTheSystemListAlsoHasIt) {
+  Inputs in = confined_inputs();
+  in.allow_read.push_back("/usr/lib");
+  const auto read = fs_layers::layers(in)[1];
+  EXPECT_FALSE(rule_for(read, "/usr/lib")->optional);
+  EXPECT_TRUE(rule_for(read, "/usr/lib32")->optional);
+}
+
+TEST(FsLayers, BuildLeavesOutAMissingOptionalPathAndRefusesAMissingRequiredOne) {
+  landlock::Layer layer{"test layer", 1, ll::kReadFile, 0, {}};
+  layer.rules.push_back({"/", ll::kReadFile, "root"});
+  layer.rules.push_back({"/no/such/dir/hermetic-test", ll::kReadFile, "optional", true});
+  EXPECT_TRUE(landlock::build(layer, landlock::abi_version()).ok());
+  layer.rules.back().optional = false;
+  const auto built = landlock::build(layer, landlock::abi_version());
+  ASSERT_FALSE(built.ok());
+  EXPECT_NE(built.error().message.find("cannot open /no/such/dir/hermetic-test"), std::string::npos)
+      << built.error().message;
 }
 
 TEST(FsLayers, ReadLayerKeepsUserDataOut) {
-  const auto read = fs_layers::layers(confined_inputs(), kEverythingExists)[1];
+  const auto read = fs_layers::layers(confined_inputs())[1];
   for (const char* path : {"/", "/home", "/root", "/etc", "/proc", "/etc/passwd", "/etc/shadow",
                            "/tmp", "/usr", "/dev", "/dev/shm"}) {
     EXPECT_EQ(rule_for(read, path), nullptr) << path;
@@ -119,7 +147,7 @@ TEST(FsLayers, ReadLayerKeepsUserDataOut) {
 }
 
 TEST(FsLayers, ReferOnlyWhereWritesAreAllowed) {
-  const auto read = fs_layers::layers(confined_inputs(), kEverythingExists)[1];
+  const auto read = fs_layers::layers(confined_inputs())[1];
   for (const auto& rule : read.rules) {
     const bool writable = rule.path == "/tmp/hermetic-abc" || rule.path == "/work/out";
     EXPECT_EQ((rule.allowed_access & ll::kRefer) != 0, writable) << rule.path;
@@ -127,7 +155,7 @@ TEST(FsLayers, ReferOnlyWhereWritesAreAllowed) {
 }
 
 TEST(FsLayers, ProgramDirectoriesCannotBeListed) {
-  const auto read = fs_layers::layers(confined_inputs(), kEverythingExists)[1];
+  const auto read = fs_layers::layers(confined_inputs())[1];
   const auto* bin = rule_for(read, "/usr/bin");
   ASSERT_NE(bin, nullptr);
   EXPECT_EQ(bin->allowed_access, ll::kReadFile | ll::kExecute);
@@ -136,7 +164,7 @@ TEST(FsLayers, ProgramDirectoriesCannotBeListed) {
 TEST(FsLayers, DuplicatePathsMergeIntoOneRule) {
   Inputs in = confined_inputs();
   in.allow_read.push_back("/work/out");
-  const auto read = fs_layers::layers(in, kEverythingExists)[1];
+  const auto read = fs_layers::layers(in)[1];
   const auto count =
       std::count_if(read.rules.begin(), read.rules.end(),
                     [](const landlock::PathRule& r) { return r.path == "/work/out"; });
@@ -148,7 +176,7 @@ TEST(FsLayers, InheritedStdioFilesKeepTheirDirectionOnly) {
   Inputs in = confined_inputs();
   in.stdio_write = {{1, "/home/u/out.log"}};
   in.stdio_read = {{0, "/home/u/in.txt"}};
-  const auto layers = fs_layers::layers(in, kEverythingExists);
+  const auto layers = fs_layers::layers(in);
   // By fd: the rule lands on the inode hermetic holds, whatever the path means by then.
   const auto* out = rule_for(layers[0], "/proc/self/fd/1");
   ASSERT_NE(out, nullptr);
@@ -162,7 +190,7 @@ TEST(FsLayers, InheritedStdioFilesKeepTheirDirectionOnly) {
 }
 
 TEST(FsLayers, ALayerNeedingANewerAbiFailsClosedNamingIt) {
-  landlock::Layer layer = fs_layers::layers(readonly_inputs(7), kEverythingExists)[0];
+  landlock::Layer layer = fs_layers::layers(readonly_inputs(7))[0];
   layer.min_abi = 99;
   const auto built = landlock::build(layer, landlock::abi_version());
   ASSERT_FALSE(built.ok());
