@@ -75,10 +75,12 @@ void declare(CLI::App& app, Flags& f) {
   app.add_option("--allow-write", f.allow_write,
                  "With --fs-readonly: keep PATH writable. Repeatable.")
       ->type_name("PATH")
+      ->take_all()
       ->expected(1);
   app.add_option("--allow-read", f.allow_read,
                  "With --fs-readonly=ROOT: keep PATH readable. Repeatable.")
       ->type_name("PATH")
+      ->take_all()
       ->expected(1);
   app.add_flag("--no-environment,--no-env", f.no_environment,
                "Start the target with a scrubbed environment (PATH, HOME, locale, TERM, TZ kept); "
@@ -88,6 +90,7 @@ void declare(CLI::App& app, Flags& f) {
   app.add_option("--deny-import", f.deny_imports,
                  "Deny importing MODULE and its submodules. Repeatable.")
       ->type_name("MODULE")
+      ->take_all()
       ->expected(1);
   app.add_flag("--block-native", f.block_native, "Deny native extensions and FFI modules.");
   app.add_flag("--no-interpreter-mutation", f.no_interpreter_mutation,
@@ -96,6 +99,7 @@ void declare(CLI::App& app, Flags& f) {
                  "Apply a named profile: block-all, net-hermetic, exec-deny, fs-readonly, "
                  "block-native. Repeatable.")
       ->type_name("PROFILE")
+      ->take_all()
       ->expected(1);
   app.add_flag("--trace", f.trace, "Print one line per blocked action to stderr.");
   app.add_flag("--seal", f.seal, "Make the in-process guards permanent for the target's lifetime.");

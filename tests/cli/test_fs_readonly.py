@@ -64,6 +64,25 @@ def test_allow_write_dir_is_writable_and_nothing_beside_it(tmp_path: Path) -> No
     assert snapshot(sibling) == before
 
 
+def test_allow_write_is_repeatable(tmp_path: Path) -> None:
+    """Each --allow-write adds a writable place; the rest stays read-only."""
+    first, second, other = tmp_path / "first", tmp_path / "second", tmp_path / "other"
+    for d in (first, second, other):
+        d.mkdir()
+    script = (
+        "import sys\n"
+        "for d in sys.argv[1:]:\n"
+        "    try:\n        open(d + '/f', 'w').write('x'); print('wrote', d)\n"
+        "    except PermissionError:\n        print('refused', d)\n"
+    )
+    result = hermetic(["--fs-readonly", "--allow-write", str(first), f"--allow-write={second}"],
+                      [sys.executable, "-c", script, str(first), str(second), str(other)],
+                      env={**os.environ, "HERMETIC_INPROCESS": "0"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [f"wrote {first}", f"wrote {second}", f"refused {other}"]
+    assert (first / "f").exists() and (second / "f").exists() and not (other / "f").exists()
+
+
 def test_allow_write_file_is_writable_and_nothing_beside_it(tmp_path: Path) -> None:
     target = tmp_path / "log.txt"
     target.write_text("")
@@ -350,6 +369,29 @@ def test_root_script_reads_its_own_data(tmp_path: Path) -> None:
     result = hermetic([f"--fs-readonly={root}"], [sys.executable, str(root / "tool.py")])
     assert result.returncode == 0, result.stderr
     assert result.stdout == "own-data\n"
+
+
+def test_allow_read_is_repeatable(tmp_path: Path) -> None:
+    """Each --allow-read adds a readable place under a read root, in both layers."""
+    root = make_root(tmp_path)
+    first, second = tmp_path / "first", tmp_path / "second"
+    for d in (first, second):
+        d.mkdir()
+        (d / "f.txt").write_text(d.name)
+    (tmp_path / "secret.txt").write_text("secret")
+    script = (
+        "import sys\n"
+        "for path in sys.argv[1:]:\n"
+        "    try:\n        print(open(path).read())\n"
+        "    except PermissionError:\n        print('denied')\n"
+    )
+    targets = [str(first / "f.txt"), str(second / "f.txt"), str(tmp_path / "secret.txt")]
+    for inprocess in ("1", "0"):
+        result = hermetic([f"--fs-readonly={root}", "--allow-read", str(first),
+                           f"--allow-read={second}"], [sys.executable, "-c", script, *targets],
+                          env={**os.environ, "HERMETIC_INPROCESS": inprocess})
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.splitlines() == ["first", "second", "denied"]
 
 
 def test_allow_read_given_through_a_symlink(tmp_path: Path) -> None:

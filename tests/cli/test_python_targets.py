@@ -270,6 +270,26 @@ def test_python_only_flag(flags, code, what, run_hermetic, clean_env):
     one_blocked_line(proc, what)
 
 
+@pytest.mark.parametrize("module", ["json", "csv"])
+def test_deny_import_is_repeatable(module, run_hermetic, clean_env):
+    proc = run_hermetic(["--deny-import", "json", "--deny-import=csv", "--", sys.executable,
+                         "-c", f"import {module}"], env=clean_env())
+    one_blocked_line(proc, f"import blocked: {module}")
+
+
+def test_profile_is_repeatable(run_hermetic, clean_env):
+    """Two profiles together switch off what each does: exec-deny's subprocess block, then
+    block-native's refusal of ctypes, which ends the run with the one line."""
+    script = ("import os\n"
+              "try:\n    os.system('true')\n    print('ran a child')\n"
+              "except Exception as e:\n    print('no child:', type(e).__name__)\n"
+              "import ctypes\n")
+    proc = run_hermetic(["--profile", "exec-deny", "--profile=block-native", "--",
+                         sys.executable, "-c", script], env=clean_env())
+    assert proc.stdout == "no child: PolicyViolation\n", (proc.stdout, proc.stderr)
+    one_blocked_line(proc, "import blocked: ctypes")
+
+
 def test_denied_import_keeps_importerror_fallbacks(run_hermetic, clean_env):
     code = "try:\n    import json\nexcept ImportError:\n    print('fallback')"
     proc = run_hermetic(["--deny-import", "json", "--", sys.executable, "-c", code],
