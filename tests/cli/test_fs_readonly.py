@@ -371,6 +371,18 @@ def test_root_script_reads_its_own_data(tmp_path: Path) -> None:
     assert result.stdout == "own-data\n"
 
 
+# Prints each file named on the command line, or how reading it was refused.
+READ_EACH_ARGUMENT = (
+    "import sys\n"
+    "for path in sys.argv[1:]:\n"
+    "    try:\n        print(open(path).read())\n"
+    "    except PermissionError as e:\n        print('denied', type(e).__name__)\n"
+)
+# Who refuses shows which layer decided: the in-process layer raises its own PermissionError
+# subclass before the kernel is asked; the kernel layer alone gives EACCES.
+REFUSED_BY_LAYER = {"1": "ReadOutsideRootViolation", "0": "PermissionError"}
+
+
 def test_allow_read_is_repeatable(tmp_path: Path) -> None:
     """Each --allow-read adds a readable place under a read root, in both layers."""
     root = make_root(tmp_path)
@@ -379,19 +391,14 @@ def test_allow_read_is_repeatable(tmp_path: Path) -> None:
         d.mkdir()
         (d / "f.txt").write_text(d.name)
     (tmp_path / "secret.txt").write_text("secret")
-    script = (
-        "import sys\n"
-        "for path in sys.argv[1:]:\n"
-        "    try:\n        print(open(path).read())\n"
-        "    except PermissionError:\n        print('denied')\n"
-    )
     targets = [str(first / "f.txt"), str(second / "f.txt"), str(tmp_path / "secret.txt")]
-    for inprocess in ("1", "0"):
+    for inprocess, refusal in REFUSED_BY_LAYER.items():
         result = hermetic([f"--fs-readonly={root}", "--allow-read", str(first),
-                           f"--allow-read={second}"], [sys.executable, "-c", script, *targets],
+                           f"--allow-read={second}"],
+                          [sys.executable, "-c", READ_EACH_ARGUMENT, *targets],
                           env={**os.environ, "HERMETIC_INPROCESS": inprocess})
         assert result.returncode == 0, result.stderr
-        assert result.stdout.splitlines() == ["first", "second", "denied"]
+        assert result.stdout.splitlines() == ["first", "second", f"denied {refusal}"]
 
 
 def test_allow_read_given_through_a_symlink(tmp_path: Path) -> None:
@@ -404,19 +411,10 @@ def test_allow_read_given_through_a_symlink(tmp_path: Path) -> None:
     link = tmp_path / "link-to-shared"
     link.symlink_to(shared)
     (tmp_path / "secret.txt").write_text("secret")
-    script = (
-        "import sys\n"
-        "for path in sys.argv[1:]:\n"
-        "    try:\n        print(open(path).read())\n"
-        "    except PermissionError as e:\n        print('denied', type(e).__name__)\n"
-    )
     targets = [str(link / "f.txt"), str(shared / "f.txt"), str(tmp_path / "secret.txt")]
-    # Who refuses the secret shows which layer decided: the in-process layer raises its own
-    # PermissionError subclass before the kernel is asked.
-    layers = {"1": "ReadOutsideRootViolation", "0": "PermissionError"}
-    for inprocess, refusal in layers.items():
+    for inprocess, refusal in REFUSED_BY_LAYER.items():
         result = hermetic([f"--fs-readonly={root}", "--allow-read", str(link)],
-                          [sys.executable, "-c", script, *targets],
+                          [sys.executable, "-c", READ_EACH_ARGUMENT, *targets],
                           env={**os.environ, "HERMETIC_INPROCESS": inprocess})
         assert result.returncode == 0, result.stderr
         assert result.stdout.splitlines() == ["shared-data", "shared-data", f"denied {refusal}"]
