@@ -24,9 +24,12 @@ inline constexpr int kNotFound = 127;
 // The same with features already probed (probe_kernel_for(policy) or probe_kernel()).
 [[nodiscard]] Status check_enforceable(const Policy& policy, const KernelFeatures& features);
 
-// Forks, applies `policy` to the child, execs argv[0] (looked up on PATH) and waits. Returns
-// the status to exit with, or an Error when hermetic itself failed before the target ran.
-// A target killed by a signal makes this process die of the same signal.
+// Runs argv[0] (looked up on PATH) under `policy`. When nothing must outlive the exec (no
+// supervisor, no hosts file; a private TMPDIR goes to a detached cleaner) this process applies
+// the policy to itself and becomes the target: the call does not return. Otherwise it forks,
+// applies `policy` to the child, execs there and waits. Returns the status to exit with, or an
+// Error when hermetic itself failed before the target ran. A target killed by a signal makes
+// this process die of the same signal.
 [[nodiscard]] Result<int> run(const Policy& policy, const std::vector<std::string>& argv);
 
 // What run() would do, as text: the resolved target and its exec chain, the environment it
