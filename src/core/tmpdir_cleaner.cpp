@@ -79,10 +79,12 @@ bool start(const std::string& path) {
 
   static Job job;  // outlives this frame; read by the cleaner only
   job = Job{path, launcher.get(), gone_read.get(), isatty(STDERR_FILENO) == 1 ? STDERR_FILENO : -1};
-  // The cleaner's stack: once the launcher has exec'd, this mapping is the cleaner's only.
-  constexpr std::size_t kStackSize = std::size_t{256} * 1024;
+  // The cleaner's stack: once the launcher has exec'd, this mapping is the cleaner's only. As
+  // large as a main thread's (remove_tree recurses once per directory level the target made);
+  // only the pages touched are ever allocated.
+  constexpr std::size_t kStackSize = std::size_t{8} * 1024 * 1024;
   void* stack = mmap(nullptr, kStackSize, PROT_READ | PROT_WRITE,
-                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
   if (stack == MAP_FAILED) return false;
   // CLONE_VM: no page tables to copy. No exit signal: the target's wait() does not see it, and
   // once the target is gone it belongs to init (or the caller's subreaper), which reaps it.

@@ -189,6 +189,25 @@ def test_private_tmpdir_removed_when_target_dies_by_signal(tmp_path: Path) -> No
     assert tmpdir and gone_soon(Path(tmpdir))
 
 
+def test_cleaner_removes_a_deep_tree() -> None:
+    """The cleaner recurses once per directory level the target made: thousands of levels (made
+    through directory fds, as no path could name them) are still removed."""
+    script = (
+        "import os\n"
+        "fd = os.open(os.environ['TMPDIR'], os.O_RDONLY)\n"
+        "for _ in range(5000):\n"
+        "    os.mkdir('d', dir_fd=fd)\n"
+        "    fd, old = os.open('d', os.O_RDONLY, dir_fd=fd), fd\n"
+        "    os.close(old)\n"
+        "print(os.environ['TMPDIR'])\n"
+    )
+    # The kernel layer alone: the in-process guard refuses mkdir by a path relative to an fd.
+    result = hermetic(["--fs-readonly"], [sys.executable, "-c", script],
+                      env={**os.environ, "HERMETIC_INPROCESS": "0"})
+    assert result.returncode == 0, result.stderr
+    assert gone_soon(Path(result.stdout.strip()))
+
+
 def _cleaner_of(target_pid: int) -> int:
     """The detached cleaner: the one child hermetic left to the target it became."""
     deadline = time.monotonic() + TIMEOUT
