@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import glob
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -201,9 +202,16 @@ def test_cleaner_removes_a_deep_tree() -> None:
         "    os.close(old)\n"
         "print(os.environ['TMPDIR'])\n"
     )
-    # The kernel layer alone: the in-process guard refuses mkdir by a path relative to an fd.
-    result = hermetic(["--fs-readonly"], [sys.executable, "-c", script],
-                      env={**os.environ, "HERMETIC_INPROCESS": "0"})
+    # remove_tree holds one fd per level: the cleaner inherits this process's limit.
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    assert hard >= 6000, f"the test needs RLIMIT_NOFILE of 6000 or more; the hard limit is {hard}"
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 6000), hard))
+    try:
+        # The kernel layer alone: the in-process guard refuses mkdir relative to an fd.
+        result = hermetic(["--fs-readonly"], [sys.executable, "-c", script],
+                          env={**os.environ, "HERMETIC_INPROCESS": "0"})
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
     assert result.returncode == 0, result.stderr
     assert gone_soon(Path(result.stdout.strip()))
 
