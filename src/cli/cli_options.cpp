@@ -50,6 +50,9 @@ struct Flags {
 };
 
 void declare(CLI::App& app, Flags& f) {
+  // A switch takes no value: CLI11 would read `--no-network=0` as "off" and run the target with
+  // less than was asked for (hermetic-seal's argparse refuses any value).
+  app.option_defaults()->disable_flag_override();
   app.add_flag("--no-network", f.no_network,
                "Disable network (sockets other than AF_UNIX) and DNS.");
   app.add_flag("--allow-localhost", f.allow_localhost,
@@ -142,6 +145,35 @@ Error usage(const std::string& message) {
   return Error{message + " (see hermetic --help)", exit_code::kUsage};
 }
 
+// argparse, and so hermetic-seal, takes any unambiguous prefix of a long option (`--no-net`);
+// CLI11 does not. Each such prefix among hermetic's own arguments is completed here; an
+// ambiguous one is an error, as in argparse; an unknown one is left for CLI11 to report.
+Result<std::vector<std::string>> complete_prefixes(const CLI::App& app,
+                                                   std::vector<std::string> args) {
+  std::vector<std::string> names;
+  for (const CLI::Option* option : app.get_options()) {
+    for (const auto& name : option->get_lnames()) names.push_back("--" + name);
+  }
+  for (auto& arg : args) {
+    if (!arg.starts_with("--") || arg.size() == 2) continue;
+    const auto equals = arg.find('=');
+    const std::string given = arg.substr(0, equals);
+    if (std::find(names.begin(), names.end(), given) != names.end()) continue;
+    std::vector<std::string> matches;
+    for (const auto& name : names) {
+      if (name.starts_with(given)) matches.push_back(name);
+    }
+    if (matches.size() > 1) {
+      std::string list;
+      for (const auto& match : matches) list += (list.empty() ? "" : ", ") + match;
+      return usage("ambiguous option: " + given + " could match " + list);
+    }
+    if (matches.size() == 1)
+      arg = matches.front() + (equals == std::string::npos ? "" : arg.substr(equals));
+  }
+  return args;
+}
+
 }  // namespace
 
 Result<Action> parse(const std::vector<std::string>& args) {
@@ -159,6 +191,9 @@ Result<Action> parse(const std::vector<std::string>& args) {
   app.allow_windows_style_options(false);
   Flags flags;
   declare(app, flags);
+  auto completed = complete_prefixes(app, std::move(own));
+  if (!completed) return completed.error();
+  own = std::move(completed).value();
   try {
     std::reverse(own.begin(), own.end());  // CLI11 parses a reversed vector
     app.parse(own);
@@ -172,9 +207,17 @@ Result<Action> parse(const std::vector<std::string>& args) {
       return usage(
           "separate hermetic's flags from the target with '--': hermetic [flags] -- TARGET");
     }
-    return usage(std::string("unexpected argument: ") + e.what());
+    (void)e;  // its text lists them as the reversed vector holds them
+    std::string extras;
+    for (const auto& extra : app.remaining()) extras += (extras.empty() ? "" : " ") + extra;
+    return usage("unexpected argument: " + extras);
   } catch (const CLI::ParseError& e) {
     std::string what = e.what();
+    // "no-network was given a disallowed flag override": a value on a switch.
+    const std::string override_text = " was given a disallowed flag override";
+    if (what.ends_with(override_text)) {
+      return usage("--" + what.substr(0, what.size() - override_text.size()) + " takes no value");
+    }
     std::replace(what.begin(), what.end(), '\n', ' ');
     return usage(what);
   }

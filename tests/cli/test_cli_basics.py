@@ -211,6 +211,50 @@ def test_unknown_flag(run_hermetic, tmp_path):
     assert not marker.exists()
 
 
+def test_unknown_flags_are_named_in_the_order_given(run_hermetic, tmp_path):
+    marker = tmp_path / "ran"
+    line = assert_one_error_line(run_hermetic(["--foo", "--bar", "--", *writes(marker)]), 2)
+    assert "unexpected argument: --foo --bar " in line
+    assert not marker.exists()
+
+
+SWITCHES = ["--no-network", "--allow-localhost", "--no-subprocess", "--no-environment", "--no-env",
+            "--no-code-exec", "--block-native", "--no-interpreter-mutation", "--trace", "--seal"]
+
+
+@pytest.mark.parametrize("switch", SWITCHES)
+@pytest.mark.parametrize("value", ["0", "false", "off", "no"])
+def test_a_switch_takes_no_value(switch, value, run_hermetic, tmp_path):
+    """`--no-network=0` must not switch the capability back on (fail open); as in
+    hermetic-seal, a value on a switch is a usage error and nothing runs."""
+    marker = tmp_path / "ran"
+    line = assert_one_error_line(run_hermetic([switch, f"{switch}={value}", "--",
+                                               *writes(marker)]), 2)
+    assert f"{switch} takes no value" in line
+    assert not marker.exists()
+
+
+def test_an_unambiguous_prefix_of_a_flag_is_that_flag(run_hermetic, listener, clean_env):
+    """As argparse (hermetic-seal's parser) does: `--no-net` is --no-network, `--prof X` is
+    --profile X; judged by the block each one causes."""
+    code = "import socket, sys; socket.create_connection(('127.0.0.1', int(sys.argv[1])), 5)"
+    proc = run_hermetic(["--no-net", "--", PY, "-c", code, str(listener.port)], env=clean_env())
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith("hermetic: blocked action: network disabled: "), proc.stderr
+    assert listener.settle().total == 0
+    proc = run_hermetic(["--prof", "exec-deny", "--", PY, "-c", "import os; os.system('true')"],
+                        env=clean_env())
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith("hermetic: blocked action: subprocess disabled"), proc.stderr
+
+
+def test_an_ambiguous_prefix_is_a_usage_error(run_hermetic, tmp_path):
+    marker = tmp_path / "ran"
+    line = assert_one_error_line(run_hermetic(["--no", "--", *writes(marker)]), 2)
+    assert "ambiguous option: --no could match --no-network, --no-subprocess" in line
+    assert not marker.exists()
+
+
 def test_missing_separator(run_hermetic, tmp_path):
     marker = tmp_path / "ran"
     line = assert_one_error_line(run_hermetic(["--no-network", *writes(marker)]), 2)
