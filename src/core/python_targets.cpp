@@ -31,17 +31,85 @@ bool is_dotted_identifier(const std::string& text) {
   return true;
 }
 
-// Whether `python` can import `module` (without running it): one short interpreter start,
-// paid only on the fallback path, where the alternative is "command not found".
+// Whether `python -m module` would find `module`, decided without running any code of the
+// target's environment: this check runs before the sandbox exists. So the interpreter starts
+// isolated (-I: no PYTHON* variables, no current directory) and without site (-S: no .pth file,
+// no sitecustomize), and the probe rebuilds the search path the real run will have (current
+// directory, PYTHONPATH, the standard library, the virtual environment's and the user's and the
+// system's site-packages, the directories .pth files name) and looks each part of a dotted name
+// up with PathFinder, never importing a parent package (whose __init__ is code).
 bool module_exists(const std::string& python, const std::string& module) {
-  const std::string code =
-      "import importlib.util, sys\n"
-      "try:\n"
-      "    found = importlib.util.find_spec(sys.argv[1]) is not None\n"
-      "except (ImportError, ValueError):\n"
-      "    found = False\n"
-      "sys.exit(0 if found else 1)\n";
-  std::vector<std::string> args{python, "-I", "-c", code, module};
+  const std::string code = R"(import os, sys
+import site  # the module only: under -S site.main(), which runs .pth files, never runs
+from importlib.machinery import BuiltinImporter, FrozenImporter, PathFinder
+
+def venv():
+    # (prefix, system site-packages too?) as site.venv() reads pyvenv.cfg
+    exe_dir = os.path.dirname(os.path.abspath(sys.executable))
+    for d in (exe_dir, os.path.dirname(exe_dir)):
+        cfg = os.path.join(d, "pyvenv.cfg")
+        if os.path.isfile(cfg):
+            system = True
+            with open(cfg, encoding="utf-8") as f:
+                for line in f:
+                    key, eq, value = line.partition("=")
+                    if eq and key.strip().lower() == "include-system-site-packages":
+                        system = value.strip().lower() == "true"
+            return os.path.dirname(exe_dir), system
+    return None, True
+
+def pth_dirs(site_dir):
+    # the directories .pth files add, as site.addpackage does; their import lines are not run
+    try:
+        names = sorted(n for n in os.listdir(site_dir) if n.endswith(".pth"))
+    except OSError:
+        return []
+    out = []
+    for name in names:
+        try:
+            with open(os.path.join(site_dir, name), encoding="utf-8") as f:
+                for line in f:
+                    line = line.rstrip()
+                    if not line or line.startswith("#") or line.startswith(("import ", "import	")):
+                        continue
+                    path = os.path.join(site_dir, line)
+                    if os.path.isdir(path):
+                        out.append(path)
+        except (OSError, UnicodeDecodeError):
+            pass
+    return out
+
+prefix, system_site = venv()
+env = os.environ
+site_dirs = site.getsitepackages([prefix]) if prefix else []
+if system_site and not env.get("PYTHONNOUSERSITE") and os.getuid() == os.geteuid():
+    site_dirs.append(site.getusersitepackages())
+if system_site:
+    site_dirs += site.getsitepackages()
+paths = [os.getcwd()]
+paths += [p or os.getcwd() for p in env.get("PYTHONPATH", "").split(os.pathsep) if env.get("PYTHONPATH")]
+paths += sys.path
+for d in site_dirs:
+    paths += [d] + pth_dirs(d)
+
+parts = sys.argv[1].split(".")
+try:
+    if len(parts) == 1 and (BuiltinImporter.find_spec(parts[0]) or FrozenImporter.find_spec(parts[0])):
+        sys.exit(0)
+    search = paths
+    for i in range(len(parts)):
+        spec = PathFinder.find_spec(".".join(parts[: i + 1]), search)
+        if spec is None:
+            sys.exit(1)
+        if i + 1 < len(parts):
+            if spec.submodule_search_locations is None:
+                sys.exit(1)
+            search = list(spec.submodule_search_locations)
+except (ImportError, ValueError, OSError):
+    sys.exit(1)
+sys.exit(0)
+)";
+  std::vector<std::string> args{python, "-I", "-S", "-c", code, module};
   std::vector<char*> argv;
   argv.reserve(args.size() + 1);
   for (auto& arg : args) argv.push_back(arg.data());

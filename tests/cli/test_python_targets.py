@@ -162,6 +162,64 @@ def test_unknown_name_is_still_not_found(run_hermetic):
     assert proc.stderr == "hermetic: error: command not found: no_such_module_or_command_xyz\n"
 
 
+# --- the `python -m` fallback: found as the real run would, without running any of its code ---
+
+
+@pytest.fixture
+def venv_with_hermetic(hermetic_bin: str, tmp_path: Path) -> tuple[Path, Path]:
+    """A fresh venv with a copy of the hermetic executable in its bin (so that its python3 is
+    the one the `python -m` fallback uses): (bin directory, site-packages)."""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True,
+                   timeout=120)
+    shutil.copy2(hermetic_bin, venv / "bin" / "hermetic")
+    purelib = subprocess.run([str(venv / "bin" / "python"), "-c",
+                              "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                             check=True, capture_output=True, text=True).stdout.strip()
+    return venv / "bin", Path(purelib)
+
+
+def test_module_lookup_runs_no_code_of_the_target_environment(venv_with_hermetic, clean_env,
+                                                              tmp_path):
+    """Whether `hermetic -- pkg.sub` means `python -m pkg.sub` is decided before the sandbox
+    exists: a package's __init__ and a .pth file's import line of the target's environment
+    must not run then. Inside the sandbox (--fs-readonly) their writes are refused; a marker
+    file would show they ran outside."""
+    bin_dir, site_packages = venv_with_hermetic
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    (site_packages / "hx_marker.py").write_text(
+        "def mark(path):\n"
+        "    try:\n        open(path, 'w').close()\n"
+        "    except OSError:\n        pass\n")
+    (site_packages / "evilpkg").mkdir()
+    (site_packages / "evilpkg" / "__init__.py").write_text(
+        f"import hx_marker; hx_marker.mark({str(markers / 'init-ran')!r})\n")
+    (site_packages / "evilpkg" / "sub.py").write_text("print('sub ran')\n")
+    (site_packages / "evil.pth").write_text(
+        f"import hx_marker; hx_marker.mark({str(markers / 'pth-ran')!r})\n")
+    proc = subprocess.run([str(bin_dir / "hermetic"), "--fs-readonly", "--", "evilpkg.sub"],
+                          env=clean_env(), capture_output=True, text=True, timeout=60)
+    assert (proc.returncode, proc.stdout) == (0, "sub ran\n"), proc.stderr
+    assert list(markers.iterdir()) == []
+
+
+def test_module_found_through_pythonpath_and_pth_paths(venv_with_hermetic, clean_env, tmp_path):
+    """The lookup sees what the real run's sys.path will hold: PYTHONPATH entries and the
+    directories .pth files name."""
+    bin_dir, site_packages = venv_with_hermetic
+    (tmp_path / "on_pythonpath").mkdir()
+    (tmp_path / "on_pythonpath" / "hx_from_pythonpath.py").write_text("print('pythonpath')\n")
+    (tmp_path / "on_pth").mkdir()
+    (tmp_path / "on_pth" / "hx_from_pth.py").write_text("print('pth')\n")
+    (site_packages / "extra.pth").write_text(f"# a comment\n{tmp_path / 'on_pth'}\n")
+    env = clean_env({"PYTHONPATH": str(tmp_path / "on_pythonpath")})
+    for module, printed in (("hx_from_pythonpath", "pythonpath"), ("hx_from_pth", "pth")):
+        proc = subprocess.run([str(bin_dir / "hermetic"), "--no-network", "--", module], env=env,
+                              capture_output=True, text=True, timeout=60)
+        assert (proc.returncode, proc.stdout) == (0, f"{printed}\n"), proc.stderr
+
+
 # --- the layer reaches every CPython of the run ---------------------------------------------
 
 CONNECT = "import socket, sys; socket.create_connection(('127.0.0.1', int(sys.argv[1])), 5)"
