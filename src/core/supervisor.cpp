@@ -16,6 +16,7 @@
 #include <string>
 #include <system_error>
 
+#include "hermetic/report_lines.hpp"
 #include "unotify.hpp"
 
 namespace hermetic::supervisor {
@@ -256,9 +257,9 @@ void Supervisor::handle(const seccomp_notif& n, const MayBlock& may_block) const
 
 void Supervisor::log_refusal(const syscall_rules::Rule& rule, const Reply& reply) const {
   if (!config_.trace) return;
-  std::string line =
-      "hermetic: blocked action: " + std::string(syscall_rules::capability_name(rule.capability)) +
-      " disabled: " + reply.blocked;
+  std::string line = std::string(kTraceLinePrefix) +
+                     std::string(syscall_rules::capability_name(rule.capability)) +
+                     " disabled: " + reply.blocked;
   if (!reply.why.empty() && reply.why != "address not allowed") {
     line += " (" + std::string(reply.why) + ")";
   }

@@ -109,11 +109,10 @@ int activate() {
   PyObject* module = load_native_module();
   if (module == nullptr || add_finder(module) != 0) return -1;
   Policy policy = *startup_policy();
-  const bool traced = policy.trace;
   // The launcher applied the kernel layer before exec; it is not applied a second time.
   if (policy.block_subprocess) seal::note_kernel_blocks_subprocess();
   (void)policy_stack::push(std::move(policy), /*seal=*/true);
-  return cli_exit::install(traced);
+  return cli_exit::install();
 }
 
 // The guards written in Python (python/hermetic/_patches.py): a guarded os.environ, sys.path

@@ -12,10 +12,9 @@
 namespace hermetic::inproc::cli_exit {
 namespace {
 
-bool g_traced = false;  // set once, before user code
-
 [[noreturn]] void report_and_exit(const std::string& message) {
-  if (!g_traced) trace_line(message);
+  // Through sys.stderr (redirections and pytest's capture see it), then straight out.
+  PySys_FormatStderr("%s%s\n", kBlockedActionPrefix.data(), message.c_str());
   for (const char* name : {"stdout", "stderr"}) {
     PyObject* stream = PySys_GetObject(name);  // borrowed
     if (stream != nullptr && stream != Py_None) {
@@ -34,10 +33,8 @@ void at_process_exit(int status, void* /*unused*/) {
   if (status == 0) return;
   const auto& last = last_violation();
   if (!last) return;
-  if (!g_traced) {
-    const std::string line = std::string(kBlockedActionPrefix) + *last + "\n";
-    (void)!write(STDERR_FILENO, line.data(), line.size());
-  }
+  const std::string line = std::string(kBlockedActionPrefix) + *last + "\n";
+  (void)!write(STDERR_FILENO, line.data(), line.size());
   _exit(kBlockedExitStatus);
 }
 
@@ -97,8 +94,7 @@ int wrap(const char* name, PyMethodDef* def) {
 
 }  // namespace
 
-int install(bool traced) {
-  g_traced = traced;
+int install() {
   if (wrap("excepthook", &g_excepthook) != 0 || wrap("exit", &g_exit) != 0) return -1;
   // The message outlives the handler: exit handlers and static destructors run in reverse
   // order of registration, so the message is made before the handler is registered.

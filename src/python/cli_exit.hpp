@@ -14,9 +14,9 @@ namespace hermetic::inproc::cli_exit {
 
 inline constexpr int kBlockedExitStatus = 2;
 
-// Wraps sys.excepthook and sys.exit and registers the exit handler. With `traced`, the line was
-// already printed when the action was blocked and is not printed again. Returns -1 with an error
-// set on failure.
-int install(bool traced);
+// Wraps sys.excepthook and sys.exit and registers the exit handler. The final line is printed
+// under --trace too, after the trace line of the same block (as hermetic-seal does). Returns -1
+// with an error set on failure.
+int install();
 
 }  // namespace hermetic::inproc::cli_exit

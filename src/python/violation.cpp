@@ -49,7 +49,7 @@ void raise(const Denial& denial) {
 
 void trace_line(const std::string& message) {
   // Through sys.stderr (not fd 2) so that redirections and pytest's capture see it.
-  PySys_FormatStderr("%s%s\n", kBlockedActionPrefix.data(), message.c_str());
+  PySys_FormatStderr("%s%s\n", kTraceLinePrefix.data(), message.c_str());
 }
 
 std::optional<std::string>& last_violation() {

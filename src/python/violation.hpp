@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "hermetic/report_lines.hpp"
 #include "hermetic/result.hpp"
 #include "policy_stack.hpp"
 
@@ -44,8 +45,8 @@ int refuse_quietly(const std::string& path);
 // The message of the last PolicyViolation raised in this process, for the CLI's exit status.
 [[nodiscard]] std::optional<std::string>& last_violation();
 
-// The trace line format shared with the CLI: "hermetic: blocked action: <message>".
-inline constexpr std::string_view kBlockedActionPrefix = "hermetic: blocked action: ";
+// One --trace line, "[hermetic] blocked action: <message>" (hermetic/report_lines.hpp), through
+// sys.stderr.
 void trace_line(const std::string& message);
 
 // 0 when `status` is Ok; otherwise HermeticError(message) is set and -1 returned: for failures

@@ -133,7 +133,7 @@ def test_metadata_is_refused_even_through_an_allowed_name(
         assert result.stdout.strip() == "errno 13", address + result.stdout + result.stderr
         blocked = [line for line in result.stderr.splitlines() if "blocked action" in line]
         assert blocked == [
-            f"hermetic: blocked action: network disabled: connect({shown(address)}:80) "
+            f"[hermetic] blocked action: network disabled: connect({shown(address)}:80) "
             "(cloud metadata endpoint)"
         ]
 
@@ -169,7 +169,7 @@ def test_curl_to_metadata_name_is_refused(hermetic_bin: str, namespace: Namespac
     )
     assert result.returncode != 0
     assert (
-        "hermetic: blocked action: network disabled: connect(169.254.169.254:80) "
+        "[hermetic] blocked action: network disabled: connect(169.254.169.254:80) "
         "(cloud metadata endpoint)" in result.stderr
     )
 

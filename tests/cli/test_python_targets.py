@@ -356,6 +356,23 @@ def test_denied_import_keeps_importerror_fallbacks(run_hermetic, clean_env):
     assert proc.stdout == "fallback\n"
 
 
+def test_trace_lines_are_told_apart_from_the_final_line(run_hermetic, clean_env):
+    """--trace lines read `[hermetic] blocked action: ...` (hermetic-seal's `[hermetic] blocked`
+    style): a run that catches its blocks and succeeds prints no line that means "the run ended
+    on a block"; a run that ends on one prints its trace line, then the final line."""
+    caught = ("import os\n"
+              "try:\n    os.environ['HOME']\nexcept Exception:\n    pass\n")
+    proc = run_hermetic(["--trace", "--no-env", "--", sys.executable, "-c", caught],
+                        env=clean_env())
+    assert (proc.returncode, proc.stderr) == (
+        0, "[hermetic] blocked action: environment disabled: os.environ['HOME']\n")
+    proc = run_hermetic(["--trace", "--no-env", "--", sys.executable, "-c",
+                         "import os; os.environ['HOME']"], env=clean_env())
+    assert (proc.returncode, proc.stderr.splitlines()) == (2, [
+        "[hermetic] blocked action: environment disabled: os.environ['HOME']",
+        f"{BLOCKED}environment disabled: os.environ['HOME']"])
+
+
 def test_trace_and_seal_are_accepted(run_hermetic, clean_env):
     proc = run_hermetic(["--seal", "--no-code-exec", "--", sys.executable, "-c",
                          "print(eval('1'))"], env=clean_env())

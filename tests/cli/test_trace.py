@@ -12,7 +12,7 @@ from netns import CounterServer, run_hermetic  # noqa: E402
 # plugin: registered once, so the session-wide namespace and servers exist once.
 pytest_plugins = ["netns"]
 
-PREFIX = "hermetic: blocked action: "
+PREFIX = "[hermetic] blocked action: "  # a trace line; the run goes on
 
 
 def blocked(stderr: str) -> list[str]:

@@ -157,8 +157,8 @@ def test_trace_prints_one_line_per_blocked_action(capsys, tmp_path):
             __import__("os").environ["HOME"]
     err = capsys.readouterr().err.splitlines()
     assert err == [
-        f"hermetic: blocked action: filesystem readonly: {tmp_path / 'x'}",
-        "hermetic: blocked action: environment disabled: os.environ['HOME']",
+        f"[hermetic] blocked action: filesystem readonly: {tmp_path / 'x'}",
+        "[hermetic] blocked action: environment disabled: os.environ['HOME']",
     ]
 
 
