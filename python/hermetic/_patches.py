@@ -8,8 +8,10 @@ puts back the very same objects when none does:
   event; writes go through ``os.putenv``/``os.unsetenv``, which the hook denies).
 - interpreter mutation: ``sys.path``, ``sys.meta_path``, ``sys.path_hooks`` become lists that
   refuse mutation, ``site.addsitedir`` refuses (``os.chdir`` is an event).
-- imports: ``builtins.__import__`` refuses denied modules that are already loaded (the
-  ``import`` event only fires on a first load).
+- imports: ``builtins.__import__`` and ``importlib.import_module`` refuse denied modules that
+  are already loaded (the ``import`` event only fires on a first load), and a finder first on
+  ``sys.meta_path`` refuses them to every route that asks the finders (``import_module``,
+  ``runpy``, ``importlib.util.find_spec``).
 - subprocess: ``_posixsubprocess.fork_exec`` raises no event. Before the first level that
   blocks subprocesses, ``subprocess`` is imported (so ``import subprocess`` keeps working while
   the hook denies fresh loads of ``_posixsubprocess``) and ``fork_exec`` on the loaded module
@@ -22,6 +24,8 @@ Every denial goes through ``_hermetic.deny`` so it is traced and raised like the
 from __future__ import annotations
 
 import builtins
+import importlib
+import importlib.util
 import os
 import sys
 from _collections_abc import MutableMapping
@@ -208,13 +212,47 @@ def _interp_off() -> None:
 # --- imports --------------------------------------------------------------------------------
 
 
+class _DeniedImports:
+    """First on sys.meta_path while imports are denied: the import statement raises the
+    ``import`` audit event, but importlib.import_module, runpy.run_module and find_spec go to the
+    finders directly."""
+
+    @staticmethod
+    def find_spec(name: str, path: Any = None, target: Any = None) -> None:
+        _hermetic.check_import(name)  # raises the violation for a denied name
+        return None
+
+
+def _guarded_import_module(name: str, package: str | None = None) -> Any:
+    absolute = importlib.util.resolve_name(name, package) if name.startswith(".") else name
+    _hermetic.check_import(absolute)  # already loaded modules skip the finders
+    return _originals["importlib.import_module"](name, package)
+
+
+def _meta_paths() -> list[list[Any]]:
+    # The live list, and the one --no-interpreter-mutation keeps aside while it guards a copy.
+    lists = [sys.meta_path]
+    kept = _originals.get("sys.meta_path")
+    if kept is not None and kept is not sys.meta_path:
+        lists.append(kept)
+    return lists
+
+
 def _import_on() -> None:
     _originals["builtins.__import__"] = builtins.__import__
     builtins.__import__ = _hermetic.wrap_import(builtins.__import__)
+    _originals["importlib.import_module"] = importlib.import_module
+    importlib.import_module = _guarded_import_module
+    for meta_path in _meta_paths():
+        list.insert(meta_path, 0, _DeniedImports)  # past a guarded copy's refusal
 
 
 def _import_off() -> None:
     builtins.__import__ = _originals.pop("builtins.__import__")
+    importlib.import_module = _originals.pop("importlib.import_module")
+    for meta_path in _meta_paths():
+        if _DeniedImports in meta_path:
+            list.remove(meta_path, _DeniedImports)
 
 
 # --- switching ------------------------------------------------------------------------------

@@ -103,6 +103,8 @@ int check(Event event, const Snapshot& snapshot, const char* event_name, PyObjec
 // A replacement for builtins.__import__ that also refuses denied modules that are already in
 // sys.modules (the `import` event only fires for a first load). New reference.
 PyObject* wrap_import(PyObject* original);
+// None when `name` may be imported, else the violation raised (as by an import of it).
+PyObject* check_name(PyObject* name);
 }  // namespace import_guard
 
 namespace interpreter_guard {

@@ -113,4 +113,14 @@ int check(Event event, const Snapshot& snapshot, const char* event_name, PyObjec
 
 PyObject* wrap_import(PyObject* original) { return PyCFunction_New(&import_def, original); }
 
+PyObject* check_name(PyObject* name) {
+  if (!PyUnicode_Check(name)) {
+    PyErr_SetString(PyExc_TypeError, "check_import() takes a module name");
+    return nullptr;
+  }
+  const auto snapshot = policy_stack::current();
+  if (auto denial = denial_for(*snapshot, text_of(name))) return deny_now(*denial);
+  Py_RETURN_NONE;
+}
+
 }  // namespace hermetic::inproc::import_guard

@@ -151,6 +151,10 @@ PyObject* wrap_import(PyObject* /*self*/, PyObject* original) {
   return import_guard::wrap_import(original);
 }
 
+PyObject* check_import(PyObject* /*self*/, PyObject* name) {
+  return import_guard::check_name(name);
+}
+
 PyObject* kernel_part_json(PyObject* /*self*/, PyObject* /*unused*/) {
   const auto text = hermetic::to_json(seal::kernel_part(*policy_stack::current()));
   return PyUnicode_FromStringAndSize(text.data(), static_cast<Py_ssize_t>(text.size()));
@@ -192,6 +196,9 @@ PyMethodDef methods[] = {  // NOLINT: CPython's API takes a mutable array
     {"wrap_fork_exec", wrap_fork_exec, METH_O,
      "wrap_fork_exec(original) -> callable\n\nA fork_exec that refuses while subprocesses are "
      "blocked."},
+    {"check_import", check_import, METH_O,
+     "check_import(name) -> None\n\nRaises the violation an import of `name` would (a denied "
+     "module or a native interface); None when it may be imported."},
     {"wrap_import", wrap_import, METH_O,
      "wrap_import(original) -> callable\n\nAn __import__ that refuses denied modules even when "
      "already loaded."},

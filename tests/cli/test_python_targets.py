@@ -348,6 +348,20 @@ def test_profile_is_repeatable(run_hermetic, clean_env):
     one_blocked_line(proc, "import blocked: ctypes")
 
 
+@pytest.mark.parametrize("call", ["importlib.import_module('hx_denied_cli')",
+                                  "runpy.run_module('hx_denied_cli')",
+                                  "importlib.util.find_spec('hx_denied_cli')"])
+def test_deny_import_past_the_import_statement(call, run_hermetic, clean_env, tmp_path):
+    marker = tmp_path / "ran"
+    (tmp_path / "hx_denied_cli.py").write_text(f"open({str(marker)!r}, 'w').close()\n")
+    code = f"import importlib, importlib.util, runpy\n{call}\n"
+    proc = run_hermetic(["--deny-import", "hx_denied_cli", "--", sys.executable, "-c", code],
+                        env=clean_env({"PYTHONPATH": str(tmp_path)}))
+    assert proc.returncode != 0, proc.stderr
+    assert "import blocked: hx_denied_cli" in proc.stderr
+    assert not marker.exists()
+
+
 def test_denied_import_keeps_importerror_fallbacks(run_hermetic, clean_env):
     code = "try:\n    import json\nexcept ImportError:\n    print('fallback')"
     proc = run_hermetic(["--deny-import", "json", "--", sys.executable, "-c", code],

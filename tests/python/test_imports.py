@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import json
+import runpy
 import sys
 
 import pytest
@@ -38,6 +40,39 @@ def test_submodules_and_fresh_loads_are_denied():
             importlib.import_module("xml.dom.minidom")
         with pytest.raises(ImportError):
             from xml import dom  # noqa: F401
+
+
+ROUTES = {
+    "import_module": lambda name: importlib.import_module(name),
+    "runpy.run_module": lambda name: runpy.run_module(name),
+    "find_spec": lambda name: importlib.util.find_spec(name),
+}
+
+
+@pytest.mark.parametrize("route", ROUTES.values(), ids=ROUTES.keys())
+def test_routes_past_the_import_statement_are_denied(route, tmp_path, monkeypatch):
+    """importlib.import_module, runpy and find_spec ask the finders without the `import`
+    event: the module's body must not run (a marker file would show it did)."""
+    marker = tmp_path / "ran"
+    (tmp_path / "hx_denied_route.py").write_text(f"open({str(marker)!r}, 'w').close()\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    sys.modules.pop("hx_denied_route", None)
+    with hermetic_blocker(deny_imports=["hx_denied_route"]):
+        with pytest.raises(ImportError):
+            route("hx_denied_route")
+    assert not marker.exists()
+    assert not any(type(f).__name__ == "_DeniedImports" or getattr(f, "__name__", "") ==
+                   "_DeniedImports" for f in sys.meta_path)  # the block's finder is gone
+    importlib.import_module("hx_denied_route")
+    assert marker.exists()  # and the module loads again once the block is left
+    sys.modules.pop("hx_denied_route", None)
+
+
+def test_import_module_of_an_already_loaded_module_is_denied():
+    with hermetic_blocker(deny_imports=["json"]):
+        with pytest.raises(ImportError):
+            importlib.import_module("json")
+    assert importlib.import_module("json") is json
 
 
 def test_similar_names_are_not_denied():
