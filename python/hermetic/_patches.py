@@ -8,6 +8,8 @@ puts back the very same objects when none does:
   event; writes go through ``os.putenv``/``os.unsetenv``, which the hook denies).
 - interpreter mutation: ``sys.path``, ``sys.meta_path``, ``sys.path_hooks`` become lists that
   refuse mutation, ``site.addsitedir`` refuses (``os.chdir`` is an event).
+- dynamic code: ``eval``, ``exec`` and ``compile`` are wrapped so that a refusal names them,
+  and ``runpy.run_path``/``run_module`` are refused.
 - imports: ``builtins.__import__`` and ``importlib.import_module`` refuse denied modules that
   are already loaded (the ``import`` event only fires on a first load), and a finder first on
   ``sys.meta_path`` refuses them to every route that asks the finders (``import_module``,
@@ -255,6 +257,35 @@ def _import_off() -> None:
             list.remove(meta_path, _DeniedImports)
 
 
+# --- dynamic code ---------------------------------------------------------------------------
+
+_CODE_ENTRIES = ("eval", "exec", "compile")
+_CODE_HELPERS = ("run_path", "run_module")
+
+
+def _code_on() -> None:
+    # The audit hook refuses the compile/exec events; these wrappers only name the entry point
+    # (`eval`, not `compile(<string>)`), and refuse runpy's helpers, whose own frames the hook
+    # trusts because they run `python -m`'s main module.
+    import runpy
+
+    for name in _CODE_ENTRIES:
+        _originals[f"builtins.{name}"] = getattr(builtins, name)
+        setattr(builtins, name, _hermetic.name_code_entry(getattr(builtins, name), name))
+    for name in _CODE_HELPERS:
+        _originals[f"runpy.{name}"] = getattr(runpy, name)
+        setattr(runpy, name, _hermetic.guard_code_helper(getattr(runpy, name), name))
+
+
+def _code_off() -> None:
+    import runpy
+
+    for name in _CODE_ENTRIES:
+        setattr(builtins, name, _originals.pop(f"builtins.{name}"))
+    for name in _CODE_HELPERS:
+        setattr(runpy, name, _originals.pop(f"runpy.{name}"))
+
+
 # --- switching ------------------------------------------------------------------------------
 
 _active: set[str] = set()
@@ -272,6 +303,7 @@ def _switch(name: str, wanted: bool, on: Any, off: Any) -> None:
 def sync(effective: dict[str, Any]) -> None:
     """Make the Python-side guards match the native module's effective policy."""
     _switch("environment", effective["block_environment"], _env_on, _env_off)
+    _switch("code", effective["block_code_exec"], _code_on, _code_off)
     _switch("interpreter", effective["block_interpreter_mutation"], _interp_on, _interp_off)
     _switch(
         "imports", effective["deny_imports"] or effective["block_native"], _import_on, _import_off

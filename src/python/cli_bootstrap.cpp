@@ -120,7 +120,7 @@ int activate() {
 // os.environ). Only these need the Python package loaded.
 bool needs_python_guards(const Policy& merged) {
   return merged.block_environment || merged.block_interpreter_mutation ||
-         !merged.deny_imports.empty() || merged.block_native;
+         !merged.deny_imports.empty() || merged.block_native || merged.block_code_exec;
 }
 
 // Phase two, just before the main program: block_code_exec from here on; the Python-side

@@ -15,6 +15,7 @@
 #include <unordered_set>
 
 #include "guards.hpp"
+#include "policy_stack.hpp"
 #include "py_ref.hpp"
 #include "resolved_paths.hpp"
 #include "violation.hpp"
@@ -42,6 +43,59 @@ std::unordered_set<std::string>& trusted() {
 std::string code_file(PyObject* code) {
   if (code == nullptr || !PyCode_Check(code)) return {};
   return text_of(reinterpret_cast<PyCodeObject*>(code)->co_filename);
+}
+
+// The Python-level entry point running now (eval, exec, compile), set by the naming wrappers of
+// name_entry() around the builtins: the events themselves cannot tell eval from exec. The GIL
+// orders writers; a nested call saves and restores the outer name.
+const char* g_entry = nullptr;
+
+// name_entry's and guard_helper's wrapper state: the callable wrapped and the name it goes by.
+struct Wrapped {
+  PyObject* original;
+  const char* name;
+};
+
+Wrapped unpack(PyObject* self) {
+  // self is (original, name): a tuple the wrapper owns.
+  return {PyTuple_GET_ITEM(self, 0), PyUnicode_AsUTF8(PyTuple_GET_ITEM(self, 1))};
+}
+
+PyObject* call_named(PyObject* self, PyObject* args, PyObject* kwargs) {
+  const Wrapped wrapped = unpack(self);
+  const char* outer = g_entry;
+  g_entry = wrapped.name;
+  PyObject* result = PyObject_Call(wrapped.original, args, kwargs);
+  g_entry = outer;
+  return result;
+}
+
+PyObject* call_guarded(PyObject* self, PyObject* args, PyObject* kwargs) {
+  const Wrapped wrapped = unpack(self);
+  const auto snapshot = policy_stack::current();
+  if (snapshot->merged.block_code_exec) {
+    return deny_now({"code_exec", std::string("dynamic code execution disabled: ") + wrapped.name,
+                     wrapped.name, ErrorKind::kPolicy});
+  }
+  return PyObject_Call(wrapped.original, args, kwargs);
+}
+
+// NOLINTBEGIN: CPython keeps pointers to mutable method definitions
+PyMethodDef g_named_def = {
+    "named", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(call_named)),
+    METH_VARARGS | METH_KEYWORDS, "The wrapped builtin, named in hermetic's messages."};
+PyMethodDef g_guarded_def = {
+    "guarded", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(call_guarded)),
+    METH_VARARGS | METH_KEYWORDS, "The wrapped code runner, refused while code exec is blocked."};
+// NOLINTEND
+
+PyObject* wrap(PyMethodDef* def, PyObject* original, PyObject* name) {
+  if (!PyUnicode_Check(name)) {
+    PyErr_SetString(PyExc_TypeError, "the name must be a str");
+    return nullptr;
+  }
+  PyRef state(PyTuple_Pack(2, original, name));
+  return state ? PyCFunction_New(def, state.get()) : nullptr;
 }
 
 int deny_code(const Snapshot& snapshot, const std::string& what, const char* target) {
@@ -115,6 +169,14 @@ int trust_runpy() {
   return trust_in_stdlib({"runpy.py"});
 }
 
+PyObject* name_entry(PyObject* original, PyObject* name) {
+  return wrap(&g_named_def, original, name);
+}
+
+PyObject* guard_helper(PyObject* original, PyObject* name) {
+  return wrap(&g_guarded_def, original, name);
+}
+
 int check(Event event, const Snapshot& snapshot, PyObject* args) {
   if (!snapshot.merged.block_code_exec) return 0;
   if (event == Event::kPickleFindClass) {
@@ -124,11 +186,14 @@ int check(Event event, const Snapshot& snapshot, PyObject* args) {
   if (caller_is_trusted()) return 0;
   switch (event) {
     case Event::kCompile: {
+      // Through eval/exec/compile: named as hermetic-seal names them.
+      if (g_entry != nullptr) return deny_code(snapshot, g_entry, g_entry);
       std::string filename;
       if (!path_of(arg_at(args, 1), &filename)) filename = "?";
       return deny_code(snapshot, "compile(" + filename + ")", "compile");
     }
     case Event::kExec:
+      if (g_entry != nullptr) return deny_code(snapshot, g_entry, g_entry);
       return deny_code(snapshot, "exec(" + code_file(arg_at(args, 0)) + ")", "exec");
     case Event::kMarshalLoads:
       return deny_code(snapshot, "marshal.loads", "marshal");

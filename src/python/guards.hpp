@@ -93,6 +93,12 @@ int trust_runpy();
 // True when the innermost Python frame of this thread runs code from a trusted file, or there
 // is no Python frame (the interpreter's own top level).
 bool caller_is_trusted();
+// builtins.eval/exec/compile wrapped so that a refusal names the builtin (`eval`, as
+// hermetic-seal says) instead of the event (`compile(<string>)`). New reference.
+PyObject* name_entry(PyObject* original, PyObject* name);
+// runpy.run_path/run_module wrapped to be refused while code execution is blocked, whoever calls
+// them (runpy's own frames are trusted: they run `python -m`'s main module). New reference.
+PyObject* guard_helper(PyObject* original, PyObject* name);
 // Narrower: the import system itself (frozen importlib, zipimport) or no Python frame. Used by
 // the filesystem guard to let imports read outside fs_root.
 bool caller_is_import_system();

@@ -155,6 +155,20 @@ PyObject* check_import(PyObject* /*self*/, PyObject* name) {
   return import_guard::check_name(name);
 }
 
+PyObject* name_code_entry(PyObject* /*self*/, PyObject* args) {
+  PyObject* original = nullptr;
+  PyObject* name = nullptr;
+  if (PyArg_UnpackTuple(args, "name_code_entry", 2, 2, &original, &name) == 0) return nullptr;
+  return code_guard::name_entry(original, name);
+}
+
+PyObject* guard_code_helper(PyObject* /*self*/, PyObject* args) {
+  PyObject* original = nullptr;
+  PyObject* name = nullptr;
+  if (PyArg_UnpackTuple(args, "guard_code_helper", 2, 2, &original, &name) == 0) return nullptr;
+  return code_guard::guard_helper(original, name);
+}
+
 PyObject* kernel_part_json(PyObject* /*self*/, PyObject* /*unused*/) {
   const auto text = hermetic::to_json(seal::kernel_part(*policy_stack::current()));
   return PyUnicode_FromStringAndSize(text.data(), static_cast<Py_ssize_t>(text.size()));
@@ -196,6 +210,12 @@ PyMethodDef methods[] = {  // NOLINT: CPython's API takes a mutable array
     {"wrap_fork_exec", wrap_fork_exec, METH_O,
      "wrap_fork_exec(original) -> callable\n\nA fork_exec that refuses while subprocesses are "
      "blocked."},
+    {"name_code_entry", name_code_entry, METH_VARARGS,
+     "name_code_entry(original, name) -> callable\n\n`original` (eval, exec, compile), whose "
+     "refusals under block_code_exec name it."},
+    {"guard_code_helper", guard_code_helper, METH_VARARGS,
+     "guard_code_helper(original, name) -> callable\n\n`original` (runpy.run_path, "
+     "run_module), refused while code execution is blocked."},
     {"check_import", check_import, METH_O,
      "check_import(name) -> None\n\nRaises the violation an import of `name` would (a denied "
      "module or a native interface); None when it may be imported."},

@@ -293,10 +293,12 @@ LOADED = "import sys; print(sorted(m for m in sys.modules if m.split('.')[0] == 
 
 @pytest.mark.parametrize(("flags", "loaded"), [
     (["--no-network", "--no-subprocess"], ["hermetic._hermetic"]),
-    (["--fs-readonly", "--no-code-exec"], ["hermetic._hermetic"]),
+    (["--fs-readonly"], ["hermetic._hermetic"]),
+    (["--no-code-exec"], ["hermetic", "hermetic._cli", "hermetic._hermetic",
+                          "hermetic._patches", "hermetic.blocker", "hermetic.errors"]),
     (["--no-environment"], ["hermetic", "hermetic._cli", "hermetic._hermetic",
                             "hermetic._patches", "hermetic.blocker", "hermetic.errors"]),
-], ids=["kernel-backed", "code-exec", "environment"])
+], ids=["kernel-backed", "fs-readonly", "code-exec", "environment"])
 def test_python_package_loads_only_for_python_side_guards(flags, loaded, run_hermetic,
                                                           clean_env):
     """Start-up cost: the native module does the CLI's work; the Python package is imported
@@ -359,6 +361,31 @@ def test_deny_import_past_the_import_statement(call, run_hermetic, clean_env, tm
                         env=clean_env({"PYTHONPATH": str(tmp_path)}))
     assert proc.returncode != 0, proc.stderr
     assert "import blocked: hx_denied_cli" in proc.stderr
+    assert not marker.exists()
+
+
+CODE_ENTRIES = {
+    "eval": "eval('1 + 1')",
+    "exec": "exec('x = 1')",
+    "compile": "compile('1', '<s>', 'eval')",
+    "run_path": "import runpy; runpy.run_path(sys.argv[1])",
+    "run_module": "import runpy; runpy.run_module('hx_code_entry')",
+}
+
+
+@pytest.mark.parametrize(("name", "code"), CODE_ENTRIES.items(), ids=CODE_ENTRIES.keys())
+def test_no_code_exec_names_the_entry_point_as_hermetic_seal(name, code, run_hermetic,
+                                                             clean_env, tmp_path):
+    """hermetic-seal's words (`...: eval`, `...: run_path`); runpy's helpers are refused too,
+    though runpy's own frames are trusted (they run `python -m`'s main module): the module
+    they would run never does (marker file)."""
+    marker = tmp_path / "ran"
+    module = tmp_path / "hx_code_entry.py"
+    module.write_text(f"open({str(marker)!r}, 'w').close()\n")
+    proc = run_hermetic(["--no-code-exec", "--", sys.executable, "-c", f"import sys; {code}",
+                         str(module)], env=clean_env({"PYTHONPATH": str(tmp_path)}))
+    one_blocked_line(proc, f"dynamic code execution disabled: {name}")
+    assert proc.stderr == f"{BLOCKED}dynamic code execution disabled: {name}\n"
     assert not marker.exists()
 
 
@@ -483,7 +510,7 @@ def test_inprocess_layer_is_active_under_a_read_root(python, run_hermetic, clean
     without the in-process layer."""
     proc = run_hermetic([f"--fs-readonly={tmp_path}", "--no-code-exec", "--", python, "-c",
                          "print(eval('6 * 7'))"], env=clean_env())
-    assert proc.stderr == f"{BLOCKED}dynamic code execution disabled: compile(<string>)\n"
+    assert proc.stderr == f"{BLOCKED}dynamic code execution disabled: eval\n"
     assert proc.returncode == 2
 
 

@@ -34,6 +34,6 @@ def test_install_json_from_a_bootstrap_guards_the_main_program(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["main ran", "blocked code_exec", "blocked network"]
     assert result.stderr.splitlines() == [
-        "[hermetic] blocked action: dynamic code execution disabled: compile(<string>)",
+        "[hermetic] blocked action: dynamic code execution disabled: eval",
         "[hermetic] blocked action: network disabled: socket(AF_INET)",
     ]
