@@ -9,6 +9,7 @@
 
 #include "exec_chain.hpp"
 #include "hermetic/launch.hpp"
+#include "landlock_abi.hpp"
 #include "private_tmpdir.hpp"
 
 namespace hermetic {
@@ -55,7 +56,12 @@ void describe_landlock(std::ostringstream& out, const KernelPlan& kernel,
       out << "      " << padded(rule.path, 40)
           << padded(fs_layers::rights_names(rule.allowed_access), 36) << "(" << rule.why << ")\n";
     }
-    if (layer.scoped != 0) out << "    scopes: abstract unix sockets to the sandbox\n";
+    if ((layer.scoped & landlock::uapi::scope::kAbstractUnixSocket) != 0) {
+      out << "    scopes: abstract unix sockets to the sandbox\n";
+    }
+    if ((layer.scoped & landlock::uapi::scope::kSignal) != 0) {
+      out << "    scopes: signals to the sandbox (none to a process outside it)\n";
+    }
   }
 }
 

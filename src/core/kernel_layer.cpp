@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <optional>
+#include <string>
 
 #include "landlock.hpp"
 #include "landlock_abi.hpp"
@@ -37,6 +39,29 @@ landlock::Layer ptrace_confinement(int abi) {
   return {"ptrace confinement of --no-network", 1, ll::fs::kMakeBlock, 0, {}};
 }
 
+// The scopes of ABI 6, in one layer. Abstract unix sockets are a network of their own (no file
+// to protect them): --no-network scopes them to the sandbox. --fs-readonly scopes signals: the
+// TMPDIR's cleaner is the target's child but outside the sandbox, and a SIGKILL from the target
+// would leave the TMPDIR behind. Older kernels lack the scopes (--no-network still holds for
+// IP; the target can stop its cleaner). A layer that handles no filesystem right still refuses
+// renames and links across directories once another layer handles one, as an ABI 1 layer
+// would: this one handles REFER and grants it everywhere.
+std::optional<landlock::Layer> scope_layer(const Policy& policy, int abi) {
+  if (abi < 6) return std::nullopt;
+  std::uint64_t scopes = 0;
+  std::string purpose;
+  if (policy.block_network) {
+    scopes |= ll::scope::kAbstractUnixSocket;
+    purpose = "abstract unix socket scope";
+  }
+  if (policy.fs_readonly) {
+    scopes |= ll::scope::kSignal;
+    purpose += purpose.empty() ? "signal scope" : " and signal scope";
+  }
+  if (scopes == 0) return std::nullopt;
+  return landlock::Layer{purpose, 6, ll::fs::kRefer, scopes, {refer_everywhere()}};
+}
+
 // The Landlock layers a policy asks for. Layers are independent: each handles only its own
 // access rights, and the kernel intersects them.
 std::vector<landlock::Layer> landlock_layers(const Policy& policy,
@@ -57,14 +82,11 @@ std::vector<landlock::Layer> landlock_layers(const Policy& policy,
     if (refer != 0) exec_limit.rules.push_back(refer_everywhere());
     layers.push_back(std::move(exec_limit));
   }
-  if (policy.block_network && features.landlock_abi >= 6) {
-    // Abstract unix sockets are a network of their own (no file to protect them); scope them to
-    // the sandbox. Older kernels lack the scope, and --no-network still holds for IP.
-    layers.push_back({"abstract unix socket scope", 6, 0, ll::scope::kAbstractUnixSocket, {}});
-  }
   if (policy.fs_readonly) {
     for (auto& layer : fs_layers::layers(fs)) layers.push_back(std::move(layer));
   }
+  if (auto scopes = scope_layer(policy, features.landlock_abi))
+    layers.push_back(*std::move(scopes));
   if (policy.block_network && layers.empty() && features.landlock_abi >= 1) {
     layers.push_back(ptrace_confinement(features.landlock_abi));
   }

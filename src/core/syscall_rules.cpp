@@ -1,8 +1,12 @@
 #include "syscall_rules.hpp"
 
 #include <fcntl.h>
+#include <linux/fs.h>
+#include <linux/fscrypt.h>
+#include <linux/if_tun.h>
 #include <netinet/in.h>
 #include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 
@@ -22,6 +26,12 @@ using enum ArgTest;
 constexpr std::uint64_t kTruncMask = O_ACCMODE | O_TRUNC;
 constexpr std::uint64_t kTruncReadOnly = (kTruncMask << 32U) | O_RDONLY | O_TRUNC;
 constexpr std::uint64_t kTruncNoAccess = (kTruncMask << 32U) | O_ACCMODE | O_TRUNC;
+
+// ioctl(fd, request): the kernel reads the request as an unsigned int, so only the low 32 bits
+// are compared (a request with bits set above them is the same request to the kernel).
+constexpr std::uint64_t ioctl_request(std::uint64_t request) {
+  return (0xffffffffULL << 32U) | (request & 0xffffffffULL);
+}
 
 // socket() families kept with address exceptions: the supervisor sees every address they use.
 constexpr std::uint64_t kSupervisedFamilies =
@@ -86,6 +96,12 @@ constexpr std::array kRules{
     // io_uring can connect without the socket()/connect() syscalls (IORING_OP_SOCKET/CONNECT).
     // ENOSYS makes liburing users fall back to plain syscalls, which the rule above covers.
     Rule{network, "io_uring_setup", ENOSYS, always, 0, "io_uring (IORING_OP_CONNECT/SOCKET)"},
+    // Packets without a socket: BPF_PROG_TEST_RUN with live XDP frames hands a frame to the
+    // network stack, and a tun device injects what is written to it (both need CAP_NET_ADMIN
+    // or CAP_BPF, which a root target has). No bpf() at all: its uses here are all privileged.
+    Rule{network, "bpf", EPERM, always, 0, "bpf (XDP test runs inject packets)"},
+    Rule{network, "ioctl", EACCES, arg1_masked_equal, ioctl_request(TUNSETIFF),
+         "ioctl TUNSETIFF (a tun/tap device injects packets)"},
 
     // --no-subprocess: no new processes. Threads stay: clone with CLONE_THREAD passes.
     Rule{subprocess, "fork", EPERM, always, 0, "fork"},
@@ -152,6 +168,30 @@ constexpr std::array kRules{
     Rule{fs_write, "openat2", ENOSYS, always, 0, "openat2 (flags out of seccomp's sight)",
          When::always, Action::deny, 437},
     Rule{fs_write, "io_uring_setup", ENOSYS, always, 0, "io_uring (IORING_OP_OPENAT)"},
+    // open_by_handle_at opens by handle with the same flags (needs CAP_DAC_READ_SEARCH).
+    Rule{fs_write, "open_by_handle_at", EROFS, arg2_masked_equal, kTruncReadOnly,
+         "open_by_handle_at O_RDONLY|O_TRUNC (truncation without write access)"},
+    Rule{fs_write, "open_by_handle_at", EROFS, arg2_masked_equal, kTruncNoAccess,
+         "open_by_handle_at with access mode 3 and O_TRUNC"},
+    // ioctls that change a file or its filesystem through an fd opened for reading, which
+    // Landlock does not look at (its IOCTL_DEV right covers device files only): inode flags
+    // (immutable, append-only, ...), project ids and extended attributes, the inode version,
+    // the filesystem's label, an encryption policy, discards of free blocks.
+    Rule{fs_write, "ioctl", EROFS, arg1_masked_equal, ioctl_request(FS_IOC_SETFLAGS),
+         "ioctl FS_IOC_SETFLAGS (chattr)"},
+    Rule{fs_write, "ioctl", EROFS, arg1_masked_equal, ioctl_request(FS_IOC32_SETFLAGS),
+         "ioctl FS_IOC32_SETFLAGS (chattr)"},
+    Rule{fs_write, "ioctl", EROFS, arg1_masked_equal, ioctl_request(FS_IOC_FSSETXATTR),
+         "ioctl FS_IOC_FSSETXATTR"},
+    Rule{fs_write, "ioctl", EROFS, arg1_masked_equal, ioctl_request(FS_IOC_SETVERSION),
+         "ioctl FS_IOC_SETVERSION"},
+    Rule{fs_write, "ioctl", EROFS, arg1_masked_equal, ioctl_request(FS_IOC32_SETVERSION),
+         "ioctl FS_IOC32_SETVERSION"},
+    Rule{fs_write, "ioctl", EROFS, arg1_masked_equal, ioctl_request(FS_IOC_SETFSLABEL),
+         "ioctl FS_IOC_SETFSLABEL"},
+    Rule{fs_write, "ioctl", EROFS, arg1_masked_equal, ioctl_request(FS_IOC_SET_ENCRYPTION_POLICY),
+         "ioctl FS_IOC_SET_ENCRYPTION_POLICY"},
+    Rule{fs_write, "ioctl", EROFS, arg1_masked_equal, ioctl_request(FITRIM), "ioctl FITRIM"},
 
     // --fs-readonly=ROOT: open_by_handle_at opens a file from a handle, with no path for Landlock
     // to confine (it needs CAP_DAC_READ_SEARCH, which a root target has). EACCES, as Landlock
@@ -165,6 +205,16 @@ constexpr std::array kRules{
     Rule{native_code, "mprotect", EACCES, arg2_bits_set, PROT_EXEC, "mprotect to PROT_EXEC"},
     Rule{native_code, "pkey_mprotect", EACCES, arg2_bits_set, PROT_EXEC,
          "pkey_mprotect to PROT_EXEC"},
+
+    // Every kernel-layer policy: the target shares the caller's terminal, and TIOCSTI pushes
+    // bytes into its input queue, which the caller's shell reads as typed once the target is
+    // gone: a command run outside the sandbox (TIOCLINUX's selection paste does the same on a
+    // virtual console). CAP_SYS_ADMIN passes dev.tty.legacy_tiocsti=0, so this stays. EPERM, as
+    // the kernel's own refusal.
+    Rule{terminal, "ioctl", EPERM, arg1_masked_equal, ioctl_request(TIOCSTI),
+         "ioctl TIOCSTI (typing into the caller's terminal)"},
+    Rule{terminal, "ioctl", EPERM, arg1_masked_equal, ioctl_request(TIOCLINUX),
+         "ioctl TIOCLINUX (pasting into a virtual console)"},
 };
 
 }  // namespace
@@ -175,10 +225,13 @@ std::vector<Rule> rules_for(const Policy& policy) {
   const bool addresses = policy.allow_localhost || !policy.allow_domains.empty();
   std::vector<Rule> out;
   for (const Rule& rule : kRules) {
+    const bool kernel_policy = policy.block_network || policy.block_subprocess ||
+                               policy.fs_readonly || policy.fs_root.has_value();
     const bool wanted = (rule.capability == network && policy.block_network) ||
                         (rule.capability == subprocess && policy.block_subprocess) ||
                         (rule.capability == fs_write && policy.fs_readonly) ||
-                        (rule.capability == fs_read && policy.fs_root.has_value());
+                        (rule.capability == fs_read && policy.fs_root.has_value()) ||
+                        (rule.capability == terminal && kernel_policy);
     const bool now =
         rule.when == When::always || (rule.when == When::with_addresses ? addresses : !addresses);
     if (!wanted || !now) continue;
@@ -186,6 +239,11 @@ std::vector<Rule> rules_for(const Policy& policy) {
       return earlier.syscall == rule.syscall && earlier.test == always;
     });
     if (covered) continue;
+    // A row for every call of the syscall makes its narrower rows moot (open_by_handle_at
+    // under a read root: refused outright, not only with O_TRUNC).
+    if (rule.test == always) {
+      std::erase_if(out, [&](const Rule& earlier) { return earlier.syscall == rule.syscall; });
+    }
     out.push_back(rule);
     // --trace logs kernel-level network blocks of any program: the supervisor has to hear of
     // them, so the BPF refusal becomes a notification the supervisor refuses and logs.
@@ -254,6 +312,8 @@ std::string_view capability_name(Capability capability) {
       return "fs_read";
     case native_code:
       return "native_code";
+    case terminal:
+      return "terminal";
   }
   return "?";
 }

@@ -1,7 +1,9 @@
 """open_by_handle_at opens a file from a handle, with no path for Landlock to check.
 
 A root target (CAP_DAC_READ_SEARCH) could read any file with it; under --fs-readonly=ROOT the
-syscall table denies it (EACCES).
+syscall table denies it (EACCES). It also takes open's flags: O_RDONLY|O_TRUNC by handle
+truncates without write access (Landlock's TRUNCATE right is not handled), so --fs-readonly
+refuses those flags by handle as by path (EROFS).
 """
 
 from __future__ import annotations
@@ -53,3 +55,25 @@ def test_open_by_handle_cannot_reach_a_secret(tmp_path: Path) -> None:
     result = helpers.hermetic([f"--fs-readonly={root}"], args)
     assert "attempted" in result.stdout, result.stderr
     assert token not in result.stdout + result.stderr
+
+
+TRUNCATE_BY_HANDLE = BY_HANDLE.replace(
+    "fd = libc.open_by_handle_at(mount_fd, ctypes.byref(handle), os.O_RDONLY)",
+    "fd = libc.open_by_handle_at(mount_fd, ctypes.byref(handle), os.O_RDONLY | os.O_TRUNC)",
+).replace("print(os.read(fd, 4096))", "print('opened')")
+
+
+def test_open_by_handle_cannot_truncate_under_fs_readonly(tmp_path: Path) -> None:
+    victim = tmp_path / "victim.txt"
+    args = [sys.executable, "-c", TRUNCATE_BY_HANDLE, str(victim), str(tmp_path)]
+
+    victim.write_text("precious")
+    control = helpers.run(args)
+    assert "opened" in control.stdout, control.stdout + control.stderr
+    assert victim.read_text() == ""  # the route works without hermetic
+
+    victim.write_text("precious")
+    result = helpers.hermetic(["--fs-readonly"], args,
+                              env={**os.environ, "HERMETIC_INPROCESS": "0"})
+    assert "blocked: errno 30" in result.stdout, result.stdout + result.stderr  # EROFS
+    assert victim.read_text() == "precious"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 import resource
 import shutil
 import subprocess
@@ -159,7 +160,12 @@ def test_truncation_in_the_tmpdir_through_a_writable_fd() -> None:
         assert result.stdout.splitlines() == ["abc", "xy", "truncate 30"]  # EROFS
 
 
-def test_renames_across_tmpdir_subdirectories_work_with_no_subprocess() -> None:
+@pytest.mark.parametrize("flags", [["--no-subprocess"], ["--no-network"], []],
+                         ids=["no-subprocess", "no-network", "alone"])
+def test_renames_across_tmpdir_subdirectories_work_with_other_layers(flags: list[str]) -> None:
+    """Every Landlock layer of a run refuses renames across directories unless it handles REFER
+    and grants it: the exec limit and the scope layer (signals, abstract sockets) grant it
+    everywhere, so only the read-only layer decides."""
     script = (
         "import os, tempfile\n"
         "d = tempfile.mkdtemp()\n"
@@ -168,7 +174,7 @@ def test_renames_across_tmpdir_subdirectories_work_with_no_subprocess() -> None:
         "os.rename(d + '/a/x', d + '/b/x')\n"
         "print(os.listdir(d + '/b'))\n"
     )
-    result = hermetic(["--no-subprocess", "--fs-readonly"], [sys.executable, "-c", script])
+    result = hermetic([*flags, "--fs-readonly"], [sys.executable, "-c", script])
     assert result.returncode == 0, result.stderr
     assert result.stdout == "['x']\n"
 
@@ -248,6 +254,29 @@ def test_private_tmpdir_removed_when_target_is_sigkilled() -> None:
     finally:
         proc.kill()
         proc.wait(TIMEOUT)
+
+
+def test_target_cannot_stop_its_cleaner() -> None:
+    """The cleaner is the target's child but outside the sandbox; the signal scope (Landlock
+    ABI 6) keeps the target from killing it, so the TMPDIR still goes."""
+    check = subprocess.run([hermetic_bin(), "--check"], capture_output=True, text=True,
+                           timeout=TIMEOUT).stdout
+    found = re.search(r"^landlock:\s+ABI (\d+)", check, re.MULTILINE)
+    assert found and int(found[1]) >= 6, f"this test needs Landlock ABI 6 (signal scope): {check}"
+    script = (
+        "import os, signal\n"
+        "me = os.getpid()\n"
+        "for child in open(f'/proc/{me}/task/{me}/children').read().split():\n"
+        "    try:\n        os.kill(int(child), signal.SIGKILL); print('killed')\n"
+        "    except OSError as e:\n        print('refused', e.errno)\n"
+        "open(os.environ['TMPDIR'] + '/left', 'w').close()\n"
+        "print(os.environ['TMPDIR'])\n"
+    )
+    result = hermetic(["--fs-readonly"], [sys.executable, "-c", script])
+    assert result.returncode == 0, result.stderr
+    verdict, tmpdir = result.stdout.splitlines()
+    assert verdict == "refused 1"  # EPERM
+    assert gone_soon(Path(tmpdir))
 
 
 def test_cleaner_holds_no_file_of_the_run_and_is_not_the_targets_to_wait_for() -> None:

@@ -24,11 +24,30 @@ Policy no_network() {
   return policy;
 }
 
+// A scope-only layer would refuse renames across directories next to a layer that handles a
+// filesystem right: the scope layer handles REFER and grants it on "/".
+void expect_refer_everywhere(const landlock::Layer& layer) {
+  EXPECT_EQ(layer.handled_access_fs, ll::fs::kRefer);
+  ASSERT_EQ(layer.rules.size(), 1U);
+  EXPECT_EQ(layer.rules[0].path, "/");
+  EXPECT_EQ(layer.rules[0].allowed_access, ll::fs::kRefer);
+}
+
 TEST(KernelLayer, NoNetworkAloneScopesAbstractSocketsFromAbi6) {
   const auto layers = layers_on(no_network(), 7);
   ASSERT_EQ(layers.size(), 1U);
   EXPECT_EQ(layers[0].scoped, ll::scope::kAbstractUnixSocket);
-  EXPECT_EQ(layers[0].handled_access_fs, 0U);
+  expect_refer_everywhere(layers[0]);
+}
+
+TEST(KernelLayer, FsReadonlyScopesSignalsFromAbi6) {
+  Policy policy = no_network();
+  policy.fs_readonly = true;
+  const auto layers = layers_on(policy, 6);
+  ASSERT_FALSE(layers.empty());
+  EXPECT_EQ(layers.back().scoped, ll::scope::kAbstractUnixSocket | ll::scope::kSignal);
+  expect_refer_everywhere(layers.back());
+  for (const auto& layer : layers_on(policy, 5)) EXPECT_EQ(layer.scoped, 0U) << layer.purpose;
 }
 
 // Any domain confines ptrace to the sandbox (/proc/PID/mem of an outside process, pidfd_getfd):
