@@ -211,10 +211,17 @@ constexpr std::array kRules{
     // gone: a command run outside the sandbox (TIOCLINUX's selection paste does the same on a
     // virtual console). CAP_SYS_ADMIN passes dev.tty.legacy_tiocsti=0, so this stays. EPERM, as
     // the kernel's own refusal.
-    Rule{terminal, "ioctl", EPERM, arg1_masked_equal, ioctl_request(TIOCSTI),
+    Rule{system, "ioctl", EPERM, arg1_masked_equal, ioctl_request(TIOCSTI),
          "ioctl TIOCSTI (typing into the caller's terminal)"},
-    Rule{terminal, "ioctl", EPERM, arg1_masked_equal, ioctl_request(TIOCLINUX),
+    Rule{system, "ioctl", EPERM, arg1_masked_equal, ioctl_request(TIOCLINUX),
          "ioctl TIOCLINUX (pasting into a virtual console)"},
+    // ... and a root target's way past every rule: code loaded into the kernel itself, a kernel
+    // booted in its place. Nothing a sandboxed tool needs. EPERM, as without the capability.
+    Rule{system, "init_module", EPERM, always, 0, "init_module (kernel code)"},
+    Rule{system, "finit_module", EPERM, always, 0, "finit_module (kernel code)"},
+    Rule{system, "delete_module", EPERM, always, 0, "delete_module"},
+    Rule{system, "kexec_load", EPERM, always, 0, "kexec_load (another kernel)"},
+    Rule{system, "kexec_file_load", EPERM, always, 0, "kexec_file_load (another kernel)"},
 };
 
 }  // namespace
@@ -231,7 +238,7 @@ std::vector<Rule> rules_for(const Policy& policy) {
                         (rule.capability == subprocess && policy.block_subprocess) ||
                         (rule.capability == fs_write && policy.fs_readonly) ||
                         (rule.capability == fs_read && policy.fs_root.has_value()) ||
-                        (rule.capability == terminal && kernel_policy);
+                        (rule.capability == system && kernel_policy);
     const bool now =
         rule.when == When::always || (rule.when == When::with_addresses ? addresses : !addresses);
     if (!wanted || !now) continue;
@@ -312,8 +319,8 @@ std::string_view capability_name(Capability capability) {
       return "fs_read";
     case native_code:
       return "native_code";
-    case terminal:
-      return "terminal";
+    case system:
+      return "system";
   }
   return "?";
 }

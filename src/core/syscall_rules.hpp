@@ -19,7 +19,7 @@ enum class Capability {
   fs_write,
   fs_read,
   native_code,  // --block-native: only ever applied to a running interpreter (see below)
-  terminal,     // any kernel-layer policy: no typing into the caller's terminal
+  system,       // any kernel-layer policy: nothing that reaches past every sandbox
 };
 
 // Which calls of the syscall the rule matches.

@@ -141,13 +141,18 @@ TEST(SyscallRules, FsReadonlyRefusesMetadataIoctlsAndTruncationByHandle) {
   EXPECT_EQ(by_handle, 2);
 }
 
-TEST(SyscallRules, EveryKernelPolicyRefusesTypingIntoTheTerminal) {
+TEST(SyscallRules, EveryKernelPolicyRefusesTheTerminalAndKernelCode) {
   for (const auto set : {&Policy::block_network, &Policy::block_subprocess, &Policy::fs_readonly}) {
     Policy p;
     p.*set = true;
     const auto rules = rules_for(p);
     EXPECT_TRUE(refuses_ioctl(rules, TIOCSTI, EPERM));
     EXPECT_TRUE(refuses_ioctl(rules, TIOCLINUX, EPERM));
+    for (const char* name :
+         {"init_module", "finit_module", "delete_module", "kexec_load", "kexec_file_load"}) {
+      ASSERT_NE(find(rules, name), nullptr) << name;
+      EXPECT_EQ(find(rules, name)->error, EPERM) << name;
+    }
   }
   Policy python_only;
   python_only.block_code_exec = true;  // no kernel layer at all: no filter to put them in
