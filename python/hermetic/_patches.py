@@ -66,6 +66,13 @@ def prepare(policy: dict[str, Any]) -> None:
 # --- environment ----------------------------------------------------------------------------
 
 
+def _key_name(key: Any) -> str | None:
+    """The variable a violation names in ``.target``: its name as text, None for the whole."""
+    if key is None:
+        return None
+    return key.decode(errors="replace") if isinstance(key, bytes) else str(key)
+
+
 class _GuardedEnviron(MutableMapping):  # type: ignore[type-arg]
     """Stand-in for os.environ / os.environb that refuses every read and write."""
 
@@ -74,24 +81,21 @@ class _GuardedEnviron(MutableMapping):  # type: ignore[type-arg]
     def __init__(self, label: str) -> None:
         self._label = label
 
-    def _read(self, what: str) -> NoReturn:
-        _deny("environment", f"environment disabled: {self._label}{what}", what.strip("[]."))
+    def _read(self, what: str, key: Any = None) -> NoReturn:
+        _deny("environment", f"environment disabled: {self._label}{what}", _key_name(key))
 
-    def _write(self, what: str) -> NoReturn:
-        _deny(
-            "environment",
-            f"environment mutation disabled: {self._label}{what}",
-            what.strip("[]."),
-        )
+    def _write(self, what: str, key: Any = None) -> NoReturn:
+        _deny("environment", f"environment mutation disabled: {self._label}{what}",
+              _key_name(key))
 
     def __getitem__(self, key: Any) -> Any:
-        self._read(f"[{key!r}]")
+        self._read(f"[{key!r}]", key)
 
     def __setitem__(self, key: Any, value: Any) -> None:
-        self._write(f"[{key!r}]")
+        self._write(f"[{key!r}]", key)
 
     def __delitem__(self, key: Any) -> None:
-        self._write(f"[{key!r}]")
+        self._write(f"[{key!r}]", key)
 
     def __iter__(self) -> Iterator[Any]:
         self._read(".__iter__()")
@@ -100,10 +104,10 @@ class _GuardedEnviron(MutableMapping):  # type: ignore[type-arg]
         self._read(".__len__()")
 
     def __contains__(self, key: object) -> bool:
-        self._read(f"[{key!r}]")
+        self._read(f"[{key!r}]", key)
 
     def get(self, key: Any, default: Any = None) -> Any:
-        self._read(f"[{key!r}]")
+        self._read(f"[{key!r}]", key)
 
     def copy(self) -> dict[Any, Any]:
         self._read(".copy()")
@@ -118,10 +122,10 @@ class _GuardedEnviron(MutableMapping):  # type: ignore[type-arg]
         self._read(".values()")
 
     def setdefault(self, key: Any, default: Any = None) -> Any:
-        self._write(f"[{key!r}]")
+        self._write(f"[{key!r}]", key)
 
     def pop(self, key: Any, *default: Any) -> Any:
-        self._write(f"[{key!r}]")
+        self._write(f"[{key!r}]", key)
 
     def popitem(self) -> Any:
         self._write(".popitem()")
@@ -137,11 +141,11 @@ class _GuardedEnviron(MutableMapping):  # type: ignore[type-arg]
 
 
 def _guarded_getenv(key: Any, default: Any = None) -> Any:
-    _deny("environment", f"environment disabled: os.getenv({key!r})", str(key))
+    _deny("environment", f"environment disabled: os.getenv({key!r})", _key_name(key))
 
 
 def _guarded_getenvb(key: Any, default: Any = None) -> Any:
-    _deny("environment", f"environment disabled: os.getenvb({key!r})", str(key))
+    _deny("environment", f"environment disabled: os.getenvb({key!r})", _key_name(key))
 
 
 def _env_on() -> None:

@@ -92,7 +92,7 @@ class BlockConfig:
         self.block_network = block_network
         self.block_subprocess = block_subprocess
         self.fs_readonly = fs_readonly
-        self.fs_root = fs_root
+        self.fs_root = fs_root or None  # "" is no root, as in hermetic-seal
         self.block_environment = block_environment
         self.block_code_exec = block_code_exec
         self.block_interpreter_mutation = block_interpreter_mutation

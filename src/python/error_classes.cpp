@@ -77,6 +77,18 @@ PyObject* read_str(PyObject* self, PyObject* /*unused*/) {
   return PyObject_Str(PyTuple_GET_ITEM(args.get(), 0));
 }
 
+// OSError's own __reduce__ would rebuild the instance from (errno, strerror, filename), which
+// __init__ does not take; and BaseException's would lose filename (a slot, not in __dict__).
+PyObject* read_reduce(PyObject* self, PyObject* /*unused*/) {
+  PyRef args(PyObject_GetAttrString(self, "args"));
+  PyRef dict(PyObject_GetAttrString(self, "__dict__"));
+  PyRef filename(PyObject_GetAttrString(self, "filename"));
+  if (!args || !dict || !filename) return nullptr;
+  PyRef state(PyDict_Copy(dict.get()));
+  if (!state || PyDict_SetItemString(state.get(), "filename", filename.get()) != 0) return nullptr;
+  return Py_BuildValue("(OOO)", Py_TYPE(self), args.get(), state.get());
+}
+
 constexpr const char* kInitDoc =
     "__init__($self, message, *, guard=None, target=None)\n--\n\nCreate the violation; "
     "guard names the guard that blocked, target what was blocked.";
@@ -93,6 +105,9 @@ PyMethodDef g_read_init = {"__init__",
                            METH_VARARGS | METH_KEYWORDS, kInitDoc};
 PyMethodDef g_read_str = {"__str__", read_str, METH_NOARGS,
                           "__str__($self, /)\n--\n\nThe message."};
+PyMethodDef g_read_reduce = {"__reduce__", read_reduce, METH_NOARGS,
+                             "__reduce__($self, /)\n--\n\nFor pickle: message, guard, target "
+                             "and filename."};
 // NOLINTEND
 
 // A C function as a method of the class, the way C types have theirs: a method descriptor,
@@ -137,7 +152,7 @@ int make_all() {
   PyRef read_violation(
       make_class("hermetic.errors.ReadOutsideRootViolation",
                  "A read outside fs_root: a PolicyViolation that is also a PermissionError.",
-                 read_bases.get(), {&g_read_init, &g_read_str}));
+                 read_bases.get(), {&g_read_init, &g_read_str, &g_read_reduce}));
   PyRef bootstrap_error(make_class("hermetic.errors.BootstrapError",
                                    "Raised when bootstrap mode fails.", hermetic_error.get(), {}));
   if (!import_violation || !read_violation || !bootstrap_error) return -1;

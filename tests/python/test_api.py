@@ -186,3 +186,50 @@ def test_import_hermetic_does_not_block_anything(listener):
 
     create_connection(listener.address, timeout=2).close()
     assert listener.settled_count() == 1
+
+
+# --- found by an audit against hermetic-seal's API -------------------------------------------
+
+
+def test_an_empty_fs_root_is_no_root(tmp_path):
+    """As hermetic-seal: `fs_root=os.environ.get("ROOT", "")` means no read root."""
+    (tmp_path / "f").write_text("outside")
+    with hermetic_blocker(fs_root=""):
+        assert (tmp_path / "f").read_text() == "outside"
+
+
+def test_environment_violations_name_the_variable_in_target():
+    import os
+
+    targets = []
+    with hermetic_blocker(block_environment=True):
+        for action in (lambda: os.environ["HOME"], lambda: os.getenv("HOME"),
+                       lambda: os.environb[b"HOME"], lambda: os.environ.update(X="1")):
+            with pytest.raises(PolicyViolation) as info:
+                action()
+            targets.append(info.value.target)
+    assert targets == ["HOME", "HOME", "HOME", None]
+
+
+def test_a_read_outside_the_root_pickles_with_its_file_name(tmp_path):
+    import pickle
+
+    secret = tmp_path / "secret"
+    secret.write_text("x")
+    root = tmp_path / "root"
+    root.mkdir()
+    with hermetic_blocker(fs_root=str(root)):
+        with pytest.raises(PermissionError) as info:
+            open(secret)
+    copy = pickle.loads(pickle.dumps(info.value))
+    assert type(copy) is type(info.value)
+    assert (copy.filename, copy.errno, copy.guard, copy.target, str(copy)) == (
+        info.value.filename, info.value.errno, info.value.guard, info.value.target,
+        str(info.value))
+    assert copy.filename == str(secret)
+
+
+def test_python_dash_m_hermetic_runs_the_command():
+    result = subprocess.run([sys.executable, "-m", "hermetic", "--version"], capture_output=True,
+                            text=True, timeout=60)
+    assert (result.returncode, result.stdout) == (0, f"hermetic {hermetic.__version__}\n")
