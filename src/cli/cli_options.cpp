@@ -145,6 +145,12 @@ Error usage(const std::string& message) {
   return Error{message + " (see hermetic --help)", exit_code::kUsage};
 }
 
+std::string joined(const std::vector<std::string>& words, const char* separator) {
+  std::string out;
+  for (const auto& word : words) out += (out.empty() ? "" : separator) + word;
+  return out;
+}
+
 // argparse, and so hermetic-seal, takes any unambiguous prefix of a long option (`--no-net`);
 // CLI11 does not. Each such prefix among hermetic's own arguments is completed here; an
 // ambiguous one is an error, as in argparse; an unknown one is left for CLI11 to report.
@@ -164,9 +170,7 @@ Result<std::vector<std::string>> complete_prefixes(const CLI::App& app,
       if (name.starts_with(given)) matches.push_back(name);
     }
     if (matches.size() > 1) {
-      std::string list;
-      for (const auto& match : matches) list += (list.empty() ? "" : ", ") + match;
-      return usage("ambiguous option: " + given + " could match " + list);
+      return usage("ambiguous option: " + given + " could match " + joined(matches, ", "));
     }
     if (matches.size() == 1)
       arg = matches.front() + (equals == std::string::npos ? "" : arg.substr(equals));
@@ -201,16 +205,14 @@ Result<Action> parse(const std::vector<std::string>& args) {
     return Action{ShowText{app.help()}};
   } catch (const CLI::CallForVersion&) {
     return Action{ShowText{std::string("hermetic ") + HERMETIC_VERSION + "\n"}};
-  } catch (const CLI::ExtrasError& e) {
+  } catch (const CLI::ExtrasError&) {
     // A stray word among hermetic's flags is almost always a target without the separator.
     if (separator == args.end()) {
       return usage(
           "separate hermetic's flags from the target with '--': hermetic [flags] -- TARGET");
     }
-    (void)e;  // its text lists them as the reversed vector holds them
-    std::string extras;
-    for (const auto& extra : app.remaining()) extras += (extras.empty() ? "" : " ") + extra;
-    return usage("unexpected argument: " + extras);
+    // Named from remaining(): the error's own text lists them as the reversed vector holds them.
+    return usage("unexpected argument: " + joined(app.remaining(), " "));
   } catch (const CLI::ParseError& e) {
     std::string what = e.what();
     // "no-network was given a disallowed flag override": a value on a switch.
