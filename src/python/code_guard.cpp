@@ -45,10 +45,12 @@ std::string code_file(PyObject* code) {
   return text_of(reinterpret_cast<PyCodeObject*>(code)->co_filename);
 }
 
-// The Python-level entry point running now (eval, exec, compile), set by the naming wrappers of
-// name_entry() around the builtins: the events themselves cannot tell eval from exec. The GIL
-// orders writers; a nested call saves and restores the outer name.
-const char* g_entry = nullptr;
+// The Python-level entry point running now in this thread (eval, exec, compile), set by the
+// naming wrappers of name_entry() around the builtins: the events themselves cannot tell eval
+// from exec. Per thread: the code an eval runs can let other threads run, and they must not be
+// named after it, nor find an AST-only compile's permission. A nested call saves and restores
+// the outer name.
+thread_local const char* g_entry = nullptr;
 // compile(..., flags=ast.PyCF_ONLY_AST) builds a tree and no code: allowed, as hermetic-seal
 // allows it (linters and parsers call compile this way rather than ast.parse).
 constexpr const char* kAstOnly = "compile to an AST";
