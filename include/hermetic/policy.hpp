@@ -53,6 +53,9 @@ struct Policy {
 
   // True when nothing at all is restricted.
   [[nodiscard]] bool empty() const;
+  // Whether the kernel layer has anything to do (seccomp rows, Landlock layers): the flags with
+  // a kernel part. The Python-only flags (code exec, imports, native, interpreter) have none.
+  [[nodiscard]] bool has_kernel_part() const;
 
   bool operator==(const Policy&) const = default;
 };

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <optional>
 #include <string>
 
@@ -34,15 +35,17 @@ landlock::PathRule refer_everywhere() {
 // renames and links across directories.
 landlock::Layer ptrace_confinement(int abi) {
   if (abi >= 2) {
-    return {"ptrace confinement of --no-network", 2, ll::fs::kRefer, 0, {refer_everywhere()}};
+    return {"ptrace confinement", 2, ll::fs::kRefer, 0, {refer_everywhere()}};
   }
-  return {"ptrace confinement of --no-network", 1, ll::fs::kMakeBlock, 0, {}};
+  return {"ptrace confinement", 1, ll::fs::kMakeBlock, 0, {}};
 }
 
 // The scopes of ABI 6, in one layer. Abstract unix sockets are a network of their own (no file
-// to protect them): --no-network scopes them to the sandbox. --fs-readonly scopes signals: the
-// TMPDIR's cleaner is the target's child but outside the sandbox, and a SIGKILL from the target
-// would leave the TMPDIR behind. Older kernels lack the scopes (--no-network still holds for
+// to protect them): --no-network scopes them to the sandbox. Signals are scoped whenever a
+// hermetic process outlives the exec, outside the sandbox: the TMPDIR's cleaner (the target's
+// child; a SIGKILL would leave the TMPDIR behind), or the waiting parent that supervises
+// addresses or owns the hosts file (a SIGKILL ends the supervision; other signals could make it
+// dump core). Older kernels lack the scopes (--no-network still holds for
 // IP; the target can stop its cleaner). A layer that handles no filesystem right still refuses
 // renames and links across directories once another layer handles one, as an ABI 1 layer
 // would: this one handles REFER and grants it everywhere.
@@ -54,7 +57,9 @@ std::optional<landlock::Layer> scope_layer(const Policy& policy, int abi) {
     scopes |= ll::scope::kAbstractUnixSocket;
     purpose = "abstract unix socket scope";
   }
-  if (policy.fs_readonly) {
+  const bool outlived = policy.fs_readonly || policy.allow_localhost ||
+                        !policy.allow_domains.empty() || !policy.resolve.empty();
+  if (outlived) {
     scopes |= ll::scope::kSignal;
     purpose += purpose.empty() ? "signal scope" : " and signal scope";
   }
@@ -87,7 +92,10 @@ std::vector<landlock::Layer> landlock_layers(const Policy& policy,
   }
   if (auto scopes = scope_layer(policy, features.landlock_abi))
     layers.push_back(*std::move(scopes));
-  if (policy.block_network && layers.empty() && features.landlock_abi >= 1) {
+  // --no-environment too: an outside process of the target's user may hold the secret in its
+  // memory (the caller's shell does), and /proc/PID/mem would read it.
+  if ((policy.block_network || policy.block_environment) && layers.empty() &&
+      features.landlock_abi >= 1) {
     layers.push_back(ptrace_confinement(features.landlock_abi));
   }
   return layers;
@@ -171,6 +179,13 @@ int PreparedKernelLayer::apply(bool all_threads, const char** failed_step,
     }
   }
   return 0;
+}
+
+void PreparedKernelLayer::forget_exec_token() noexcept {
+  explicit_bzero(&exec_token_, sizeof exec_token_);
+  if (!seccomp_program_.empty()) {
+    explicit_bzero(seccomp_program_.data(), seccomp_program_.size() * sizeof seccomp_program_[0]);
+  }
 }
 
 int PreparedKernelLayer::exec(const char* path, char* const* argv,

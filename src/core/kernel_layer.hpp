@@ -56,6 +56,11 @@ class PreparedKernelLayer {
   // Async-signal-safe.
   [[nodiscard]] int exec(const char* path, char* const* argv, char* const* envp) const noexcept;
 
+  // Wipes the exec token, and the compiled filter that holds it, from this process's memory:
+  // for a hermetic process that outlives the target's exec, whose memory the target must not
+  // find the token in (a core dump, say). exec() must not be called afterwards.
+  void forget_exec_token() noexcept;
+
  private:
   std::vector<Fd> landlock_rulesets_;
   std::vector<std::string> landlock_purposes_;

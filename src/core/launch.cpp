@@ -168,6 +168,13 @@ std::string machine_hosts() {
   return text.str();
 }
 
+// A hermetic process that outlives the target's exec (this waiting parent; the TMPDIR cleaner
+// does the same) holds what the target must not have: the exec token, the environment
+// --no-environment took away. Undumpable, a signal from the target leaves no core file to read
+// them from, and its /proc files become root's, out of reach of a target of its user.
+// (RLIMIT_CORE goes to 0 too, once the child has its own limits.)
+void make_undumpable() { (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0); }
+
 // Parent side of step 4: takes the child's listener and serves it, then lets the child exec.
 // An empty result with no error means the child failed first (its report says why).
 Result<std::unique_ptr<supervisor::Supervisor>> start_supervisor(listener_handoff::Channel& handoff,
@@ -184,6 +191,7 @@ Result<std::unique_ptr<supervisor::Supervisor>> start_supervisor(listener_handof
                             policy.fs_readonly, policy.trace};
   auto started = supervisor::Supervisor::start(std::move(listener).value(), std::move(config));
   if (!started) return started.error();
+  make_undumpable();  // the listener is ours: from here on the child may exec the target
   if (auto go = handoff.parent_go(); !go) return go.error();
   return started;
 }
@@ -316,6 +324,12 @@ Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
   }
   if (child < 0) return Error{std::string("fork: ") + std::strerror(errno)};
   report_write.reset();
+  // Not before the spawn: a child that makes a user namespace (the hosts file) writes its own
+  // /proc/self/uid_map, which an undumpable process cannot; with a handoff, start_supervisor
+  // does it once the listener is taken.
+  if (!handoff) make_undumpable();
+  const rlimit no_core{0, 0};
+  (void)setrlimit(RLIMIT_CORE, &no_core);  // the child has its own limits by now
   // The child has its copy; a parent that stays must not keep secrets readable either.
   if (policy.block_environment) environment::wipe_own_block();
   relay.start(child);
@@ -336,6 +350,7 @@ Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
   do {
     got = ::read(report_read.get(), &failure, sizeof failure);
   } while (got < 0 && errno == EINTR);
+  kernel.value().forget_exec_token();  // the child has exec'd or failed: nobody needs it now
   const int status = relay.wait_for_child();
   // The run's own files go before mirroring: dying by the target's signal skips destructors.
   hosts.reset();

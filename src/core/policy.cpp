@@ -54,6 +54,11 @@ bool Policy::empty() const {
          !block_code_exec && deny_imports.empty() && !block_native && !block_interpreter_mutation;
 }
 
+bool Policy::has_kernel_part() const {
+  return block_network || block_subprocess || fs_readonly || fs_root.has_value() ||
+         block_environment;
+}
+
 void PolicyBuilder::fail(std::string message) {
   if (!first_error_) first_error_ = Error{std::move(message)};
 }

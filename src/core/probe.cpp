@@ -55,11 +55,8 @@ KernelFeatures probe_kernel() {
 
 KernelFeatures probe_kernel_for(const Policy& policy) {
   KernelFeatures f;
-  // The same conditions under which syscall_rules::rules_for and kernel_layer plan anything:
-  // every kernel rule belongs to one of these capabilities.
-  const bool kernel_rules = policy.block_network || policy.block_subprocess || policy.fs_readonly ||
-                            policy.fs_root.has_value();
-  if (!kernel_rules) return f;
+  // The condition under which syscall_rules::rules_for and kernel_layer plan anything.
+  if (!policy.has_kernel_part()) return f;
   f.seccomp_filter = seccomp_filter_available();
   // The filter kills the whole process on a foreign ABI (seccomp_filter::compile).
   f.seccomp_kill_process = f.seccomp_filter && seccomp_action_available(SECCOMP_RET_KILL_PROCESS);

@@ -232,13 +232,13 @@ std::vector<Rule> rules_for(const Policy& policy) {
   const bool addresses = policy.allow_localhost || !policy.allow_domains.empty();
   std::vector<Rule> out;
   for (const Rule& rule : kRules) {
-    const bool kernel_policy = policy.block_network || policy.block_subprocess ||
-                               policy.fs_readonly || policy.fs_root.has_value();
     const bool wanted = (rule.capability == network && policy.block_network) ||
                         (rule.capability == subprocess && policy.block_subprocess) ||
                         (rule.capability == fs_write && policy.fs_readonly) ||
                         (rule.capability == fs_read && policy.fs_root.has_value()) ||
-                        (rule.capability == system && kernel_policy);
+                        // --no-environment too: typed into the caller's shell, a command runs
+                        // with the secret.
+                        (rule.capability == system && policy.has_kernel_part());
     const bool now =
         rule.when == When::always || (rule.when == When::with_addresses ? addresses : !addresses);
     if (!wanted || !now) continue;

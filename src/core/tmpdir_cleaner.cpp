@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -77,6 +78,10 @@ bool start(const std::string& path) {
   const Fd gone_read(pipe_fds[0]);
   Fd gone_write(pipe_fds[1]);
 
+  // Undumpable, as a waiting parent (launch.cpp): this memory becomes the cleaner's and holds
+  // the exec token; a core file would hand it to the target. The target's exec resets the flag
+  // for the target.
+  (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   static Job job;  // outlives this frame; read by the cleaner only
   job = Job{path, launcher.get(), gone_read.get(), isatty(STDERR_FILENO) == 1 ? STDERR_FILENO : -1};
   // The cleaner's stack: once the launcher has exec'd, this mapping is the cleaner's only. As

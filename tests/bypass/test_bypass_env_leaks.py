@@ -83,3 +83,37 @@ def test_programs_still_find_their_tools(run_hermetic):
     assert proc.returncode == 0, proc.stderr
     assert "/ls" in proc.stdout
     assert proc.stdout.strip().splitlines()[-1] == os.path.expanduser("~")
+
+
+CALLER_MEMORY = r"""
+import os
+parent = os.getppid()
+fields = open(f'/proc/{parent}/stat').read().rsplit(')', 1)[1].split()
+env_start, env_end = int(fields[47]), int(fields[48])  # fields 50 and 51 of stat
+try:
+    with open(f'/proc/{parent}/mem', 'rb') as mem:
+        mem.seek(env_start)
+        print('read', mem.read(env_end - env_start).count(b'CALLER_SECRET_VALUE'))
+except OSError as e:
+    print('refused', e.errno)
+"""
+
+
+@pytest.mark.parametrize("flags", [[], ["--no-environment"]], ids=["control", "no-environment"])
+def test_caller_memory_stays_out_of_reach(flags, hermetic_bin, tmp_path):
+    """The caller (here a shell) still holds the secret in its memory; with --no-environment
+    alone the target gets a Landlock domain, which keeps /proc/PID/mem of outside processes
+    closed. The control (no flag, no domain) shows that the route reads the secret."""
+    script = tmp_path / "t.py"
+    script.write_text(CALLER_MEMORY)
+    run = [hermetic_bin, *flags, "--", sys.executable, str(script)] if flags else \
+        [sys.executable, str(script)]
+    proc = subprocess.run(["bash", "-c", '"$@"; true', "bash", *run], capture_output=True,
+                          text=True, timeout=60,
+                          env={**os.environ, "HERMETIC_INPROCESS": "0",
+                               "HERMETIC_TEST_CALLER": "CALLER_SECRET_VALUE"})
+    if flags:
+        assert proc.stdout.strip() == "refused 13", proc.stdout + proc.stderr
+    else:
+        assert proc.stdout.strip().startswith("read ") and proc.stdout.strip() != "read 0", \
+            proc.stdout + proc.stderr

@@ -68,6 +68,16 @@ TEST(KernelLayer, NoNetworkAloneStillGetsADomainBelowAbi6) {
   EXPECT_TRUE(layers_on(no_network(), 0).empty());  // no Landlock: seccomp alone
 }
 
+TEST(KernelLayer, NoEnvironmentAloneGetsADomainToo) {
+  Policy policy;
+  policy.block_environment = true;  // the caller's memory may hold the secret
+  for (int abi = 1; abi <= 7; ++abi) {
+    const auto layers = layers_on(policy, abi);
+    ASSERT_EQ(layers.size(), 1U) << abi;
+    EXPECT_EQ(layers[0].purpose, "ptrace confinement") << abi;
+  }
+}
+
 TEST(KernelLayer, AnotherLayerIsDomainEnough) {
   Policy policy = no_network();
   policy.block_subprocess = true;

@@ -142,7 +142,8 @@ TEST(SyscallRules, FsReadonlyRefusesMetadataIoctlsAndTruncationByHandle) {
 }
 
 TEST(SyscallRules, EveryKernelPolicyRefusesTheTerminalAndKernelCode) {
-  for (const auto set : {&Policy::block_network, &Policy::block_subprocess, &Policy::fs_readonly}) {
+  for (const auto set : {&Policy::block_network, &Policy::block_subprocess, &Policy::fs_readonly,
+                         &Policy::block_environment}) {
     Policy p;
     p.*set = true;
     const auto rules = rules_for(p);
