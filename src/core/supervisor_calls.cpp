@@ -144,7 +144,10 @@ std::string describe_unix(const sockaddr_un& un, socklen_t length) {
   const auto path_length = length - static_cast<socklen_t>(offsetof(sockaddr_un, sun_path));
   if (path_length <= 0) return "(unnamed)";
   if (un.sun_path[0] == '\0') {
-    return "@" + std::string(un.sun_path + 1, static_cast<std::size_t>(path_length - 1));
+    // Appended, not "@" + string(...): GCC 12 then warns of an overlap (-Wrestrict) it imagines.
+    std::string shown = "@";
+    shown.append(un.sun_path + 1, static_cast<std::size_t>(path_length - 1));
+    return shown;
   }
   return {un.sun_path, strnlen(un.sun_path, static_cast<std::size_t>(path_length))};
 }
@@ -239,8 +242,31 @@ Decision decide_ip(Operation operation, const CallEnv& env, const sockaddr_stora
   return d;
 }
 
-// The rule for one copied address. Anything not understood is refused.
-Decision decide(Operation operation, pid_t tid, const CallEnv& env, Sockaddr& address) {
+// An unspecified destination (0.0.0.0, ::, ::ffff:0.0.0.0) means "this host": the kernel sends
+// it to the socket's own source address, which is loopback unless the socket is tied to an
+// interface (SO_BINDTODEVICE, an IP_PKTINFO source), whose address it then reaches. What
+// --allow-localhost allows is loopback: the call is performed with the loopback address.
+void pin_unspecified_to_loopback(sockaddr_storage& storage) {
+  if (storage.ss_family == AF_INET || storage.ss_family == AF_UNSPEC) {
+    sockaddr_in in{};
+    std::memcpy(&in, &storage, sizeof in);
+    if (in.sin_addr.s_addr == htonl(INADDR_ANY)) in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    std::memcpy(&storage, &in, sizeof in);
+    return;
+  }
+  if (storage.ss_family != AF_INET6) return;
+  sockaddr_in6 in6{};
+  std::memcpy(&in6, &storage, sizeof in6);
+  if (IN6_IS_ADDR_UNSPECIFIED(&in6.sin6_addr)) {
+    in6.sin6_addr = in6addr_loopback;
+  } else if (IN6_IS_ADDR_V4MAPPED(&in6.sin6_addr) && in6.sin6_addr.s6_addr32[3] == 0) {
+    in6.sin6_addr.s6_addr32[3] = htonl(INADDR_LOOPBACK);
+  }
+  std::memcpy(&storage, &in6, sizeof in6);
+}
+
+// The rule for one copied address, as given. Anything not understood is refused.
+Decision decide_copy(Operation operation, pid_t tid, const CallEnv& env, Sockaddr& address) {
   Decision d;
   if (!address.present) {
     d.allowed = true;  // the connected peer
@@ -270,6 +296,16 @@ Decision decide(Operation operation, pid_t tid, const CallEnv& env, Sockaddr& ad
     return d;
   }
   return decide_ip(operation, env, address.storage, address.length);
+}
+
+// The rule for one copied address. Anything not understood is refused. An allowed unspecified
+// destination is rewritten to loopback in the copy, which is what the call is performed with.
+Decision decide(Operation operation, pid_t tid, const CallEnv& env, Sockaddr& address) {
+  Decision d = decide_copy(operation, tid, env, address);
+  if (d.allowed && address.present && operation != Operation::bind) {
+    pin_unspecified_to_loopback(address.storage);
+  }
+  return d;
 }
 
 // A copied message: its address, and no source routing in its control messages.
@@ -380,6 +416,43 @@ Reply address_call(Operation operation, const seccomp_notif& n, int listener, co
   return result_of(operation == Operation::bind
                        ? ::bind(caller.socket.get(), sa, address.length)
                        : ::connect(caller.socket.get(), sa, address.length));
+}
+
+// listen(fd, backlog). A socket that was never bound is bound by listen() itself, to the
+// unspecified address: every interface, open to other hosts, where bind() allows loopback
+// only. Such a socket is bound to loopback (port chosen by the kernel) first, where bind()
+// would allow that (--allow-localhost); otherwise, like an IP socket bound elsewhere (inherited
+// from the caller), it is refused.
+Reply listen_call(const seccomp_notif& n, int listener, const CallEnv& env) {
+  Caller caller;
+  const int take_error = take_socket(n, caller);
+  if (!unotify::still_valid(listener, n.id)) return stale();
+  if (take_error != 0) return Reply{0, take_error, {}, {}, false};
+  sockaddr_storage bound{};
+  socklen_t length = sizeof bound;
+  if (::getsockname(caller.socket.get(), reinterpret_cast<sockaddr*>(&bound), &length) != 0) {
+    return result_of(-1);
+  }
+  if (bound.ss_family == AF_INET || bound.ss_family == AF_INET6) {
+    const auto endpoint = address_policy::from_sockaddr(bound, length);
+    if (!endpoint) return Reply{0, EINVAL, {}, {}, false};
+    const bool unbound = address_policy::is_unspecified(endpoint->address) && endpoint->port == 0;
+    sockaddr_storage loopback = bound;
+    pin_unspecified_to_loopback(loopback);
+    const auto on_loopback = address_policy::from_sockaddr(loopback, length);
+    if (unbound && on_loopback && env.addresses.decide(Operation::bind, *on_loopback).allowed) {
+      if (::bind(caller.socket.get(), reinterpret_cast<const sockaddr*>(&loopback), length) != 0) {
+        return result_of(-1);
+      }
+    } else if (!env.addresses.decide(Operation::bind, *endpoint).allowed) {
+      Decision d;
+      d.error = EACCES;
+      d.shown = address_policy::to_string(*endpoint);
+      d.why = "listen on an address not allowed";
+      return refused("listen", d);
+    }
+  }
+  return result_of(::listen(caller.socket.get(), static_cast<int>(n.data.args[1])));
 }
 
 // sendto(fd, buf, len, flags, addr, addrlen) with addr != NULL (BPF passes the others).
@@ -520,6 +593,7 @@ Reply perform(std::string_view syscall, const seccomp_notif& notification, int l
   if (syscall == "sendto") return sendto_call(n, listener, env, may_block);
   if (syscall == "sendmsg") return sendmsg_call(n, listener, env, may_block);
   if (syscall == "sendmmsg") return sendmmsg_call(n, listener, env, may_block);
+  if (syscall == "listen") return listen_call(n, listener, env);
   return Reply{0, ENOSYS, {}, {}, false};  // a supervised rule without a handler: refuse
 }
 

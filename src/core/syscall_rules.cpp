@@ -53,6 +53,14 @@ constexpr std::uint64_t level_option(std::uint64_t level, std::uint64_t option) 
 // IPV6_2292RTHDR and IPV6_2292PKTOPTIONS from <linux/in6.h> (glibc's netinet/in.h lacks them).
 constexpr std::uint64_t kIpv6_2292PktOptions = 6;
 constexpr std::uint64_t kIpv6_2292Rthdr = 5;
+// The netfilter tables' setsockopt interface (<linux/netfilter_ipv4/ip_tables.h> and kin):
+// replacing a table works on any IP socket, and a NAT rule sends an allowed connect elsewhere.
+constexpr std::uint64_t kIptSoSetReplace = 64;       // IPT_SO_SET_REPLACE, IP6T_ at SOL_IPV6
+constexpr std::uint64_t kIptSoSetAddCounters = 65;   // IPT_SO_SET_ADD_COUNTERS, IP6T_ too
+constexpr std::uint64_t kArptSoSetReplace = 96;      // ARPT_SO_SET_REPLACE
+constexpr std::uint64_t kArptSoSetAddCounters = 97;  // ARPT_SO_SET_ADD_COUNTERS
+constexpr std::uint64_t kEbtSoSetEntries = 128;      // EBT_SO_SET_ENTRIES
+constexpr std::uint64_t kEbtSoSetCounters = 129;     // EBT_SO_SET_COUNTERS
 
 constexpr std::array kRules{
     // --no-network: no socket of any family but AF_UNIX (local IPC keeps working, so asyncio's
@@ -81,9 +89,33 @@ constexpr std::array kRules{
     Rule{network, "setsockopt", EACCES, arg1_arg2_equal,
          level_option(IPPROTO_IPV6, kIpv6_2292PktOptions), "IPv6 sticky options, RFC 2292",
          When::with_addresses},
+    // Netfilter tables (a root target): a DNAT rule would send an allowed connect to any host.
+    Rule{network, "setsockopt", EACCES, arg1_arg2_equal, level_option(IPPROTO_IP, kIptSoSetReplace),
+         "iptables table replace", When::with_addresses},
+    Rule{network, "setsockopt", EACCES, arg1_arg2_equal,
+         level_option(IPPROTO_IP, kIptSoSetAddCounters), "iptables counters", When::with_addresses},
+    Rule{network, "setsockopt", EACCES, arg1_arg2_equal,
+         level_option(IPPROTO_IPV6, kIptSoSetReplace), "ip6tables table replace",
+         When::with_addresses},
+    Rule{network, "setsockopt", EACCES, arg1_arg2_equal,
+         level_option(IPPROTO_IPV6, kIptSoSetAddCounters), "ip6tables counters",
+         When::with_addresses},
+    Rule{network, "setsockopt", EACCES, arg1_arg2_equal,
+         level_option(IPPROTO_IP, kArptSoSetReplace), "arptables table replace",
+         When::with_addresses},
+    Rule{network, "setsockopt", EACCES, arg1_arg2_equal,
+         level_option(IPPROTO_IP, kArptSoSetAddCounters), "arptables counters",
+         When::with_addresses},
+    Rule{network, "setsockopt", EACCES, arg1_arg2_equal, level_option(IPPROTO_IP, kEbtSoSetEntries),
+         "ebtables entries", When::with_addresses},
+    Rule{network, "setsockopt", EACCES, arg1_arg2_equal,
+         level_option(IPPROTO_IP, kEbtSoSetCounters), "ebtables counters", When::with_addresses},
     Rule{network, "connect", EACCES, always, 0, "connect to an address not allowed",
          When::with_addresses, Action::supervise},
     Rule{network, "bind", EACCES, always, 0, "bind to an address other than loopback",
+         When::with_addresses, Action::supervise},
+    // listen() on a socket never bound binds it to every interface itself.
+    Rule{network, "listen", EACCES, always, 0, "listen on an address other than loopback",
          When::with_addresses, Action::supervise},
     // sendto without an address goes to the connected peer, which connect() already checked.
     Rule{network, "sendto", EACCES, arg4_not_zero, 0, "send to an address not allowed",

@@ -160,6 +160,24 @@ TEST(SyscallRules, EveryKernelPolicyRefusesTheTerminalAndKernelCode) {
   EXPECT_TRUE(rules_for(python_only).empty());
 }
 
+TEST(SupervisedRules, NetfilterTablesCannotBeReplacedThroughAnAllowedSocket) {
+  Policy p;
+  p.block_network = true;
+  p.allow_localhost = true;  // IP sockets exist: a root target could set a DNAT rule on one
+  const auto rules = rules_for(p);
+  const auto refused = [&](std::uint64_t level, std::uint64_t option) {
+    return std::any_of(rules.begin(), rules.end(), [&](const Rule& rule) {
+      return rule.syscall == "setsockopt" && rule.test == ArgTest::arg1_arg2_equal &&
+             rule.value == ((level << 32U) | option) && rule.error == EACCES;
+    });
+  };
+  for (const std::uint64_t option : {64U, 65U, 96U, 97U, 128U, 129U}) {
+    EXPECT_TRUE(refused(IPPROTO_IP, option)) << option;
+  }
+  EXPECT_TRUE(refused(IPPROTO_IPV6, 64));
+  EXPECT_TRUE(refused(IPPROTO_IPV6, 65));
+}
+
 TEST(SyscallRules, NoNetworkRefusesPacketsWithoutSockets) {
   Policy p;
   p.block_network = true;
