@@ -87,6 +87,19 @@ Shebang read_shebang(const std::string& path) {
   return out;
 }
 
+namespace {
+
+// Every file of the chain is granted to the sandbox (EXECUTE and READ_FILE under a read root),
+// and the kernel reads the `#!` line and the ELF header again at exec: a file swapped in between
+// could name any readable file as its interpreter. The kernel only ever runs an executable one,
+// so nothing else is granted.
+Status must_be_executable(const std::string& file, const std::string& named_by) {
+  if (path_search::is_executable_file(file)) return Ok{};
+  return Error{"the interpreter " + file + " named by " + named_by + " is not an executable file"};
+}
+
+}  // namespace
+
 Result<std::vector<std::string>> files_executed(const std::string& program,
                                                 const std::string& path_env) {
   std::vector<std::string> files;
@@ -100,12 +113,14 @@ Result<std::vector<std::string>> files_executed(const std::string& program,
     if (const std::string loader = elf_interpreter(real); !loader.empty()) {
       const std::string loader_real = real_path(loader, ec);
       if (ec) return Error{"cannot resolve the ELF loader " + loader + ": " + ec.message()};
+      if (auto ok = must_be_executable(loader_real, real); !ok) return ok.error();
       add_unique(files, loader_real);
       return files;
     }
     const Shebang shebang = read_shebang(real);
     if (shebang.interpreter.empty()) return files;  // static binary or unknown format
     current = shebang.interpreter;
+    if (auto ok = must_be_executable(current, real); !ok) return ok.error();
     if (fs::path(current).filename() == "env" && !shebang.argument.empty()) {
       // `#!/usr/bin/env NAME`: env (an ELF) then NAME from PATH, both exec'd.
       add_unique(files, real_path(current, ec));

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <linux/fscrypt.h>
+#include <linux/fsverity.h>
 #include <linux/if_tun.h>
 #include <netinet/in.h>
 #include <sched.h>
@@ -26,6 +27,18 @@ using enum ArgTest;
 constexpr std::uint64_t kTruncMask = O_ACCMODE | O_TRUNC;
 constexpr std::uint64_t kTruncReadOnly = (kTruncMask << 32U) | O_RDONLY | O_TRUNC;
 constexpr std::uint64_t kTruncNoAccess = (kTruncMask << 32U) | O_ACCMODE | O_TRUNC;
+
+// ext4's own ioctls (<linux/ext4.h> is not in every libc's headers) that change a file or the
+// filesystem and check ownership or a capability, not that the fd is open for writing.
+constexpr std::uint64_t kExt4SetVersion = _IOW('f', 4, long);   // the inode's generation
+constexpr std::uint64_t kExt4SetVersion32 = _IOW('f', 4, int);  // the same, 32-bit callers
+constexpr std::uint64_t kExt4Migrate = _IO('f', 9);             // block map to extents
+constexpr std::uint64_t kExt4AllocDaBlocks = _IO('f', 12);      // delayed allocation now
+constexpr std::uint64_t kExt4SwapBoot = _IO('f', 17);           // with the boot loader inode
+constexpr std::uint64_t kExt4ResizeFs = _IOW('f', 16, std::uint64_t);
+constexpr std::uint64_t kExt4GroupExtend = _IOW('f', 7, unsigned long);
+constexpr std::uint64_t kExt4SetFsUuid = _IOW('f', 44, std::uint64_t);  // struct fsuuid head
+constexpr std::uint64_t kExt4Shutdown = _IOR('X', 125, std::uint32_t);
 
 // ioctl(fd, request): the kernel reads the request as an unsigned int, so only the low 32 bits
 // are compared (a request with bits set above them is the same request to the kernel).
@@ -224,6 +237,27 @@ constexpr std::array kRules{
     Rule{fs_write, "ioctl", EROFS, arg1_masked_equal, ioctl_request(FS_IOC_SET_ENCRYPTION_POLICY),
          "ioctl FS_IOC_SET_ENCRYPTION_POLICY"},
     Rule{fs_write, "ioctl", EROFS, arg1_masked_equal, ioctl_request(FITRIM), "ioctl FITRIM"},
+    // fs-verity seals a file read-only for good, asked on an fd opened for reading.
+    Rule{fs_write, "ioctl", EROFS, arg1_masked_equal, ioctl_request(FS_IOC_ENABLE_VERITY),
+         "ioctl FS_IOC_ENABLE_VERITY"},
+    Rule{fs_write, "ioctl", EROFS, arg1_masked_equal, ioctl_request(kExt4SetVersion),
+         "ioctl EXT4_IOC_SETVERSION"},
+    Rule{fs_write, "ioctl", EROFS, arg1_masked_equal, ioctl_request(kExt4SetVersion32),
+         "ioctl EXT4_IOC32_SETVERSION"},
+    Rule{fs_write, "ioctl", EROFS, arg1_masked_equal, ioctl_request(kExt4Migrate),
+         "ioctl EXT4_IOC_MIGRATE"},
+    Rule{fs_write, "ioctl", EROFS, arg1_masked_equal, ioctl_request(kExt4AllocDaBlocks),
+         "ioctl EXT4_IOC_ALLOC_DA_BLKS"},
+    Rule{fs_write, "ioctl", EROFS, arg1_masked_equal, ioctl_request(kExt4SwapBoot),
+         "ioctl EXT4_IOC_SWAP_BOOT"},
+    Rule{fs_write, "ioctl", EROFS, arg1_masked_equal, ioctl_request(kExt4ResizeFs),
+         "ioctl EXT4_IOC_RESIZE_FS"},
+    Rule{fs_write, "ioctl", EROFS, arg1_masked_equal, ioctl_request(kExt4GroupExtend),
+         "ioctl EXT4_IOC_GROUP_EXTEND"},
+    Rule{fs_write, "ioctl", EROFS, arg1_masked_equal, ioctl_request(kExt4SetFsUuid),
+         "ioctl EXT4_IOC_SETFSUUID"},
+    Rule{fs_write, "ioctl", EROFS, arg1_masked_equal, ioctl_request(kExt4Shutdown),
+         "ioctl EXT4_IOC_SHUTDOWN"},
 
     // --fs-readonly=ROOT: open_by_handle_at opens a file from a handle, with no path for Landlock
     // to confine (it needs CAP_DAC_READ_SEARCH, which a root target has). EACCES, as Landlock

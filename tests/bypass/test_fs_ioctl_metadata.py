@@ -63,3 +63,46 @@ def test_inode_flags_stay_unchanged(tmp_path: Path) -> None:
                               env={**os.environ, "HERMETIC_INPROCESS": "0"})
     assert "refused: errno 30" in result.stdout, result.stdout + result.stderr  # EROFS
     assert not flags_of(other) & FS_NODUMP_FL
+
+
+FS_IOC_GETVERSION = 0x80087601
+EXT4_IOC_SETVERSION = 0x40086604  # ext4's own number, not FS_IOC_SETVERSION's ('v', 2)
+
+SET_GENERATION = f"""
+import array, fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+try:
+    fcntl.ioctl(fd, {EXT4_IOC_SETVERSION:#x}, array.array('l', [4242]), True)
+    print('set')
+except OSError as e:
+    print('refused: errno', e.errno)
+"""
+
+
+def generation_of(path: Path) -> int:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        value = array.array("l", [0])
+        fcntl.ioctl(fd, FS_IOC_GETVERSION, value, True)
+        return value[0]
+    finally:
+        os.close(fd)
+
+
+def test_ext4_inode_generation_stays_unchanged(tmp_path: Path) -> None:
+    """EXT4_IOC_SETVERSION needs only the file's owner, not an fd open for writing."""
+    control_file = tmp_path / "control"
+    control_file.write_text("x")
+    control = helpers.run([sys.executable, "-c", SET_GENERATION, str(control_file)])
+    if "set" not in control.stdout:
+        pytest.fail(f"the test needs ext4 under {tmp_path}: {control.stdout}{control.stderr}")
+    assert generation_of(control_file) == 4242
+
+    victim = tmp_path / "victim"
+    victim.write_text("x")
+    before = generation_of(victim)
+    result = helpers.hermetic(["--fs-readonly"], [sys.executable, "-c", SET_GENERATION,
+                                                  str(victim)],
+                              env={**os.environ, "HERMETIC_INPROCESS": "0"})
+    assert "refused: errno 30" in result.stdout, result.stdout + result.stderr  # EROFS
+    assert generation_of(victim) == before

@@ -551,3 +551,20 @@ def test_explain_needs_a_target() -> None:
     result = run([hermetic_bin(), "--fs-readonly", "--explain"])
     assert result.returncode == 2
     assert "--explain needs the target" in result.stderr
+
+
+def test_an_interpreter_the_kernel_would_not_run_is_not_granted(tmp_path: Path) -> None:
+    """Under a read root the files of the exec chain become readable. The `#!` line is read
+    when the run is planned and again by the kernel at exec, so a script rewritten in between
+    could have a secret granted as its "interpreter". Only executable files are granted: a
+    chain naming another one is a one-line error, and nothing runs."""
+    root = make_root(tmp_path)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET")
+    script = root / "run.sh"
+    script.write_text(f"#!{secret}\n")
+    script.chmod(0o755)
+    result = hermetic([f"--fs-readonly={root}", "--explain"], [str(script)])
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "is not an executable file" in result.stderr
+    assert str(secret) not in result.stdout

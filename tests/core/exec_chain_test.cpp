@@ -63,6 +63,19 @@ TEST(FilesExecuted, EnvShebangFollowsPath) {
   EXPECT_NE(std::find(f.begin(), f.end(), fs::canonical("/bin/sh").string()), f.end());
 }
 
+// Each file of the chain is granted to the sandbox: one the kernel would never run (a secret
+// named by a swapped #! line, say) must not be.
+TEST(FilesExecuted, AnInterpreterThatIsNotExecutableIsAnError) {
+  TempDir dir;
+  const auto secret = dir.path() / "secret.txt";
+  std::ofstream(secret) << "secret\n";
+  auto script = write_script(dir.path() / "s", "#!" + secret.string() + "\n");
+  const auto files = files_executed(script, "/usr/bin:/bin");
+  ASSERT_FALSE(files.ok());
+  EXPECT_NE(files.error().message.find("is not an executable file"), std::string::npos)
+      << files.error().message;
+}
+
 TEST(FilesExecuted, MissingInterpreterIsAnError) {
   TempDir dir;
   auto script = write_script(dir.path() / "s", "#!/usr/bin/env no-such-interpreter-xyz\n");
