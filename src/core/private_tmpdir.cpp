@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -18,12 +19,34 @@
 namespace hermetic {
 namespace {
 
+using Birth = std::optional<statx_timestamp>;
+
+// When directory `name` in `dirfd` was made, where the filesystem records it.
+Birth birth_of(int dirfd, const char* name) {
+  struct statx info {};
+  if (statx(dirfd, name, AT_SYMLINK_NOFOLLOW, STATX_BTIME, &info) != 0) return std::nullopt;
+  if ((info.stx_mask & STATX_BTIME) == 0) return std::nullopt;
+  return info.stx_btime;
+}
+
+bool born_before(const statx_timestamp& a, const statx_timestamp& b) {
+  return a.tv_sec < b.tv_sec || (a.tv_sec == b.tv_sec && a.tv_nsec < b.tv_nsec);
+}
+
 // Opens directory `name` in `dirfd` for listing without following a symlink. A directory the
-// owner cannot read is made 0700 first, through an O_PATH fd of that very inode.
-Fd open_subdir(int dirfd, const char* name) {
+// owner cannot read is made 0700 first, through an O_PATH fd of that very inode, but only one
+// made during the run (born no earlier than the TMPDIR, `run_start`): one the target moved in
+// from an --allow-write place keeps the mode its owner gave it, since under --fs-readonly the
+// target could not chmod it either, and the cleaner must not remove what the target could not.
+Fd open_subdir(int dirfd, const char* name, const Birth& run_start) {
   constexpr int kFlags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
   Fd dir(openat(dirfd, name, kFlags));
   if (dir || errno != EACCES) return dir;
+  const Birth born = birth_of(dirfd, name);
+  if (!run_start || !born || born_before(*born, *run_start)) {
+    errno = EACCES;
+    return {};
+  }
   const Fd handle(openat(dirfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (!handle) return {};
   const std::string by_fd = "/proc/self/fd/" + std::to_string(handle.get());
@@ -48,7 +71,7 @@ std::vector<std::string> entries(int dirfd) {
   return names;
 }
 
-bool remove_contents(int dirfd) {
+bool remove_contents(int dirfd, const Birth& run_start) {
   bool all = true;
   for (const auto& name : entries(dirfd)) {
     if (unlinkat(dirfd, name.c_str(), 0) == 0) continue;
@@ -56,8 +79,8 @@ bool remove_contents(int dirfd) {
       all = false;
       continue;
     }
-    const Fd sub = open_subdir(dirfd, name.c_str());
-    all = sub && remove_contents(sub.get()) && all;
+    const Fd sub = open_subdir(dirfd, name.c_str(), run_start);
+    all = sub && remove_contents(sub.get(), run_start) && all;
     if (unlinkat(dirfd, name.c_str(), AT_REMOVEDIR) != 0) all = false;
   }
   return all;
@@ -73,9 +96,10 @@ bool remove_tree(const std::string& path) noexcept {
     const Fd parent(open(p.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!parent) return errno == ENOENT;
     const std::string name = p.filename().string();
-    const Fd dir = open_subdir(parent.get(), name.c_str());
+    const Birth run_start = birth_of(parent.get(), name.c_str());  // hermetic made it at start
+    const Fd dir = open_subdir(parent.get(), name.c_str(), run_start);
     if (!dir) return errno == ENOENT;
-    const bool contents = remove_contents(dir.get());
+    const bool contents = remove_contents(dir.get(), run_start);
     return unlinkat(parent.get(), name.c_str(), AT_REMOVEDIR) == 0 && contents;
   } catch (...) {  // allocation failure: leave the directory rather than terminate
     return false;

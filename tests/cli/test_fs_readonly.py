@@ -12,6 +12,7 @@ import resource
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -568,3 +569,46 @@ def test_an_interpreter_the_kernel_would_not_run_is_not_granted(tmp_path: Path) 
     assert result.returncode == 1, result.stdout + result.stderr
     assert "is not an executable file" in result.stderr
     assert str(secret) not in result.stdout
+
+
+def test_cleaner_removes_no_more_than_the_target_could(tmp_path: Path) -> None:
+    """A target (unprivileged) moves a directory of an --allow-write place into its TMPDIR. In
+    it, a directory its owner made unreadable (mode 0) holds a file; the target cannot remove
+    that file (chmod is refused under --fs-readonly), and its cleaner must not either: it opens
+    up only directories made during the run."""
+    setpriv = shutil.which("setpriv")
+    if os.geteuid() != 0 or setpriv is None:
+        pytest.fail("the test needs root and setpriv(1) to run hermetic as nobody")
+    shared = Path(tempfile.mkdtemp(prefix="hermetic-deputy-"))
+    tmpdir: Path | None = None
+    try:
+        shared.chmod(0o755)
+        binary = shared / "hermetic"
+        shutil.copy(hermetic_bin(), binary)
+        binary.chmod(0o755)
+        writable = shared / "w"
+        (writable / "P" / "D").mkdir(parents=True)
+        keep = writable / "P" / "D" / "keep.txt"
+        keep.write_text("keep")
+        for path in (writable, writable / "P", writable / "P" / "D", keep):
+            os.chown(path, 65534, 65534)
+        (writable / "P" / "D").chmod(0)
+        script = ("import os, shutil\n"
+                  "tmp = os.environ['TMPDIR']\n"
+                  f"os.rename({str(writable / 'P')!r}, tmp + '/P')\n"
+                  "print(tmp)\n")
+        result = subprocess.run(
+            [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", str(binary),
+             "--fs-readonly", f"--allow-write={writable}", "--", "/usr/bin/python3", "-c",
+             script],
+            capture_output=True, text=True, timeout=TIMEOUT,
+            env={**os.environ, "HERMETIC_INPROCESS": "0"}, cwd=shared)
+        assert result.returncode == 0, result.stderr
+        tmpdir = Path(result.stdout.strip())
+        time.sleep(1)  # the cleaner has had its go: it removes what it may within milliseconds
+        assert (tmpdir / "P" / "D" / "keep.txt").read_text() == "keep"
+    finally:
+        for leftover in (shared, tmpdir):
+            if leftover is not None:
+                subprocess.run(["chmod", "-R", "u+rwx", str(leftover)], check=False)
+                shutil.rmtree(leftover, ignore_errors=True)
