@@ -34,14 +34,19 @@ except OSError as e:
 """
 
 
-def flags_of(path: Path) -> int:
+def read_long(path: Path, request: int) -> int:
+    """A `long` an ioctl returns for the file (its flags, its generation)."""
     fd = os.open(path, os.O_RDONLY)
     try:
         value = array.array("l", [0])
-        fcntl.ioctl(fd, FS_IOC_GETFLAGS, value, True)
+        fcntl.ioctl(fd, request, value, True)
         return value[0]
     finally:
         os.close(fd)
+
+
+def flags_of(path: Path) -> int:
+    return read_long(path, FS_IOC_GETFLAGS)
 
 
 def test_inode_flags_stay_unchanged(tmp_path: Path) -> None:
@@ -80,13 +85,7 @@ except OSError as e:
 
 
 def generation_of(path: Path) -> int:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        value = array.array("l", [0])
-        fcntl.ioctl(fd, FS_IOC_GETVERSION, value, True)
-        return value[0]
-    finally:
-        os.close(fd)
+    return read_long(path, FS_IOC_GETVERSION)
 
 
 def test_ext4_inode_generation_stays_unchanged(tmp_path: Path) -> None:
