@@ -125,6 +125,8 @@ int hook(const char* event, PyObject* args, void* /*user_data*/) {
     case Event::kOsStartfile:
       return subprocess_guard::check(kind, *snapshot, event, args);
     case Event::kOpen:
+      if (fs_guard::check_process_memory(*snapshot, args) != 0) return -1;
+      return fs_guard::check(kind, *snapshot, event, args);
     case Event::kOsListdir:
     case Event::kOsScandir:
     case Event::kOsMkdir:

@@ -130,23 +130,42 @@ bool confines_reads(const Snapshot& snapshot) {
   return false;
 }
 
-// The hot path of this guard (every open() raises the event): decide from the flags first and
-// only build the path when a write or a read root needs it.
-int check_open(const Snapshot& snapshot, PyObject* args) {
+// Whether an `open` event asks to write: its flags, or without them its mode string ("w", "a",
+// "x" or "+").
+bool open_writes(PyObject* args) {
   PyObject* flags_obj = arg_at(args, 2);
   long flags = 0;
   if (flags_obj != nullptr && PyLong_Check(flags_obj)) {
     flags = PyLong_AsLong(flags_obj);
     if (flags == -1 && PyErr_Occurred()) PyErr_Clear();
   } else {
-    // No flags: fall back to the mode string ("w", "a", "x" or "+" write).
     PyObject* mode = arg_at(args, 1);
     if (mode != nullptr && PyUnicode_Check(mode) &&
         text_of(mode).find_first_of("wax+") != std::string::npos) {
       flags = O_WRONLY;
     }
   }
-  const bool write = (flags & kWriteFlags) != 0;
+  return (flags & kWriteFlags) != 0;
+}
+
+// /proc/PID/mem or /proc/PID/task/TID/mem, as resolved (/proc/self is a link to /proc/PID).
+bool is_process_memory(const std::string& resolved) {
+  const auto digits = [](std::string_view s) {
+    return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos;
+  };
+  std::string_view rest(resolved);
+  if (!rest.starts_with("/proc/") || !rest.ends_with("/mem")) return false;
+  rest.remove_prefix(6);
+  rest.remove_suffix(4);
+  const auto task = rest.find("/task/");
+  if (task == std::string_view::npos) return digits(rest);
+  return digits(rest.substr(0, task)) && digits(rest.substr(task + 6));
+}
+
+// The hot path of this guard (every open() raises the event): decide from the flags first and
+// only build the path when a write or a read root needs it.
+int check_open(const Snapshot& snapshot, PyObject* args) {
+  const bool write = open_writes(args);
   if (!write && !confines_reads(snapshot)) return 0;
   std::string path;
   if (!path_of(arg_at(args, 0), &path)) return 0;  // an fd: opened (and checked) earlier
@@ -169,6 +188,14 @@ int check_listing(const Snapshot& snapshot, PyObject* args) {
 }
 
 }  // namespace
+
+int check_process_memory(const Snapshot& snapshot, PyObject* args) {
+  if (!snapshot.merged.block_native || !open_writes(args)) return 0;
+  std::string path;
+  if (!path_of(arg_at(args, 0), &path)) return 0;  // an fd: opened (and checked) earlier
+  if (!is_process_memory(resolve(path))) return 0;
+  return deny(snapshot, {"imports", "native code blocked: write to " + path, path});
+}
 
 int check(Event event, const Snapshot& snapshot, const char* event_name, PyObject* args) {
   if (!snapshot.merged.fs_readonly) return 0;  // fs_root implies fs_readonly (PolicyBuilder)

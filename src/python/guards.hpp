@@ -75,6 +75,9 @@ PyObject* wrap_fork_exec(PyObject* original);
 
 namespace fs_guard {
 int check(Event event, const Snapshot& snapshot, const char* event_name, PyObject* args);
+// block_native: an `open` of /proc/PID/mem for writing is refused. Written through, it changes
+// code already mapped executable, which the kernel part (no new executable memory) cannot see.
+int check_process_memory(const Snapshot& snapshot, PyObject* args);
 }  // namespace fs_guard
 
 namespace env_guard {

@@ -420,6 +420,31 @@ def test_trace_and_seal_are_accepted(run_hermetic, clean_env):
     one_blocked_line(proc, "dynamic code execution disabled")
 
 
+WRITE_OWN_CODE = """
+maps = open('/proc/self/maps').read().splitlines()
+text = next(line for line in maps if 'r-xp' in line and 'libc.so' in line)
+start = int(text.split('-')[0], 16)
+with open('/proc/self/mem', 'r+b', buffering=0) as mem:
+    mem.seek(start + 0x1000)
+    byte = mem.read(1)
+    mem.seek(start + 0x1000)
+    print('wrote', mem.write(byte))  # the same byte back: a write into executable code
+"""
+
+
+@pytest.mark.parametrize("flags", [[], ["--block-native"]], ids=["control", "block-native"])
+def test_block_native_refuses_writing_code_through_proc_mem(flags, run_hermetic, clean_env):
+    """Written through /proc/self/mem, code already mapped executable changes without any new
+    executable mapping, which is all the kernel part of --block-native refuses: pure Python
+    would reach native code. The in-process layer refuses the open for writing."""
+    proc = run_hermetic([*flags, "--", sys.executable, "-c", WRITE_OWN_CODE], env=clean_env())
+    if not flags:
+        assert (proc.returncode, proc.stdout) == (0, "wrote 1\n"), proc.stderr
+        return
+    one_blocked_line(proc, "native code blocked: write to /proc/self/mem")
+    assert "wrote" not in proc.stdout
+
+
 # --- --block-native: the kernel part as well -------------------------------------------------
 
 @pytest.fixture(scope="module")
