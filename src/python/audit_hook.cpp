@@ -125,7 +125,7 @@ int hook(const char* event, PyObject* args, void* /*user_data*/) {
     case Event::kOsStartfile:
       return subprocess_guard::check(kind, *snapshot, event, args);
     case Event::kOpen:
-      if (fs_guard::check_process_memory(*snapshot, args) != 0) return -1;
+      if (fs_guard::check_process_files(*snapshot, args) != 0) return -1;
       return fs_guard::check(kind, *snapshot, event, args);
     case Event::kOsListdir:
     case Event::kOsScandir:

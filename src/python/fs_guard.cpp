@@ -148,15 +148,19 @@ bool open_writes(PyObject* args) {
   return (flags & kWriteFlags) != 0;
 }
 
-// /proc/PID/mem or /proc/PID/task/TID/mem, as resolved (/proc/self is a link to /proc/PID).
-bool is_process_memory(const std::string& resolved) {
+// /proc/PID/<file> or /proc/PID/task/TID/<file>, as resolved (/proc/self is a link to
+// /proc/PID).
+bool is_process_file(const std::string& resolved, std::string_view file) {
   const auto digits = [](std::string_view s) {
     return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos;
   };
   std::string_view rest(resolved);
-  if (!rest.starts_with("/proc/") || !rest.ends_with("/mem")) return false;
+  if (!rest.starts_with("/proc/") || !rest.ends_with(file) || rest.size() < 6 + file.size() + 1 ||
+      rest[rest.size() - file.size() - 1] != '/') {
+    return false;
+  }
   rest.remove_prefix(6);
-  rest.remove_suffix(4);
+  rest.remove_suffix(file.size() + 1);
   const auto task = rest.find("/task/");
   if (task == std::string_view::npos) return digits(rest);
   return digits(rest.substr(0, task)) && digits(rest.substr(task + 6));
@@ -189,12 +193,24 @@ int check_listing(const Snapshot& snapshot, PyObject* args) {
 
 }  // namespace
 
-int check_process_memory(const Snapshot& snapshot, PyObject* args) {
-  if (!snapshot.merged.block_native || !open_writes(args)) return 0;
+int check_process_files(const Snapshot& snapshot, PyObject* args) {
+  const bool memory = snapshot.merged.block_native && open_writes(args);
+  if (!memory && !snapshot.merged.block_environment) return 0;
   std::string path;
   if (!path_of(arg_at(args, 0), &path)) return 0;  // an fd: opened (and checked) earlier
-  if (!is_process_memory(resolve(path))) return 0;
-  return deny(snapshot, {"imports", "native code blocked: write to " + path, path});
+  // Every write is resolved under block_native (a link anywhere may lead to /proc); reads, on
+  // the hot path of every import, only when the name could be in /proc at all.
+  const bool maybe_proc = !path.starts_with('/') || path.find("proc") != std::string::npos ||
+                          path.find("/fd") != std::string::npos || base_name(path) == "environ";
+  if (!memory && !maybe_proc) return 0;
+  const std::string resolved = resolve(path);
+  if (memory && is_process_file(resolved, "mem")) {
+    return deny(snapshot, {"imports", "native code blocked: write to " + path, path});
+  }
+  if (snapshot.merged.block_environment && is_process_file(resolved, "environ")) {
+    return deny(snapshot, {"environment", "environment disabled: " + path, path});
+  }
+  return 0;
 }
 
 int check(Event event, const Snapshot& snapshot, const char* event_name, PyObject* args) {

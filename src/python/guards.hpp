@@ -75,9 +75,11 @@ PyObject* wrap_fork_exec(PyObject* original);
 
 namespace fs_guard {
 int check(Event event, const Snapshot& snapshot, const char* event_name, PyObject* args);
-// block_native: an `open` of /proc/PID/mem for writing is refused. Written through, it changes
-// code already mapped executable, which the kernel part (no new executable memory) cannot see.
-int check_process_memory(const Snapshot& snapshot, PyObject* args);
+// Opens of another process's files that its own guards cannot see: under block_native
+// /proc/PID/mem for writing (code already mapped executable changes, which the kernel part, no
+// new executable memory, cannot see); under block_environment /proc/PID/environ (a process of
+// the user that started with the secret, such as the caller, still shows it).
+int check_process_files(const Snapshot& snapshot, PyObject* args);
 }  // namespace fs_guard
 
 namespace env_guard {
