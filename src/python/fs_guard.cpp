@@ -198,6 +198,16 @@ int check_process_files(const Snapshot& snapshot, PyObject* args) {
   if (!memory && !snapshot.merged.block_environment) return 0;
   std::string path;
   if (!path_of(arg_at(args, 0), &path)) return 0;  // an fd: opened (and checked) earlier
+  // The event does not carry os.open's dir_fd: a bare name is taken as relative to a directory
+  // hermetic cannot see (/proc/PID itself, say), so these two names are refused as such.
+  if (path.find('/') == std::string::npos) {
+    if (memory && path == "mem") {
+      return deny(snapshot, {"imports", "native code blocked: write to " + path, path});
+    }
+    if (snapshot.merged.block_environment && path == "environ") {
+      return deny(snapshot, {"environment", "environment disabled: " + path, path});
+    }
+  }
   // Every write is resolved under block_native (a link anywhere may lead to /proc); reads, on
   // the hot path of every import, only when the name could be in /proc at all.
   const bool maybe_proc = !path.starts_with('/') || path.find("proc") != std::string::npos ||
