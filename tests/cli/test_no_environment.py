@@ -82,13 +82,21 @@ def test_without_the_flag_the_secret_is_there(run_hermetic, clean_env):
     assert os.environ.get(SECRET_NAME) is None  # the test process itself never had it
 
 
-def test_python_reading_another_processs_environ_is_refused(run_hermetic, clean_env):
+READ_CALLER_ENVIRON = {
+    "by-path": "import os; print(open(f'/proc/{os.getppid()}/environ', 'rb').read())",
+    # os.open's dir_fd is not in the audit event: a bare name relative to /proc/PID.
+    "by-dir-fd": ("import os; d = os.open(f'/proc/{os.getppid()}', os.O_DIRECTORY); "
+                  "print(os.read(os.open('environ', os.O_RDONLY, dir_fd=d), 4096))"),
+}
+
+
+@pytest.mark.parametrize("code", READ_CALLER_ENVIRON.values(), ids=READ_CALLER_ENVIRON.keys())
+def test_python_reading_another_processs_environ_is_refused(code, run_hermetic, clean_env):
     """The caller started with the secret and still shows it in /proc/PID/environ, which no
     kernel rule here hides (README). The in-process layer refuses a Python target that reads
     it (or any process's environ file) under --no-environment."""
-    code = "import os; print(open(f'/proc/{os.getppid()}/environ', 'rb').read())"
     proc = run_hermetic(["--no-environment", "--", sys.executable, "-c", code],
                         env=clean_env({SECRET_NAME: SECRET_VALUE}))
     assert proc.returncode == 2, proc.stderr
-    assert proc.stderr.startswith("hermetic: blocked action: environment disabled: /proc/")
+    assert proc.stderr.startswith("hermetic: blocked action: environment disabled: ")
     assert SECRET_VALUE not in proc.stdout
