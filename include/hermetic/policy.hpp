@@ -56,6 +56,9 @@ struct Policy {
   // Whether the kernel layer has anything to do (seccomp rows, Landlock layers): the flags with
   // a kernel part. The Python-only flags (code exec, imports, native, interpreter) have none.
   [[nodiscard]] bool has_kernel_part() const;
+  // Whether a seccomp supervisor answers some calls (syscall_rules::rules_for): address
+  // exceptions, or --trace of network blocks. hermetic then outlives the target's exec.
+  [[nodiscard]] bool has_supervisor() const;
 
   bool operator==(const Policy&) const = default;
 };

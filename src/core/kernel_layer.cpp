@@ -57,8 +57,8 @@ std::optional<landlock::Layer> scope_layer(const Policy& policy, int abi) {
     scopes |= ll::scope::kAbstractUnixSocket;
     purpose = "abstract unix socket scope";
   }
-  const bool outlived = policy.fs_readonly || policy.allow_localhost ||
-                        !policy.allow_domains.empty() || !policy.resolve.empty();
+  // A TMPDIR cleaner, a supervisor, or a parent that owns the hosts file of --resolve.
+  const bool outlived = policy.fs_readonly || policy.has_supervisor() || !policy.resolve.empty();
   if (outlived) {
     scopes |= ll::scope::kSignal;
     purpose += purpose.empty() ? "signal scope" : " and signal scope";

@@ -59,6 +59,10 @@ bool Policy::has_kernel_part() const {
          block_environment;
 }
 
+bool Policy::has_supervisor() const {
+  return allow_localhost || !allow_domains.empty() || (block_network && trace);
+}
+
 void PolicyBuilder::fail(std::string message) {
   if (!first_error_) first_error_ = Error{std::move(message)};
 }

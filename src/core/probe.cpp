@@ -61,10 +61,7 @@ KernelFeatures probe_kernel_for(const Policy& policy) {
   // The filter kills the whole process on a foreign ABI (seccomp_filter::compile).
   f.seccomp_kill_process = f.seccomp_filter && seccomp_action_available(SECCOMP_RET_KILL_PROCESS);
   f.landlock_abi = landlock::abi_version();
-  // A supervisor: address exceptions, or --trace of network blocks (syscall_rules::rules_for).
-  const bool supervised = policy.allow_localhost || !policy.allow_domains.empty() ||
-                          (policy.block_network && policy.trace);
-  if (supervised) {
+  if (policy.has_supervisor()) {
     f.seccomp_user_notif = f.seccomp_filter && seccomp_action_available(SECCOMP_RET_USER_NOTIF);
     f.pidfd_getfd = pidfd_getfd_available();
   }

@@ -68,6 +68,14 @@ TEST(KernelLayer, NoNetworkAloneStillGetsADomainBelowAbi6) {
   EXPECT_TRUE(layers_on(no_network(), 0).empty());  // no Landlock: seccomp alone
 }
 
+TEST(KernelLayer, SignalsAreScopedWheneverHermeticOutlivesTheExec) {
+  Policy traced = no_network();
+  traced.trace = true;  // the supervisor logs network blocks: hermetic stays as the parent
+  ASSERT_EQ(layers_on(traced, 6).size(), 1U);
+  EXPECT_EQ(layers_on(traced, 6)[0].scoped, ll::scope::kAbstractUnixSocket | ll::scope::kSignal);
+  EXPECT_EQ(layers_on(no_network(), 6)[0].scoped, ll::scope::kAbstractUnixSocket);
+}
+
 TEST(KernelLayer, NoEnvironmentAloneGetsADomainToo) {
   Policy policy;
   policy.block_environment = true;  // the caller's memory may hold the secret
