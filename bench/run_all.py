@@ -20,6 +20,7 @@ SCRIPTS = [  # (script, arguments, what it answers)
     ("inproc.py", ["--seal-python", str(BENCH / ".venvs/seal/bin/python")],
      "issue 5: the in-process layer"),
     ("cli_tools.py", [], "issue 6: Python tools under the CLI"),
+    ("floors.py", [], "issues 3 and 6: what the design costs at the least, beside hermetic"),
 ]
 
 
