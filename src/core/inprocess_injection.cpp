@@ -42,7 +42,7 @@ std::optional<Installation> find_installation() {
   const auto dir = package_dir();
   if (!dir) return std::nullopt;
   std::error_code ec;
-  Installation found{(*dir / "libhermetic_preload.so").string(), {}, HERMETIC_PYTHON_VERSION};
+  Installation found{(*dir / "libhermetic_preload.so").string(), {}};
   if (::access(found.preload_library.c_str(), F_OK) != 0) return std::nullopt;
   // The extension by the name this build gives it; a listing only if it is not there.
   if (const std::string_view name(HERMETIC_PYTHON_EXTENSION); !name.empty()) {
@@ -120,7 +120,7 @@ Result<std::vector<std::string>> environment_for(const Policy& policy,
       "LD_PRELOAD=" + preload,
       "HERMETIC_POLICY=" + to_json(policy),
       "HERMETIC_INPROC_LIB=" + installation->extension,
-      "HERMETIC_INPROC_PYVER=" + installation->python_version,
+      std::string("HERMETIC_INPROC_MIN_PYVER=") + kOldestPython,
       std::string("HERMETIC_INPROC_REQUIRED=") + (required ? "1" : "0"),
   };
 }

@@ -18,8 +18,11 @@ namespace hermetic::inprocess_injection {
 struct Installation {
   std::string preload_library;
   std::string extension;
-  std::string python_version;  // MAJOR.MINOR the extension was built for
 };
+
+// The oldest CPython the extension loads into: it is built for the stable ABI of this version
+// (src/python/CMakeLists.txt, USE_SABI), so any CPython from this one on gets the layer.
+inline constexpr const char* kOldestPython = "3.9";
 
 // HERMETIC_PACKAGE_DIR if set, else the package directory relative to this executable as pip
 // lays it out (<prefix>/bin/hermetic, <prefix>/lib/pythonX.Y/site-packages/hermetic).

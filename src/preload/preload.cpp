@@ -6,7 +6,8 @@
 // Contract with the CLI (src/core/inprocess_injection.cpp), through the environment:
 //   HERMETIC_POLICY        the policy as JSON
 //   HERMETIC_INPROC_LIB    path of the extension module hermetic._hermetic
-//   HERMETIC_INPROC_PYVER  "MAJOR.MINOR" of the Python the extension was built for
+//   HERMETIC_INPROC_MIN_PYVER  "MAJOR.MINOR" of the oldest Python the extension runs on (it is
+//                          built for the stable ABI of that version)
 //   HERMETIC_INPROC_REQUIRED  "1" when the policy needs the in-process layer (a Python-only
 //                          capability such as --no-code-exec): then a Python of another version
 //                          is refused instead of running with the kernel layer alone
@@ -35,10 +36,18 @@ void say(const char* text) { (void)!write(STDERR_FILENO, text, std::strlen(text)
   _exit(1);
 }
 
-// "3.11.7 (main, ...)" runs on an extension built for "3.11": same major.minor, then a dot.
-bool same_minor_version(const char* running, const char* built_for) {
-  const std::size_t n = std::strlen(built_for);
-  return std::strncmp(running, built_for, n) == 0 && (running[n] == '.' || running[n] == ' ');
+// "3.12.1 (main, ...)" runs an extension built for the stable ABI of "3.9": the same major
+// version, a minor version at least as new.
+bool at_least(const char* running, const char* oldest) {
+  char* end = nullptr;
+  const long major = std::strtol(running, &end, 10);
+  if (end == running || *end != '.') return false;
+  const char* minor_text = end + 1;
+  const long minor = std::strtol(minor_text, &end, 10);
+  if (end == minor_text) return false;
+  const long oldest_major = std::strtol(oldest, &end, 10);
+  const long oldest_minor = *end == '.' ? std::strtol(end + 1, nullptr, 10) : 0;
+  return major == oldest_major && minor >= oldest_minor;
 }
 
 __attribute__((constructor)) void hermetic_preload() {
@@ -46,16 +55,20 @@ __attribute__((constructor)) void hermetic_preload() {
   if (dlsym(RTLD_DEFAULT, "PySys_AddAuditHook") == nullptr) return;
   const char* policy = std::getenv("HERMETIC_POLICY");
   const char* library = std::getenv("HERMETIC_INPROC_LIB");
-  const char* built_for = std::getenv("HERMETIC_INPROC_PYVER");
-  if (policy == nullptr || library == nullptr || built_for == nullptr) return;
+  const char* oldest = std::getenv("HERMETIC_INPROC_MIN_PYVER");
+  if (policy == nullptr || library == nullptr || oldest == nullptr) return;
   const char* required = std::getenv("HERMETIC_INPROC_REQUIRED");
   const bool must_inject = required != nullptr && std::strcmp(required, "1") == 0;
 
   auto version = reinterpret_cast<VersionFn>(dlsym(RTLD_DEFAULT, "Py_GetVersion"));
-  if (version == nullptr || !same_minor_version(version(), built_for)) {
-    // The extension's ABI is that of one Python version; loading it elsewhere would crash.
+  // The extension's stable ABI holds in this version and newer ones, but not in a
+  // free-threaded build (3.13t), whose objects are laid out differently; only such a build
+  // exports this function (Include/object.h, under Py_GIL_DISABLED).
+  const bool free_threaded = dlsym(RTLD_DEFAULT, "_Py_MergeZeroLocalRefcount") != nullptr;
+  if (version == nullptr || !at_least(version(), oldest) || free_threaded) {
     if (must_inject) {
-      fail("the in-process layer is built for another Python version; this one is",
+      fail(free_threaded ? "the in-process layer does not run in a free-threaded Python"
+                         : "the in-process layer runs on CPython 3.9 or newer; this one is",
            version != nullptr ? version() : "unknown");
     }
     return;  // the kernel layer still applies; only the messages are plainer

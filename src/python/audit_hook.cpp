@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "policy_stack.hpp"
+#include "stable_abi.hpp"
 
 namespace hermetic::inproc::audit_hook {
 namespace {

@@ -17,6 +17,7 @@
 #include "policy_stack.hpp"
 #include "py_ref.hpp"
 #include "seal.hpp"
+#include "stable_abi.hpp"
 #include "violation.hpp"
 
 namespace hermetic::inproc::cli_bootstrap {

@@ -41,8 +41,13 @@ std::unordered_set<std::string>& trusted() {
 }
 
 std::string code_file(PyObject* code) {
-  if (code == nullptr || !PyCode_Check(code)) return {};
-  return text_of(reinterpret_cast<PyCodeObject*>(code)->co_filename);
+  if (code == nullptr || !PyObject_TypeCheck(code, &PyCode_Type)) return {};
+  PyRef filename(PyObject_GetAttrString(code, "co_filename"));
+  if (!filename) {
+    PyErr_Clear();
+    return {};
+  }
+  return text_of(filename.get());
 }
 
 // The Python-level entry point running now in this thread (eval, exec, compile), set by the
@@ -54,6 +59,7 @@ thread_local const char* g_entry = nullptr;
 // compile(..., flags=ast.PyCF_ONLY_AST) builds a tree and no code: allowed, as hermetic-seal
 // allows it (linters and parsers call compile this way rather than ast.parse).
 constexpr const char* kAstOnly = "compile to an AST";
+constexpr long kPyCfOnlyAst = 0x0400;  // ast.PyCF_ONLY_AST, the same in every CPython 3
 
 bool asks_for_ast_only(PyObject* args, PyObject* kwargs) {
   PyObject* flags = arg_at(args, 3);  // compile(source, filename, mode, flags=0, ...)
@@ -64,7 +70,7 @@ bool asks_for_ast_only(PyObject* args, PyObject* kwargs) {
     PyErr_Clear();
     return false;
   }
-  return (value & PyCF_ONLY_AST) != 0;
+  return (value & kPyCfOnlyAst) != 0;
 }
 
 // name_entry's and guard_helper's wrapper state: the callable wrapped and the name it goes by.
@@ -75,7 +81,7 @@ struct Wrapped {
 
 Wrapped unpack(PyObject* self) {
   // self is (original, name): a tuple the wrapper owns.
-  return {PyTuple_GET_ITEM(self, 0), PyUnicode_AsUTF8(PyTuple_GET_ITEM(self, 1))};
+  return {PyTuple_GetItem(self, 0), PyUnicode_AsUTF8AndSize(PyTuple_GetItem(self, 1), nullptr)};
 }
 
 PyObject* call_named(PyObject* self, PyObject* args, PyObject* kwargs) {

@@ -71,10 +71,10 @@ PyObject* read_init(PyObject* self, PyObject* args, PyObject* kwargs) {
 PyObject* read_str(PyObject* self, PyObject* /*unused*/) {
   PyRef args(PyObject_GetAttrString(self, "args"));
   if (!args) return nullptr;
-  if (!PyTuple_Check(args.get()) || PyTuple_GET_SIZE(args.get()) == 0) {
+  if (!PyTuple_Check(args.get()) || PyTuple_Size(args.get()) == 0) {
     return PyUnicode_FromString("");
   }
-  return PyObject_Str(PyTuple_GET_ITEM(args.get(), 0));
+  return PyObject_Str(PyTuple_GetItem(args.get(), 0));
 }
 
 // OSError's own __reduce__ would rebuild the instance from (errno, strerror, filename), which

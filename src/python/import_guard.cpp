@@ -65,8 +65,8 @@ PyObject* guarded_import(PyObject* original, PyObject* args, PyObject* kwargs) {
     if (fromlist == nullptr && kwargs != nullptr)
       fromlist = PyDict_GetItemString(kwargs, "fromlist");
     if (fromlist != nullptr && (PyList_Check(fromlist) || PyTuple_Check(fromlist))) {
-      for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(fromlist); ++i) {
-        PyObject* item = PySequence_Fast_GET_ITEM(fromlist, i);
+      for (Py_ssize_t i = 0; i < items_in(fromlist); ++i) {
+        PyObject* item = item_at(fromlist, i);
         if (!PyUnicode_Check(item)) continue;
         if (auto denial = denial_for(*snapshot, name + "." + text_of(item))) {
           return deny_now(*denial);

@@ -49,13 +49,13 @@ PyObject* profile_names(PyObject* /*self*/, PyObject* /*unused*/) {
     PyObject* name =
         PyUnicode_FromStringAndSize(names[i].data(), static_cast<Py_ssize_t>(names[i].size()));
     if (name == nullptr) return nullptr;
-    PyTuple_SET_ITEM(out.get(), static_cast<Py_ssize_t>(i), name);  // steals the reference
+    PyTuple_SetItem(out.get(), static_cast<Py_ssize_t>(i), name);  // steals the reference
   }
   return out.release();
 }
 
 PyObject* profile_json(PyObject* /*self*/, PyObject* arg) {
-  const char* name = PyUnicode_AsUTF8(arg);
+  const char* name = PyUnicode_AsUTF8AndSize(arg, nullptr);
   if (name == nullptr) return nullptr;
   const auto preset = hermetic::profile(name);
   if (!preset) {
@@ -74,7 +74,7 @@ PyObject* deny_native_code(PyObject* /*self*/, PyObject* /*unused*/) {
 PyObject* push(PyObject* /*self*/, PyObject* dict) { return push_policy(policy_from_dict(dict)); }
 
 PyObject* push_json(PyObject* /*self*/, PyObject* arg) {
-  const char* text = PyUnicode_AsUTF8(arg);
+  const char* text = PyUnicode_AsUTF8AndSize(arg, nullptr);
   if (text == nullptr) return nullptr;
   return push_policy(hermetic::policy_from_json(text));
 }

@@ -105,9 +105,10 @@ long family_of(PyObject* sock) {
   if (sock == nullptr || !PyObject_TypeCheck(sock, g_socket_type)) {
     return -1;
   }
-  PyRef value(
-      Py_TYPE(g_family_member)
-          ->tp_descr_get(g_family_member, sock, reinterpret_cast<PyObject*>(g_socket_type)));
+  // The C-level member itself, not `family` looked up on the object (a subclass may override
+  // it); the stable ABI reaches the descriptor's slot only through its __get__.
+  PyRef value(PyObject_CallMethod(g_family_member, "__get__", "OO", sock,
+                                  reinterpret_cast<PyObject*>(g_socket_type)));
   if (!value) {
     PyErr_Clear();
     return -1;
@@ -233,7 +234,7 @@ int init() {
   // Looked up on the class, a member descriptor returns itself.
   PyRef member(PyObject_GetAttrString(type.get(), "family"));
   if (!member) return -1;
-  if (Py_TYPE(member.get())->tp_descr_get == nullptr) {
+  if (PyObject_HasAttrString(reinterpret_cast<PyObject*>(Py_TYPE(member.get())), "__get__") == 0) {
     PyErr_SetString(PyExc_TypeError, "_socket.socket has no C-level family member");
     return -1;
   }

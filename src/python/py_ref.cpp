@@ -1,6 +1,13 @@
 #include "py_ref.hpp"
 
 namespace hermetic::inproc {
+namespace {
+
+std::string bytes_text(PyObject* bytes) {
+  return std::string(PyBytes_AsString(bytes), static_cast<size_t>(PyBytes_Size(bytes)));
+}
+
+}  // namespace
 
 std::string text_of(PyObject* obj) {
   if (obj == nullptr) return {};
@@ -14,14 +21,11 @@ std::string text_of(PyObject* obj) {
       PyErr_Clear();
       return {};
     }
-    return std::string(PyBytes_AS_STRING(bytes.get()),
-                       static_cast<size_t>(PyBytes_GET_SIZE(bytes.get())));
+    return bytes_text(bytes.get());
   }
-  if (PyBytes_Check(obj)) {
-    return std::string(PyBytes_AS_STRING(obj), static_cast<size_t>(PyBytes_GET_SIZE(obj)));
-  }
+  if (PyBytes_Check(obj)) return bytes_text(obj);
   if (PyByteArray_Check(obj)) {
-    return std::string(PyByteArray_AS_STRING(obj), static_cast<size_t>(PyByteArray_GET_SIZE(obj)));
+    return std::string(PyByteArray_AsString(obj), static_cast<size_t>(PyByteArray_Size(obj)));
   }
   return {};
 }
@@ -34,8 +38,7 @@ bool path_of(PyObject* obj, std::string* out) {
     return false;
   }
   if (PyBytes_Check(fspath.get())) {
-    *out = std::string(PyBytes_AS_STRING(fspath.get()),
-                       static_cast<size_t>(PyBytes_GET_SIZE(fspath.get())));
+    *out = bytes_text(fspath.get());
     return true;
   }
   PyRef encoded(PyUnicode_EncodeFSDefault(fspath.get()));
@@ -43,8 +46,7 @@ bool path_of(PyObject* obj, std::string* out) {
     PyErr_Clear();
     return false;
   }
-  *out = std::string(PyBytes_AS_STRING(encoded.get()),
-                     static_cast<size_t>(PyBytes_GET_SIZE(encoded.get())));
+  *out = bytes_text(encoded.get());
   return true;
 }
 

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <utility>
 
+#include "stable_abi.hpp"
+
 namespace hermetic::inproc {
 
 // Owns one strong reference (or nothing). Must only be destroyed with the GIL held, so it is
@@ -50,8 +52,21 @@ bool path_of(PyObject* obj, std::string* out);
 
 // Item `index` of an audit-event argument tuple, or nullptr when the tuple is shorter.
 inline PyObject* arg_at(PyObject* args, Py_ssize_t index) {
-  if (args == nullptr || !PyTuple_Check(args) || PyTuple_GET_SIZE(args) <= index) return nullptr;
-  return PyTuple_GET_ITEM(args, index);
+  if (args == nullptr || !PyTuple_Check(args) || PyTuple_Size(args) <= index) return nullptr;
+  return PyTuple_GetItem(args, index);  // borrowed
+}
+
+// Length of a list or tuple (0 for anything else), and item `index` of one (borrowed, nullptr
+// past the end); never leaves an error set. (The stable ABI has no PySequence_Fast_* macros.)
+inline Py_ssize_t items_in(PyObject* seq) {
+  if (seq == nullptr) return 0;
+  if (PyList_Check(seq)) return PyList_Size(seq);
+  if (PyTuple_Check(seq)) return PyTuple_Size(seq);
+  return 0;
+}
+inline PyObject* item_at(PyObject* seq, Py_ssize_t index) {
+  if (index < 0 || index >= items_in(seq)) return nullptr;
+  return PyList_Check(seq) ? PyList_GetItem(seq, index) : PyTuple_GetItem(seq, index);
 }
 
 }  // namespace hermetic::inproc

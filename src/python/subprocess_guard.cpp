@@ -34,34 +34,26 @@ std::string program_of(Event event, PyObject* args) {
   PyObject* obj = arg_at(args, index);
   std::string out;
   if (path_of(obj, &out)) return out;
-  if (obj != nullptr && (PyList_Check(obj) || PyTuple_Check(obj))) {
-    PyObject* first =
-        PySequence_Fast_GET_SIZE(obj) > 0 ? PySequence_Fast_GET_ITEM(obj, 0) : nullptr;
-    if (path_of(first, &out)) return out;
-  }
+  if (path_of(item_at(obj, 0), &out)) return out;
   if (event == Event::kSubprocessPopen) {  // executable=None: the program is args[0]
     PyObject* argv = arg_at(args, 1);
     if (path_of(argv, &out)) return out;
-    if (argv != nullptr && (PyList_Check(argv) || PyTuple_Check(argv)) &&
-        PySequence_Fast_GET_SIZE(argv) > 0 && path_of(PySequence_Fast_GET_ITEM(argv, 0), &out)) {
-      return out;
-    }
+    if (path_of(item_at(argv, 0), &out)) return out;
   }
   return {};
 }
 
-// METH_FASTCALL with m_self = the original fork_exec: refuse, or pass the arguments through
-// untouched.
-PyObject* fork_exec_wrapper(PyObject* original, PyObject* const* args, Py_ssize_t nargs) {
+// m_self = the original fork_exec: refuse, or pass the arguments through untouched.
+PyObject* fork_exec_wrapper(PyObject* original, PyObject* args) {
   if (policy_stack::current()->merged.block_subprocess) {
     return deny_now({"subprocess", "subprocess disabled: _posixsubprocess.fork_exec()", ""});
   }
-  return PyObject_Vectorcall(original, args, static_cast<size_t>(nargs), nullptr);
+  return PyObject_CallObject(original, args);
 }
 
 PyMethodDef fork_exec_def = {  // NOLINT: CPython keeps a pointer to a mutable definition
-    "fork_exec", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(fork_exec_wrapper)),
-    METH_FASTCALL, "_posixsubprocess.fork_exec, refused while hermetic blocks subprocesses."};
+    "fork_exec", fork_exec_wrapper, METH_VARARGS,
+    "_posixsubprocess.fork_exec, refused while hermetic blocks subprocesses."};
 
 }  // namespace
 
