@@ -15,6 +15,7 @@
 #include <dlfcn.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 
@@ -52,7 +53,9 @@ bool at_least(const char* running, const char* oldest) {
 
 __attribute__((constructor)) void hermetic_preload() {
   // CPython exports its C API from the executable or libpython; nothing else has this symbol.
-  if (dlsym(RTLD_DEFAULT, "PySys_AddAuditHook") == nullptr) return;
+  // (Not PySys_AddAuditHook: a CPython older than 3.8 lacks it, and must be recognised so that
+  // a flag only the in-process layer enforces is refused there rather than dropped.)
+  if (dlsym(RTLD_DEFAULT, "Py_GetVersion") == nullptr) return;
   const char* policy = std::getenv("HERMETIC_POLICY");
   const char* library = std::getenv("HERMETIC_INPROC_LIB");
   const char* oldest = std::getenv("HERMETIC_INPROC_MIN_PYVER");
@@ -60,16 +63,24 @@ __attribute__((constructor)) void hermetic_preload() {
   const char* required = std::getenv("HERMETIC_INPROC_REQUIRED");
   const bool must_inject = required != nullptr && std::strcmp(required, "1") == 0;
 
-  auto version = reinterpret_cast<VersionFn>(dlsym(RTLD_DEFAULT, "Py_GetVersion"));
+  const auto version = reinterpret_cast<VersionFn>(dlsym(RTLD_DEFAULT, "Py_GetVersion"));
   // The extension's stable ABI holds in this version and newer ones, but not in a
   // free-threaded build (3.13t), whose objects are laid out differently; only such a build
   // exports this function (Include/object.h, under Py_GIL_DISABLED).
   const bool free_threaded = dlsym(RTLD_DEFAULT, "_Py_MergeZeroLocalRefcount") != nullptr;
   if (version == nullptr || !at_least(version(), oldest) || free_threaded) {
     if (must_inject) {
+      // "3.7.16 (default, ...)\n[GCC ...]": the version number alone keeps the error one line.
+      char number[32] = "unknown";
+      if (version != nullptr) {
+        const char* full = version();
+        const std::size_t n = std::min(std::strcspn(full, " \n"), sizeof number - 1);
+        std::memcpy(number, full, n);
+        number[n] = '\0';
+      }
       fail(free_threaded ? "the in-process layer does not run in a free-threaded Python"
                          : "the in-process layer runs on CPython 3.9 or newer; this one is",
-           version != nullptr ? version() : "unknown");
+           number);
     }
     return;  // the kernel layer still applies; only the messages are plainer
   }

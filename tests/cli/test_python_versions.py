@@ -1,0 +1,119 @@
+"""The in-process layer in every CPython 3.9+ a target uses, not only the one hermetic was
+installed with: the extension is built for the stable ABI. Each interpreter of this machine
+(pyenv's versions, the system's) runs the same checks, judged by side effect: the listener sees
+nothing, the marker file is never made. An older Python runs with the kernel layer alone, and a
+flag only the in-process layer can enforce is refused for it."""
+
+from __future__ import annotations
+
+import glob
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+BLOCKED = "hermetic: blocked action: "
+PYENV_ROOT = Path(os.environ.get("PYENV_ROOT", str(Path.home() / ".pyenv")))
+
+
+def interpreters() -> dict[tuple[int, int], str]:
+    """One CPython per minor version found on this machine (free-threaded builds left out)."""
+    found: dict[tuple[int, int], str] = {}
+    candidates = sorted(glob.glob(str(PYENV_ROOT / "versions" / "*" / "bin" / "python3.*")))
+    for system_dir in ("/usr/bin", "/usr/local/bin"):
+        candidates += sorted(glob.glob(f"{system_dir}/python3.*"))
+    for path in candidates:
+        match = re.fullmatch(r"python3\.(\d+)", Path(path).name)
+        if match and os.access(path, os.X_OK):
+            found.setdefault((3, int(match[1])), path)
+    return found
+
+
+FOUND = interpreters()
+SUPPORTED = {f"{v[0]}.{v[1]}": p for v, p in sorted(FOUND.items()) if v >= (3, 9)}
+OLDER = {f"{v[0]}.{v[1]}": p for v, p in sorted(FOUND.items()) if v < (3, 9)}
+
+
+def present(table: dict[str, str], version: str) -> str:
+    if version == "<none>":
+        pytest.skip("no such CPython on this machine")
+    return table[version]
+
+
+def one_blocked_line(proc: subprocess.CompletedProcess, what: str) -> None:
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.rstrip("\n").splitlines()[-1].startswith(BLOCKED + what), proc.stderr
+
+
+def test_several_versions_are_checked() -> None:
+    # The point is "not only the installing version": with fewer than two, nothing is shown.
+    assert len(SUPPORTED) >= 2, f"CPython 3.9+ found here: {SUPPORTED}"
+
+
+CONNECT = "import socket, sys; socket.create_connection(('127.0.0.1', int(sys.argv[1])), 5)"
+
+
+@pytest.mark.parametrize("version", list(SUPPORTED) or ["<none>"])
+def test_network_block_reported_in_each_python(version, run_hermetic, listener, clean_env):
+    python = present(SUPPORTED, version)
+    port = str(listener.port)
+    bare = subprocess.run([python, "-c", CONNECT, port], capture_output=True, text=True,
+                          env=clean_env(), timeout=60)
+    assert bare.returncode == 0 and listener.wait_for_contact().total > 0, bare.stderr
+
+    before = listener.settle().total
+    proc = run_hermetic(["--no-network", "--", python, "-c", CONNECT, port])
+    # Exit 2 and hermetic's line, not a PermissionError traceback: the in-process layer ran.
+    one_blocked_line(proc, "network disabled: ")
+    assert listener.settle().total == before
+
+
+EXEC_WRITES = "import sys; exec(\"open(sys.argv[1], 'w').write('ran')\")"
+
+
+@pytest.mark.parametrize("version", list(SUPPORTED) or ["<none>"])
+def test_python_only_flag_holds_in_each_python(version, run_hermetic, tmp_path: Path):
+    python = present(SUPPORTED, version)
+    control = tmp_path / "control"
+    subprocess.run([python, "-c", EXEC_WRITES, str(control)], check=True, timeout=60)
+    assert control.read_text() == "ran"
+
+    marker = tmp_path / "marker"
+    proc = run_hermetic(["--no-code-exec", "--", python, "-c", EXEC_WRITES, str(marker)])
+    one_blocked_line(proc, "dynamic code execution disabled: exec")
+    assert not marker.exists()
+
+
+NATIVE_WRITE = "import ctypes; ctypes.CDLL(None).write(1, b'native ran\\n', 11)"
+
+
+@pytest.mark.parametrize("version", list(SUPPORTED) or ["<none>"])
+def test_block_native_holds_in_each_python(version, run_hermetic):
+    python = present(SUPPORTED, version)
+    bare = subprocess.run([python, "-c", NATIVE_WRITE], capture_output=True, text=True,
+                          timeout=60, check=True)
+    assert "native ran" in bare.stdout
+
+    proc = run_hermetic(["--block-native", "--", python, "-c", NATIVE_WRITE])
+    one_blocked_line(proc, "import blocked: ctypes")
+    assert "native ran" not in proc.stdout
+
+
+@pytest.mark.parametrize("version", list(OLDER) or ["<none>"])
+def test_older_python_gets_the_kernel_layer_alone(version, run_hermetic, listener, tmp_path):
+    python = present(OLDER, version)
+    before = listener.settle().total
+    proc = run_hermetic(["--no-network", "--", python, "-c", CONNECT, str(listener.port)])
+    # Still blocked, by the kernel: a plain PermissionError, not hermetic's line.
+    assert proc.returncode == 1 and "PermissionError" in proc.stderr, proc.stderr
+    assert BLOCKED not in proc.stderr
+    assert listener.settle().total == before
+
+    # A flag that only the in-process layer enforces is refused rather than dropped.
+    marker = tmp_path / "marker"
+    proc = run_hermetic(["--no-code-exec", "--", python, "-c", EXEC_WRITES, str(marker)])
+    assert proc.returncode == 1, proc.stderr
+    assert "runs on CPython 3.9 or newer" in proc.stderr
+    assert not marker.exists()
