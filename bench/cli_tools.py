@@ -31,7 +31,7 @@ def http_for(venv_bin: Path) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=60)
+    parser.add_argument("--runs", type=int, default=150)
     args = parser.parse_args()
     seal = seal_bin()
     ours_http = shutil.which("http") or sys.exit("bench: httpie is not installed here")

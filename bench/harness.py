@@ -50,9 +50,30 @@ def seal_bin() -> str:
     return str(exe)
 
 
+class Timings(dict[str, float]):
+    """Median wall time in seconds of each variant, with every sample kept, so that a report can
+    say how far a ratio of medians would move on a rerun."""
+
+    def __init__(self, samples: Mapping[str, list[float]]) -> None:
+        super().__init__({name: statistics.median(values) for name, values in samples.items()})
+        self.samples = dict(samples)
+
+    def ratio_interval(self, name: str, baseline: str,
+                       resamples: int = 1000) -> tuple[float, float]:
+        """95% bootstrap interval of median(name) / median(baseline)."""
+        rng = random.Random(20261127)
+        ours, base = self.samples[name], self.samples[baseline]
+        ratios = sorted(
+            statistics.median(rng.choices(ours, k=len(ours)))
+            / statistics.median(rng.choices(base, k=len(base)))
+            for _ in range(resamples)
+        )
+        return ratios[int(0.025 * resamples)], ratios[int(0.975 * resamples) - 1]
+
+
 def time_commands(variants: Mapping[str, Sequence[str]], runs: int, env: Mapping[str, str],
                   warmup: int = 3,
-                  extra_env: Mapping[str, Mapping[str, str]] | None = None) -> dict[str, float]:
+                  extra_env: Mapping[str, Mapping[str, str]] | None = None) -> Timings:
     """Median wall time in seconds of each command, each run once per round for `runs` rounds.
     The order within a round is shuffled (seeded): run in a fixed order, a variant's time
     depends on which one ran just before it (caches, frequency), and on this VM that bias was
@@ -72,15 +93,24 @@ def time_commands(variants: Mapping[str, Sequence[str]], runs: int, env: Mapping
             elapsed = time.perf_counter() - start
             if i >= warmup:
                 samples[name].append(elapsed)
-    return {name: statistics.median(values) for name, values in samples.items()}
+    return Timings(samples)
 
 
 def report(title: str, medians: Mapping[str, float], baseline: str, unit: float = 1e3,
            unit_name: str = "ms") -> str:
-    """A Markdown table: median and ratio to `baseline` for each variant."""
-    lines = [f"### {title}", "", f"| variant | median ({unit_name}) | ratio to {baseline} |",
-             "|---|---:|---:|"]
+    """A Markdown table: median and ratio to `baseline` for each variant; from Timings, also the
+    ratio's 95% bootstrap interval (this VM's run-to-run noise is of the order of the goals)."""
+    spread = isinstance(medians, Timings)
+    head = f"| variant | median ({unit_name}) | ratio to {baseline} |"
+    lines = [f"### {title}", "", head + (" 95% interval |" if spread else ""),
+             "|---|---:|---:|" + ("---:|" if spread else "")]
     base = medians[baseline]
     for name, value in medians.items():
-        lines.append(f"| {name} | {value * unit:.2f} | {value / base:.2f} |")
+        row = f"| {name} | {value * unit:.2f} | {value / base:.3f} |"
+        if isinstance(medians, Timings) and name != baseline:
+            low, high = medians.ratio_interval(name, baseline)
+            row += f" {low:.3f}–{high:.3f} |"
+        elif spread:
+            row += " |"
+        lines.append(row)
     return "\n".join(lines) + "\n"
