@@ -1,6 +1,7 @@
 #include "audit_hook.hpp"
 
 #include <array>
+#include <cstdio>
 #include <cstring>
 #include <vector>
 
@@ -77,6 +78,7 @@ constexpr Entry kEvents[] = {
     {"ctypes.call_function", Event::kCtypes},
     {"ctypes.cdata", Event::kCtypes},
     {"os.chdir", Event::kOsChdir},
+    {"cpython.PyInterpreterState_New", Event::kNewInterpreter},
 };
 
 // Buckets by the first two characters' sum, so a hot uninteresting event ("object.__getattr__",
@@ -99,10 +101,34 @@ const Table& table() {
   return instance;
 }
 
+// CPython 3.12 and newer: a subinterpreter whose creation the hook refuses crashes 3.12's
+// _xxsubinterpreters.create() (it does not check for the failure), and 3.13 raises the creation
+// event with no thread state, so no hook sees it. There the new interpreter is stopped from
+// inside instead (below), which fails its start-up cleanly. Read once, when the hook goes in.
+bool g_refuse_at_creation = true;
+
+bool before_3_12(const char* version) {
+  int major = 0;
+  int minor = 0;
+  return std::sscanf(version, "%d.%d", &major, &minor) == 2 && major == 3 && minor < 12;
+}
+
+// In a subinterpreter every guarded event fails: the hook's state is the main interpreter's
+// (interpreter_guard::check_new_interpreter says why). Nothing of that state is touched here;
+// RuntimeError is a static type, shared and safe under any GIL.
+int refuse_in_subinterpreter() {
+  PyErr_SetString(PyExc_RuntimeError,
+                  "hermetic: subinterpreters are disabled: the in-process layer guards the main "
+                  "interpreter only");
+  return -1;
+}
+
 int hook(const char* event, PyObject* args, void* /*user_data*/) {
   if (!policy_stack::active()) return 0;  // nothing blocked: the common case, one load
   const Event kind = classify(event);
   if (kind == Event::kNone) return 0;
+  if (PyInterpreterState_GetID(PyInterpreterState_Get()) != 0) return refuse_in_subinterpreter();
+  if (kind == Event::kNewInterpreter && !g_refuse_at_creation) return 0;
   const auto snapshot = policy_stack::current();  // keeps this snapshot alive during the check
   switch (kind) {
     case Event::kSocketNew:
@@ -147,6 +173,8 @@ int hook(const char* event, PyObject* args, void* /*user_data*/) {
       return import_guard::check(kind, *snapshot, event, args);
     case Event::kOsChdir:
       return interpreter_guard::check(kind, *snapshot, args);
+    case Event::kNewInterpreter:
+      return interpreter_guard::check_new_interpreter(*snapshot);
     case Event::kNone:
       break;
   }
@@ -166,6 +194,7 @@ int install() {
   static bool installed = false;
   if (installed) return 0;
   (void)table();  // build the dispatch table before the first event can arrive
+  g_refuse_at_creation = before_3_12(Py_GetVersion());
   if (PySys_AddAuditHook(hook, nullptr) != 0) {
     if (!PyErr_Occurred()) PyErr_SetString(PyExc_RuntimeError, "cannot add the audit hook");
     return -1;

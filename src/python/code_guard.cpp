@@ -8,7 +8,9 @@
 // frame is identified by its code object's file name, not by __name__ in its globals (which any
 // module can set); a code object with a forged file name needs compile or code.__new__, both
 // denied to untrusted callers. With no Python frame at all the interpreter is running the main
-// program (see caller_is_trusted). pickle.find_class is denied whatever the caller.
+// program (see caller_is_trusted), unless the call came through the wrapped eval/exec/compile: a
+// thread or an atexit handler can call those with no frame of its own. pickle.find_class is
+// denied whatever the caller.
 #include <initializer_list>
 #include <string>
 #include <string_view>
@@ -161,8 +163,13 @@ bool caller_is_trusted() {
   PyFrameObject* frame = PyEval_GetFrame();  // borrowed
   // No Python frame at all: the interpreter itself is compiling and running the main program
   // (`python script.py`, `python -c ...`), which is the target, not dynamic code. Python code
-  // cannot raise these events without a frame of its own.
-  if (frame == nullptr) return true;
+  // raises these events without a frame of its own only by handing eval/exec/compile to C that
+  // calls them (`_thread.start_new_thread(exec, ...)`, `atexit.register(exec, ...)`): those go
+  // through the wrappers, which name the entry. And only in the main interpreter: a
+  // subinterpreter's run_string compiles with no frame too.
+  if (frame == nullptr) {
+    return g_entry == nullptr && PyInterpreterState_GetID(PyInterpreterState_Get()) == 0;
+  }
   PyRef code(reinterpret_cast<PyObject*>(PyFrame_GetCode(frame)));
   return trusted().count(code_file(code.get())) != 0;
 }
@@ -181,8 +188,10 @@ bool caller_is_import_system() {
 int trust_stdlib_generators() {
   static bool done = false;  // the GIL orders callers
   if (done) return 0;
-  if (trust_in_stdlib(
-          {"collections/__init__.py", "dataclasses.py", "typing.py", "enum.py", "ast.py"}) != 0) {
+  // types.py: types.coroutine rebuilds a generator's code object with new flags (code.__new__),
+  // which `import asyncio` does; it takes no source.
+  if (trust_in_stdlib({"collections/__init__.py", "dataclasses.py", "typing.py", "enum.py",
+                       "ast.py", "types.py"}) != 0) {
     return -1;
   }
   done = true;

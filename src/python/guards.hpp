@@ -55,6 +55,8 @@ enum class Event {
   kCtypes,  // ctypes.dlopen, ctypes.dlsym, ctypes.call_function, ctypes.cdata
   // interpreter mutation
   kOsChdir,
+  // a subinterpreter (cpython.PyInterpreterState_New), refused while any level is active
+  kNewInterpreter,
 };
 
 namespace network_guard {
@@ -96,7 +98,8 @@ int trust_stdlib_generators();
 // line and not from the target at run time.
 int trust_runpy();
 // True when the innermost Python frame of this thread runs code from a trusted file, or there
-// is no Python frame (the interpreter's own top level).
+// is no Python frame (the main interpreter's own top level) and the call did not come through
+// the wrapped eval/exec/compile.
 bool caller_is_trusted();
 // builtins.eval/exec/compile wrapped so that a refusal names the builtin (`eval`, as
 // hermetic-seal says) instead of the event (`compile(<string>)`). New reference.
@@ -120,6 +123,12 @@ PyObject* check_name(PyObject* name);
 
 namespace interpreter_guard {
 int check(Event event, const Snapshot& snapshot, PyObject* args);
+// The hook's state (the policy stack, the exception classes, cached types) is one per process
+// and ordered by the GIL. A subinterpreter breaks both assumptions: since 3.12 it can run under a
+// GIL of its own (two threads then change the shared classes' reference counts at once, and the
+// process crashes), its types are its own, and it compiles run_string's code with no Python
+// frame. Creating one is refused while any level is active, whatever the level blocks.
+int check_new_interpreter(const Snapshot& snapshot);
 }  // namespace interpreter_guard
 
 }  // namespace hermetic::inproc

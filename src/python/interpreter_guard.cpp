@@ -17,4 +17,11 @@ int check(Event /*event*/, const Snapshot& snapshot, PyObject* args) {
               {"interpreter", "interpreter mutation disabled: chdir(" + path + ")", "chdir"});
 }
 
+int check_new_interpreter(const Snapshot& snapshot) {
+  return deny(snapshot, {"interpreter",
+                         "subinterpreters disabled: hermetic's in-process layer guards the main "
+                         "interpreter only",
+                         "subinterpreter"});
+}
+
 }  // namespace hermetic::inproc::interpreter_guard
