@@ -11,6 +11,10 @@ cannot be removed); it enforces nothing until a blocker is entered::
 
 from __future__ import annotations
 
+# Bound here, not left to the import system: under the CLI the extension is made the module
+# hermetic._hermetic before this package is imported, and a module already in sys.modules is not
+# set as its package's attribute.
+from hermetic import _hermetic as _hermetic
 from hermetic.blocker import BlockConfig, hermetic_blocker, with_hermetic
 from hermetic.errors import HermeticError, PolicyViolation
 from hermetic.errors import ImportPolicyViolation as ImportPolicyViolation

@@ -78,9 +78,11 @@ PyObject* load_native_module() {
   PyRef spec_type(PyObject_GetAttrString(bootstrap.get(), "ModuleSpec"));
   PyRef args(Py_BuildValue("(sO)", "hermetic._hermetic", Py_None));
   PyRef kwargs(Py_BuildValue("{sO}", "origin", file.get()));
-  if (!spec_type || !args || !kwargs) return nullptr;
+  PyRef name(PyUnicode_FromString("hermetic._hermetic"));  // an import names it in full too
+  if (!spec_type || !args || !kwargs || !name) return nullptr;
   PyRef spec(PyObject_Call(spec_type.get(), args.get(), kwargs.get()));
   if (!spec || PyObject_SetAttrString(spec.get(), "has_location", Py_True) != 0 ||
+      PyObject_SetAttrString(module.get(), "__name__", name.get()) != 0 ||
       PyObject_SetAttrString(module.get(), "__file__", file.get()) != 0 ||
       PyObject_SetAttrString(module.get(), "__spec__", spec.get()) != 0) {
     return nullptr;

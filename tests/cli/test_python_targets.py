@@ -549,3 +549,12 @@ def test_an_allowed_run_starts_cleanly(flags, run_hermetic, clean_env):
     loader mapping libraries) is not the target: nothing is refused and stderr stays empty."""
     proc = run_hermetic([*flags, "--", sys.executable, "-c", "print(6 * 7)"], env=clean_env())
     assert (proc.returncode, proc.stdout, proc.stderr) == (0, "42\n", "")
+
+
+def test_extension_is_an_attribute_of_the_package_under_the_cli(run_hermetic):
+    # The CLI makes hermetic._hermetic before the package is imported; it must still be reachable
+    # as hermetic._hermetic, as after a plain import.
+    proc = run_hermetic(["--no-network", "--", sys.executable, "-c",
+                         "import hermetic; print(hermetic._hermetic.__name__)"])
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "hermetic._hermetic"
