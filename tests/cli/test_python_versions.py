@@ -196,3 +196,31 @@ def test_asyncio_imports_under_no_code_exec(version, run_hermetic):
     proc = run_hermetic(["--no-code-exec", "--", python, "-c",
                          "import asyncio, unittest.mock; print('imported')"])
     assert proc.returncode == 0 and proc.stdout.strip() == "imported", proc.stderr
+
+
+TOOL = """\
+import socket, sys
+socket.create_connection(("127.0.0.1", int(sys.argv[1])), 5)
+"""
+
+
+@pytest.mark.parametrize("version", list(SUPPORTED) or ["<none>"])
+def test_console_script_of_another_venv_runs_guarded(version, run_hermetic, listener, tmp_path):
+    # A tool installed in a venv of its own (another Python than hermetic's), found on PATH by
+    # its name and run by its shebang, as pipx installs them.
+    python = present(SUPPORTED, version)
+    venv = tmp_path / "venv"
+    subprocess.run([python, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
+    tool = venv / "bin" / "fetch-tool"
+    tool.write_text(f"#!{venv / 'bin' / 'python'}\n{TOOL}")
+    tool.chmod(0o755)
+    path = f"{venv / 'bin'}:{os.environ['PATH']}"
+    bare = subprocess.run([str(tool), str(listener.port)], capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert bare.returncode == 0 and listener.wait_for_contact().total > 0, bare.stderr
+
+    before = listener.settle().total
+    proc = run_hermetic(["--no-network", "--", "fetch-tool", str(listener.port)],
+                        env={"PATH": path})
+    one_blocked_line(proc, "network disabled: ")
+    assert listener.settle().total == before
