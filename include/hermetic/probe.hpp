@@ -11,6 +11,9 @@ struct KernelFeatures {
   bool seccomp_user_notif = false;  // SECCOMP_RET_USER_NOTIF
   bool seccomp_kill_process = false;
   int landlock_abi = 0;  // 0: no Landlock
+  // Yama's ptrace_scope is 2 or 3: no process may attach to (or write the memory of) another,
+  // descendants included. Read only where it stands in for Landlock (landlock_abi 0).
+  bool yama_forbids_attach = false;
   bool pidfd_getfd = false;
   bool user_namespaces = false;
 

@@ -32,7 +32,8 @@ landlock::PathRule refer_everywhere() {
 // abstract-unix scope of ABI 6 gives --no-network its domain; on older kernels, when no other
 // layer does, this one does, restricting nothing else: it handles REFER and grants it on "/".
 // ABI 1 has no REFER; it handles MAKE_BLOCK instead, and like every ABI 1 layer it refuses
-// renames and links across directories.
+// renames and links across directories. Without Landlock the layer is planned all the same
+// (its build then fails closed), unless Yama already forbids every attach (ptrace_scope 2 or 3).
 landlock::Layer ptrace_confinement(int abi) {
   if (abi >= 2) {
     return {"ptrace confinement", 2, ll::fs::kRefer, 0, {refer_everywhere()}};
@@ -94,8 +95,9 @@ std::vector<landlock::Layer> landlock_layers(const Policy& policy,
     layers.push_back(*std::move(scopes));
   // --no-environment too: an outside process of the target's user may hold the secret in its
   // memory (the caller's shell does), and /proc/PID/mem would read it.
+  const bool kernel_forbids_attach = features.landlock_abi == 0 && features.yama_forbids_attach;
   if ((policy.block_network || policy.block_environment) && layers.empty() &&
-      features.landlock_abi >= 1) {
+      !kernel_forbids_attach) {
     layers.push_back(ptrace_confinement(features.landlock_abi));
   }
   return layers;

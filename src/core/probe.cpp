@@ -38,6 +38,12 @@ bool user_namespaces_available() {
   return (max_ns >> value) && value > 0;
 }
 
+bool yama_forbids_attach() {
+  std::ifstream scope("/proc/sys/kernel/yama/ptrace_scope");
+  int value = 0;
+  return (scope >> value) && value >= 2;
+}
+
 const char* yes_no(bool value) { return value ? "yes" : "no"; }
 
 }  // namespace
@@ -48,6 +54,7 @@ KernelFeatures probe_kernel() {
   f.seccomp_user_notif = seccomp_action_available(SECCOMP_RET_USER_NOTIF);
   f.seccomp_kill_process = seccomp_action_available(SECCOMP_RET_KILL_PROCESS);
   f.landlock_abi = landlock::abi_version();
+  f.yama_forbids_attach = yama_forbids_attach();
   f.pidfd_getfd = pidfd_getfd_available();
   f.user_namespaces = user_namespaces_available();
   return f;
@@ -61,6 +68,7 @@ KernelFeatures probe_kernel_for(const Policy& policy) {
   // The filter kills the whole process on a foreign ABI (seccomp_filter::compile).
   f.seccomp_kill_process = f.seccomp_filter && seccomp_action_available(SECCOMP_RET_KILL_PROCESS);
   f.landlock_abi = landlock::abi_version();
+  if (f.landlock_abi == 0) f.yama_forbids_attach = yama_forbids_attach();
   if (policy.has_supervisor()) {
     f.seccomp_user_notif = f.seccomp_filter && seccomp_action_available(SECCOMP_RET_USER_NOTIF);
     f.pidfd_getfd = pidfd_getfd_available();
@@ -75,6 +83,7 @@ std::string KernelFeatures::report() const {
       << "seccomp user notification: " << yes_no(seccomp_user_notif) << "\n"
       << "landlock:                  "
       << (landlock_abi > 0 ? "ABI " + std::to_string(landlock_abi) : std::string("no")) << "\n"
+      << "yama: no ptrace attach:    " << yes_no(yama_forbids_attach) << "\n"
       << "pidfd_getfd:               " << yes_no(pidfd_getfd) << "\n"
       << "user namespaces:           " << yes_no(user_namespaces) << "\n";
   return out.str();

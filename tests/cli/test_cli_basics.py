@@ -334,3 +334,18 @@ def test_run_files_are_removed_when_the_target_dies_by_a_signal(flags, run_herme
     while list(tmp_path.iterdir()) and time.monotonic() < deadline:
         time.sleep(0.005)
     assert [p.name for p in tmp_path.iterdir()] == []
+
+
+@pytest.mark.parametrize("flag", ["--no-network", "--no-environment", "--no-subprocess"])
+def test_kernel_without_landlock_fails_closed(flag, run_hermetic, tmp_path: Path):
+    # Without a Landlock domain a --no-network or --no-environment target could drive another
+    # process of its user (ptrace, /proc/PID/mem): the run is refused, not weakened.
+    # HERMETIC_LANDLOCK_ABI_MAX=0 plays a kernel without Landlock (it only takes features away).
+    marker = tmp_path / "ran"
+    proc = run_hermetic([flag, "--", "touch", str(marker)],
+                        env={"HERMETIC_LANDLOCK_ABI_MAX": "0"})
+    line = assert_one_error_line(proc, 1)
+    assert "no Landlock" in line
+    assert not marker.exists()
+    # With Landlock the same run goes ahead (the refusal is about the kernel, not the flag).
+    assert run_hermetic([flag, "--", "touch", str(marker)]).returncode == 0 and marker.exists()

@@ -65,7 +65,21 @@ TEST(KernelLayer, NoNetworkAloneStillGetsADomainBelowAbi6) {
   ASSERT_EQ(abi1.size(), 1U);
   EXPECT_EQ(abi1[0].handled_access_fs, ll::fs::kMakeBlock);
   EXPECT_TRUE(abi1[0].rules.empty());
-  EXPECT_TRUE(layers_on(no_network(), 0).empty());  // no Landlock: seccomp alone
+}
+
+// No Landlock: the layer is still planned, so that building it fails closed (a --no-network
+// target could otherwise drive an outside process of its user), unless Yama forbids every
+// attach already.
+TEST(KernelLayer, NoLandlockFailsClosedUnlessYamaForbidsAttaching) {
+  const auto layers = layers_on(no_network(), 0);
+  ASSERT_EQ(layers.size(), 1U);
+  EXPECT_EQ(layers[0].purpose, "ptrace confinement");
+  EXPECT_EQ(layers[0].min_abi, 1);
+
+  KernelFeatures yama;
+  yama.yama_forbids_attach = true;
+  fs_layers::Inputs fs;
+  EXPECT_TRUE(plan_kernel_layer(no_network(), {"/usr/bin/true"}, fs, yama).landlock_layers.empty());
 }
 
 TEST(KernelLayer, SignalsAreScopedWheneverHermeticOutlivesTheExec) {
