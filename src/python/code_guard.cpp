@@ -165,11 +165,9 @@ bool caller_is_trusted() {
   // (`python script.py`, `python -c ...`), which is the target, not dynamic code. Python code
   // raises these events without a frame of its own only by handing eval/exec/compile to C that
   // calls them (`_thread.start_new_thread(exec, ...)`, `atexit.register(exec, ...)`): those go
-  // through the wrappers, which name the entry. And only in the main interpreter: a
-  // subinterpreter's run_string compiles with no frame too.
-  if (frame == nullptr) {
-    return g_entry == nullptr && PyInterpreterState_GetID(PyInterpreterState_Get()) == 0;
-  }
+  // through the wrappers, which name the entry. (A subinterpreter's run_string compiles with no
+  // frame too; the hook refuses every guarded event in a subinterpreter before this.)
+  if (frame == nullptr) return g_entry == nullptr;
   PyRef code(reinterpret_cast<PyObject*>(PyFrame_GetCode(frame)));
   return trusted().count(code_file(code.get())) != 0;
 }

@@ -98,8 +98,8 @@ int trust_stdlib_generators();
 // line and not from the target at run time.
 int trust_runpy();
 // True when the innermost Python frame of this thread runs code from a trusted file, or there
-// is no Python frame (the main interpreter's own top level) and the call did not come through
-// the wrapped eval/exec/compile.
+// is no Python frame (the interpreter's own top level) and the call did not come through the
+// wrapped eval/exec/compile.
 bool caller_is_trusted();
 // builtins.eval/exec/compile wrapped so that a refusal names the builtin (`eval`, as
 // hermetic-seal says) instead of the event (`compile(<string>)`). New reference.
