@@ -3,10 +3,12 @@
 #include <array>
 #include <cstdio>
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "policy_stack.hpp"
 #include "stable_abi.hpp"
+#include "violation.hpp"
 
 namespace hermetic::inproc::audit_hook {
 namespace {
@@ -114,12 +116,12 @@ bool before_3_12(const char* version) {
 }
 
 // In a subinterpreter every guarded event fails: the hook's state is the main interpreter's
-// (interpreter_guard::check_new_interpreter says why). Nothing of that state is touched here;
-// RuntimeError is a static type, shared and safe under any GIL.
+// (interpreter_guard::check_new_interpreter says why). Nothing of that state is touched here but
+// an atomic flag, for the CLI's report; RuntimeError is a static type, safe under any GIL.
 int refuse_in_subinterpreter() {
-  PyErr_SetString(PyExc_RuntimeError,
-                  "hermetic: subinterpreters are disabled: the in-process layer guards the main "
-                  "interpreter only");
+  note_subinterpreter_refused();
+  static const std::string message = "hermetic: " + std::string(kSubinterpretersDisabled);
+  PyErr_SetString(PyExc_RuntimeError, message.c_str());
   return -1;
 }
 

@@ -31,7 +31,7 @@ namespace {
 // is finalized: nothing here touches Python. (glibc's on_exit: the handler gets the status.)
 void at_process_exit(int status, void* /*unused*/) {
   if (status == 0) return;
-  const auto& last = last_violation();
+  const auto last = violation_to_report();
   if (!last) return;
   const std::string line = std::string(kBlockedActionPrefix) + *last + "\n";
   (void)!write(STDERR_FILENO, line.data(), line.size());
@@ -67,7 +67,7 @@ bool is_success(PyObject* status) {
 PyObject* exit(PyObject* previous, PyObject* args) {
   PyObject* status = Py_None;
   if (PyArg_UnpackTuple(args, "exit", 0, 1, &status) == 0) return nullptr;
-  const auto& last = last_violation();
+  const auto last = violation_to_report();
   if (last && !is_success(status)) report_and_exit(*last);
   return PyObject_Call(previous, args, nullptr);
 }

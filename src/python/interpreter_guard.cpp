@@ -18,10 +18,7 @@ int check(Event /*event*/, const Snapshot& snapshot, PyObject* args) {
 }
 
 int check_new_interpreter(const Snapshot& snapshot) {
-  return deny(snapshot, {"interpreter",
-                         "subinterpreters disabled: hermetic's in-process layer guards the main "
-                         "interpreter only",
-                         "subinterpreter"});
+  return deny(snapshot, {"interpreter", std::string(kSubinterpretersDisabled), "subinterpreter"});
 }
 
 }  // namespace hermetic::inproc::interpreter_guard

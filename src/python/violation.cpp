@@ -1,5 +1,6 @@
 #include "violation.hpp"
 
+#include <atomic>
 #include <cerrno>
 #include <optional>
 
@@ -55,6 +56,18 @@ void trace_line(const std::string& message) {
 std::optional<std::string>& last_violation() {
   static std::optional<std::string> last;  // the GIL orders writers
   return last;
+}
+
+namespace {
+std::atomic<bool> g_subinterpreter_refused{false};
+}  // namespace
+
+void note_subinterpreter_refused() noexcept { g_subinterpreter_refused.store(true); }
+
+std::optional<std::string> violation_to_report() {
+  if (const auto& last = last_violation()) return last;
+  if (g_subinterpreter_refused.load()) return std::string(kSubinterpretersDisabled);
+  return std::nullopt;
 }
 
 int deny(const Snapshot& snapshot, const Denial& denial) {

@@ -45,6 +45,18 @@ int refuse_quietly(const std::string& path);
 // The message of the last PolicyViolation raised in this process, for the CLI's exit status.
 [[nodiscard]] std::optional<std::string>& last_violation();
 
+// A subinterpreter refused (interpreter_guard, audit_hook).
+inline constexpr std::string_view kSubinterpretersDisabled =
+    "subinterpreters disabled: hermetic's in-process layer guards the main interpreter only";
+
+// Called from inside a subinterpreter that the hook refused, where no Python state of the main
+// interpreter may be touched (it may run under a GIL of its own): only an atomic flag is set.
+void note_subinterpreter_refused() noexcept;
+
+// What a failing CLI run reports as its blocked action: the last violation, or else a refused
+// subinterpreter. Touches no Python object (the exit handler runs after finalization).
+[[nodiscard]] std::optional<std::string> violation_to_report();
+
 // One --trace line, "[hermetic] blocked action: <message>" (hermetic/report_lines.hpp), through
 // sys.stderr.
 void trace_line(const std::string& message);
