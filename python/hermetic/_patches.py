@@ -312,3 +312,10 @@ def sync(effective: dict[str, Any]) -> None:
     _switch(
         "imports", effective["deny_imports"] or effective["block_native"], _import_on, _import_off
     )
+    # Last, after this module's own changes to sys.meta_path: the lists as the guard leaves them.
+    # An import after they change (list.insert(sys.path, ...) on the base class, or sys.path
+    # rebound) is then refused by the hook.
+    if "interpreter" in _active:
+        _hermetic.watch_interpreter_lists((sys.path, sys.meta_path, sys.path_hooks))
+    else:
+        _hermetic.watch_interpreter_lists(None)

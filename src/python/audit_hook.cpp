@@ -171,6 +171,8 @@ int hook(const char* event, PyObject* args, void* /*user_data*/) {
     case Event::kPickleFindClass:
       return code_guard::check(kind, *snapshot, args);
     case Event::kImport:
+      if (interpreter_guard::check_import_lists(*snapshot, args) != 0) return -1;
+      return import_guard::check(kind, *snapshot, event, args);
     case Event::kCtypes:
       return import_guard::check(kind, *snapshot, event, args);
     case Event::kOsChdir:

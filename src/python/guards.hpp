@@ -123,6 +123,13 @@ PyObject* check_name(PyObject* name);
 
 namespace interpreter_guard {
 int check(Event event, const Snapshot& snapshot, PyObject* args);
+// sys.path, sys.meta_path and sys.path_hooks as the Python-side guard left them when it went
+// on (hermetic/_patches.py): their guarded copies refuse list methods, but not list.insert(
+// sys.path, ...) called on the base class, nor rebinding sys.path. The import event carries the
+// three lists as they are now; an import after either is refused. (Importing through
+// importlib's pure-Python __import__ raises no import event.) None stops watching.
+PyObject* watch_lists(PyObject* args);
+int check_import_lists(const Snapshot& snapshot, PyObject* args);
 // The hook's state (the policy stack, the exception classes, cached types) is one per process
 // and ordered by the GIL. A subinterpreter breaks both assumptions: since 3.12 it can run under a
 // GIL of its own (two threads then change the shared classes' reference counts at once, and the

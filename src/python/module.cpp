@@ -169,6 +169,10 @@ PyObject* guard_code_helper(PyObject* /*self*/, PyObject* args) {
   return code_guard::guard_helper(original, name);
 }
 
+PyObject* watch_interpreter_lists(PyObject* /*self*/, PyObject* args) {
+  return interpreter_guard::watch_lists(args);
+}
+
 PyObject* kernel_part_json(PyObject* /*self*/, PyObject* /*unused*/) {
   const auto text = hermetic::to_json(seal::kernel_part(*policy_stack::current()));
   return PyUnicode_FromStringAndSize(text.data(), static_cast<Py_ssize_t>(text.size()));
@@ -219,6 +223,10 @@ PyMethodDef methods[] = {  // NOLINT: CPython's API takes a mutable array
     {"check_import", check_import, METH_O,
      "check_import(name) -> None\n\nRaises the violation an import of `name` would (a denied "
      "module or a native interface); None when it may be imported."},
+    {"watch_interpreter_lists", watch_interpreter_lists, METH_O,
+     "watch_interpreter_lists(lists) -> None\n\n(sys.path, sys.meta_path, sys.path_hooks) as "
+     "they are now: while interpreter mutation is blocked, an import after they change is "
+     "refused. None stops watching."},
     {"wrap_import", wrap_import, METH_O,
      "wrap_import(original) -> callable\n\nAn __import__ that refuses denied modules even when "
      "already loaded."},
