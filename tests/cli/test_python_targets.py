@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-BLOCKED = "hermetic: blocked action: "
+pytest.register_assert_rewrite("blocked_line")
+from blocked_line import BLOCKED, one_blocked_line  # noqa: E402
 
 
 def tool(name: str) -> str:
@@ -22,14 +23,6 @@ def tool(name: str) -> str:
     if found is None:
         pytest.fail(f"{name} is not installed: it is a test dependency (pip install '.[test]')")
     return found
-
-
-def one_blocked_line(proc: subprocess.CompletedProcess, what: str) -> None:
-    """hermetic's own report: the last stderr line, naming `what`; exit status 2."""
-    assert proc.returncode == 2, proc.stderr
-    last = proc.stderr.rstrip("\n").splitlines()[-1]
-    assert last.startswith(BLOCKED + what), proc.stderr
-    assert proc.stderr.count(BLOCKED) == 1, proc.stderr
 
 
 # --- the headline: an HTTP client -----------------------------------------------------------

@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pytest
 
-BLOCKED = "hermetic: blocked action: "
+pytest.register_assert_rewrite("blocked_line")
+from blocked_line import BLOCKED, one_blocked_line  # noqa: E402
+
 PYENV_ROOT = Path(os.environ.get("PYENV_ROOT", str(Path.home() / ".pyenv")))
 
 
@@ -40,11 +42,6 @@ def present(table: dict[str, str], version: str) -> str:
     if version == "<none>":
         pytest.skip("no such CPython on this machine")
     return table[version]
-
-
-def one_blocked_line(proc: subprocess.CompletedProcess, what: str) -> None:
-    assert proc.returncode == 2, proc.stderr
-    assert proc.stderr.rstrip("\n").splitlines()[-1].startswith(BLOCKED + what), proc.stderr
 
 
 def test_several_versions_are_checked() -> None:
