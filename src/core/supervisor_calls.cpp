@@ -29,6 +29,54 @@ constexpr std::size_t kMaxControl = std::size_t{64} * 1024;
 constexpr std::size_t kMaxIov = 1024;       // UIO_MAXIOV
 constexpr std::size_t kMaxMessages = 1024;  // the kernel's sendmmsg limit
 
+// The caller's memory holds the kernel's structures (include/linux/socket.h: user_msghdr,
+// mmsghdr, cmsghdr), with 64-bit lengths. glibc's msghdr and cmsghdr have that layout; musl's,
+// which the hermetic executable is built with, have 32-bit lengths and padding. What the caller
+// passes is read, and walked, as the kernel reads it.
+struct KernelMsghdr {
+  std::uint64_t name;
+  std::int32_t namelen;
+  std::uint64_t iov;
+  std::uint64_t iovlen;
+  std::uint64_t control;
+  std::uint64_t controllen;
+  std::uint32_t flags;
+};
+struct KernelMmsghdr {
+  KernelMsghdr hdr;
+  std::uint32_t len;
+};
+struct KernelCmsghdr {
+  std::uint64_t len;  // header included
+  std::int32_t level;
+  std::int32_t type;
+};
+static_assert(sizeof(KernelMsghdr) == 56 && sizeof(KernelMmsghdr) == 64);
+static_assert(offsetof(KernelMmsghdr, len) == 56 && sizeof(KernelCmsghdr) == 16);
+static_assert(sizeof(iovec) == 16, "iovec is the kernel's on every 64-bit libc");
+
+// Calls visit(level, type, data, size) for each control message in `control`, as the kernel
+// walks them (for_each_cmsghdr, CMSG_OK in net/core/scm.c): a message whose length is shorter
+// than its header or runs past the buffer is EINVAL. visit returns 0 to go on or an errno.
+template <typename Bytes, typename Visit>
+int for_each_control_message(Bytes& control, Visit visit) {
+  std::size_t at = 0;
+  while (control.size() - at >= sizeof(KernelCmsghdr)) {
+    KernelCmsghdr header{};
+    std::memcpy(&header, control.data() + at, sizeof header);
+    if (header.len < sizeof header || header.len > control.size() - at) return EINVAL;
+    const std::size_t data = at + sizeof header;
+    if (int err =
+            visit(header.level, header.type, control.data() + data, header.len - sizeof header)) {
+      return err;
+    }
+    const std::uint64_t next = at + ((header.len + 7U) & ~std::uint64_t{7});  // CMSG_ALIGN
+    if (next > control.size()) break;
+    at = next;
+  }
+  return 0;
+}
+
 // A socket address copied from the caller.
 struct Sockaddr {
   sockaddr_storage storage{};
@@ -68,18 +116,18 @@ struct Message {
 };
 
 // Copies a message whose header was already read from the caller. `budget` is the payload left.
-int copy_message(pid_t tid, const msghdr& remote, std::size_t& budget, Message& out) {
+int copy_message(pid_t tid, const KernelMsghdr& remote, std::size_t& budget, Message& out) {
   // The kernel ignores msg_name when msg_namelen is 0.
-  if (remote.msg_namelen != 0) {
-    if (int err = copy_sockaddr(tid, reinterpret_cast<std::uint64_t>(remote.msg_name),
-                                remote.msg_namelen, out.name)) {
+  if (remote.namelen != 0) {
+    if (remote.namelen < 0) return EINVAL;
+    if (int err =
+            copy_sockaddr(tid, remote.name, static_cast<std::uint64_t>(remote.namelen), out.name)) {
       return err;
     }
   }
-  if (remote.msg_iovlen > kMaxIov) return EMSGSIZE;
-  std::vector<iovec> iovs(remote.msg_iovlen);
-  if (int err = unotify::read_memory(tid, reinterpret_cast<std::uint64_t>(remote.msg_iov),
-                                     iovs.data(), iovs.size() * sizeof(iovec))) {
+  if (remote.iovlen > kMaxIov) return EMSGSIZE;
+  std::vector<iovec> iovs(remote.iovlen);
+  if (int err = unotify::read_memory(tid, remote.iov, iovs.data(), iovs.size() * sizeof(iovec))) {
     return err;
   }
   for (const iovec& part : iovs) {
@@ -92,52 +140,41 @@ int copy_message(pid_t tid, const msghdr& remote, std::size_t& budget, Message& 
     }
     budget -= take;
   }
-  if (remote.msg_controllen > kMaxControl) return ENOBUFS;
-  out.control.resize(remote.msg_controllen);
-  return unotify::read_memory(tid, reinterpret_cast<std::uint64_t>(remote.msg_control),
-                              out.control.data(), out.control.size());
+  if (remote.controllen > kMaxControl) return ENOBUFS;
+  out.control.resize(remote.controllen);
+  return unotify::read_memory(tid, remote.control, out.control.data(), out.control.size());
 }
 
 // SCM_RIGHTS carries the caller's fd numbers; swap them for our duplicates of the same files.
 int take_passed_fds(int pidfd, Message& message) {
-  if (message.control.empty()) return 0;
-  msghdr walk{};
-  walk.msg_control = message.control.data();
-  walk.msg_controllen = message.control.size();
-  for (cmsghdr* c = CMSG_FIRSTHDR(&walk); c != nullptr; c = CMSG_NXTHDR(&walk, c)) {
-    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
-    if (c->cmsg_len < CMSG_LEN(0)) return EINVAL;
-    const std::size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-    auto* numbers = reinterpret_cast<unsigned char*>(CMSG_DATA(c));
-    for (std::size_t i = 0; i < count; ++i) {
-      int number = 0;
-      std::memcpy(&number, numbers + i * sizeof(int), sizeof(int));
-      Fd ours;
-      if (int err = unotify::take_fd(pidfd, number, ours)) return err;
-      const int mine = ours.get();
-      std::memcpy(numbers + i * sizeof(int), &mine, sizeof(int));
-      message.passed.push_back(std::move(ours));
-    }
-  }
-  return 0;
+  return for_each_control_message(
+      message.control, [&](int level, int type, std::uint8_t* numbers, std::size_t size) {
+        if (level != SOL_SOCKET || type != SCM_RIGHTS) return 0;
+        for (std::size_t i = 0; i < size / sizeof(int); ++i) {
+          int number = 0;
+          std::memcpy(&number, numbers + i * sizeof(int), sizeof(int));
+          Fd ours;
+          if (int err = unotify::take_fd(pidfd, number, ours)) return err;
+          const int mine = ours.get();
+          std::memcpy(numbers + i * sizeof(int), &mine, sizeof(int));
+          message.passed.push_back(std::move(ours));
+        }
+        return 0;
+      });
 }
 
 // IPv4 options (IP_RETOPTS) and IPv6 routing headers in a control message source-route the
 // packet: it goes to a first hop the caller lists, not to the address that was decided on.
 bool source_routed(const Message& message) {
-  if (message.control.empty()) return false;
-  msghdr walk{};
-  walk.msg_control = const_cast<std::uint8_t*>(message.control.data());  // NOLINT: read only
-  walk.msg_controllen = message.control.size();
   constexpr int kIpv6_2292Rthdr = 5;  // <linux/in6.h>
-  for (cmsghdr* c = CMSG_FIRSTHDR(&walk); c != nullptr; c = CMSG_NXTHDR(&walk, c)) {
-    if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RETOPTS) return true;
-    if (c->cmsg_level == IPPROTO_IPV6 &&
-        (c->cmsg_type == IPV6_RTHDR || c->cmsg_type == kIpv6_2292Rthdr)) {
-      return true;
-    }
-  }
-  return false;
+  constexpr int kRouted = 1;          // stops the walk
+  return for_each_control_message(
+             message.control, [](int level, int type, const std::uint8_t* /*data*/, std::size_t) {
+               const bool routed =
+                   (level == IPPROTO_IP && type == IP_RETOPTS) ||
+                   (level == IPPROTO_IPV6 && (type == IPV6_RTHDR || type == kIpv6_2292Rthdr));
+               return routed ? kRouted : 0;
+             }) == kRouted;
 }
 
 std::string describe_unix(const sockaddr_un& un, socklen_t length) {
@@ -487,7 +524,7 @@ Reply sendto_call(const seccomp_notif& n, int listener, const CallEnv& env,
 Reply sendmsg_call(const seccomp_notif& n, int listener, const CallEnv& env,
                    const MayBlock& may_block) {
   const auto tid = static_cast<pid_t>(n.pid);
-  msghdr remote{};
+  KernelMsghdr remote{};
   Message message;
   std::size_t budget = kMaxPayload;
   int copy_error = unotify::read_memory(tid, n.data.args[1], &remote, sizeof remote);
@@ -515,9 +552,9 @@ Reply sendmmsg_call(const seccomp_notif& n, int listener, const CallEnv& env,
                     const MayBlock& may_block) {
   const auto tid = static_cast<pid_t>(n.pid);
   const std::size_t count = std::min<std::uint64_t>(n.data.args[2] & 0xffffffffU, kMaxMessages);
-  std::vector<mmsghdr> remote(count);
+  std::vector<KernelMmsghdr> remote(count);
   int copy_error =
-      unotify::read_memory(tid, n.data.args[1], remote.data(), count * sizeof(mmsghdr));
+      unotify::read_memory(tid, n.data.args[1], remote.data(), count * sizeof(KernelMmsghdr));
   std::vector<Message> messages(count);
   std::size_t budget = kMaxPayload;
   std::size_t copied = 0;
@@ -525,7 +562,7 @@ Reply sendmmsg_call(const seccomp_notif& n, int listener, const CallEnv& env,
     // A message that would exceed the payload budget waits for the caller's next call:
     // sendmmsg may send fewer messages than asked.
     if (copied > 0 && budget == 0) break;
-    copy_error = copy_message(tid, remote[copied].msg_hdr, budget, messages[copied]);
+    copy_error = copy_message(tid, remote[copied].hdr, budget, messages[copied]);
   }
   messages.resize(copied);
   Caller caller;
@@ -557,8 +594,9 @@ Reply sendmmsg_call(const seccomp_notif& n, int listener, const CallEnv& env,
   if (sent < 0) return result_of(sent);
   for (int i = 0; i < sent; ++i) {
     // Best effort, as the kernel's own put_user: the messages are sent either way.
-    const std::uint64_t field = n.data.args[1] + static_cast<std::uint64_t>(i) * sizeof(mmsghdr) +
-                                offsetof(mmsghdr, msg_len);
+    const std::uint64_t field = n.data.args[1] +
+                                static_cast<std::uint64_t>(i) * sizeof(KernelMmsghdr) +
+                                offsetof(KernelMmsghdr, len);
     [[maybe_unused]] const int ignored = unotify::write_memory(
         tid, field, &local[static_cast<std::size_t>(i)].msg_len, sizeof(unsigned));
   }

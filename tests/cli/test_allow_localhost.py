@@ -246,6 +246,43 @@ def test_fd_passing_over_unix_sockets(hermetic_bin: str, tmp_path: Path) -> None
     assert result.stdout.strip() == "passed", result.stderr
 
 
+# sendmsg with hand-made message headers (ctypes: Python's own sendmsg always builds them right).
+# The supervisor copies the caller's struct msghdr and control messages and sends them itself, so
+# it must read them as the kernel does: 64-bit lengths whatever the C library's structs say, and
+# a control message longer than the buffer refused, not walked past.
+MALFORMED_SENDMSG_CODE = """
+import ctypes, errno, os, socket, struct
+libc = ctypes.CDLL(None, use_errno=True)
+a, b = socket.socketpair()
+payload = ctypes.create_string_buffer(b"x")
+iov = (ctypes.c_uint64 * 2)(ctypes.addressof(payload), 1)
+
+def send(iovlen, control, controllen=None):
+    buf = ctypes.create_string_buffer(control, max(len(control), 1))
+    header = struct.pack("QixxxxQQQQIxxxx", 0, 0, ctypes.addressof(iov), iovlen,
+                         ctypes.addressof(buf) if control else 0,
+                         len(control) if controllen is None else controllen, 0)
+    raw = ctypes.create_string_buffer(header)
+    rc = libc.sendmsg(a.fileno(), raw, 0)
+    return "sent" if rc >= 0 else errno.errorcode[ctypes.get_errno()]
+
+rights = struct.pack("QiiI", 1000, socket.SOL_SOCKET, socket.SCM_RIGHTS, 0)  # claims 1000 bytes
+high_len = struct.pack("QiiI", (1 << 32) | 20, socket.SOL_SOCKET, socket.SCM_RIGHTS, 0)
+good = struct.pack("QiiI", 20, socket.SOL_SOCKET, socket.SCM_RIGHTS, 0) + bytes(4)
+print(send(1, rights), send(1, high_len), send((1 << 32) | 1, b""),
+      send(1, good, (1 << 32) | len(good)), send(1, good))
+"""
+
+
+def test_malformed_message_headers_fail_as_the_kernel_fails_them(hermetic_bin: str) -> None:
+    bare = subprocess.run(
+        ["python3", "-c", MALFORMED_SENDMSG_CODE], capture_output=True, text=True, timeout=60
+    )
+    assert bare.stdout.split() == ["EINVAL", "EINVAL", "EMSGSIZE", "ENOBUFS", "sent"], bare.stderr
+    result = run_hermetic(hermetic_bin, FLAGS, ["python3", "-c", MALFORMED_SENDMSG_CODE])
+    assert result.stdout == bare.stdout, result.stderr
+
+
 SIGPIPE_CODE = (
     "import signal, socket\n"
     "a, b = socket.socketpair(); b.close()\n"
