@@ -1,6 +1,4 @@
 // hermetic: parse the command line into a Policy, then run the target under it.
-#include <nss.h>
-
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -18,19 +16,6 @@ int report(const hermetic::Error& error) {
   return error.exit_code;
 }
 
-// Statically linked: NSS modules named in /etc/nsswitch.conf (mdns, myhostname, ...) would be
-// dlopen'ed into this binary, which only works with the exact glibc it was linked with. Host
-// lookups (--allow-domain without --resolve) use the built-in sources instead: /etc/hosts, then
-// the DNS servers of /etc/resolv.conf. Only a run that may look names up pays for reading
-// nsswitch.conf.
-void use_builtin_host_lookup(const hermetic::Policy& policy) {
-#ifdef HERMETIC_STATIC_EXECUTABLE
-  if (!policy.allow_domains.empty()) (void)__nss_configure_lookup("hosts", "files dns");
-#else
-  (void)policy;
-#endif
-}
-
 int run_cli(int argc, char** argv) {
   const std::vector<std::string> args(argv + 1, argv + argc);
   auto action = hermetic::cli::parse(args);
@@ -45,14 +30,12 @@ int run_cli(int argc, char** argv) {
     return 0;
   }
   if (const auto* explain = std::get_if<hermetic::cli::ExplainTarget>(&action.value())) {
-    use_builtin_host_lookup(explain->policy);
     auto text = hermetic::explain(explain->policy, explain->target_argv);
     if (!text) return report(text.error());
     (void)std::fputs(text.value().c_str(), stdout);
     return 0;
   }
   const auto& run = std::get<hermetic::cli::RunTarget>(action.value());
-  use_builtin_host_lookup(run.policy);
   auto status = hermetic::run(run.policy, run.target_argv);
   if (!status) return report(status.error());
   return status.value();

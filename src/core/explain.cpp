@@ -26,9 +26,21 @@ std::string padded(const std::string& text, std::size_t width) {
   return text.size() >= width ? text + " " : text + std::string(width - text.size(), ' ');
 }
 
-const char* errno_name(int error) {
-  const char* name = strerrorname_np(error);
-  return name != nullptr ? name : "?";
+// The errors the rule table uses (syscall_rules.cpp). Not strerrorname_np: that is glibc's
+// alone, and the executable is built against musl (src/cli/CMakeLists.txt).
+std::string errno_name(int error) {
+  switch (error) {
+    case EPERM:
+      return "EPERM";
+    case EACCES:
+      return "EACCES";
+    case EROFS:
+      return "EROFS";
+    case ENOSYS:
+      return "ENOSYS";
+    default:
+      return "errno " + std::to_string(error);
+  }
 }
 
 void describe_landlock(std::ostringstream& out, const KernelPlan& kernel,

@@ -65,12 +65,14 @@ int add_rule(const Context& ctx, const syscall_rules::Rule& rule, int nr, const 
     case syscall_rules::ArgTest::always:
       return seccomp_rule_add(ctx.get(), action, nr, 0);
     case syscall_rules::ArgTest::arg0_not_equal:
-      return seccomp_rule_add(ctx.get(), action, nr, 1, SCMP_A0(SCMP_CMP_NE, rule.value));
+      return seccomp_rule_add(ctx.get(), action, nr, 1,
+                              scmp_arg_cmp{0, SCMP_CMP_NE, rule.value, 0});
     case syscall_rules::ArgTest::arg0_bits_clear:
-      return seccomp_rule_add(ctx.get(), action, nr, 1, SCMP_A0(SCMP_CMP_MASKED_EQ, rule.value, 0));
+      return seccomp_rule_add(ctx.get(), action, nr, 1,
+                              scmp_arg_cmp{0, SCMP_CMP_MASKED_EQ, rule.value, 0});
     case syscall_rules::ArgTest::arg2_bits_set:
       return seccomp_rule_add(ctx.get(), action, nr, 1,
-                              SCMP_A2(SCMP_CMP_MASKED_EQ, rule.value, rule.value));
+                              scmp_arg_cmp{2, SCMP_CMP_MASKED_EQ, rule.value, rule.value});
     case syscall_rules::ArgTest::arg1_masked_equal:
       return add_masked_equal(ctx, action, nr, 1, rule.value);
     case syscall_rules::ArgTest::arg2_masked_equal:
@@ -83,25 +85,29 @@ int add_rule(const Context& ctx, const syscall_rules::Rule& rule, int nr, const 
       int rc = 0;
       for (std::uint64_t type = 0; rc == 0 && type < 16; ++type) {
         if ((rule.value & (1ULL << type)) != 0) continue;
-        rc = seccomp_rule_add(ctx.get(), action, nr, 1, SCMP_A1(SCMP_CMP_MASKED_EQ, 0xfU, type));
+        rc = seccomp_rule_add(ctx.get(), action, nr, 1,
+                              scmp_arg_cmp{1, SCMP_CMP_MASKED_EQ, 0xfU, type});
       }
       return rc;
     }
     case syscall_rules::ArgTest::arg1_arg2_equal:
       // The kernel reads level and option as ints: compare the low 32 bits only, or a caller
       // could set the upper bits and slip past.
-      return seccomp_rule_add(ctx.get(), action, nr, 2,
-                              SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffU, rule.value >> 32U),
-                              SCMP_A2(SCMP_CMP_MASKED_EQ, 0xffffffffU, rule.value & 0xffffffffU));
+      return seccomp_rule_add(
+          ctx.get(), action, nr, 2,
+          scmp_arg_cmp{1, SCMP_CMP_MASKED_EQ, 0xffffffffU, rule.value >> 32U},
+          scmp_arg_cmp{2, SCMP_CMP_MASKED_EQ, 0xffffffffU, rule.value & 0xffffffffU});
     case syscall_rules::ArgTest::arg4_not_zero:
-      return seccomp_rule_add(ctx.get(), action, nr, 1, SCMP_A4(SCMP_CMP_NE, 0));
+      return seccomp_rule_add(ctx.get(), action, nr, 1, scmp_arg_cmp{4, SCMP_CMP_NE, 0, 0});
     case syscall_rules::ArgTest::not_exec_token:
       // Two rules, so that either half being wrong denies (conditions of one rule are ANDed).
-      if (int rc = seccomp_rule_add(ctx.get(), action, nr, 1, SCMP_A0(SCMP_CMP_NE, token.dirfd));
+      if (int rc = seccomp_rule_add(ctx.get(), action, nr, 1,
+                                    scmp_arg_cmp{0, SCMP_CMP_NE, token.dirfd, 0});
           rc < 0) {
         return rc;
       }
-      return seccomp_rule_add(ctx.get(), action, nr, 1, SCMP_A4(SCMP_CMP_NE, token.flags));
+      return seccomp_rule_add(ctx.get(), action, nr, 1,
+                              scmp_arg_cmp{4, SCMP_CMP_NE, token.flags, 0});
   }
   return -EINVAL;
 }

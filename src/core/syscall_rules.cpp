@@ -23,10 +23,12 @@ using enum ArgTest;
 
 // open/openat flags asking to truncate without write access: the access mode O_RDONLY, or 3
 // (which asks for neither read nor write), with O_TRUNC. As masked comparisons: the mask in
-// the upper 32 bits, the value in the lower.
-constexpr std::uint64_t kTruncMask = O_ACCMODE | O_TRUNC;
+// the upper 32 bits, the value in the lower. The access mode is the flags' two low bits, as the
+// kernel reads them: not O_ACCMODE, which musl defines as 3 | O_PATH.
+constexpr std::uint64_t kAccessMode = 3;
+constexpr std::uint64_t kTruncMask = kAccessMode | O_TRUNC;
 constexpr std::uint64_t kTruncReadOnly = (kTruncMask << 32U) | O_RDONLY | O_TRUNC;
-constexpr std::uint64_t kTruncNoAccess = (kTruncMask << 32U) | O_ACCMODE | O_TRUNC;
+constexpr std::uint64_t kTruncNoAccess = (kTruncMask << 32U) | kAccessMode | O_TRUNC;
 
 // ext4's own ioctls (<linux/ext4.h> is not in every libc's headers) that change a file or the
 // filesystem and check ownership or a capability, not that the fd is open for writing.
