@@ -28,6 +28,6 @@ python=${PYTHON:-python3}
 [[ -x .venv/bin/python ]] || "$python" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
 # Build dependencies come into the venv so repeated installs reuse one build directory.
-.venv/bin/python -m pip install -q "scikit-build-core>=0.10" cmake ninja
+.venv/bin/python -m pip install -q "scikit-build-core>=0.10" cmake ninja "ziglang>=0.13"
 .venv/bin/python -m pip install -q --no-build-isolation ".[test]"
 echo "setup: hermetic installed in .venv ($(.venv/bin/hermetic --version))" >&2

@@ -1,0 +1,35 @@
+# The core's sources, in one place: the extension and the C++ tests link them as hermetic_core,
+# and the hermetic executable is compiled from them again against musl (src/cli/musl).
+set(HERMETIC_CORE_SOURCES
+  policy.cpp
+  policy_json.cpp
+  profiles.cpp
+  probe.cpp
+  syscall_rules.cpp
+  seccomp_filter.cpp
+  landlock.cpp
+  fs_layers.cpp
+  python_layout.cpp
+  runtime_reads.cpp
+  private_tmpdir.cpp
+  tmpdir_cleaner.cpp
+  target.cpp
+  exec_chain.cpp
+  real_path.cpp
+  pyenv_shim.cpp
+  kernel_layer.cpp
+  run_plan.cpp
+  explain.cpp
+  address_policy.cpp
+  name_pins.cpp
+  hosts_overlay.cpp
+  unotify.cpp
+  listener_handoff.cpp
+  supervisor_calls.cpp
+  supervisor.cpp
+  signal_relay.cpp
+  environment.cpp
+  inprocess_injection.cpp
+  python_targets.cpp
+  launch.cpp
+)
