@@ -72,6 +72,13 @@ bool policy_needs_inprocess(const Policy& policy) {
          policy.block_interpreter_mutation || policy.sealed;
 }
 
+// Any other guard (files, environment, code, imports, --trace) watches the start-up itself.
+bool may_defer(const Policy& policy) {
+  return !policy_needs_inprocess(policy) && !policy.trace && !policy.fs_readonly &&
+         !policy.fs_root && !policy.block_environment && policy.allow_read.empty() &&
+         policy.allow_write.empty();
+}
+
 Policy mirror_kernel_grants(const Policy& policy,
                             const std::vector<landlock::Layer>& landlock_layers) {
   namespace ll = landlock::uapi::fs;
@@ -122,6 +129,7 @@ Result<std::vector<std::string>> environment_for(const Policy& policy,
       "HERMETIC_INPROC_LIB=" + installation->extension,
       std::string("HERMETIC_INPROC_MIN_PYVER=") + kOldestPython,
       std::string("HERMETIC_INPROC_REQUIRED=") + (required ? "1" : "0"),
+      std::string("HERMETIC_INPROC_DEFER=") + (may_defer(policy) ? "1" : "0"),
   };
 }
 

@@ -36,6 +36,11 @@ inline constexpr const char* kOldestPython = "3.9";
 // True when the policy has capabilities only the in-process layer can enforce.
 [[nodiscard]] bool policy_needs_inprocess(const Policy& policy);
 
+// True when the in-process layer may wait for the first event its guards have a use for
+// (HERMETIC_INPROC_DEFER; src/preload/preload.cpp): the policy's in-process part is the network
+// and subprocess guards alone, which check events a run may never raise.
+[[nodiscard]] bool may_defer(const Policy& policy);
+
 // The policy the in-process layer gets: `policy` plus what the kernel layer grants on top of
 // the user's paths (writes to /dev/null, the terminal, the run's private TMPDIR; under a read
 // root, every path the read layer opens for the runtime), so that the two layers agree on what

@@ -1,17 +1,22 @@
 #include "audit_hook.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "policy_stack.hpp"
 #include "stable_abi.hpp"
 #include "violation.hpp"
+#include "wake_events.hpp"
 
 namespace hermetic::inproc::audit_hook {
 namespace {
+
+namespace wake_events = hermetic::wake_events;
 
 struct Entry {
   const char* name;
@@ -82,6 +87,51 @@ constexpr Entry kEvents[] = {
     {"os.chdir", Event::kOsChdir},
     {"cpython.PyInterpreterState_New", Event::kNewInterpreter},
 };
+
+// A deferred layer (src/preload/preload.cpp) is woken by the network and subprocess guards'
+// events and a subinterpreter's creation: exactly those of this table.
+constexpr bool wakes_a_deferred_layer(Event event) {
+  switch (event) {
+    case Event::kSocketNew:
+    case Event::kSocketConnect:
+    case Event::kSocketBind:
+    case Event::kSocketSendto:
+    case Event::kSocketSendmsg:
+    case Event::kSocketGetaddrinfo:
+    case Event::kSocketGethostbyname:
+    case Event::kSocketGethostbyaddr:
+    case Event::kSocketGetnameinfo:
+    case Event::kSubprocessPopen:
+    case Event::kOsSystem:
+    case Event::kOsExec:
+    case Event::kOsSpawn:
+    case Event::kOsPosixSpawn:
+    case Event::kOsFork:
+    case Event::kOsForkpty:
+    case Event::kPtySpawn:
+    case Event::kOsStartfile:
+    case Event::kNewInterpreter:
+      return true;
+    default:
+      return false;
+  }
+}
+constexpr bool in_wake_list(std::string_view name) {
+  return name.starts_with(wake_events::kNetworkPrefix) ||
+         std::ranges::find(wake_events::kOtherEvents, name) != std::end(wake_events::kOtherEvents);
+}
+static_assert(std::ranges::all_of(kEvents,
+                                  [](const Entry& entry) {
+                                    return wakes_a_deferred_layer(entry.event) ==
+                                           in_wake_list(entry.name);
+                                  }),
+              "src/preload/wake_events.hpp and kEvents disagree on what wakes a deferred layer");
+static_assert(std::ranges::all_of(wake_events::kOtherEvents,
+                                  [](std::string_view name) {
+                                    return std::ranges::any_of(
+                                        kEvents, [name](const Entry& e) { return name == e.name; });
+                                  }),
+              "src/preload/wake_events.hpp names an event no guard checks");
 
 // Buckets by the first two characters' sum, so a hot uninteresting event ("object.__getattr__",
 // "sys._getframe") is rejected after comparing against at most a couple of names.

@@ -199,6 +199,25 @@ PyObject* find_spec(PyObject* /*self*/, PyObject* args, PyObject* kwargs) {
 
 }  // namespace hermetic::inproc::cli_bootstrap
 
+// The deferred form (HERMETIC_INPROC_DEFER, src/preload/preload.cpp): the preload library calls
+// this from its audit hook, with the interpreter running, at the first event the policy has a
+// use for. The launcher defers only policies whose in-process part is the network and
+// subprocess guards, which have no second phase: both phases happen here, at once. The event
+// that woke the layer then reaches the hook PyInit__hermetic appended to CPython's list.
+extern "C" int hermetic_wake(const char* policy_json) {
+  namespace boot = hermetic::inproc::cli_bootstrap;
+  if (policy_json == nullptr) return 1;
+  auto policy = hermetic::policy_from_json(policy_json);
+  if (!policy || boot::needs_python_guards(policy.value()) || policy.value().block_code_exec) {
+    return 1;  // not a policy the launcher defers
+  }
+  boot::startup_policy() = std::move(policy).value();
+  boot::g_activated = true;
+  boot::g_in_user_code = true;
+  if (boot::activate() != 0 || boot::enter_user_code() != 0) boot::fail_closed();
+  return 0;
+}
+
 extern "C" int hermetic_preinit(const char* policy_json) {
   namespace boot = hermetic::inproc::cli_bootstrap;
   if (policy_json == nullptr) return 1;

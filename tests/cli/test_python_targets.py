@@ -285,7 +285,7 @@ LOADED = "import sys; print(sorted(m for m in sys.modules if m.split('.')[0] == 
 
 
 @pytest.mark.parametrize(("flags", "loaded"), [
-    (["--no-network", "--no-subprocess"], ["hermetic._hermetic"]),
+    (["--no-network", "--no-subprocess"], []),  # deferred: nothing until a socket or a process
     (["--fs-readonly"], ["hermetic._hermetic"]),
     (["--no-code-exec"], ["hermetic", "hermetic._cli", "hermetic._hermetic",
                           "hermetic._patches", "hermetic.blocker", "hermetic.errors"]),
@@ -299,6 +299,43 @@ def test_python_package_loads_only_for_python_side_guards(flags, loaded, run_her
     proc = run_hermetic([*flags, "--", sys.executable, "-c", LOADED], env=clean_env())
     assert (proc.returncode, proc.stderr) == (0, ""), proc.stderr
     assert proc.stdout == f"{loaded}\n"
+
+
+MAPPED = "any('_hermetic.' in line for line in open('/proc/self/maps'))"
+DEFERRED = f"""
+import sys
+print({MAPPED})
+{{}}
+print({MAPPED})
+"""
+
+
+@pytest.mark.parametrize(("flags", "first_use", "blocked"), [
+    (["--no-network"], "import socket; socket.socket()", "network disabled: socket(AF_INET)"),
+    (["--no-network", "--allow-localhost"], "import socket; socket.getaddrinfo('x.invalid', 80)",
+     "network disabled: DNS(x.invalid)"),
+    (["--no-subprocess"], "import os; os.system('true')", "subprocess disabled: os.system(true)"),
+], ids=["socket", "dns", "subprocess"])
+def test_network_and_subprocess_guards_load_at_their_first_event(flags, first_use, blocked,
+                                                                  run_hermetic, clean_env):
+    """Under the network and subprocess guards alone, the extension is loaded by the first event
+    they check, not at start (a start that needs neither pays for neither), and that very event
+    is checked: the run ends with the violation's one line."""
+    proc = run_hermetic([*flags, "--", sys.executable, "-c", DEFERRED.format(first_use)],
+                        env=clean_env())
+    assert proc.stdout == "False\n", proc.stderr  # not mapped at start; the use never returned
+    assert (proc.returncode, proc.stderr) == (2, f"hermetic: blocked action: {blocked}\n")
+
+
+def test_an_import_of_hermetic_loads_the_layer_first(run_hermetic, clean_env):
+    """The extension's finder answers `import hermetic` in a target whose environment lacks the
+    package; deferred, the import event itself loads it, before the import looks."""
+    use = "from hermetic import _hermetic; print(_hermetic.effective()['block_network'])"
+    code = DEFERRED.format(use)
+    proc = run_hermetic(["--no-network", "--", sys.executable, "-S", "-c", code],
+                        env=clean_env())
+    assert (proc.returncode, proc.stderr) == (0, ""), proc.stderr
+    assert proc.stdout == "False\nTrue\nTrue\n"
 
 
 # --- Python-only flags: one line, exit 2, as hermetic-seal ------------------------------------
