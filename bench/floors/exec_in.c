@@ -1,8 +1,8 @@
 // exec_in: the least a launcher of hermetic's design must do before it execs its target, and
-// nothing more, for bench/floors.py. A static glibc program (as hermetic is) that optionally
+// nothing more, for bench/floors.py. A static musl program (as hermetic is) that optionally
 // installs a one-instruction seccomp filter that allows everything, and Landlock layers whose
 // rules it is given ready-made, then execs. What a run under it costs over bare is what the
-// kernel mechanisms and one more glibc start charge on this machine, before any planning.
+// kernel mechanisms and one more exec charge on this machine, before any planning.
 //
 //   exec_in [--seccomp] [--mkdtemp TEMPLATE]
 //           [--layer HANDLED [--scope SCOPES] [--rule RIGHTS:PATH]...]... -- ARGV
