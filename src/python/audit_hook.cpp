@@ -91,30 +91,7 @@ constexpr Entry kEvents[] = {
 // A deferred layer (src/preload/preload.cpp) is woken by the network and subprocess guards'
 // events and a subinterpreter's creation: exactly those of this table.
 constexpr bool wakes_a_deferred_layer(Event event) {
-  switch (event) {
-    case Event::kSocketNew:
-    case Event::kSocketConnect:
-    case Event::kSocketBind:
-    case Event::kSocketSendto:
-    case Event::kSocketSendmsg:
-    case Event::kSocketGetaddrinfo:
-    case Event::kSocketGethostbyname:
-    case Event::kSocketGethostbyaddr:
-    case Event::kSocketGetnameinfo:
-    case Event::kSubprocessPopen:
-    case Event::kOsSystem:
-    case Event::kOsExec:
-    case Event::kOsSpawn:
-    case Event::kOsPosixSpawn:
-    case Event::kOsFork:
-    case Event::kOsForkpty:
-    case Event::kPtySpawn:
-    case Event::kOsStartfile:
-    case Event::kNewInterpreter:
-      return true;
-    default:
-      return false;
-  }
+  return is_network_event(event) || is_process_event(event) || event == Event::kNewInterpreter;
 }
 constexpr bool in_wake_list(std::string_view name) {
   return name.starts_with(wake_events::kNetworkPrefix) ||

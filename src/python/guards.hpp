@@ -59,6 +59,14 @@ enum class Event {
   kNewInterpreter,
 };
 
+// The enumerators above are grouped by guard, in this order.
+constexpr bool is_network_event(Event event) {
+  return event >= Event::kSocketNew && event <= Event::kSocketGetnameinfo;
+}
+constexpr bool is_process_event(Event event) {
+  return event >= Event::kSubprocessPopen && event <= Event::kOsStartfile;
+}
+
 namespace network_guard {
 int check(Event event, const Snapshot& snapshot, PyObject* args);
 // Must be called once at import, before any hook runs: captures _socket.socket's C-level
