@@ -95,8 +95,8 @@ struct Deferred {
 };
 Deferred g_deferred;
 enum : int { kWaiting, kLoading, kLoaded };
-std::atomic<int> g_state{
-    kWaiting};  // atomic: since 3.12 a subinterpreter runs hooks on its own GIL
+// Atomic: since 3.12 a subinterpreter runs its hooks under a GIL of its own.
+std::atomic<int> g_state{kWaiting};
 
 bool imports_a_waking_module(void* args) {
   void* name = g_deferred.tuple_get_item(args, 0);  // borrowed; the module name, a str
@@ -132,7 +132,8 @@ bool wakes(const char* event, void* args) {
 }
 
 int wake_hook(const char* event, void* args, void* /*data*/) {
-  if (g_state.load(std::memory_order_acquire) != kWaiting || !wakes(event, args)) return 0;
+  const int state = g_state.load(std::memory_order_acquire);
+  if (state == kLoaded || !wakes(event, args)) return 0;  // loaded: the extension's hook checks
   // Only the main interpreter loads the extension (its state is one per process). A
   // subinterpreter made by a route that woke nothing is refused what the guards check, as
   // the extension refuses it everything it guards.
@@ -141,13 +142,12 @@ int wake_hook(const char* event, void* args, void* /*data*/) {
     return 0;  // no thread state (3.13's creation event): nothing may run here
   }
   if (g_deferred.interpreter_id(g_deferred.interpreter_get()) != 0) {
-    g_deferred.err_set_string(*g_deferred.runtime_error,
-                              "hermetic: subinterpreters disabled: hermetic's in-process layer "
-                              "guards the main interpreter only");
+    g_deferred.err_set_string(*g_deferred.runtime_error, wake_events::kSubinterpreterRefusal);
     return -1;
   }
+  // Events raised while the extension loads (its own imports) are the bootstrap's.
   int expected = kWaiting;
-  if (!g_state.compare_exchange_strong(expected, kLoading)) return 0;
+  if (state == kLoading || !g_state.compare_exchange_strong(expected, kLoading)) return 0;
   void* handle = dlopen(g_deferred.library, RTLD_LAZY | RTLD_GLOBAL);
   if (handle == nullptr) fail("cannot load the in-process layer", dlerror());
   auto wake = reinterpret_cast<PreinitFn>(dlsym(handle, "hermetic_wake"));

@@ -23,4 +23,11 @@ inline constexpr std::string_view kPackage = "hermetic";
 inline constexpr std::string_view kInterpreterModules[] = {"_xxsubinterpreters", "_interpreters",
                                                            "_testcapi", "_testinternalcapi"};
 
+// What a subinterpreter is told when it raises one of these events before the layer woke: the
+// extension's own refusal (kSubinterpretersDisabled, src/python/violation.hpp; audit_hook.cpp
+// checks that the two agree).
+inline constexpr const char* kSubinterpreterRefusal =
+    "hermetic: subinterpreters disabled: hermetic's in-process layer guards the main interpreter "
+    "only";
+
 }  // namespace hermetic::wake_events

@@ -110,6 +110,14 @@ static_assert(std::ranges::all_of(wake_events::kOtherEvents,
                                   }),
               "src/preload/wake_events.hpp names an event no guard checks");
 
+// The refusal a subinterpreter gets, from a deferred layer's hook or this one: hermetic's prefix
+// and the words the CLI's report uses.
+constexpr std::string_view kPrefix = "hermetic: ";
+static_assert(std::string_view(wake_events::kSubinterpreterRefusal).starts_with(kPrefix) &&
+                  std::string_view(wake_events::kSubinterpreterRefusal).substr(kPrefix.size()) ==
+                      kSubinterpretersDisabled,
+              "wake_events.hpp and violation.hpp word the subinterpreter refusal differently");
+
 // Buckets by the first two characters' sum, so a hot uninteresting event ("object.__getattr__",
 // "sys._getframe") is rejected after comparing against at most a couple of names.
 struct Table {
@@ -147,8 +155,7 @@ bool before_3_12(const char* version) {
 // an atomic flag, for the CLI's report; RuntimeError is a static type, safe under any GIL.
 int refuse_in_subinterpreter() {
   note_subinterpreter_refused();
-  static const std::string message = "hermetic: " + std::string(kSubinterpretersDisabled);
-  PyErr_SetString(PyExc_RuntimeError, message.c_str());
+  PyErr_SetString(PyExc_RuntimeError, wake_events::kSubinterpreterRefusal);
   return -1;
 }
 
