@@ -57,6 +57,14 @@ def extension_module() -> str:
     return str(found[0])
 
 
+def defers_inprocess(hermetic: str, flags: list[str]) -> bool:
+    """Whether hermetic lets the in-process layer wait for its first event under `flags`: the
+    launcher says so in the target's environment (HERMETIC_INPROC_DEFER)."""
+    env = subprocess.run([hermetic, *flags, "--", "/usr/bin/env"], check=True,
+                         capture_output=True, text=True).stdout
+    return "HERMETIC_INPROC_DEFER=1" in env.splitlines()
+
+
 def landlock_arguments(explain: str, readable: str) -> list[str]:
     """exec_in's --layer/--scope/--rule arguments for the Landlock layers `--explain` printed:
     its placeholder TMPDIR becomes the one exec_in makes, and a layer that confines reads also
@@ -122,7 +130,7 @@ def main() -> None:
         # the policy lets the layer wait for its first event (HERMETIC_INPROC_DEFER).
         hook_only = {"LD_PRELOAD": str(preload)}
         inprocess = {**hook_only, "FLOOR_DLOPEN": extension_module()}
-        deferred = {"--no-network": True, "--fs-readonly=ROOT": False}
+        deferred = {name: defers_inprocess(hermetic, flags) for name, flags in policies.items()}
         # The floor must confine as hermetic does, or it measures less than the design needs.
         probe = subprocess.run([str(exec_in), *layers["--fs-readonly=ROOT"], "--", python, "-c",
                                 "open('/etc/hostname')"], capture_output=True, text=True)

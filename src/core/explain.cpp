@@ -27,7 +27,7 @@ std::string padded(const std::string& text, std::size_t width) {
 }
 
 // The errors the rule table uses (syscall_rules.cpp). Not strerrorname_np: that is glibc's
-// alone, and the executable is built against musl (src/cli/CMakeLists.txt).
+// alone, and the executable is built against musl (src/cli/musl/).
 std::string errno_name(int error) {
   switch (error) {
     case EPERM:

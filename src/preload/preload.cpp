@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
@@ -114,21 +115,24 @@ bool imports_a_waking_module(void* args) {
          std::end(wake_events::kInterpreterModules);
 }
 
-// Called for every event of the run until the layer wakes: the first letter sorts out most.
-bool wakes(const char* event, void* args) {
-  switch (event[0]) {
-    case 'c':
-    case 'o':
-    case 'p':
-    case 's':
-      if (std::string_view(event).starts_with(wake_events::kNetworkPrefix)) return true;
-      return std::ranges::find(wake_events::kOtherEvents, std::string_view(event)) !=
-             std::end(wake_events::kOtherEvents);
-    case 'i':
-      return std::strcmp(event, "import") == 0 && imports_a_waking_module(args);
-    default:
-      return false;
+// The first letters of the waking events, "import" included: one lookup sorts out most events.
+constexpr auto kFirstLetters = [] {
+  std::array<bool, 256> table{};
+  table[static_cast<unsigned char>(wake_events::kNetworkPrefix[0])] = true;
+  for (const std::string_view name : wake_events::kOtherEvents) {
+    table[static_cast<unsigned char>(name[0])] = true;
   }
+  table['i'] = true;
+  return table;
+}();
+
+// Called for every event of the run until the layer wakes.
+bool wakes(const char* event, void* args) {
+  if (!kFirstLetters[static_cast<unsigned char>(event[0])]) return false;
+  const std::string_view name(event);
+  if (name == "import") return imports_a_waking_module(args);
+  return name.starts_with(wake_events::kNetworkPrefix) ||
+         std::ranges::find(wake_events::kOtherEvents, name) != std::end(wake_events::kOtherEvents);
 }
 
 int wake_hook(const char* event, void* args, void* /*data*/) {
