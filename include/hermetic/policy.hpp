@@ -57,7 +57,8 @@ struct Policy {
   // a kernel part. The Python-only flags (code exec, imports, native, interpreter) have none.
   [[nodiscard]] bool has_kernel_part() const;
   // Whether a seccomp supervisor answers some calls (syscall_rules::rules_for): address
-  // exceptions, or --trace of network blocks. hermetic then outlives the target's exec.
+  // exceptions, --trace of network blocks, or the metadata calls (chmod, chown, utime, xattrs)
+  // of --fs-readonly in writable places. hermetic then outlives the target's exec.
   [[nodiscard]] bool has_supervisor() const;
 
   bool operator==(const Policy&) const = default;

@@ -106,8 +106,10 @@ std::vector<landlock::Layer> landlock_layers(const Policy& policy,
 }  // namespace
 
 KernelPlan plan_kernel_layer(const Policy& policy, const std::vector<std::string>& exec_files,
-                             const fs_layers::Inputs& fs, const KernelFeatures& features) {
-  return {landlock_layers(policy, exec_files, fs, features), syscall_rules::rules_for(policy)};
+                             const fs_layers::Inputs& fs, const KernelFeatures& features,
+                             syscall_rules::Supervision supervision) {
+  return {landlock_layers(policy, exec_files, fs, features),
+          syscall_rules::rules_for(policy, supervision)};
 }
 
 Result<PreparedKernelLayer> PreparedKernelLayer::prepare(const KernelPlan& plan,

@@ -34,6 +34,7 @@
 #include "environment.hpp"
 #include "fd.hpp"
 #include "hermetic/probe.hpp"
+#include "hermetic/real_path.hpp"
 #include "hosts_overlay.hpp"
 #include "inprocess_injection.hpp"
 #include "kernel_layer.hpp"
@@ -175,20 +176,32 @@ std::string machine_hosts() {
 // (RLIMIT_CORE goes to 0 too, once the child has its own limits.)
 void make_undumpable() { (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0); }
 
+// Where --fs-readonly's metadata calls may change things: the private TMPDIR and the
+// --allow-write paths, canonical as gather_fs_inputs made them (the places Landlock lets the
+// target write; not /dev/null, the terminal or inherited stdio files, whose modes no tool needs
+// to change).
+supervisor::metadata::WritablePlaces writable_places(const fs_layers::Inputs& fs) {
+  std::vector<std::string> roots = fs.allow_write;
+  if (!fs.private_tmpdir.empty()) {
+    std::error_code ec;  // the TMPDIR's parent may be reached through a symlink (/tmp)
+    const std::string tmpdir = real_path(fs.private_tmpdir, ec);
+    roots.push_back(ec ? fs.private_tmpdir : tmpdir);
+  }
+  return supervisor::metadata::WritablePlaces(std::move(roots));
+}
+
 // Parent side of step 4: takes the child's listener and serves it, then lets the child exec.
 // An empty result with no error means the child failed first (its report says why).
-Result<std::unique_ptr<supervisor::Supervisor>> start_supervisor(listener_handoff::Channel& handoff,
-                                                                 pid_t child,
-                                                                 const PreparedKernelLayer& kernel,
-                                                                 const Policy& policy,
-                                                                 const name_pins::Plan& names) {
+Result<std::unique_ptr<supervisor::Supervisor>> start_supervisor(
+    listener_handoff::Channel& handoff, pid_t child, const PreparedKernelLayer& kernel,
+    const Policy& policy, const name_pins::Plan& names, const fs_layers::Inputs& fs) {
   handoff.parent_side();
   auto listener = handoff.parent_take(child);
   if (!listener) return listener.error();
   if (!listener.value()) return std::unique_ptr<supervisor::Supervisor>();
   supervisor::Config config{kernel.seccomp_rules(),
                             address_policy::Rules(policy.allow_localhost, names.allowed),
-                            policy.fs_readonly, policy.trace};
+                            policy.fs_readonly, writable_places(fs), policy.trace};
   auto started = supervisor::Supervisor::start(std::move(listener).value(), std::move(config));
   if (!started) return started.error();
   make_undumpable();  // the listener is ours: from here on the child may exec the target
@@ -335,7 +348,8 @@ Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
   relay.start(child);
   std::unique_ptr<supervisor::Supervisor> supervisor;
   if (handoff) {
-    auto started = start_supervisor(*handoff, child, kernel.value(), policy, names.value());
+    auto started =
+        start_supervisor(*handoff, child, kernel.value(), policy, names.value(), plan.value().fs);
     if (!started) {
       ::kill(child, SIGKILL);  // it waits for "go" and must not run unsupervised
       (void)relay.wait_for_child();
@@ -400,7 +414,8 @@ Status apply_to_self(const Policy& policy) {
   // Python's), and address allow-lists cannot be enforced here at all.
   Policy kernel_policy = policy;
   kernel_policy.trace = false;
-  const KernelPlan plan = plan_kernel_layer(kernel_policy, /*exec_files=*/{}, fs.value(), features);
+  const KernelPlan plan = plan_kernel_layer(kernel_policy, /*exec_files=*/{}, fs.value(), features,
+                                            syscall_rules::Supervision::unavailable);
   auto kernel = PreparedKernelLayer::prepare(plan, features);
   if (!kernel) return kernel.error();
   if (kernel.value().needs_supervisor()) {

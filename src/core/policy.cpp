@@ -60,7 +60,7 @@ bool Policy::has_kernel_part() const {
 }
 
 bool Policy::has_supervisor() const {
-  return allow_localhost || !allow_domains.empty() || (block_network && trace);
+  return allow_localhost || !allow_domains.empty() || (block_network && trace) || fs_readonly;
 }
 
 void PolicyBuilder::fail(std::string message) {

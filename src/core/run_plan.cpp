@@ -103,7 +103,11 @@ Result<RunPlan> plan_run(const Policy& policy, const std::vector<std::string>& a
       plan.fs.runtime_reads.push_back({*package, "hermetic's in-process layer (LD_PRELOAD)"});
     }
   }
-  plan.kernel = plan_kernel_layer(policy, plan.exec_files, plan.fs, features);
+  // The launcher serves the filter from outside whenever the kernel lets it.
+  const auto supervision = features.seccomp_user_notif && features.pidfd_getfd
+                               ? syscall_rules::Supervision::available
+                               : syscall_rules::Supervision::unavailable;
+  plan.kernel = plan_kernel_layer(policy, plan.exec_files, plan.fs, features, supervision);
 
   if (policy.fs_readonly && !private_tmpdir.empty()) {
     // Every convention programs use to find a temporary directory.

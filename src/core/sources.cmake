@@ -26,6 +26,7 @@ set(HERMETIC_CORE_SOURCES
   unotify.cpp
   listener_handoff.cpp
   supervisor_calls.cpp
+  supervisor_metadata.cpp
   supervisor.cpp
   signal_relay.cpp
   environment.cpp

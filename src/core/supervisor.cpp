@@ -245,6 +245,8 @@ void Supervisor::handle(const seccomp_notif& n, const MayBlock& may_block) const
     reply.error = match->rule.error;
     reply.blocked = describe_traced(match->rule, n);
     reply.why = traced_why(match->rule);
+  } else if (match->rule.capability == syscall_rules::Capability::fs_write) {
+    reply = metadata::perform(match->rule.syscall, n, listener_.get(), config_.writable);
   } else {
     reply = perform(match->rule.syscall, n, listener_.get(), env_, may_block);
   }
@@ -260,7 +262,8 @@ void Supervisor::log_refusal(const syscall_rules::Rule& rule, const Reply& reply
   std::string line = std::string(kTraceLinePrefix) +
                      std::string(syscall_rules::capability_name(rule.capability)) +
                      " disabled: " + reply.blocked;
-  if (!reply.why.empty() && reply.why != "address not allowed") {
+  if (!reply.why.empty() && reply.why != "address not allowed" &&
+      reply.why != "outside the writable places") {
     line += " (" + std::string(reply.why) + ")";
   }
   line += "\n";

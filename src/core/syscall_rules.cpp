@@ -165,34 +165,40 @@ constexpr std::array kRules{
     Rule{subprocess, "execveat", EACCES, not_exec_token, 0, "exec after the target's own"},
 
     // --fs-readonly: what Landlock has no right for. Writes, creation, removal, renames, links,
-    // truncation and mknod (MAKE_*) are Landlock's; these change metadata in place. EROFS
-    // ("Read-only file system") is what the flag means, what tools already handle, and tells
-    // --trace the capability apart from network (EACCES) and subprocess (EPERM).
-    // The cost: seccomp cannot see paths (they are pointers), so these fail in the private
-    // TMPDIR and --allow-write paths too: shutil.copy2/copystat, `cp -p`, `tar` restoring modes
-    // or times, `touch` of an existing file (creating one works: that is open(O_CREAT)).
-    // Files are still created with the mode given to open/mkdir.
-    Rule{fs_write, "chmod", EROFS, always, 0, "chmod"},
-    Rule{fs_write, "fchmod", EROFS, always, 0, "fchmod"},
-    Rule{fs_write, "fchmodat", EROFS, always, 0, "fchmodat"},
+    // truncation and mknod (MAKE_*) are Landlock's; these change metadata in place. Seccomp
+    // cannot see paths (they are pointers), so the supervisor decides: it copies the path once,
+    // resolves the object, and performs the call itself when the object lies in the private
+    // TMPDIR or an --allow-write path (supervisor_metadata.hpp); everywhere else the call fails
+    // with EROFS ("Read-only file system"), which is what the flag means, what tools already
+    // handle, and tells --trace the capability apart from network (EACCES) and subprocess
+    // (EPERM). Where no supervisor can serve (apply_to_self; a kernel without user
+    // notification) rules_for() turns these rows into plain refusals, writable places included.
+    Rule{fs_write, "chmod", EROFS, always, 0, "chmod", When::always, Action::supervise},
+    Rule{fs_write, "fchmod", EROFS, always, 0, "fchmod", When::always, Action::supervise},
+    Rule{fs_write, "fchmodat", EROFS, always, 0, "fchmodat", When::always, Action::supervise},
     Rule{fs_write, "fchmodat2", EROFS, always, 0, "fchmodat2 (Linux 6.6)", When::always,
-         Action::deny, 452},
-    Rule{fs_write, "chown", EROFS, always, 0, "chown"},
-    Rule{fs_write, "fchown", EROFS, always, 0, "fchown"},
-    Rule{fs_write, "lchown", EROFS, always, 0, "lchown"},
-    Rule{fs_write, "fchownat", EROFS, always, 0, "fchownat"},
-    Rule{fs_write, "utime", EROFS, always, 0, "utime"},
-    Rule{fs_write, "utimes", EROFS, always, 0, "utimes"},
-    Rule{fs_write, "futimesat", EROFS, always, 0, "futimesat"},
-    Rule{fs_write, "utimensat", EROFS, always, 0, "utimensat (also futimens)"},
-    Rule{fs_write, "setxattr", EROFS, always, 0, "setxattr"},
-    Rule{fs_write, "lsetxattr", EROFS, always, 0, "lsetxattr"},
-    Rule{fs_write, "fsetxattr", EROFS, always, 0, "fsetxattr"},
+         Action::supervise, 452},
+    Rule{fs_write, "chown", EROFS, always, 0, "chown", When::always, Action::supervise},
+    Rule{fs_write, "fchown", EROFS, always, 0, "fchown", When::always, Action::supervise},
+    Rule{fs_write, "lchown", EROFS, always, 0, "lchown", When::always, Action::supervise},
+    Rule{fs_write, "fchownat", EROFS, always, 0, "fchownat", When::always, Action::supervise},
+    Rule{fs_write, "utime", EROFS, always, 0, "utime", When::always, Action::supervise},
+    Rule{fs_write, "utimes", EROFS, always, 0, "utimes", When::always, Action::supervise},
+    Rule{fs_write, "futimesat", EROFS, always, 0, "futimesat", When::always, Action::supervise},
+    Rule{fs_write, "utimensat", EROFS, always, 0, "utimensat (also futimens)", When::always,
+         Action::supervise},
+    Rule{fs_write, "setxattr", EROFS, always, 0, "setxattr", When::always, Action::supervise},
+    Rule{fs_write, "lsetxattr", EROFS, always, 0, "lsetxattr", When::always, Action::supervise},
+    Rule{fs_write, "fsetxattr", EROFS, always, 0, "fsetxattr", When::always, Action::supervise},
+    // The *xattrat calls (Linux 6.13) pass value and flags in a struct; nothing uses them yet,
+    // so they stay refused everywhere.
     Rule{fs_write, "setxattrat", EROFS, always, 0, "setxattrat (Linux 6.13)", When::always,
          Action::deny, 463},
-    Rule{fs_write, "removexattr", EROFS, always, 0, "removexattr"},
-    Rule{fs_write, "lremovexattr", EROFS, always, 0, "lremovexattr"},
-    Rule{fs_write, "fremovexattr", EROFS, always, 0, "fremovexattr"},
+    Rule{fs_write, "removexattr", EROFS, always, 0, "removexattr", When::always, Action::supervise},
+    Rule{fs_write, "lremovexattr", EROFS, always, 0, "lremovexattr", When::always,
+         Action::supervise},
+    Rule{fs_write, "fremovexattr", EROFS, always, 0, "fremovexattr", When::always,
+         Action::supervise},
     Rule{fs_write, "removexattrat", EROFS, always, 0, "removexattrat (Linux 6.13)", When::always,
          Action::deny, 466},
     // Truncation is these rows' too, not Landlock's TRUNCATE right (ABI 3): a domain that
@@ -200,7 +206,7 @@ constexpr std::array kRules{
     // root wherever it is not granted: ~1.3 us more per open, for every open of the run. Without
     // it, ftruncate needs an fd open for writing and O_WRONLY/O_RDWR | O_TRUNC write access,
     // both Landlock's WRITE_FILE; what is left is truncation without write access, refused
-    // here wherever it is asked for (the TMPDIR too, like chmod).
+    // here wherever it is asked for (the TMPDIR too).
     Rule{fs_write, "truncate", EROFS, always, 0, "truncate by path"},
     Rule{fs_write, "open", EROFS, arg1_masked_equal, kTruncReadOnly,
          "open O_RDONLY|O_TRUNC (truncation without write access)"},
@@ -296,7 +302,7 @@ constexpr std::array kRules{
 
 std::span<const Rule> all_rules() { return kRules; }
 
-std::vector<Rule> rules_for(const Policy& policy) {
+std::vector<Rule> rules_for(const Policy& policy, Supervision supervision) {
   const bool addresses = policy.allow_localhost || !policy.allow_domains.empty();
   std::vector<Rule> out;
   for (const Rule& rule : kRules) {
@@ -324,6 +330,12 @@ std::vector<Rule> rules_for(const Policy& policy) {
     // them, so the BPF refusal becomes a notification the supervisor refuses and logs.
     if (policy.trace && rule.capability == network && rule.action == Action::deny) {
       out.back().action = Action::trace;
+    }
+    // Metadata calls in writable places need a supervisor outside the sandbox; without one they
+    // are refused everywhere (the safe side: a tool sees EROFS, nothing is let through).
+    if (rule.capability == fs_write && rule.action == Action::supervise &&
+        supervision == Supervision::unavailable) {
+      out.back().action = Action::deny;
     }
   }
   return out;

@@ -53,7 +53,8 @@ enum class When {
 enum class Action {
   deny,       // fail with `error` in BPF; the supervisor never hears of it
   trace,      // the supervisor logs the call (--trace), then fails it with `error`
-  supervise,  // the supervisor decides on the address; denied calls fail with `error`
+  supervise,  // the supervisor decides (on the address; on the object of a metadata call) and
+              // performs allowed calls itself; denied calls fail with `error`
 };
 
 struct Rule {
@@ -72,10 +73,17 @@ struct Rule {
 
 [[nodiscard]] std::span<const Rule> all_rules();
 
+// Whether a supervisor outside the sandbox will answer the filter's notifications: the launcher
+// with a kernel that has user notification and pidfd_getfd. Not a process applying the layer to
+// itself, which would trap its own calls.
+enum class Supervision { unavailable, available };
+
 // The rules a policy needs, in table order, with their actions for this policy. A syscall that
 // an earlier rule already refuses outright (io_uring_setup: network and fs_write) is listed
-// once.
-[[nodiscard]] std::vector<Rule> rules_for(const Policy& policy);
+// once. Without a supervisor the metadata rows of --fs-readonly refuse outright (EROFS, in the
+// writable places too); address exceptions still ask for one (the caller refuses them).
+[[nodiscard]] std::vector<Rule> rules_for(const Policy& policy,
+                                          Supervision supervision = Supervision::unavailable);
 
 // The rows of --block-native: no new executable memory. Never part of rules_for(): the ELF
 // loader maps the target's own code after exec, so these are installed from inside the target

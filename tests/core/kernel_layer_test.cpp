@@ -15,7 +15,9 @@ std::vector<landlock::Layer> layers_on(const Policy& policy, int abi) {
   features.landlock_abi = abi;
   fs_layers::Inputs fs;
   fs.landlock_abi = abi;
-  return plan_kernel_layer(policy, {"/usr/bin/true"}, fs, features).landlock_layers;
+  return plan_kernel_layer(policy, {"/usr/bin/true"}, fs, features,
+                           syscall_rules::Supervision::unavailable)
+      .landlock_layers;
 }
 
 Policy no_network() {
@@ -79,7 +81,9 @@ TEST(KernelLayer, NoLandlockFailsClosedUnlessYamaForbidsAttaching) {
   KernelFeatures yama;
   yama.yama_forbids_attach = true;
   fs_layers::Inputs fs;
-  EXPECT_TRUE(plan_kernel_layer(no_network(), {"/usr/bin/true"}, fs, yama).landlock_layers.empty());
+  EXPECT_TRUE(plan_kernel_layer(no_network(), {"/usr/bin/true"}, fs, yama,
+                                syscall_rules::Supervision::unavailable)
+                  .landlock_layers.empty());
 }
 
 TEST(KernelLayer, SignalsAreScopedWheneverHermeticOutlivesTheExec) {

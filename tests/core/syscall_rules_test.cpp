@@ -320,6 +320,31 @@ TEST(SupervisedRules, PlainNoNetworkNeedsNoSupervisorUnlessTraced) {
   EXPECT_EQ(find(rules_for(p), "fork")->action, Action::deny);  // --trace covers the network
 }
 
+TEST(SupervisedRules, MetadataCallsAreSupervisedOnlyWhenASupervisorServes) {
+  Policy p;
+  p.fs_readonly = true;
+  const auto alone = rules_for(p);  // apply_to_self, or a kernel without user notification
+  EXPECT_FALSE(needs_supervisor(alone));
+  EXPECT_EQ(find(alone, "chmod")->action, Action::deny);
+  EXPECT_EQ(find(alone, "chmod")->error, EROFS);
+  const auto served = rules_for(p, Supervision::available);
+  EXPECT_TRUE(needs_supervisor(served));
+  for (const char* name :
+       {"chmod", "fchmod", "fchmodat", "fchmodat2", "chown", "fchown", "lchown", "fchownat",
+        "utime", "utimes", "futimesat", "utimensat", "setxattr", "lsetxattr", "fsetxattr",
+        "removexattr", "lremovexattr", "fremovexattr"}) {
+    ASSERT_NE(find(served, name), nullptr) << name;
+    EXPECT_EQ(find(served, name)->action, Action::supervise) << name;
+    EXPECT_EQ(find(served, name)->error, EROFS) << name;
+  }
+  // What has no object to decide on, or a struct argument, stays refused everywhere.
+  for (const char* name : {"truncate", "setxattrat", "removexattrat", "openat2"}) {
+    EXPECT_EQ(find(served, name)->action, Action::deny) << name;
+  }
+  auto program = seccomp_filter::compile(served);
+  ASSERT_TRUE(program.ok()) << program.error().message;
+}
+
 }  // namespace
 }  // namespace hermetic::syscall_rules
 
