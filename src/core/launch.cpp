@@ -72,10 +72,14 @@ struct ChildFailure {
   int exit_code;
   int error_number;
   std::array<char, 96> step;
+  bool cleaner_started;  // the TMPDIR is the cleaner's to remove
 };
 
+// Set in a forked child once it has started the TMPDIR's cleaner (its own copy of this flag).
+bool g_child_started_cleaner = false;  // NOLINT: the child's one piece of state for child_fail
+
 [[noreturn]] void child_fail(int report_fd, int exit_code, int error_number, const char* step) {
-  ChildFailure failure{exit_code, error_number, {}};
+  ChildFailure failure{exit_code, error_number, {}, g_child_started_cleaner};
   std::strncpy(failure.step.data(), step, failure.step.size() - 1);
   // Best effort: if the parent is gone nobody is left to tell.
   [[maybe_unused]] const auto written = ::write(report_fd, &failure, sizeof failure);
@@ -86,6 +90,9 @@ struct ChildFailure {
 struct ChildExtras {
   const hosts_overlay::Overlay* hosts = nullptr;
   const listener_handoff::Channel* handoff = nullptr;
+  const std::string* tmpdir = nullptr;  // removed by a cleaner this (forked) child starts
+  bool wipe_environment = false;        // --no-environment: the cleaner must not keep it
+  pid_t parent = 0;
   bool shares_memory = false;  // cloned by spawn_sharing_memory
 };
 
@@ -94,12 +101,36 @@ struct ChildExtras {
                              char* const* argv, char* const* envp, int report_fd,
                              ChildExtras extras) {
   if (!extras.shares_memory) signal_relay::restore_defaults_in_child();
+  // The target dies with this hermetic: a waiting parent that is killed (SIGKILL, which it
+  // cannot relay) must not leave the target running without its supervisor, as a hermetic
+  // that became the target would not.
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) {
+    child_fail(report_fd, exit_code::kError, errno, "tying the target to hermetic's life");
+  }
+  if (getppid() != extras.parent) _exit(exit_code::kError);  // hermetic is already gone
   const char* step = "";
   // Mounts first: Landlock forbids changing mounts once applied.
   if (extras.hosts != nullptr) {
     if (int err = extras.hosts->apply(&step); err != 0) {
       child_fail(report_fd, exit_code::kError, err, step);
     }
+  }
+  // The TMPDIR goes when the target has exited, however this hermetic ends: a detached cleaner,
+  // started here (this forked child is about to become the target; after the hosts file, which
+  // writes this process's uid_map: the cleaner makes it undumpable) as an in-place run starts
+  // it. Only from a fork: a cleaner shares the memory of the process that starts it.
+  if (extras.tmpdir != nullptr) {
+    // The cleaner keeps this memory after the exec: a scrubbed environment goes first, as an
+    // in-place run wipes it before starting its cleaner.
+    if (extras.wipe_environment) environment::wipe_own_block();
+    if (!tmpdir_cleaner::start(*extras.tmpdir)) {
+      child_fail(report_fd, exit_code::kError, EAGAIN, "starting the TMPDIR's cleaner");
+    }
+    g_child_started_cleaner = true;
+    // The cleaner made this memory (now also its own) undumpable; until the listener is handed
+    // over, hermetic must still be able to copy an fd from this process (pidfd_getfd, which an
+    // unprivileged user may not do to an undumpable process). Undumpable again before exec.
+    (void)prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
   }
   int listener = -1;
   if (int err = kernel.apply(/*all_threads=*/false, &step,
@@ -112,6 +143,7 @@ struct ChildExtras {
       child_fail(report_fd, exit_code::kError, err, "handing the seccomp listener to hermetic");
     }
   }
+  if (extras.tmpdir != nullptr) (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);  // the cleaner's memory
   if (extras.shares_memory) signal_relay::restore_defaults_in_shared_child();
   const int err = kernel.exec(target.exec_path.c_str(), argv, envp);
   child_fail(report_fd, err == ENOENT ? exit_code::kNotFound : exit_code::kNotExecutable, err,
@@ -125,12 +157,13 @@ struct ChildStart {
   char* const* argv;
   char* const* envp;
   int report_fd;
+  pid_t parent;
 };
 
 int shared_child_main(void* arg) {
   const auto* start = static_cast<const ChildStart*>(arg);
   child_main(*start->kernel, *start->target, start->argv, start->envp, start->report_fd,
-             {.shares_memory = true});
+             {.parent = start->parent, .shares_memory = true});
 }
 
 // The child of step 5 as posix_spawn makes one: clone(CLONE_VM | CLONE_VFORK). No page tables
@@ -325,14 +358,19 @@ Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
 
   signal_relay::Relay relay;
   pid_t child = -1;
+  bool child_started_cleaner = false;  // a forked child starts the TMPDIR's cleaner
   if (!hosts && !handoff) {
-    child = spawn_sharing_memory(
-        {&kernel.value(), &target, child_argv.data(), child_envp.data(), report_write.get()});
+    child = spawn_sharing_memory({&kernel.value(), &target, child_argv.data(), child_envp.data(),
+                                  report_write.get(), getpid()});
   } else {
+    const pid_t parent = getpid();
+    const std::string* tmpdir_path = tmpdir ? &tmpdir->path() : nullptr;
+    child_started_cleaner = tmpdir.has_value();
     child = fork();
     if (child == 0) {
       child_main(kernel.value(), target, child_argv.data(), child_envp.data(), report_write.get(),
-                 {hosts ? &*hosts : nullptr, handoff ? &*handoff : nullptr});
+                 {hosts ? &*hosts : nullptr, handoff ? &*handoff : nullptr, tmpdir_path,
+                  policy.block_environment, parent});
     }
   }
   if (child < 0) return Error{std::string("fork: ") + std::strerror(errno)};
@@ -368,6 +406,12 @@ Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
   const int status = relay.wait_for_child();
   // The run's own files go before mirroring: dying by the target's signal skips destructors.
   hosts.reset();
+  // A forked child that reached exec (or failed after starting it) left the TMPDIR to its
+  // cleaner, which removes it once the target has exited.
+  const bool child_failed = got == static_cast<ssize_t>(sizeof failure);
+  if (tmpdir && (child_failed ? failure.cleaner_started : child_started_cleaner)) {
+    tmpdir->release();
+  }
   if (tmpdir) {
     const std::string tmp_path = tmpdir->path();
     if (!tmpdir->remove()) {
@@ -375,7 +419,7 @@ Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
                          tmp_path.c_str());
     }
   }
-  if (got == static_cast<ssize_t>(sizeof failure)) {
+  if (child_failed) {
     failure.step.back() = '\0';
     const std::string step(failure.step.data());
     if (step == "execve") {

@@ -15,6 +15,8 @@
 
 #include <linux/seccomp.h>
 
+#include <array>
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <list>
@@ -72,6 +74,7 @@ class Supervisor {
   std::vector<Resolved> resolved_;
   InFlight in_flight_;
   CallEnv env_;
+  mutable std::array<std::atomic<bool>, 2> said_{};  // without --trace: network, filesystem
 
   std::mutex mutex_;
   std::condition_variable leader_free_;

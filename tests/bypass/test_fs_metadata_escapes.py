@@ -81,30 +81,30 @@ ESCAPES = {
         os.setxattr(W + '/link', 'user.hermetic', b'1')
     """,
     # A thread swaps a symlink between an inside file and the victim while the main thread
-    # changes the mode through it: the object checked must be the object changed.
+    # changes the mode through it: the object checked must be the object changed. Bounded by the
+    # number of swaps, not by time; bare, the victim changes long before.
     "symlink_swap_race": """
         import threading
-        sys.setswitchinterval(1e-6)
         sys.setswitchinterval(1e-6)
         open(W + '/inside', 'w').close()
         stop = False
         def flip():
-            i = 0
-            while not stop:
+            for i in range(2000):
+                if stop:
+                    break
                 tmp = W + '/tmp%d' % (i % 2)
                 os.symlink(V if i % 2 else W + '/inside', tmp)
                 os.replace(tmp, W + '/race')
-                i += 1
         os.symlink(W + '/inside', W + '/race')
         t = threading.Thread(target=flip)
         t.start()
-        for n in range(50000):  # until the victim changes (bare, soon), or the bound
+        n = 0
+        while t.is_alive() and os.stat(V).st_mode & 0o777 == 0o644:
             try:
                 os.chmod(W + '/race', 0o600 if n % 2 else 0o640)
             except OSError:
                 pass
-            if n % 16 == 0 and os.stat(V).st_mode & 0o777 != 0o644:
-                break
+            n += 1
         stop = True
         t.join()
         print('tries', n)
@@ -117,24 +117,24 @@ ESCAPES = {
         open(W + '/d/' + os.path.basename(V), 'w').close()
         stop = False
         def flip():
-            i = 1
-            while not stop:
+            for i in range(1, 2000):
+                if stop:
+                    break
                 if i % 2:
                     os.rename(W + '/d', W + '/d.real')
                     os.symlink(os.path.dirname(V), W + '/d')
                 else:
                     os.remove(W + '/d')
                     os.rename(W + '/d.real', W + '/d')
-                i += 1
         t = threading.Thread(target=flip)
         t.start()
-        for n in range(50000):  # until the victim changes (bare, soon), or the bound
+        n = 0
+        while t.is_alive() and os.stat(V).st_mode & 0o777 == 0o644:
             try:
                 os.chmod(W + '/d/' + os.path.basename(V), 0o600 if n % 2 else 0o640)
             except OSError:
                 pass
-            if n % 16 == 0 and os.stat(V).st_mode & 0o777 != 0o644:
-                break
+            n += 1
         stop = True
         t.join()
         print('tries', n)
@@ -222,7 +222,8 @@ def inside_script(code: str) -> str:
         "    mtime = int(st.st_mtime) if st.st_mtime < 10**6 else 'recent'\n"
         "    xattrs = os.listxattr(path) if os.path.isfile(path) else []\n"
         "    return oct(st.st_mode), mtime, xattrs\n"
-        "print(oct(os.stat(d).st_mode), [(n, seen(os.path.join(d, n))) for n in sorted(os.listdir(d))])\n"
+        "print(oct(os.stat(d).st_mode),\n"
+        "      [(n, seen(os.path.join(d, n))) for n in sorted(os.listdir(d))])\n"
     )
 
 
