@@ -41,6 +41,11 @@ constexpr std::uint64_t kExt4ResizeFs = _IOW('f', 16, std::uint64_t);
 constexpr std::uint64_t kExt4GroupExtend = _IOW('f', 7, unsigned long);
 constexpr std::uint64_t kExt4SetFsUuid = _IOW('f', 44, std::uint64_t);  // struct fsuuid head
 constexpr std::uint64_t kExt4Shutdown = _IOR('X', 125, std::uint32_t);
+// EXT4_IOC_SET_TUNE_SB_PARAM (Linux 6.18): _IOW('f', 46, struct ext4_tune_sb_params), whose size
+// changed within 6.18.y; the kernel matches the whole number, so the row matches any size.
+constexpr std::uint64_t kIocSizeMask = 0x3fffU << 16U;
+constexpr std::uint64_t kExt4SetTuneSb =
+    ((0xffffffffULL & ~kIocSizeMask) << 32U) | (_IOW('f', 46, std::uint32_t) & ~kIocSizeMask);
 
 // ioctl(fd, request): the kernel reads the request as an unsigned int, so only the low 32 bits
 // are compared (a request with bits set above them is the same request to the kernel).
@@ -266,11 +271,47 @@ constexpr std::array kRules{
          "ioctl EXT4_IOC_SETFSUUID"},
     Rule{fs_write, "ioctl", EROFS, arg1_masked_equal, ioctl_request(kExt4Shutdown),
          "ioctl EXT4_IOC_SHUTDOWN"},
+    Rule{fs_write, "ioctl", EROFS, arg1_masked_equal, kExt4SetTuneSb,
+         "ioctl EXT4_IOC_SET_TUNE_SB_PARAM (superblock parameters)"},
+    // Freezing a filesystem (root, through any fd on it) hangs every writer on it, outside the
+    // sandbox too.
+    Rule{fs_write, "ioctl", EROFS, arg1_masked_equal, ioctl_request(FIFREEZE),
+         "ioctl FIFREEZE (freezes the filesystem)"},
+    Rule{fs_write, "ioctl", EROFS, arg1_masked_equal, ioctl_request(FITHAW), "ioctl FITHAW"},
+    // The new mount API: Landlock refuses mount(2) and move_mount, but fsconfig acts on a
+    // filesystem before any mount (FSCONFIG_CMD_CREATE of an overlay empties its workdir), and a
+    // user namespace gives an unprivileged target the right to ask. Nothing here is a write a
+    // sandboxed tool needs.
+    Rule{fs_write, "fsopen", EROFS, always, 0, "fsopen (new mount API)", When::always, Action::deny,
+         430},
+    Rule{fs_write, "fsconfig", EROFS, always, 0, "fsconfig (new mount API)", When::always,
+         Action::deny, 431},
+    Rule{fs_write, "fsmount", EROFS, always, 0, "fsmount (new mount API)", When::always,
+         Action::deny, 432},
+    Rule{fs_write, "fspick", EROFS, always, 0, "fspick (new mount API)", When::always, Action::deny,
+         433},
+    Rule{fs_write, "open_tree", EROFS, always, 0, "open_tree (new mount API)", When::always,
+         Action::deny, 428},
+    Rule{fs_write, "move_mount", EROFS, always, 0, "move_mount (new mount API)", When::always,
+         Action::deny, 429},
+    Rule{fs_write, "mount_setattr", EROFS, always, 0, "mount_setattr (new mount API)", When::always,
+         Action::deny, 442},
+    // POSIX message queues live in a filesystem of their own (mqueue), which Landlock does not
+    // see: creating one (mq_open with O_CREAT creates it even where it then fails) and removing
+    // one (another process's too) are writes. Sending to an existing queue is IPC, as SysV's.
+    Rule{fs_write, "mq_open", EROFS, arg1_masked_equal,
+         (std::uint64_t{O_CREAT} << 32U) | std::uint64_t{O_CREAT}, "mq_open with O_CREAT"},
+    Rule{fs_write, "mq_unlink", EROFS, always, 0, "mq_unlink"},
 
     // --fs-readonly=ROOT: open_by_handle_at opens a file from a handle, with no path for Landlock
     // to confine (it needs CAP_DAC_READ_SEARCH, which a root target has). EACCES, as Landlock
     // answers a denied open.
     Rule{fs_read, "open_by_handle_at", EACCES, always, 0, "open by file handle (no path)"},
+    // The kernel keyring holds secrets outside any path (request_key and KEYCTL_READ find a key
+    // the user stored in a keyring the target inherits). EACCES, as a key it may not read.
+    Rule{fs_read, "request_key", EACCES, always, 0, "request_key (the kernel keyring)"},
+    Rule{fs_read, "keyctl", EACCES, always, 0, "keyctl (the kernel keyring)"},
+    Rule{fs_read, "add_key", EACCES, always, 0, "add_key (the kernel keyring)"},
 
     // --block-native, once the interpreter is up: no new executable memory, so no shared
     // library (an extension module loaded by any route, ctypes' libraries, libffi trampolines)
