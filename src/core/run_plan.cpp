@@ -35,11 +35,18 @@ Result<std::vector<std::string>> existing_paths(const std::vector<std::string>& 
 }
 
 // Regular files open as fds 0-2 of this process (what the target inherits), split by the
-// direction they are open in.
+// direction they are open in; and the pseudo-terminals among them.
 void add_stdio_files(fs_layers::Inputs& in) {
   for (int fd = 0; fd <= 2; ++fd) {
     struct stat st {};
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    if (fstat(fd, &st) != 0) continue;
+    if (S_ISCHR(st.st_mode) && isatty(fd) == 1) {
+      std::error_code ec;
+      const std::string path = fs::read_symlink("/proc/self/fd/" + std::to_string(fd), ec);
+      if (!ec && path.starts_with("/dev/pts/")) in.terminals.push_back({fd, path});
+      continue;
+    }
+    if (!S_ISREG(st.st_mode)) continue;
     const int flags = fcntl(fd, F_GETFL);
     std::error_code ec;
     const std::string path = fs::read_symlink("/proc/self/fd/" + std::to_string(fd), ec).string();
