@@ -1,5 +1,6 @@
 // The launch sequence. Its order is security-relevant, so it reads as one checklist in run():
-//   1. refuse what this build or kernel cannot enforce (fail closed)
+//   1. refuse what this build or kernel cannot enforce (fail closed), and inherited sockets the
+//      policy cannot hold
 //   2. create the run's private TMPDIR; plan: resolve the target and the files it will exec,
 //      compute every rule (run_plan, shared with --explain)
 //   3. prepare every kernel rule (allocations, path opens, BPF compile, the hosts file of
@@ -36,6 +37,7 @@
 #include "hermetic/probe.hpp"
 #include "hermetic/real_path.hpp"
 #include "hosts_overlay.hpp"
+#include "inherited_sockets.hpp"
 #include "inprocess_injection.hpp"
 #include "kernel_layer.hpp"
 #include "listener_handoff.hpp"
@@ -293,6 +295,7 @@ Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
   if (auto enforceable = check_enforceable(policy, features); !enforceable) {
     return enforceable.error();
   }
+  if (auto sockets = inherited_sockets::check(policy); !sockets) return sockets.error();
 
   // 2. The private TMPDIR (removed on every path out of here), then the plan: the target, every
   //    file its exec will run, the rules.

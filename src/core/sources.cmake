@@ -23,6 +23,7 @@ set(HERMETIC_CORE_SOURCES
   address_policy.cpp
   name_pins.cpp
   hosts_overlay.cpp
+  inherited_sockets.cpp
   unotify.cpp
   listener_handoff.cpp
   supervisor_calls.cpp
