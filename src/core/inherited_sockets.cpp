@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -9,6 +10,7 @@
 #include <array>
 #include <cstdlib>
 #include <cstring>
+#include <string_view>
 
 #include "address_policy.hpp"
 
@@ -47,6 +49,32 @@ bool on_loopback_or_nowhere(const std::optional<address_policy::Endpoint>& end) 
          address_policy::is_loopback(end->address);
 }
 
+// The interface the socket is tied to, other than loopback: it then sends even a loopback
+// destination out of that interface. (Sockets made in the sandbox cannot be tied to one: the
+// setsockopt rows refuse it.)
+std::optional<std::string> bound_device(int fd, int family) {
+  std::array<char, IFNAMSIZ + 1> name{};
+  socklen_t length = IFNAMSIZ;
+  if (getsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, name.data(), &length) == 0 && length > 0 &&
+      name[0] != '\0' && std::string_view(name.data()) != "lo") {
+    return std::string(name.data());
+  }
+  constexpr int kIpUnicastIf = 50;    // <linux/in.h>
+  constexpr int kIpv6UnicastIf = 76;  // <linux/in6.h>
+  int index = 0;
+  length = sizeof index;
+  const bool v6 = family == AF_INET6;
+  if (getsockopt(fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP, v6 ? kIpv6UnicastIf : kIpUnicastIf, &index,
+                 &length) == 0 &&
+      index != 0 &&
+      // IPv4's option holds the index in network byte order
+      (v6 ? static_cast<unsigned>(index) : ntohl(static_cast<std::uint32_t>(index))) !=
+          if_nametoindex("lo")) {
+    return "index " + std::to_string(index);
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<std::string> refusal_for(const Policy& policy, int fd) {
@@ -63,6 +91,7 @@ std::optional<std::string> refusal_for(const Policy& policy, int fd) {
       "fd " + std::to_string(fd) + " is an inherited " + family_name(family) + " socket";
   const bool addresses = policy.allow_localhost || !policy.allow_domains.empty();
   if (!addresses || (family != AF_INET && family != AF_INET6)) return what;
+  if (const auto device = bound_device(fd, family)) return what + " tied to interface " + *device;
   const auto local = end_of(fd, /*peer=*/false);
   const auto peer = end_of(fd, /*peer=*/true);
   if (on_loopback_or_nowhere(local) && on_loopback_or_nowhere(peer)) return std::nullopt;

@@ -269,7 +269,11 @@ void Supervisor::log_refusal(const syscall_rules::Rule& rule, const Reply& reply
       reply.why != "outside the writable places") {
     line += " (" + std::string(reply.why) + ")";
   }
-  if (!config_.trace) {
+  // The flag that would allow it, when a flag would: not for a refusal of how (source routing,
+  // an interface), only of where.
+  const bool where = reply.why.empty() || reply.why == "address not allowed" ||
+                     reply.why == "outside the writable places";
+  if (!config_.trace && where) {
     line += network ? "; --allow-domain NAME would allow a named destination"
                     : "; --allow-write PATH would allow changes under PATH";
   }

@@ -1,6 +1,7 @@
 #include "supervisor_calls.hpp"
 
 #include <fcntl.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -175,6 +176,24 @@ bool source_routed(const Message& message) {
                    (level == IPPROTO_IPV6 && (type == IPV6_RTHDR || type == kIpv6_2292Rthdr));
                return routed ? kRouted : 0;
              }) == kRouted;
+}
+
+// An IP_PKTINFO or IPV6_PKTINFO control message that names an outgoing interface other than
+// loopback: the kernel then sends even a loopback destination out of that interface.
+bool leaves_by_an_interface(const Message& message) {
+  static const unsigned loopback = if_nametoindex("lo");
+  constexpr int kLeaves = 1;  // stops the walk
+  return for_each_control_message(
+             message.control, [](int level, int type, const std::uint8_t* data, std::size_t size) {
+               int index = 0;
+               if (level == IPPROTO_IP && type == IP_PKTINFO && size >= sizeof(in_pktinfo)) {
+                 std::memcpy(&index, data + offsetof(in_pktinfo, ipi_ifindex), sizeof index);
+               } else if (level == IPPROTO_IPV6 && type == IPV6_PKTINFO &&
+                          size >= sizeof(in6_pktinfo)) {
+                 std::memcpy(&index, data + offsetof(in6_pktinfo, ipi6_ifindex), sizeof index);
+               }
+               return index != 0 && static_cast<unsigned>(index) != loopback ? kLeaves : 0;
+             }) == kLeaves;
 }
 
 std::string describe_unix(const sockaddr_un& un, socklen_t length) {
@@ -352,6 +371,11 @@ Decision decide_message(pid_t tid, const CallEnv& env, Message& message) {
     d.allowed = false;
     d.error = EACCES;
     d.why = "source routing";
+  }
+  if (d.allowed && leaves_by_an_interface(message)) {
+    d.allowed = false;
+    d.error = EACCES;
+    d.why = "an outgoing interface other than loopback";
   }
   return d;
 }

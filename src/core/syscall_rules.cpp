@@ -70,6 +70,11 @@ constexpr std::uint64_t kSupervisedProtocols = (1ULL << 0) | (1ULL << IPPROTO_IC
 constexpr std::uint64_t level_option(std::uint64_t level, std::uint64_t option) {
   return (level << 32U) | option;
 }
+// Options that tie a socket to an interface (<asm-generic/socket.h>, <linux/in.h>, <linux/in6.h>;
+// not in every libc's headers).
+constexpr std::uint64_t kSoBindToIfindex = 62;
+constexpr std::uint64_t kIpUnicastIf = 50;
+constexpr std::uint64_t kIpv6UnicastIf = 76;
 // IPV6_2292RTHDR and IPV6_2292PKTOPTIONS from <linux/in6.h> (glibc's netinet/in.h lacks them).
 constexpr std::uint64_t kIpv6_2292PktOptions = 6;
 constexpr std::uint64_t kIpv6_2292Rthdr = 5;
@@ -109,6 +114,19 @@ constexpr std::array kRules{
     Rule{network, "setsockopt", EACCES, arg1_arg2_equal,
          level_option(IPPROTO_IPV6, kIpv6_2292PktOptions), "IPv6 sticky options, RFC 2292",
          When::with_addresses},
+    // A socket tied to an interface sends even a loopback destination out of that interface
+    // (towards its gateway, payload and all): no binding to a device, no sticky outgoing
+    // interface. (An IP_PKTINFO/IPV6_PKTINFO control message naming one is the supervisor's.)
+    Rule{network, "setsockopt", EACCES, arg1_arg2_equal, level_option(SOL_SOCKET, SO_BINDTODEVICE),
+         "binding a socket to an interface", When::with_addresses},
+    Rule{network, "setsockopt", EACCES, arg1_arg2_equal, level_option(SOL_SOCKET, kSoBindToIfindex),
+         "binding a socket to an interface", When::with_addresses},
+    Rule{network, "setsockopt", EACCES, arg1_arg2_equal, level_option(IPPROTO_IP, kIpUnicastIf),
+         "IPv4 outgoing interface", When::with_addresses},
+    Rule{network, "setsockopt", EACCES, arg1_arg2_equal, level_option(IPPROTO_IPV6, kIpv6UnicastIf),
+         "IPv6 outgoing interface", When::with_addresses},
+    Rule{network, "setsockopt", EACCES, arg1_arg2_equal, level_option(IPPROTO_IPV6, IPV6_PKTINFO),
+         "IPv6 sticky outgoing interface", When::with_addresses},
     // Netfilter tables (a root target): a DNAT rule would send an allowed connect to any host.
     Rule{network, "setsockopt", EACCES, arg1_arg2_equal, level_option(IPPROTO_IP, kIptSoSetReplace),
          "iptables table replace", When::with_addresses},
