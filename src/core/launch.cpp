@@ -212,6 +212,7 @@ bool needs_waiting_parent(const PreparedKernelLayer& kernel, bool hosts_overlay)
                        std::strerror(err));
     std::_Exit(exit_code::kError);
   }
+  signal_relay::restore_ignored_sigchld();
   const int err = kernel.exec(target.exec_path.c_str(), argv, envp);
   (void)std::fprintf(stderr, "hermetic: error: cannot run %s: %s\n", target.exec_path.c_str(),
                      std::strerror(err));
@@ -242,6 +243,8 @@ Status check_enforceable(const Policy& policy, const KernelFeatures& features) {
 }
 
 Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
+  // Every wait below needs this process's children unreaped by the kernel.
+  const signal_relay::OwnChildren own_children;
   // 1. Fail closed on anything that cannot be enforced.
   const KernelFeatures features = probe_kernel_for(policy);
   if (auto enforceable = check_enforceable(policy, features); !enforceable) {

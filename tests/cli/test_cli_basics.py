@@ -71,6 +71,36 @@ def test_death_by_signal_is_mirrored(flags, sig, run_hermetic):
     assert proc.stderr == ""
 
 
+# A caller that ignores SIGCHLD passes that on through exec. Without care the kernel reaps the
+# target of a waiting run (a supervisor, a hosts file, a TMPDIR) before hermetic can wait for it,
+# and the caller sees 0 for a failing target. The target still inherits SIGCHLD ignored.
+IGNORES_SIGCHLD = (
+    "import os, signal, sys; signal.signal(signal.SIGCHLD, signal.SIG_IGN); "
+    "os.execvp(sys.argv[1], sys.argv[1:])"
+)
+REPORTS_SIGCHLD = (
+    "import signal; print(signal.getsignal(signal.SIGCHLD) == signal.SIG_IGN); raise SystemExit(3)"
+)
+WAITING_RUNS = {
+    "exec-in-place": ["--no-network"],
+    "supervisor": ["--no-network", "--allow-localhost"],
+    "hosts-file": ["--resolve", "api.test:127.0.0.1"],
+    "tmpdir": ["--fs-readonly"],
+}
+
+
+@pytest.mark.parametrize("flags", WAITING_RUNS.values(), ids=WAITING_RUNS.keys())
+def test_a_caller_that_ignores_sigchld_gets_the_target_status(flags, hermetic_bin, clean_env):
+    bare = subprocess.run([PY, "-c", IGNORES_SIGCHLD, PY, "-c", REPORTS_SIGCHLD],
+                          capture_output=True, text=True, timeout=60)
+    assert (bare.returncode, bare.stdout) == (3, "True\n"), bare.stderr
+    proc = subprocess.run(
+        [PY, "-c", IGNORES_SIGCHLD, hermetic_bin, *flags, "--", PY, "-c", REPORTS_SIGCHLD],
+        capture_output=True, text=True, timeout=60, env=clean_env(),
+    )
+    assert (proc.returncode, proc.stdout) == (bare.returncode, bare.stdout), proc.stderr
+
+
 TRAP = """
 import pathlib, signal, sys
 def on_signal(sig, frame):
