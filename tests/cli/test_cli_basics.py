@@ -366,6 +366,19 @@ def test_run_files_are_removed_when_the_target_dies_by_a_signal(flags, run_herme
     assert [p.name for p in tmp_path.iterdir()] == []
 
 
+@pytest.mark.parametrize("abi", ["5", "1"])
+def test_no_network_below_landlock_abi_6_fails_closed(abi, run_hermetic, tmp_path: Path):
+    # Only Landlock's scope (ABI 6) keeps abstract unix sockets inside the sandbox: a run that
+    # cannot have it is refused with one line naming it, not run without it.
+    marker = tmp_path / "ran"
+    for flags in (["--no-network"], ["--no-network", "--allow-localhost"]):
+        proc = run_hermetic([*flags, "--", "touch", str(marker)],
+                            env={"HERMETIC_LANDLOCK_ABI_MAX": abi})
+        line = assert_one_error_line(proc, 1)
+        assert "abstract unix socket scope" in line and "Landlock ABI 6" in line, line
+        assert not marker.exists()
+
+
 @pytest.mark.parametrize("flag", ["--no-network", "--no-environment", "--no-subprocess"])
 def test_kernel_without_landlock_fails_closed(flag, run_hermetic, tmp_path: Path):
     # Without a Landlock domain a --no-network or --no-environment target could drive another
