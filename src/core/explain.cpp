@@ -12,6 +12,7 @@
 #include "hosts_overlay.hpp"
 #include "landlock_abi.hpp"
 #include "private_tmpdir.hpp"
+#include "signal_relay.hpp"
 
 namespace hermetic {
 namespace {
@@ -114,6 +115,8 @@ std::string describe(const RunPlan& plan, const KernelFeatures& features) {
 }
 
 Result<std::string> explain(const Policy& policy, const std::vector<std::string>& argv) {
+  // The plan may run the interpreter to find a module (python_targets) and wait for it.
+  const signal_relay::OwnChildren own_children;
   const KernelFeatures features = probe_kernel();
   if (auto enforceable = check_enforceable(policy, features); !enforceable) {
     return enforceable.error();

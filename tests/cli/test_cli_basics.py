@@ -101,6 +101,17 @@ def test_a_caller_that_ignores_sigchld_gets_the_target_status(flags, hermetic_bi
     assert (proc.returncode, proc.stdout) == (bare.returncode, bare.stdout), proc.stderr
 
 
+@pytest.mark.parametrize("explain", [[], ["--explain"]], ids=["run", "explain"])
+def test_a_caller_that_ignores_sigchld_can_name_a_module(explain, hermetic_bin, clean_env):
+    # A module target (python -m) is found by running the interpreter and waiting for it.
+    proc = subprocess.run(
+        [PY, "-c", IGNORES_SIGCHLD, hermetic_bin, "--no-network", *explain, "--", "json.tool",
+         "--help"],
+        capture_output=True, text=True, timeout=60, env=clean_env(),
+    )
+    assert proc.returncode == 0, proc.stderr
+
+
 TRAP = """
 import pathlib, signal, sys
 def on_signal(sig, frame):
