@@ -458,3 +458,47 @@ def test_sendmmsg_never_cuts_a_datagram(hermetic_bin: str) -> None:
                 result = subprocess.run(argv, capture_output=True, text=True, timeout=60)
             assert result.stdout.strip() == "sent 20", result.stderr
             assert received_datagrams(receiver) == expected, "sandboxed" if sandboxed else "bare"
+
+
+# One unix datagram larger than the supervisor's 1 MiB copy (a root sender may force its send
+# buffer that high): it must arrive whole or not at all (EMSGSIZE), never cut to 1 MiB.
+BIG_DATAGRAM_CODE = """
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+try:
+    s.setsockopt(socket.SOL_SOCKET, 32, 4 << 20)  # SO_SNDBUFFORCE
+except PermissionError:
+    print("no SO_SNDBUFFORCE")
+    raise SystemExit(0)
+try:
+    s.sendmsg([b"x" * (3 << 19)], [], 0, sys.argv[1])
+    print("sent")
+except OSError as e:
+    print("errno", e.errno)
+"""
+
+
+def test_a_datagram_larger_than_the_copy_is_never_cut(hermetic_bin: str, tmp_path: Path) -> None:
+    size = 3 << 19
+    for sandboxed in (False, True):
+        path = tmp_path / f"receiver-{sandboxed}.sock"
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as receiver:
+            receiver.bind(str(path))
+            receiver.setblocking(False)
+            argv = ["python3", "-c", BIG_DATAGRAM_CODE, str(path)]
+            if sandboxed:
+                result = run_hermetic(hermetic_bin, FLAGS, argv)
+            else:
+                result = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+            if result.stdout.strip() == "no SO_SNDBUFFORCE":
+                pytest.skip("needs CAP_NET_ADMIN for a send buffer above 1 MiB")
+            sizes = []
+            while True:
+                try:
+                    sizes.append(len(receiver.recv(4 << 20)))
+                except BlockingIOError:
+                    break
+        if sandboxed:
+            assert sizes in ([], [size]), result.stdout + result.stderr
+        else:
+            assert sizes == [size], result.stdout + result.stderr  # the attempt is real
