@@ -34,7 +34,7 @@ struct Flags {
   std::vector<std::string> resolve;
   bool no_subprocess = false;
   std::vector<std::string> fs_readonly;  // present: read-only; a value: the read root
-  bool fs_readonly_given = false;
+  std::vector<std::string> fs_roots;     // every --fs-readonly=ROOT, as given
   std::vector<std::string> allow_write;
   std::vector<std::string> allow_read;
   bool no_environment = false;
@@ -74,7 +74,10 @@ void declare(CLI::App& app, Flags& f) {
                  "reads to ROOT plus what the target needs (see --explain).")
       ->type_name("[=ROOT]")
       ->expected(0, 1)
-      ->trigger_on_parse();
+      ->trigger_on_parse()
+      ->each([&f](const std::string& root) {
+        if (!root.empty()) f.fs_roots.push_back(root);
+      });
   app.add_option("--allow-write", f.allow_write,
                  "With --fs-readonly: keep PATH writable. Repeatable.")
       ->type_name("PATH")
@@ -232,6 +235,13 @@ Result<Action> parse(const std::vector<std::string>& args) {
     return usage("separate hermetic's flags from the target with '--': hermetic [flags] -- TARGET");
   }
   if (target.empty()) return usage("no target given after '--'");
+  // A read root is one directory; a second --fs-readonly=ROOT would otherwise replace the first.
+  for (const auto& root : flags.fs_roots) {
+    if (root != flags.fs_roots.front()) {
+      return usage("--fs-readonly=ROOT given twice, " + flags.fs_roots.front() + " and " + root +
+                   ": a run has one read root (add paths with --allow-read)");
+    }
+  }
   auto policy = build_policy(flags, app);
   if (!policy) return policy.error();
   if (flags.explain) return Action{ExplainTarget{std::move(policy).value(), std::move(target)}};

@@ -28,9 +28,10 @@ landlock::PathRule refer_everywhere() {
 
 // Any Landlock domain confines ptrace: a process inside cannot trace, read or write the memory
 // of one outside (ptrace, /proc/PID/mem, process_vm_writev, pidfd_getfd). Without a domain a
-// --no-network target could make an unsandboxed process of its user connect for it. The
-// abstract-unix scope of ABI 6 gives --no-network its domain; on older kernels, when no other
-// layer does, this one does, restricting nothing else: it handles REFER and grants it on "/".
+// --no-network target could make an unsandboxed process of its user connect for it, and a
+// --no-environment target read a secret from its memory. --no-network always has a domain (the
+// abstract-unix scope, which fails closed below ABI 6); when no other layer makes one, this one
+// does, restricting nothing else: it handles REFER and grants it on "/".
 // ABI 1 has no REFER; it handles MAKE_BLOCK instead, and like every ABI 1 layer it refuses
 // renames and links across directories. Without Landlock the layer is planned all the same
 // (its build then fails closed), unless Yama already forbids every attach (ptrace_scope 2 or 3).
@@ -42,16 +43,24 @@ landlock::Layer ptrace_confinement(int abi) {
 }
 
 // The scopes of ABI 6, in one layer. Abstract unix sockets are a network of their own (no file
-// to protect them): --no-network scopes them to the sandbox. Signals are scoped whenever a
-// hermetic process outlives the exec, outside the sandbox: the TMPDIR's cleaner (the target's
-// child; a SIGKILL would leave the TMPDIR behind), or the waiting parent that supervises
-// addresses or owns the hosts file (a SIGKILL ends the supervision; other signals could make it
-// dump core). Older kernels lack the scopes (--no-network still holds for
-// IP; the target can stop its cleaner). A layer that handles no filesystem right still refuses
-// renames and links across directories once another layer handles one, as an ABI 1 layer
-// would: this one handles REFER and grants it everywhere.
+// to protect them): --no-network scopes them to the sandbox, and without ABI 6 it cannot be
+// enforced: the layer is planned all the same, so that building it fails closed and names the
+// missing feature. Signals are scoped whenever a hermetic process outlives the exec, outside the
+// sandbox: the TMPDIR's cleaner (the target's child; a SIGKILL would leave the TMPDIR behind),
+// or the waiting parent that supervises addresses or owns the hosts file (a SIGKILL ends the
+// supervision; other signals could make it dump core). Older kernels lack that scope, a
+// hardening only (the target can stop its cleaner). A layer that handles no filesystem right
+// still refuses renames and links across directories once another layer handles one, as an ABI 1
+// layer would: this one handles REFER and grants it everywhere.
 std::optional<landlock::Layer> scope_layer(const Policy& policy, int abi) {
-  if (abi < 6) return std::nullopt;
+  if (abi < 6) {
+    if (!policy.block_network) return std::nullopt;
+    return landlock::Layer{"abstract unix socket scope of --no-network",
+                           6,
+                           ll::fs::kRefer,
+                           ll::scope::kAbstractUnixSocket,
+                           {refer_everywhere()}};
+  }
   std::uint64_t scopes = 0;
   std::string purpose;
   if (policy.block_network) {

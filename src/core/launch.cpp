@@ -1,10 +1,11 @@
 // The launch sequence. Its order is security-relevant, so it reads as one checklist in run():
 //   1. refuse what this build or kernel cannot enforce (fail closed), and inherited sockets the
 //      policy cannot hold
-//   2. create the run's private TMPDIR; plan: resolve the target and the files it will exec,
-//      compute every rule (run_plan, shared with --explain)
-//   3. prepare every kernel rule (allocations, path opens, BPF compile, the hosts file of
-//      --resolve/--allow-domain) and the target's environment before fork
+//   2. create the run's private TMPDIR and the hosts file of --resolve/--allow-domain; plan:
+//      resolve the target and the files it will exec, compute every rule (run_plan, shared
+//      with --explain)
+//   3. prepare every kernel rule (allocations, path opens, BPF compile) and the target's
+//      environment before fork
 //   4. with nothing left to do after exec but removing the TMPDIR (handed to a detached
 //      cleaner): apply the kernel layer here and become the target
 //   5. otherwise fork; the child applies the hosts overlay and the kernel layer, hands the
@@ -260,6 +261,7 @@ bool needs_waiting_parent(const PreparedKernelLayer& kernel, bool hosts_overlay)
                        std::strerror(err));
     std::_Exit(exit_code::kError);
   }
+  signal_relay::restore_ignored_sigchld();
   const int err = kernel.exec(target.exec_path.c_str(), argv, envp);
   (void)std::fprintf(stderr, "hermetic: error: cannot run %s: %s\n", target.exec_path.c_str(),
                      std::strerror(err));
@@ -290,6 +292,8 @@ Status check_enforceable(const Policy& policy, const KernelFeatures& features) {
 }
 
 Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
+  // Every wait below needs this process's children unreaped by the kernel.
+  const signal_relay::OwnChildren own_children;
   // 1. Fail closed on anything that cannot be enforced.
   const KernelFeatures features = probe_kernel_for(policy);
   if (auto enforceable = check_enforceable(policy, features); !enforceable) {
@@ -297,8 +301,9 @@ Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
   }
   if (auto sockets = inherited_sockets::check(policy); !sockets) return sockets.error();
 
-  // 2. The private TMPDIR (removed on every path out of here), then the plan: the target, every
-  //    file its exec will run, the rules.
+  // 2. The private TMPDIR and the hosts file (each removed on every path out of here), then
+  //    the plan: the target, every file its exec will run, the rules (a read root grants the
+  //    hosts file).
   const std::string path_env = current_path_env();
   std::optional<PrivateTmpdir> tmpdir;
   if (policy.fs_readonly) {
@@ -306,13 +311,6 @@ Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
     if (!made) return made.error();
     tmpdir.emplace(std::move(made).value());
   }
-  auto plan = plan_run(policy, argv, features, path_env, tmpdir ? tmpdir->path() : "");
-  if (!plan) return plan.error();
-  const target::Resolved& target = plan.value().target;
-
-  // 3. Everything that allocates or opens happens before fork.
-  auto kernel = PreparedKernelLayer::prepare(plan.value().kernel, features);
-  if (!kernel) return kernel.error();
   // /etc/hosts is read only when a hosts overlay can be needed (pins or allowed domains).
   const bool names_given = !policy.resolve.empty() || !policy.allow_domains.empty();
   auto names = name_pins::plan(policy, names_given ? machine_hosts() : std::string());
@@ -323,6 +321,14 @@ Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
     if (!overlay) return overlay.error();
     hosts.emplace(std::move(overlay).value());
   }
+  auto plan = plan_run(policy, argv, features, path_env, tmpdir ? tmpdir->path() : "",
+                       hosts ? hosts->file() : "");
+  if (!plan) return plan.error();
+  const target::Resolved& target = plan.value().target;
+
+  // 3. Everything that allocates or opens happens before fork.
+  auto kernel = PreparedKernelLayer::prepare(plan.value().kernel, features);
+  if (!kernel) return kernel.error();
   std::optional<listener_handoff::Channel> handoff;
   if (kernel.value().needs_supervisor()) {
     if (auto opened = handoff.emplace().open(); !opened) return opened.error();

@@ -86,7 +86,7 @@ Result<fs_layers::Inputs> gather_fs_inputs(const Policy& policy, const std::stri
 
 Result<RunPlan> plan_run(const Policy& policy, const std::vector<std::string>& argv,
                          const KernelFeatures& features, const std::string& path_env,
-                         const std::string& private_tmpdir) {
+                         const std::string& private_tmpdir, const std::string& hosts_file) {
   // hermetic-seal's target forms (module:attr, a module name for python -m) become programs.
   const auto python_form = python_targets::rewrite(argv, path_env);
   auto resolved = target::resolve(python_form ? *python_form : argv, path_env);
@@ -108,6 +108,10 @@ Result<RunPlan> plan_run(const Policy& policy, const std::vector<std::string>& a
   if (policy.fs_root) {
     if (auto package = inprocess_injection::package_dir_to_read(policy)) {
       plan.fs.runtime_reads.push_back({*package, "hermetic's in-process layer (LD_PRELOAD)"});
+    }
+    // The pinned names: mounted over /etc/hosts, whose own rule names the file it hides.
+    if (!hosts_file.empty()) {
+      plan.fs.runtime_reads.push_back({hosts_file, "/etc/hosts of --resolve/--allow-domain"});
     }
   }
   // The launcher serves the filter from outside whenever the kernel lets it.

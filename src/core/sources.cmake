@@ -20,6 +20,7 @@ set(HERMETIC_CORE_SOURCES
   kernel_layer.cpp
   run_plan.cpp
   explain.cpp
+  address_class.cpp
   address_policy.cpp
   name_pins.cpp
   hosts_overlay.cpp
