@@ -43,18 +43,23 @@ landlock::Layer ptrace_confinement(int abi) {
 }
 
 // The scopes of ABI 6, in one layer. Abstract unix sockets are a network of their own (no file
-// to protect them): --no-network scopes them to the sandbox, and without ABI 6 it cannot be
-// enforced: the layer is planned all the same, so that building it fails closed and names the
-// missing feature. Signals are scoped whenever a hermetic process outlives the exec, outside the
-// sandbox: the TMPDIR's cleaner (the target's child; a SIGKILL would leave the TMPDIR behind),
-// or the waiting parent that supervises addresses or owns the hosts file (a SIGKILL ends the
-// supervision; other signals could make it dump core). Older kernels lack that scope, a
+// to protect them): --no-network scopes them to the sandbox. Below ABI 6 the supervisor decides
+// every connect and addressed send instead (syscall_rules::AbstractScope); where no supervisor
+// can either (apply_to_self), the layer is planned all the same, so that building it fails
+// closed and names the missing feature. Signals are scoped whenever a hermetic process outlives the
+// exec, outside the sandbox: the TMPDIR's cleaner (the target's child; a SIGKILL would leave the
+// TMPDIR behind), or the waiting parent that supervises addresses or owns the hosts file (a SIGKILL
+// ends the supervision; other signals could make it dump core). Older kernels lack that scope, a
 // hardening only (the target can stop its cleaner). A layer that handles no filesystem right
 // still refuses renames and links across directories once another layer handles one, as an ABI 1
 // layer would: this one handles REFER and grants it everywhere.
-std::optional<landlock::Layer> scope_layer(const Policy& policy, int abi) {
+std::optional<landlock::Layer> scope_layer(const Policy& policy, int abi,
+                                           syscall_rules::AbstractScope abstract_scope) {
   if (abi < 6) {
-    if (!policy.block_network) return std::nullopt;
+    // The supervisor stands in for the scope where it can (syscall_rules::AbstractScope).
+    if (!policy.block_network || abstract_scope == syscall_rules::AbstractScope::supervisor) {
+      return std::nullopt;
+    }
     return landlock::Layer{"abstract unix socket scope of --no-network",
                            6,
                            ll::fs::kRefer,
@@ -82,7 +87,8 @@ std::optional<landlock::Layer> scope_layer(const Policy& policy, int abi) {
 std::vector<landlock::Layer> landlock_layers(const Policy& policy,
                                              const std::vector<std::string>& exec_files,
                                              const fs_layers::Inputs& fs,
-                                             const KernelFeatures& features) {
+                                             const KernelFeatures& features,
+                                             syscall_rules::AbstractScope abstract_scope) {
   std::vector<landlock::Layer> layers;
   if (policy.block_subprocess) {
     // The target's own exec must run its chain (seccomp cannot see the path, it is in memory);
@@ -100,7 +106,7 @@ std::vector<landlock::Layer> landlock_layers(const Policy& policy,
   if (policy.fs_readonly) {
     for (auto& layer : fs_layers::layers(fs)) layers.push_back(std::move(layer));
   }
-  if (auto scopes = scope_layer(policy, features.landlock_abi))
+  if (auto scopes = scope_layer(policy, features.landlock_abi, abstract_scope))
     layers.push_back(*std::move(scopes));
   // --no-environment too: an outside process of the target's user may hold the secret in its
   // memory (the caller's shell does), and /proc/PID/mem would read it.
@@ -117,8 +123,14 @@ std::vector<landlock::Layer> landlock_layers(const Policy& policy,
 KernelPlan plan_kernel_layer(const Policy& policy, const std::vector<std::string>& exec_files,
                              const fs_layers::Inputs& fs, const KernelFeatures& features,
                              syscall_rules::Supervision supervision) {
-  return {landlock_layers(policy, exec_files, fs, features),
-          syscall_rules::rules_for(policy, supervision)};
+  // Below Landlock ABI 6 a supervisor keeps abstract unix sockets in; without one, the scope
+  // layer is planned all the same and its build fails closed.
+  const auto abstract_scope =
+      features.landlock_abi < 6 && supervision == syscall_rules::Supervision::available
+          ? syscall_rules::AbstractScope::supervisor
+          : syscall_rules::AbstractScope::landlock;
+  return {landlock_layers(policy, exec_files, fs, features, abstract_scope),
+          syscall_rules::rules_for(policy, supervision, abstract_scope)};
 }
 
 Result<PreparedKernelLayer> PreparedKernelLayer::prepare(const KernelPlan& plan,

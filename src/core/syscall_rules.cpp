@@ -149,20 +149,20 @@ constexpr std::array kRules{
     Rule{network, "setsockopt", EACCES, arg1_arg2_equal,
          level_option(IPPROTO_IP, kEbtSoSetCounters), "ebtables counters", When::with_addresses},
     Rule{network, "connect", EACCES, always, 0, "connect to an address not allowed",
-         When::with_addresses, Action::supervise},
+         When::supervised_calls, Action::supervise},
     Rule{network, "bind", EACCES, always, 0, "bind to an address other than loopback",
-         When::with_addresses, Action::supervise},
+         When::supervised_calls, Action::supervise},
     // listen() on a socket never bound binds it to every interface itself.
     Rule{network, "listen", EACCES, always, 0, "listen on an address other than loopback",
-         When::with_addresses, Action::supervise},
+         When::supervised_calls, Action::supervise},
     // sendto without an address goes to the connected peer, which connect() already checked.
     Rule{network, "sendto", EACCES, arg4_not_zero, 0, "send to an address not allowed",
-         When::with_addresses, Action::supervise},
+         When::supervised_calls, Action::supervise},
     // msghdr lives in memory BPF cannot read: every sendmsg/sendmmsg (TCP Fast Open included).
     Rule{network, "sendmsg", EACCES, always, 0, "sendmsg to an address not allowed",
-         When::with_addresses, Action::supervise},
+         When::supervised_calls, Action::supervise},
     Rule{network, "sendmmsg", EACCES, always, 0, "sendmmsg to an address not allowed",
-         When::with_addresses, Action::supervise},
+         When::supervised_calls, Action::supervise},
     // io_uring can connect without the socket()/connect() syscalls (IORING_OP_SOCKET/CONNECT).
     // ENOSYS makes liburing users fall back to plain syscalls, which the rule above covers.
     Rule{network, "io_uring_setup", ENOSYS, always, 0, "io_uring (IORING_OP_CONNECT/SOCKET)"},
@@ -361,8 +361,10 @@ constexpr std::array kRules{
 
 std::span<const Rule> all_rules() { return kRules; }
 
-std::vector<Rule> rules_for(const Policy& policy, Supervision supervision) {
+std::vector<Rule> rules_for(const Policy& policy, Supervision supervision,
+                            AbstractScope abstract_scope) {
   const bool addresses = policy.allow_localhost || !policy.allow_domains.empty();
+  const bool supervised_calls = addresses || abstract_scope == AbstractScope::supervisor;
   std::vector<Rule> out;
   for (const Rule& rule : kRules) {
     const bool wanted = (rule.capability == network && policy.block_network) ||
@@ -373,7 +375,9 @@ std::vector<Rule> rules_for(const Policy& policy, Supervision supervision) {
                         // with the secret.
                         (rule.capability == system && policy.has_kernel_part());
     const bool now =
-        rule.when == When::always || (rule.when == When::with_addresses ? addresses : !addresses);
+        rule.when == When::always || (rule.when == When::with_addresses      ? addresses
+                                      : rule.when == When::without_addresses ? !addresses
+                                                                             : supervised_calls);
     if (!wanted || !now) continue;
     const bool covered = std::any_of(out.begin(), out.end(), [&](const Rule& earlier) {
       return earlier.syscall == rule.syscall && earlier.test == always;

@@ -62,8 +62,7 @@ def test_no_subprocess_cannot_write_outside_memory(proc_sandbox, run_attempt, py
 def test_no_environment_cannot_write_outside_memory_on_older_landlock(abi, hermetic_bin, clean_env,
                                                                       tmp_path):
     """--no-environment alone has no other Landlock layer to make its domain; a layer that
-    restricts nothing else makes one, on every ABI. (Below ABI 6 --no-network fails closed: it
-    cannot scope abstract unix sockets; tests/cli/test_cli_basics.py.)
+    restricts nothing else makes one, on every ABI.
     HERMETIC_LANDLOCK_ABI_MAX plays the older kernel. The environment is scrubbed, so the
     attempt learns where to mark its start from its arguments."""
     if not ptrace_allowed_bare():

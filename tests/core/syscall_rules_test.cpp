@@ -363,6 +363,21 @@ TEST(SyscallRules, ReadRootRefusesTheKeyring) {
   }
 }
 
+TEST(SupervisedRules, BelowTheAbstractScopeTheSupervisorDecidesAddressedCalls) {
+  Policy p;
+  p.block_network = true;
+  const auto rules = rules_for(p, Supervision::available, AbstractScope::supervisor);
+  for (const char* name : {"connect", "sendto", "sendmsg", "sendmmsg"}) {
+    ASSERT_NE(find(rules, name), nullptr) << name;
+    EXPECT_EQ(find(rules, name)->action, Action::supervise) << name;
+  }
+  // Still no IP socket at all: the flat ban, not the supervised families.
+  const Rule* socket_rule = find(rules, "socket");
+  ASSERT_NE(socket_rule, nullptr);
+  EXPECT_EQ(socket_rule->test, ArgTest::arg0_not_equal);
+  EXPECT_FALSE(needs_supervisor(rules_for(p, Supervision::available)));  // the scope's job
+}
+
 TEST(SupervisedRules, MetadataCallsAreSupervisedOnlyWhenASupervisorServes) {
   Policy p;
   p.fs_readonly = true;
