@@ -4,8 +4,9 @@ The native hook (hermetic._hermetic) sees every audited call. A few capabilities
 event at all; for those this module swaps objects while a level that needs them is active and
 puts back the very same objects when none does:
 
-- environment: ``os.environ``, ``os.environb``, ``os.getenv``, ``os.getenvb`` (reads raise no
-  event; writes go through ``os.putenv``/``os.unsetenv``, which the hook denies).
+- environment, under a level of the API: ``os.environ``, ``os.environb``, ``os.getenv``,
+  ``os.getenvb`` (reads raise no event; writes go through ``os.putenv``/``os.unsetenv``, which
+  the hook denies). The names of ``keep_env`` stay readable.
 - interpreter mutation: ``sys.path``, ``sys.meta_path``, ``sys.path_hooks`` become lists that
   refuse mutation, ``site.addsitedir`` refuses (``os.chdir`` is an event).
 - dynamic code: ``eval``, ``exec`` and ``compile`` are wrapped so that a refusal names them,
@@ -74,12 +75,14 @@ def _key_name(key: Any) -> str | None:
 
 
 class _GuardedEnviron(MutableMapping):  # type: ignore[type-arg]
-    """Stand-in for os.environ / os.environb that refuses every read and write."""
+    """Stand-in for os.environ / os.environb that refuses every read and write, but reads of a
+    name every blocking level keeps (``keep_env``)."""
 
-    __slots__ = ("_label",)
+    __slots__ = ("_label", "_original")
 
-    def __init__(self, label: str) -> None:
+    def __init__(self, label: str, original: Any) -> None:
         self._label = label
+        self._original = original
 
     def _read(self, what: str, key: Any = None) -> NoReturn:
         _deny("environment", f"environment disabled: {self._label}{what}", _key_name(key))
@@ -89,6 +92,8 @@ class _GuardedEnviron(MutableMapping):  # type: ignore[type-arg]
               _key_name(key))
 
     def __getitem__(self, key: Any) -> Any:
+        if _hermetic.environment_readable(key):
+            return self._original[key]
         self._read(f"[{key!r}]", key)
 
     def __setitem__(self, key: Any, value: Any) -> None:
@@ -104,9 +109,13 @@ class _GuardedEnviron(MutableMapping):  # type: ignore[type-arg]
         self._read(".__len__()")
 
     def __contains__(self, key: object) -> bool:
+        if _hermetic.environment_readable(key):
+            return key in self._original
         self._read(f"[{key!r}]", key)
 
     def get(self, key: Any, default: Any = None) -> Any:
+        if _hermetic.environment_readable(key):
+            return self._original.get(key, default)
         self._read(f"[{key!r}]", key)
 
     def copy(self) -> dict[Any, Any]:
@@ -141,22 +150,26 @@ class _GuardedEnviron(MutableMapping):  # type: ignore[type-arg]
 
 
 def _guarded_getenv(key: Any, default: Any = None) -> Any:
+    if _hermetic.environment_readable(key):
+        return _originals["os.getenv"](key, default)
     _deny("environment", f"environment disabled: os.getenv({key!r})", _key_name(key))
 
 
 def _guarded_getenvb(key: Any, default: Any = None) -> Any:
+    if _hermetic.environment_readable(key):
+        return _originals["os.getenvb"](key, default)
     _deny("environment", f"environment disabled: os.getenvb({key!r})", _key_name(key))
 
 
 def _env_on() -> None:
     _originals["os.environ"] = os.environ
     _originals["os.getenv"] = os.getenv
-    os.environ = _GuardedEnviron("os.environ")  # type: ignore[assignment]  # noqa: B003
+    os.environ = _GuardedEnviron("os.environ", os.environ)  # type: ignore[assignment]  # noqa: B003
     os.getenv = _guarded_getenv  # type: ignore[assignment]
     if hasattr(os, "environb"):
         _originals["os.environb"] = os.environb
         _originals["os.getenvb"] = os.getenvb
-        os.environb = _GuardedEnviron("os.environb")  # type: ignore[assignment]
+        os.environb = _GuardedEnviron("os.environb", os.environb)  # type: ignore[assignment]
         os.getenvb = _guarded_getenvb  # type: ignore[assignment]
 
 
@@ -306,7 +319,8 @@ def _switch(name: str, wanted: bool, on: Any, off: Any) -> None:
 
 def sync(effective: dict[str, Any]) -> None:
     """Make the Python-side guards match the native module's effective policy."""
-    _switch("environment", effective["block_environment"], _env_on, _env_off)
+    # The CLI's own level never swaps os.environ: it scrubbed the environment at exec.
+    _switch("environment", effective["refuses_environment"], _env_on, _env_off)
     _switch("code", effective["block_code_exec"], _code_on, _code_off)
     _switch("interpreter", effective["block_interpreter_mutation"], _interp_on, _interp_off)
     _switch(

@@ -114,16 +114,19 @@ int activate() {
   Policy policy = *startup_policy();
   // The launcher applied the kernel layer before exec; it is not applied a second time.
   if (policy.block_subprocess) seal::note_kernel_blocks_subprocess();
-  (void)policy_stack::push(std::move(policy), /*seal=*/true);
+  // Likewise the environment: the launcher scrubbed it, and what is left is the program's.
+  const bool scrubbed = policy.block_environment;
+  (void)policy_stack::push(std::move(policy), /*seal=*/true, scrubbed);
   return cli_exit::install();
 }
 
-// The guards written in Python (python/hermetic/_patches.py): a guarded os.environ, sys.path
-// and __import__, which would otherwise fail the environment's own start-up (.pth files read
-// os.environ). Only these need the Python package loaded.
-bool needs_python_guards(const Policy& merged) {
-  return merged.block_environment || merged.block_interpreter_mutation ||
-         !merged.deny_imports.empty() || merged.block_native || merged.block_code_exec;
+// The guards written in Python (python/hermetic/_patches.py): a guarded os.environ (the CLI's
+// own level never needs it: its environment was scrubbed at exec), sys.path and __import__, which
+// would otherwise fail the environment's own start-up (.pth files read os.environ). Only these need
+// the Python package loaded.
+bool needs_python_guards(const Policy& merged, bool refuses_environment) {
+  return refuses_environment || merged.block_interpreter_mutation || !merged.deny_imports.empty() ||
+         merged.block_native || merged.block_code_exec;
 }
 
 // Phase two, just before the main program: block_code_exec from here on; the Python-side
@@ -136,7 +139,7 @@ int enter_user_code() {
   }
   const auto snapshot = policy_stack::current();
   const Policy& merged = snapshot->merged;
-  if (needs_python_guards(merged)) {
+  if (needs_python_guards(merged, snapshot->refuses_environment)) {
     PyRef cli(PyImport_ImportModule("hermetic._cli"));
     if (!cli) return -1;
     PyRef synced(PyObject_CallMethod(cli.get(), "enter_user_code", nullptr));
@@ -208,7 +211,8 @@ extern "C" int hermetic_wake(const char* policy_json) {
   namespace boot = hermetic::inproc::cli_bootstrap;
   if (policy_json == nullptr) return 1;
   auto policy = hermetic::policy_from_json(policy_json);
-  if (!policy || boot::needs_python_guards(policy.value()) || policy.value().block_code_exec) {
+  if (!policy || boot::needs_python_guards(policy.value(), policy.value().block_environment) ||
+      policy.value().block_code_exec) {
     return 1;  // not a policy the launcher defers
   }
   boot::startup_policy() = std::move(policy).value();

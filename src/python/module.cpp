@@ -100,6 +100,7 @@ PyObject* effective(PyObject* /*self*/, PyObject* /*unused*/) {
       set_flag(out.get(), "block_subprocess", m.block_subprocess) != 0 ||
       set_flag(out.get(), "fs_readonly", m.fs_readonly) != 0 ||
       set_flag(out.get(), "block_environment", m.block_environment) != 0 ||
+      set_flag(out.get(), "refuses_environment", snapshot->refuses_environment) != 0 ||
       set_flag(out.get(), "block_code_exec", m.block_code_exec) != 0 ||
       set_flag(out.get(), "block_native", m.block_native) != 0 ||
       set_flag(out.get(), "block_interpreter_mutation", m.block_interpreter_mutation) != 0 ||
@@ -173,6 +174,10 @@ PyObject* watch_interpreter_lists(PyObject* /*self*/, PyObject* args) {
   return interpreter_guard::watch_lists(args);
 }
 
+PyObject* environment_readable(PyObject* /*self*/, PyObject* name) {
+  return env_guard::readable(name);
+}
+
 PyObject* kernel_part_json(PyObject* /*self*/, PyObject* /*unused*/) {
   const auto text = hermetic::to_json(seal::kernel_part(*policy_stack::current()));
   return PyUnicode_FromStringAndSize(text.data(), static_cast<Py_ssize_t>(text.size()));
@@ -193,6 +198,9 @@ PyMethodDef methods[] = {  // NOLINT: CPython's API takes a mutable array
      "memory (seccomp; irreversible): the kernel part of block_native."},
     {"pop", pop, METH_O,
      "pop(token: int) -> bool\n\nDeactivate a level; False when it is sealed or unknown."},
+    {"environment_readable", environment_readable, METH_O,
+     "environment_readable(name: str | bytes) -> bool\n\nWhether the variable may be read: every "
+     "level that refuses the environment keeps it (keep_env)."},
     {"effective", effective, METH_NOARGS,
      "effective() -> dict\n\nWhich guards are on now (union of the levels)."},
     {"levels_json", levels_json, METH_NOARGS,
