@@ -15,6 +15,8 @@ puts back the very same objects when none does:
   are already loaded (the ``import`` event only fires on a first load), and a finder first on
   ``sys.meta_path`` refuses them to every route that asks the finders (``import_module``,
   ``runpy``, ``importlib.util.find_spec``).
+- native code: a refused third-party extension that ships its Python source next to it (mypyc,
+  Cython builds) is imported from that source, by a finder ahead of the path finder.
 - subprocess: ``_posixsubprocess.fork_exec`` raises no event. Before the first level that
   blocks subprocesses, ``subprocess`` is imported (so ``import subprocess`` keeps working while
   the hook denies fresh loads of ``_posixsubprocess``) and ``fork_exec`` on the loaded module
@@ -32,6 +34,7 @@ import importlib.util
 import os
 import sys
 from _collections_abc import MutableMapping
+from importlib.machinery import ExtensionFileLoader, PathFinder
 
 from hermetic import _hermetic
 
@@ -242,6 +245,29 @@ class _DeniedImports:
         return None
 
 
+class _SourceInsteadOfNative:
+    """Ahead of the path finder while native code is blocked: a module whose extension file is
+    refused (third-party code) but that ships its pure-Python source next to it, as mypyc and
+    Cython builds do (charset_normalizer's ``md``), is imported from that source. The path
+    finder would pick the extension first and never fall back after the refusal."""
+
+    @staticmethod
+    def find_spec(name: str, path: Any = None, target: Any = None) -> Any:
+        spec = PathFinder.find_spec(name, path)
+        if (
+            spec is None
+            or not isinstance(spec.loader, ExtensionFileLoader)
+            or spec.submodule_search_locations is not None
+            or not spec.origin
+            or _hermetic.extension_allowed(spec.origin)
+        ):
+            return None
+        source = os.path.join(os.path.dirname(spec.origin), name.rpartition(".")[2] + ".py")
+        if not os.path.isfile(source):
+            return None
+        return importlib.util.spec_from_file_location(name, source)
+
+
 def _guarded_import_module(name: str, package: str | None = None) -> Any:
     absolute = importlib.util.resolve_name(name, package) if name.startswith(".") else name
     _hermetic.check_import(absolute)  # already loaded modules skip the finders
@@ -264,6 +290,18 @@ def _import_on() -> None:
     importlib.import_module = _guarded_import_module
     for meta_path in _meta_paths():
         list.insert(meta_path, 0, _DeniedImports)  # past a guarded copy's refusal
+
+
+def _native_on() -> None:
+    for meta_path in _meta_paths():
+        at = list.index(meta_path, _DeniedImports) + 1 if _DeniedImports in meta_path else 0
+        list.insert(meta_path, at, _SourceInsteadOfNative)
+
+
+def _native_off() -> None:
+    for meta_path in _meta_paths():
+        if _SourceInsteadOfNative in meta_path:
+            list.remove(meta_path, _SourceInsteadOfNative)
 
 
 def _import_off() -> None:
@@ -326,6 +364,7 @@ def sync(effective: dict[str, Any]) -> None:
     _switch(
         "imports", effective["deny_imports"] or effective["block_native"], _import_on, _import_off
     )
+    _switch("native", effective["block_native"], _native_on, _native_off)
     # Last, after this module's own changes to sys.meta_path: the lists as the guard leaves them.
     # An import after they change (list.insert(sys.path, ...) on the base class, or sys.path
     # rebound) is then refused by the hook.

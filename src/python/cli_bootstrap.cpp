@@ -18,6 +18,7 @@
 #include "py_ref.hpp"
 #include "seal.hpp"
 #include "stable_abi.hpp"
+#include "stdlib_extensions.hpp"
 #include "violation.hpp"
 
 namespace hermetic::inproc::cli_bootstrap {
@@ -114,6 +115,8 @@ int activate() {
   Policy policy = *startup_policy();
   // The launcher applied the kernel layer before exec; it is not applied a second time.
   if (policy.block_subprocess) seal::note_kernel_blocks_subprocess();
+  // Before site or any .pth file could change what sys says about the interpreter's prefix.
+  if (policy.block_native && stdlib_extensions::remember() != 0) return -1;
   // Likewise the environment: the launcher scrubbed it, and what is left is the program's.
   const bool scrubbed = policy.block_environment;
   (void)policy_stack::push(std::move(policy), /*seal=*/true, scrubbed);
@@ -131,7 +134,8 @@ bool needs_python_guards(const Policy& merged, bool refuses_environment) {
 
 // Phase two, just before the main program: block_code_exec from here on; the Python-side
 // guards; and under block_native the kernel part too, so that no native code arrives by any
-// route (ExtensionFileLoader, ctypes, cffi): from here on no executable memory.
+// route (ExtensionFileLoader, ctypes, cffi): from here on no executable memory, once the
+// standard library's own extension modules are mapped.
 int enter_user_code() {
   if (user_code_policy()) {
     if (code_guard::trust_stdlib_generators() != 0 || code_guard::trust_runpy() != 0) return -1;
@@ -145,7 +149,10 @@ int enter_user_code() {
     PyRef synced(PyObject_CallMethod(cli.get(), "enter_user_code", nullptr));
     if (!synced) return -1;
   }
-  return merged.block_native ? raise_unless_ok(deny_native_code_in_self()) : 0;
+  if (!merged.block_native) return 0;
+  // The standard library's extensions are mapped now, while the kernel still allows it.
+  if (stdlib_extensions::map_all() != 0) return -1;
+  return raise_unless_ok(deny_native_code_in_self());
 }
 
 [[noreturn]] void fail_closed() {
