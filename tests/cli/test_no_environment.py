@@ -66,16 +66,22 @@ def test_tempfile_and_pytest_run(run_hermetic, clean_env, tmp_path):
     assert (tmp_path / "ran").read_text().startswith("test_probe.py::test_probe")
 
 
-def test_keep_env_passes_the_named_variable_and_nothing_else(hermetic_bin, default_timeout):
+@pytest.mark.parametrize("inprocess", [True, False], ids=["with-layer", "kernel-only"])
+def test_keep_env_passes_the_named_variable_and_nothing_else(inprocess, hermetic_bin,
+                                                             default_timeout):
     """`env` prints exactly the kept names the caller had, the --keep-env one, and hermetic's
-    own variables; not the secret, not an LC_ name that is no locale category."""
+    own variables when the in-process layer is injected; not the secret, not an LC_ name that
+    is no locale category."""
     caller = {"PATH": os.environ["PATH"], "HOME": "/nonexistent-home", "LC_ALL": "C.UTF-8",
               "FOO": "foo-value", SECRET_NAME: SECRET_VALUE, "LC_API_TOKEN": "lc-s3cret",
               "HERMETIC_TEST_OTHER": "other-s3cret"}
+    if not inprocess:
+        caller["HERMETIC_INPROCESS"] = "0"  # read by hermetic, scrubbed like any other
     proc = subprocess.run([hermetic_bin, "--no-environment", "--keep-env", "FOO", "--", "env"],
                           env=caller, capture_output=True, text=True, timeout=default_timeout)
     assert proc.returncode == 0, proc.stderr
-    assert _names(proc.stdout) == {"PATH", "HOME", "LC_ALL", "FOO"} | HERMETIC_OWN
+    own = HERMETIC_OWN if inprocess else set()
+    assert _names(proc.stdout) == {"PATH", "HOME", "LC_ALL", "FOO"} | own
     assert "FOO=foo-value\n" in proc.stdout
     for secret in (SECRET_VALUE, "lc-s3cret", "other-s3cret"):
         assert secret not in proc.stdout
