@@ -115,10 +115,10 @@ int activate() {
   Policy policy = *startup_policy();
   // The launcher applied the kernel layer before exec; it is not applied a second time.
   if (policy.block_subprocess) seal::note_kernel_blocks_subprocess();
-  // Before site or any .pth file could change what sys says about the interpreter's prefix.
-  if (policy.block_native && stdlib_extensions::remember() != 0) return -1;
   // Likewise the environment: the launcher scrubbed it, and what is left is the program's.
   const bool scrubbed = policy.block_environment;
+  // Before site or any .pth file could change what sys says about the interpreter's prefix.
+  if (policy.block_native && stdlib_extensions::remember() != 0) return -1;
   (void)policy_stack::push(std::move(policy), /*seal=*/true, scrubbed);
   return cli_exit::install();
 }

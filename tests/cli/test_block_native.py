@@ -84,11 +84,13 @@ def test_standard_library_extensions_load_after_the_kernel_part(module, run_herm
     assert (proc.returncode, proc.stdout, proc.stderr) == (0, bare.stdout, "")
 
 
-def test_json_tool_runs(run_hermetic, clean_env, tmp_path):
+@pytest.mark.parametrize("flags", [["--block-native"], ["--profile", "block-all"]],
+                         ids=["block-native", "block-all"])
+def test_json_tool_runs(flags, run_hermetic, clean_env, tmp_path):
     document = tmp_path / "in.json"
     document.write_text('{"a": 1}')
-    proc = run_hermetic(["--block-native", "--", sys.executable, "-m", "json.tool",
-                         str(document)], env=clean_env())
+    proc = run_hermetic([*flags, "--", sys.executable, "-m", "json.tool", str(document)],
+                        env=clean_env())
     assert (proc.returncode, proc.stdout) == (0, '{\n    "a": 1\n}\n'), proc.stderr
 
 
