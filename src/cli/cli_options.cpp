@@ -38,6 +38,7 @@ struct Flags {
   std::vector<std::string> allow_write;
   std::vector<std::string> allow_read;
   bool no_environment = false;
+  std::vector<std::string> keep_env;
   bool no_code_exec = false;
   std::vector<std::string> deny_imports;
   bool block_native = false;
@@ -89,8 +90,13 @@ void declare(CLI::App& app, Flags& f) {
       ->take_all()
       ->expected(1);
   app.add_flag("--no-environment,--no-env", f.no_environment,
-               "Start the target with a scrubbed environment (PATH, HOME, locale, TERM, TZ kept); "
-               "Python code gets no os.environ.");
+               "Start the target with a scrubbed environment (PATH, HOME, locale, TERM, TZ "
+               "kept; README lists what the target sees).");
+  app.add_option("--keep-env", f.keep_env,
+                 "With --no-environment: pass variable NAME through. Repeatable.")
+      ->type_name("NAME")
+      ->take_all()
+      ->expected(1);
   app.add_flag("--no-code-exec", f.no_code_exec,
                "Disable eval/exec/compile and runpy (Python targets).");
   app.add_option("--deny-import", f.deny_imports,
@@ -129,6 +135,7 @@ Result<Policy> build_policy(const Flags& f, const CLI::App& app) {
   for (const auto& w : f.allow_write) b.allow_write(w);
   for (const auto& r : f.allow_read) b.allow_read(r);
   b.block_environment(f.no_environment).block_code_exec(f.no_code_exec);
+  for (const auto& name : f.keep_env) b.keep_env(name);
   for (const auto& m : f.deny_imports) b.deny_import(m);
   b.block_native(f.block_native).block_interpreter_mutation(f.no_interpreter_mutation);
   for (const auto& p : f.profiles) b.add_profile(p);

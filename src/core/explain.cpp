@@ -105,6 +105,11 @@ std::string describe(const RunPlan& plan, const KernelFeatures& features) {
     out << "environment set for the target:\n";
     for (const auto& [name, value] : plan.environment) out << "  " << name << "=" << value << "\n";
   }
+  if (!plan.environment_passed.empty()) {
+    out << "environment scrubbed; of the caller's variables only these pass:\n ";
+    for (const auto& name : plan.environment_passed) out << " " << name;
+    out << "\n";
+  }
   if (!plan.fs.private_tmpdir.empty()) {
     out << "private TMPDIR: created for the run, writable inside it, removed when the target "
            "exits\n";

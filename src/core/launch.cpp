@@ -335,7 +335,9 @@ Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
   }
   const Policy injected =
       inprocess_injection::mirror_kernel_grants(policy, plan.value().kernel.landlock_layers);
-  const char* preload_env = std::getenv("LD_PRELOAD");
+  // The caller's own LD_PRELOAD follows hermetic's library only where it would pass the scrub.
+  const char* preload_env =
+      environment::passes(policy, "LD_PRELOAD") ? std::getenv("LD_PRELOAD") : nullptr;
   auto injection =
       inprocess_injection::environment_for(injected, preload_env != nullptr ? preload_env : "");
   if (!injection) return injection.error();

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 
+#include "environment.hpp"
 #include "exec_chain.hpp"
 #include "hermetic/real_path.hpp"
 #include "inprocess_injection.hpp"
@@ -91,7 +92,7 @@ Result<RunPlan> plan_run(const Policy& policy, const std::vector<std::string>& a
   const auto python_form = python_targets::rewrite(argv, path_env);
   auto resolved = target::resolve(python_form ? *python_form : argv, path_env);
   if (!resolved) return resolved.error();
-  RunPlan plan{std::move(resolved).value(), {}, {}, {}, {}};
+  RunPlan plan{std::move(resolved).value(), {}, {}, {}, {}, environment::passing_names(policy)};
 
   if (policy.block_subprocess || policy.fs_root) {
     auto files = exec_chain::files_executed(plan.target.exec_path, path_env);

@@ -22,6 +22,8 @@ struct RunPlan {
   fs_layers::Inputs fs;                 // the facts of --fs-readonly
   KernelPlan kernel;
   std::vector<std::pair<std::string, std::string>> environment;  // set for the target
+  // Under --no-environment: the caller's variables that pass the scrub (environment.hpp).
+  std::vector<std::string> environment_passed;
 };
 
 // `private_tmpdir`: the run's TMPDIR when policy.fs_readonly (already created by the caller,

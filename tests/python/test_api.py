@@ -40,6 +40,7 @@ def test_hermetic_blocker_signature_matches_the_original():
         "trace",
         "sealed",
         "profile",
+        "keep_env",  # hermetic's own, after the original's
     ]
     assert all(p.kind is p.KEYWORD_ONLY for n, p in params.items() if n != "_config")
     defaults = {n: p.default for n, p in params.items()}
