@@ -69,23 +69,26 @@ std::vector<char*> c_string_array(const std::vector<std::string>& strings) {
   return out;
 }
 
-// What the child reports through the CLOEXEC pipe when it fails before exec: the exit code and
-// the step's name. A successful exec closes the pipe with nothing written.
-struct ChildFailure {
-  int exit_code;
+// What the child reports through the CLOEXEC pipe: the TMPDIR's cleaner it started, and, when it
+// fails before exec, the exit code and the step's name. A successful exec closes the pipe.
+struct ChildReport {
+  enum class Kind : int { cleaner, failure };
+  Kind kind;
+  pid_t cleaner;  // Kind::cleaner
+  int exit_code;  // Kind::failure
   int error_number;
   std::array<char, 96> step;
-  bool cleaner_started;  // the TMPDIR is the cleaner's to remove
 };
 
-// Set in a forked child once it has started the TMPDIR's cleaner (its own copy of this flag).
-bool g_child_started_cleaner = false;  // NOLINT: the child's one piece of state for child_fail
+void child_report(int report_fd, const ChildReport& report) {
+  // Best effort: if the parent is gone nobody is left to tell.
+  [[maybe_unused]] const auto written = ::write(report_fd, &report, sizeof report);
+}
 
 [[noreturn]] void child_fail(int report_fd, int exit_code, int error_number, const char* step) {
-  ChildFailure failure{exit_code, error_number, {}, g_child_started_cleaner};
+  ChildReport failure{ChildReport::Kind::failure, -1, exit_code, error_number, {}};
   std::strncpy(failure.step.data(), step, failure.step.size() - 1);
-  // Best effort: if the parent is gone nobody is left to tell.
-  [[maybe_unused]] const auto written = ::write(report_fd, &failure, sizeof failure);
+  child_report(report_fd, failure);
   _exit(exit_code);
 }
 
@@ -126,10 +129,13 @@ struct ChildExtras {
     // The cleaner keeps this memory after the exec: a scrubbed environment goes first, as an
     // in-place run wipes it before starting its cleaner.
     if (extras.wipe_environment) environment::wipe_own_block();
-    if (!tmpdir_cleaner::start(*extras.tmpdir)) {
+    // It watches hermetic, not this process: hermetic exits once the target has and what the
+    // target left running is gone (end_leftovers), so nothing writes there any more.
+    const pid_t cleaner = tmpdir_cleaner::start(*extras.tmpdir, extras.parent);
+    if (cleaner < 0) {
       child_fail(report_fd, exit_code::kError, EAGAIN, "starting the TMPDIR's cleaner");
     }
-    g_child_started_cleaner = true;
+    child_report(report_fd, {ChildReport::Kind::cleaner, cleaner, 0, 0, {}});
     // The cleaner made this memory (now also its own) undumpable; until the listener is handed
     // over, hermetic must still be able to copy an fd from this process (pidfd_getfd, which an
     // unprivileged user may not do to an undumpable process). Undumpable again before exec.
@@ -181,6 +187,35 @@ pid_t spawn_sharing_memory(ChildStart start) {
   const signal_relay::BlockAll blocked;
   return clone(&shared_child_main, stack.data() + stack.size(), CLONE_VM | CLONE_VFORK | SIGCHLD,
                &start);
+}
+
+// The children of this process other than `keep`: what the target forked and left behind,
+// which became this process's children (PR_SET_CHILD_SUBREAPER) when their parents died.
+std::vector<pid_t> children_except(pid_t keep) {
+  std::vector<pid_t> out;
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task", ec)) {
+    std::ifstream list(task.path() / "children");
+    pid_t pid = 0;
+    while (list >> pid) {
+      if (pid != keep) out.push_back(pid);
+    }
+  }
+  return out;
+}
+
+// Nothing a run starts outlives it: once the target has exited, every process it left running
+// is killed and reaped (their own orphans come to this process in turn, until none is left). The
+// TMPDIR's cleaner, `keep`, stays: it removes the TMPDIR once this process has exited.
+void end_leftovers(pid_t keep) {
+  for (auto left = children_except(keep); !left.empty(); left = children_except(keep)) {
+    for (const pid_t pid : left) (void)::kill(pid, SIGKILL);
+    // Unreaped, a child's pid cannot be reused: each kill reached the process listed.
+    for (const pid_t pid : left) {
+      while (waitpid(pid, nullptr, __WALL) < 0 && errno == EINTR) {
+      }
+    }
+  }
 }
 
 // Exit status as the caller would have seen it without hermetic: the same code, or death by the
@@ -353,7 +388,7 @@ Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
   // is wiped from it first, as a waiting parent wipes its own.
   if (!needs_waiting_parent(kernel.value(), hosts.has_value())) {
     if (tmpdir && policy.block_environment) environment::wipe_own_block();
-    if (!tmpdir || tmpdir_cleaner::start(tmpdir->path())) {
+    if (!tmpdir || tmpdir_cleaner::start(tmpdir->path()) > 0) {
       exec_in_place(kernel.value(), target, child_argv.data(), child_envp.data());
     }
   }
@@ -369,14 +404,15 @@ Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
 
   signal_relay::Relay relay;
   pid_t child = -1;
-  bool child_started_cleaner = false;  // a forked child starts the TMPDIR's cleaner
+  // What the target leaves running becomes this process's child when its parent dies, so that
+  // it ends with the run (end_leftovers).
+  (void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
   if (!hosts && !handoff) {
     child = spawn_sharing_memory({&kernel.value(), &target, child_argv.data(), child_envp.data(),
                                   report_write.get(), getpid()});
   } else {
     const pid_t parent = getpid();
     const std::string* tmpdir_path = tmpdir ? &tmpdir->path() : nullptr;
-    child_started_cleaner = tmpdir.has_value();
     child = fork();
     if (child == 0) {
       child_main(kernel.value(), target, child_argv.data(), child_envp.data(), report_write.get(),
@@ -408,21 +444,26 @@ Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
   }
 
   // Did the child reach exec? Then wait for it and exit as it did.
-  ChildFailure failure{};
-  ssize_t got = 0;
-  do {
-    got = ::read(report_read.get(), &failure, sizeof failure);
-  } while (got < 0 && errno == EINTR);
+  pid_t cleaner = -1;
+  std::optional<ChildReport> failure;
+  for (;;) {
+    ChildReport report{};
+    const ssize_t got = ::read(report_read.get(), &report, sizeof report);
+    if (got < 0 && errno == EINTR) continue;
+    if (got != static_cast<ssize_t>(sizeof report)) break;  // end of file: exec'd, or gone
+    if (report.kind == ChildReport::Kind::cleaner) {
+      cleaner = report.cleaner;
+    } else {
+      failure = report;
+    }
+  }
   kernel.value().forget_exec_token();  // the child has exec'd or failed: nobody needs it now
   const int status = relay.wait_for_child();
+  end_leftovers(cleaner);
   // The run's own files go before mirroring: dying by the target's signal skips destructors.
   hosts.reset();
-  // A forked child that reached exec (or failed after starting it) left the TMPDIR to its
-  // cleaner, which removes it once the target has exited.
-  const bool child_failed = got == static_cast<ssize_t>(sizeof failure);
-  if (tmpdir && (child_failed ? failure.cleaner_started : child_started_cleaner)) {
-    tmpdir->release();
-  }
+  // The child's cleaner removes the TMPDIR once this process has exited.
+  if (tmpdir && cleaner > 0) tmpdir->release();
   if (tmpdir) {
     const std::string tmp_path = tmpdir->path();
     if (!tmpdir->remove()) {
@@ -430,14 +471,14 @@ Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
                          tmp_path.c_str());
     }
   }
-  if (child_failed) {
-    failure.step.back() = '\0';
-    const std::string step(failure.step.data());
+  if (failure) {
+    failure->step.back() = '\0';
+    const std::string step(failure->step.data());
     if (step == "execve") {
-      return Error{"cannot run " + target.exec_path + ": " + std::strerror(failure.error_number),
-                   failure.exit_code};
+      return Error{"cannot run " + target.exec_path + ": " + std::strerror(failure->error_number),
+                   failure->exit_code};
     }
-    return Error{"cannot apply the sandbox: " + step + ": " + std::strerror(failure.error_number)};
+    return Error{"cannot apply the sandbox: " + step + ": " + std::strerror(failure->error_number)};
   }
   return mirror_status(status);
 }

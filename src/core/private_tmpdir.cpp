@@ -2,10 +2,13 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -63,6 +66,7 @@ std::vector<std::string> entries(int dirfd) {
     ::close(own);
     return names;
   }
+  rewinddir(dir);  // a duplicate shares the offset, which an earlier pass left at the end
   while (const dirent* entry = readdir(dir)) {
     const std::string name = entry->d_name;
     if (name != "." && name != "..") names.push_back(name);
@@ -71,7 +75,34 @@ std::vector<std::string> entries(int dirfd) {
   return names;
 }
 
-bool remove_contents(int dirfd, const Birth& run_start) {
+// How deep the removal descends before it moves a subtree up to the top (see Walk): one fd is
+// open per level, and a target may nest directories thousands deep.
+constexpr int kMaxDepth = 64;
+// Passes over the top before giving up: each moves what lies below kMaxDepth up by kMaxDepth.
+constexpr int kMaxPasses = 100000;
+
+struct Walk {
+  int top;  // the TMPDIR itself
+  const Birth& run_start;
+  std::uint64_t moved = 0;  // names given to subtrees moved to the top
+  bool again = false;       // a subtree was moved up: another pass is due
+};
+
+// Moves directory `name` of `dirfd` to the top under a fresh name, for a later pass.
+bool move_to_top(int dirfd, const std::string& name, Walk& walk) {
+  for (int tries = 0; tries < 64; ++tries) {
+    const std::string fresh = ".hermetic-deep-" + std::to_string(walk.moved++);
+    if (syscall(SYS_renameat2, dirfd, name.c_str(), walk.top, fresh.c_str(), RENAME_NOREPLACE) ==
+        0) {
+      walk.again = true;
+      return true;
+    }
+    if (errno != EEXIST) return false;
+  }
+  return false;
+}
+
+bool remove_contents(int dirfd, Walk& walk, int depth) {
   bool all = true;
   for (const auto& name : entries(dirfd)) {
     if (unlinkat(dirfd, name.c_str(), 0) == 0) continue;
@@ -79,8 +110,12 @@ bool remove_contents(int dirfd, const Birth& run_start) {
       all = false;
       continue;
     }
-    const Fd sub = open_subdir(dirfd, name.c_str(), run_start);
-    all = sub && remove_contents(sub.get(), run_start) && all;
+    if (depth >= kMaxDepth) {
+      all = move_to_top(dirfd, name, walk) && all;
+      continue;
+    }
+    const Fd sub = open_subdir(dirfd, name.c_str(), walk.run_start);
+    all = sub && remove_contents(sub.get(), walk, depth + 1) && all;
     if (unlinkat(dirfd, name.c_str(), AT_REMOVEDIR) != 0) all = false;
   }
   return all;
@@ -99,7 +134,13 @@ bool remove_tree(const std::string& path) noexcept {
     const Birth run_start = birth_of(parent.get(), name.c_str());  // hermetic made it at start
     const Fd dir = open_subdir(parent.get(), name.c_str(), run_start);
     if (!dir) return errno == ENOENT;
-    const bool contents = remove_contents(dir.get(), run_start);
+    Walk walk{dir.get(), run_start};
+    bool contents = false;
+    for (int pass = 0; pass < kMaxPasses; ++pass) {
+      walk.again = false;
+      contents = remove_contents(dir.get(), walk, 0);
+      if (!walk.again) break;
+    }
     return unlinkat(parent.get(), name.c_str(), AT_REMOVEDIR) == 0 && contents;
   } catch (...) {  // allocation failure: leave the directory rather than terminate
     return false;

@@ -69,12 +69,13 @@ int cleaner_main(void* raw) {
 
 }  // namespace
 
-bool start(const std::string& path) {
-  const long pidfd = syscall(SYS_pidfd_open, getpid(), 0U);  // O_CLOEXEC: the target has none
-  if (pidfd < 0) return false;
+pid_t start(const std::string& path, pid_t watched) {
+  // O_CLOEXEC: the target has none.
+  const long pidfd = syscall(SYS_pidfd_open, watched != 0 ? watched : getpid(), 0U);
+  if (pidfd < 0) return -1;
   Fd launcher(static_cast<int>(pidfd));
   std::array<int, 2> pipe_fds{};
-  if (pipe2(pipe_fds.data(), O_CLOEXEC) != 0) return false;
+  if (pipe2(pipe_fds.data(), O_CLOEXEC) != 0) return -1;
   const Fd gone_read(pipe_fds[0]);
   Fd gone_write(pipe_fds[1]);
 
@@ -85,25 +86,25 @@ bool start(const std::string& path) {
   static Job job;  // outlives this frame; read by the cleaner only
   job = Job{path, launcher.get(), gone_read.get(), isatty(STDERR_FILENO) == 1 ? STDERR_FILENO : -1};
   // The cleaner's stack: once the launcher has exec'd, this mapping is the cleaner's only. As
-  // large as a main thread's (remove_tree recurses once per directory level the target made);
+  // large as a main thread's (remove_tree recurses once per directory level, up to a bound);
   // only the pages touched are ever allocated.
   constexpr std::size_t kStackSize = std::size_t{8} * 1024 * 1024;
   void* stack = mmap(nullptr, kStackSize, PROT_READ | PROT_WRITE,
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
-  if (stack == MAP_FAILED) return false;
+  if (stack == MAP_FAILED) return -1;
   // CLONE_VM: no page tables to copy. No exit signal: the target's wait() does not see it, and
   // once the target is gone it belongs to init (or the caller's subreaper), which reaps it.
   const pid_t cleaner =
       clone(&cleaner_main, static_cast<char*>(stack) + kStackSize, CLONE_VM, &job);
   if (cleaner < 0) {
     (void)munmap(stack, kStackSize);
-    return false;
+    return -1;
   }
   // The cleaner has its own copies of the pidfd and the read end (no CLONE_FILES), and closes its
   // copy of the write end. This one stays open until the exec (or exit) closes it: O_CLOEXEC.
   // Returning closes this process's copies of the other two.
   (void)gone_write.release();
-  return true;
+  return cleaner;
 }
 
 }  // namespace hermetic::tmpdir_cleaner

@@ -4,6 +4,8 @@
 // the run's critical path.
 #pragma once
 
+#include <sys/types.h>
+
 #include <string>
 
 namespace hermetic::tmpdir_cleaner {
@@ -15,8 +17,11 @@ namespace hermetic::tmpdir_cleaner {
 // writable inside), starts no program, holds none of the caller's files (a pipe reading the
 // target's output sees end-of-file when the target exits), sits in a session of its own (no
 // terminal signal reaches it) and is invisible to the target's wait() (no exit signal).
-// Returns false, with nothing started, when the kernel lacks what it needs (pidfd_open, Linux
-// 5.3); the caller then stays as a waiting parent.
-[[nodiscard]] bool start(const std::string& path);
+// `watched`: the process whose exit starts the removal, when not the caller (0): a waiting
+// hermetic, for the child it forked, so that the removal follows the end of the whole run (the
+// processes the target left behind are killed first, launch.cpp).
+// Returns the cleaner's pid, or -1, with nothing started, when the kernel lacks what it needs
+// (pidfd_open, Linux 5.3); the caller then stays as a waiting parent.
+[[nodiscard]] pid_t start(const std::string& path, pid_t watched = 0);
 
 }  // namespace hermetic::tmpdir_cleaner
