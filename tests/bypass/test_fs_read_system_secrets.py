@@ -90,3 +90,28 @@ def test_another_sessions_terminal_is_not_readable(tmp_path: Path) -> None:
         finally:
             os.close(master)
             os.close(slave)
+
+
+# Another process's memory layout and auxiliary vector (ASLR bases, the AT_RANDOM bytes) lie
+# in /proc, which a read root does not grant.
+READ_OUTSIDE_PROC = """
+import os, sys
+for name in ('maps', 'auxv'):
+    try:
+        print(name, len(open(f'/proc/{sys.argv[1]}/{name}', 'rb').read()))
+    except OSError as e:
+        print(name, 'blocked', e.errno)
+print('attempted')
+"""
+
+
+def test_an_outside_process_s_maps_and_auxv_are_not_readable(tmp_path: Path) -> None:
+    outside = str(os.getpid())  # this test's own process: outside any sandbox
+    args = [sys.executable, "-c", READ_OUTSIDE_PROC, outside]
+    control = helpers.run(args)
+    assert "maps blocked" not in control.stdout and "auxv blocked" not in control.stdout, (
+        control.stdout + control.stderr)
+
+    result = helpers.hermetic([f"--fs-readonly={make_root(tmp_path)}"], args)
+    assert "attempted" in result.stdout, result.stderr
+    assert result.stdout.splitlines()[:2] == ["maps blocked 13", "auxv blocked 13"], result.stdout
