@@ -15,7 +15,8 @@ from pathlib import Path
 from fs_helpers import TIMEOUT, gone_soon, hermetic, run
 
 # Two children in sessions of their own keep creating directories in the TMPDIR as fast as
-# they can, and a third sleeps; the target prints their pids and the TMPDIR, then exits.
+# they can (up to a bound, then they sleep), and a third sleeps; the target prints their pids
+# and the TMPDIR, then exits.
 LEAVE_BUSY_CHILDREN = """
 import os, sys, time
 where = sys.argv[1] or os.environ['TMPDIR']
@@ -29,10 +30,9 @@ for k in range(3):
             os.dup2(null, fd)
         if k == 2:
             time.sleep(600)
-        i = 0
-        while True:
+        for i in range(20000):  # bounded: a bare run's leftovers must not fill the disk
             os.makedirs(f'{where}/c{k}/{i}', exist_ok=True)
-            i += 1
+        time.sleep(600)
     pids.append(pid)
 print(where, *pids, flush=True)
 time.sleep(0.2)
