@@ -9,6 +9,11 @@
 #include <linux/audit.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -461,6 +466,63 @@ TEST(SeccompFilterEval, AMismatchIsCaught) {
   const auto changed = bpf_eval::run(program, data);
   ASSERT_TRUE(std::holds_alternative<std::uint32_t>(changed));
   EXPECT_EQ(std::get<std::uint32_t>(changed), SECCOMP_RET_ERRNO | EPERM);
+}
+
+// The interpreter and the kernel agree on a real filter: each call made in a child under the
+// installed program fails with the errno the interpreter predicts, or succeeds where it says
+// ALLOW; an x32 call kills the child as KILL_PROCESS says.
+TEST(BpfEval, AgreesWithTheKernel) {
+  auto compiled = seccomp_filter::compile(rules_for(no_network()));
+  ASSERT_TRUE(compiled.ok());
+  const auto& program = compiled.value();
+  struct Case {
+    long nr;
+    Args args;
+  };
+  const std::vector<Case> cases{
+      {SYS_socket, {AF_INET, SOCK_STREAM, 0, 0, 0, 0}},
+      {SYS_socket, {AF_UNIX, SOCK_STREAM, 0, 0, 0, 0}},
+      {SYS_socket, {AF_UNIX | kBit32, SOCK_STREAM, 0, 0, 0, 0}},  // the kernel reads AF_UNIX
+      {SYS_getpid, {}},
+      {static_cast<long>(kX32Bit) | SYS_getpid, {}},
+  };
+  for (const auto& [nr, args] : cases) {
+    seccomp_data data{};
+    data.nr = static_cast<int>(nr);
+    data.arch = AUDIT_ARCH_X86_64;
+    std::copy(args.begin(), args.end(), std::begin(data.args));
+    const auto outcome = bpf_eval::run(program, data);
+    ASSERT_TRUE(std::holds_alternative<std::uint32_t>(outcome));
+    const std::uint32_t verdict = std::get<std::uint32_t>(outcome);
+
+    const pid_t child = fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) _exit(200);
+      if (seccomp_filter::install(program, false) != 0) _exit(201);
+      const long rc = syscall(nr, args[0], args[1], args[2], args[3], args[4], args[5]);
+      _exit(rc < 0 ? errno : 0);
+    }
+    int status = 0;
+    ASSERT_EQ(waitpid(child, &status, 0), child);
+    const std::string what = "nr " + std::to_string(nr) + ": " + verdict_name(verdict);
+    switch (verdict & SECCOMP_RET_ACTION_FULL) {
+      case SECCOMP_RET_KILL_PROCESS:
+        EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS) << what;
+        break;
+      case SECCOMP_RET_ERRNO:
+        ASSERT_TRUE(WIFEXITED(status)) << what;
+        EXPECT_EQ(static_cast<std::uint32_t>(WEXITSTATUS(status)), verdict & SECCOMP_RET_DATA)
+            << what;
+        break;
+      case SECCOMP_RET_ALLOW:
+        ASSERT_TRUE(WIFEXITED(status)) << what;
+        EXPECT_EQ(WEXITSTATUS(status), 0) << what;
+        break;
+      default:
+        ADD_FAILURE() << "unexpected verdict for " << what;
+    }
+  }
 }
 
 // The interpreter refuses what the kernel's checker would: a test never passes on a guess.
