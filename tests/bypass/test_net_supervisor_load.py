@@ -210,6 +210,7 @@ class Run:
         (self.control / name).touch()
 
     def stop(self) -> None:
+        self.touch("finish")  # a target that outlived hermetic ends on its own too
         try:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except ProcessLookupError:
