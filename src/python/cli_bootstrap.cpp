@@ -114,7 +114,7 @@ int activate() {
   Policy policy = *startup_policy();
   // The launcher applied the kernel layer before exec; it is not applied a second time.
   if (policy.block_subprocess) seal::note_kernel_blocks_subprocess();
-  (void)policy_stack::push(std::move(policy), /*seal=*/true);
+  (void)policy_stack::push(std::move(policy), /*seal=*/true, Face::kCli);
   return cli_exit::install();
 }
 
@@ -132,7 +132,7 @@ bool needs_python_guards(const Policy& merged) {
 int enter_user_code() {
   if (user_code_policy()) {
     if (code_guard::trust_stdlib_generators() != 0 || code_guard::trust_runpy() != 0) return -1;
-    (void)policy_stack::push(*user_code_policy(), /*seal=*/true);
+    (void)policy_stack::push(*user_code_policy(), /*seal=*/true, Face::kCli);
   }
   const auto snapshot = policy_stack::current();
   const Policy& merged = snapshot->merged;
