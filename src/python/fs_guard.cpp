@@ -203,31 +203,61 @@ int check_listing(const Snapshot& snapshot, PyObject* args) {
 
 // Which arguments of a mutation event name a place written: the one the call changes, not a
 // source it only reads (shutil.copyfile(src, dst) writes dst) nor a non-path argument
-// (os.setxattr(path, attribute, ...), shutil.make_archive(base_name, format, ...)).
+// (os.setxattr(path, attribute, ...), shutil.make_archive(base_name, format, ...)); and which
+// argument is the dir_fd a relative one is resolved against (shutil.rmtree and
+// tempfile.TemporaryDirectory remove a tree by names relative to its directories' fds).
+struct Argument {
+  Py_ssize_t path = -1;    // index of a written path, or -1
+  Py_ssize_t dir_fd = -1;  // index of its dir_fd, or -1
+};
 struct Written {
-  Py_ssize_t first = 0;    // index of a written path argument
-  Py_ssize_t second = -1;  // another one, or -1
+  Argument first{0, -1};
+  Argument second{};
 };
 
 Written written_args(std::string_view event) {
-  // The event names of kEvents in audit_hook.cpp that have a second path.
-  if (event == "os.rename" || event == "os.link" || event == "shutil.move") {
-    return {0, 1};  // the source's directory changes too (and Landlock's REFER covers both)
+  // The event names of kEvents in audit_hook.cpp, with their argument tuples.
+  if (event == "os.rename" || event == "os.link") {  // (src, dst, src_dir_fd, dst_dir_fd)
+    return {{0, 2}, {1, 3}};  // the source's directory changes too (Landlock's REFER covers both)
   }
-  if (event == "os.symlink" || event == "shutil.copyfile" || event == "shutil.copymode" ||
-      event == "shutil.copystat" || event == "shutil.copytree" ||
-      event == "shutil.unpack_archive") {
-    return {1, -1};  // symlink(src, dst): src is the link's text; the rest read their source
+  if (event == "shutil.move") return {{0, -1}, {1, -1}};
+  if (event == "os.symlink") return {{1, 2}, {}};  // (src, dst, dir_fd): src is the link's text
+  if (event == "shutil.copyfile" || event == "shutil.copymode" || event == "shutil.copystat" ||
+      event == "shutil.copytree" || event == "shutil.unpack_archive") {
+    return {{1, -1}, {}};  // (src, dst...), (filename, extract_dir, format): they read the first
   }
-  return {0, -1};
+  if (event == "os.remove" || event == "os.rmdir" || event == "shutil.rmtree") {
+    return {{0, 1}, {}};  // (path, dir_fd)
+  }
+  if (event == "os.mkdir" || event == "os.chmod" || event == "os.mkfifo") {
+    return {{0, 2}, {}};  // (path, mode, dir_fd)
+  }
+  if (event == "os.chown" || event == "os.utime" || event == "os.mknod") {
+    return {{0, 3},
+            {}};  // (path, uid, gid, dir_fd), (path, times, ns, dir_fd), (path, ..., dir_fd)
+  }
+  return {};
 }
 
-// The path argument `index` of an event: a path, or an fd's file as /proc names it; for
-// shutil.unpack_archive's extract_dir, None is the working directory.
-std::string written_path(std::string_view event, PyObject* args, Py_ssize_t index) {
-  PyObject* arg = arg_at(args, index);
+// A written path argument: a path (a relative one joined to its dir_fd's directory as /proc
+// names it), or an fd's file; for shutil.unpack_archive's extract_dir, None is the working
+// directory. `exact` is false when a dir_fd could not be named: the path is then taken as
+// relative to the working directory, which the kernel would not do.
+std::string written_path(std::string_view event, PyObject* args, Argument which, bool* exact) {
+  *exact = true;
+  PyObject* arg = arg_at(args, which.path);
   std::string path;
-  if (path_of(arg, &path) || path_of_fd(arg, &path)) return path;
+  if (path_of(arg, &path)) {
+    PyObject* dir_fd = which.dir_fd < 0 ? nullptr : arg_at(args, which.dir_fd);
+    if (path.starts_with('/') || dir_fd == nullptr || dir_fd == Py_None) return path;
+    std::string dir;
+    if (!path_of_fd(dir_fd, &dir)) {
+      *exact = false;
+      return path;
+    }
+    return dir == "/" ? dir + path : dir + "/" + path;
+  }
+  if (path_of_fd(arg, &path)) return path;
   if (event == "shutil.unpack_archive" && (arg == nullptr || arg == Py_None)) return ".";
   return text_of(arg);
 }
@@ -239,16 +269,15 @@ bool exists(const std::string& path) {
 
 int check_mutation(Event event, const Snapshot& snapshot, const char* event_name, PyObject* args) {
   const Written written = written_args(event_name);
-  const std::string path = written_path(event_name, args, written.first);
+  bool exact = true;
+  const std::string path = written_path(event_name, args, written.first, &exact);
   if (event == Event::kOsMkdir) {
     if (base_name(path) == "__pycache__") return refuse_quietly(path);
     // mkdir of what exists changes nothing: the call fails with EEXIST, as the kernel answers
     // before any permission check, and os.makedirs(exist_ok=True) and pathlib's mkdir go on.
     // (Without a kernel layer, another process could remove it in between; the in-process layer
-    // is no boundary.) Only for a path that does not depend on a dir_fd the event carries.
-    PyObject* dir_fd = arg_at(args, 2);  // ("os.mkdir", path, mode, dir_fd)
-    const bool plain = dir_fd == nullptr || dir_fd == Py_None || path.starts_with('/');
-    if (plain && !path.empty() && exists(path)) return 0;
+    // is no boundary.)
+    if (exact && !path.empty() && exists(path)) return 0;
   }
   const auto refuse_unless_writable = [&](const std::string& written_path) {
     return deny_write(
@@ -257,9 +286,9 @@ int check_mutation(Event event, const Snapshot& snapshot, const char* event_name
         written_path);
   };
   if (refuse_unless_writable(path) != 0) return -1;
-  if (written.second < 0) return 0;
   std::string second;
-  return path_of(arg_at(args, written.second), &second) ? refuse_unless_writable(second) : 0;
+  if (written.second.path < 0 || !path_of(arg_at(args, written.second.path), &second)) return 0;
+  return refuse_unless_writable(written_path(event_name, args, written.second, &exact));
 }
 
 }  // namespace

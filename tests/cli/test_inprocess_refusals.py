@@ -128,3 +128,26 @@ def test_a_refused_process_is_the_kernels_error(tmp_path):
                       env={**os.environ})
     assert (result.returncode, result.stderr) == (0, ""), result.stderr
     assert not marker.exists()
+
+
+def test_a_tree_is_removed_by_names_relative_to_its_directories(tmp_path):
+    # shutil.rmtree (tempfile.TemporaryDirectory's cleanup, pip's) removes entries by name
+    # relative to a directory fd: judged in that directory (the private TMPDIR here), not in the
+    # read-only working directory.
+    code = ("import tempfile, os\nd = tempfile.TemporaryDirectory()\n"
+            "os.mkdir(d.name + '/sub')\nopen(d.name + '/sub/x', 'w').close()\nd.cleanup()\n")
+    result = hermetic(["--fs-readonly"], [sys.executable, "-c", code], cwd=tmp_path)
+    assert (result.returncode, result.stderr) == (0, ""), result.stderr
+
+
+def test_a_name_relative_to_a_read_only_directory_fd_is_refused(tmp_path, readonly_tree):
+    # The same name exists in the writable working directory: the dir_fd decides.
+    source, allowed = readonly_tree
+    (allowed / "data.txt").write_text("allowed")
+    code = ("import os, sys\nfd = os.open(sys.argv[1], os.O_RDONLY)\n"
+            "os.remove('data.txt', dir_fd=fd)\n")
+    result = hermetic(["--fs-readonly", "--allow-write", str(allowed)],
+                      [sys.executable, "-c", code, str(source)], cwd=allowed)
+    one_blocked_line(result, f"filesystem mutation disabled: os.remove({source}/data.txt)")
+    assert (source / "data.txt").read_text() == "data"
+    assert (allowed / "data.txt").read_text() == "allowed"
