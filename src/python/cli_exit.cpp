@@ -175,6 +175,46 @@ PyObject* exit(PyObject* previous, PyObject* args) {
   return PyObject_Call(previous, args, nullptr);
 }
 
+// An atexit callback, the last to run (registered first): an uncaught error that a hook of the
+// program's own printed (rich, IPython, better_exceptions replace sys.excepthook) never reached
+// the wrapper above, but CPython kept it in sys.last_exc / sys.last_value before calling the
+// hook. When a violation ended the program that way, the run ends as the wrapper would have
+// ended it, once the exit status, 1, is known.
+PyObject* after_program(PyObject* /*self*/, PyObject* /*unused*/) {
+  PyObject* last = PySys_GetObject("last_exc");  // borrowed; 3.12+
+  if (last == nullptr) last = PySys_GetObject("last_value");
+  PyRef found(violation_in(last));
+  if (found) {
+    if (auto message = message_of(found.get())) blame() = Blame{std::move(*message), 1};
+  }
+  PyErr_Clear();
+  Py_RETURN_NONE;
+}
+
+// NOLINTBEGIN: CPython's API takes mutable method definitions
+PyMethodDef g_after_program = {"hermetic_exit_status", after_program, METH_NOARGS,
+                               "hermetic's CLI: whether an uncaught violation ended the program, "
+                               "when a hook of its own printed it."};
+// NOLINTEND
+
+// atexit.register(after_program), at the first refusal (its place among the callbacks does not
+// matter: sys.last_exc is set before any runs). A failure (atexit denied by --deny-import, say)
+// only loses this refinement: the error is dropped, the refusal goes on.
+void register_after_program() {
+  PyObject* type = nullptr;
+  PyObject* value = nullptr;
+  PyObject* traceback = nullptr;
+  PyErr_Fetch(&type, &value, &traceback);  // none is expected; kept as it was all the same
+  {
+    PyRef atexit(PyImport_ImportModule("atexit"));  // built in: no file is read
+    PyRef callback(atexit ? PyCFunction_New(&g_after_program, nullptr) : nullptr);
+    PyRef registered(callback ? PyObject_CallMethod(atexit.get(), "register", "O", callback.get())
+                              : nullptr);
+  }
+  PyErr_Clear();
+  PyErr_Restore(type, value, traceback);
+}
+
 // NOLINTBEGIN: CPython's API takes mutable method definitions
 PyMethodDef g_excepthook = {"excepthook", excepthook, METH_VARARGS,
                             "excepthook(type, value, traceback, /)\n--\n\nhermetic's CLI: an "
@@ -208,6 +248,8 @@ int install() {
     PyErr_SetString(PyExc_RuntimeError, "on_exit failed");
     return -1;
   }
+  // Only a run with a refusal can end on one: a run refused nothing pays nothing for it.
+  on_first_violation(register_after_program);
   return 0;
 }
 

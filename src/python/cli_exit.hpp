@@ -1,9 +1,10 @@
 // How a Python target of the hermetic CLI ends after a refusal. The exit status is the
 // program's, except when a violation is what ended it:
-// - a violation not caught (sys.excepthook), or an uncaught error raised while handling one (the
-//   violation is in its __cause__/__context__ chain, as when a client library wraps the refused
-//   connection in its own error): one line `hermetic: blocked action: <what>` on stderr and exit
-//   status 2, as hermetic-seal's CLI;
+// - a violation not caught (sys.excepthook; sys.last_exc at exit when the program replaced the
+//   hook), or an uncaught error raised while handling one (the violation is in its
+//   __cause__/__context__ chain, as when a client library wraps the refused connection in its own
+//   error): one line `hermetic: blocked action: <what>` on stderr and exit status 2, as
+//   hermetic-seal's CLI;
 // - sys.exit(n) called while handling a violation (`except OSError: sys.exit(1)`): the same line
 //   and status 2, when the process then exits with that n.
 // Any other exit keeps the program's own status (httpie catches the refusal, prints its own

@@ -78,6 +78,12 @@ std::size_t g_violations = 0;  // the GIL orders writers
 
 std::size_t violation_count() noexcept { return g_violations; }
 
+namespace {
+void (*g_first_violation_listener)() = nullptr;
+}  // namespace
+
+void on_first_violation(void (*listener)()) { g_first_violation_listener = listener; }
+
 void note_subinterpreter_refused() noexcept { g_subinterpreter_refused.store(true); }
 
 std::optional<std::string> violation_to_report() {
@@ -87,11 +93,17 @@ std::optional<std::string> violation_to_report() {
 }
 
 int deny(const Snapshot& snapshot, const Denial& denial) {
+  if (g_violations == 0 && g_first_violation_listener != nullptr) {
+    ++g_violations;  // first: a refusal inside the listener does not call it again
+    g_first_violation_listener();
+    g_violations = 1;  // nor counts: it is hermetic's own doing, not the program's
+  } else {
+    ++g_violations;
+  }
   // Every refusal counts for the CLI's note on a failing exit; the last one is named (libraries
   // probe at import, urllib3 tries an AF_INET6 socket, and carry on: an earlier one is more
   // likely to be such a probe).
   last_violation() = denial.message;
-  ++g_violations;
   if (snapshot.merged.trace) trace_line(denial.message);
   raise(denial);
   return -1;

@@ -63,6 +63,11 @@ int refuse_quietly(const std::string& path);
 [[nodiscard]] std::optional<std::string>& last_violation();
 [[nodiscard]] std::size_t violation_count() noexcept;
 
+// Calls `listener` once, at the first violation (before it is raised, with no error set), from
+// wherever it is refused (the audit hook, a guard written in Python). The listener must leave no
+// error set. For what only a run with a refusal needs (cli_exit.cpp).
+void on_first_violation(void (*listener)());
+
 // A subinterpreter refused (interpreter_guard, audit_hook).
 inline constexpr std::string_view kSubinterpretersDisabled =
     "subinterpreters disabled: hermetic's in-process layer guards the main interpreter only";

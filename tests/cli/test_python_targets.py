@@ -82,6 +82,10 @@ ENDINGS = {
     # The violation ends the program: uncaught, wrapped in an error that is not caught, or
     # followed by sys.exit while it is being handled.
     "uncaught": ("import socket\nsocket.socket()\n", 2, "blocked"),
+    # (a hook installed after the layer went in: the program prints the error its own way)
+    "uncaught, printed by the program's own excepthook": (
+        CAUGHT_THEN + "import sys\nsys.excepthook = lambda *exc: print('own hook', file=sys.stderr)"
+        "\nsocket.socket()\n", 2, "blocked"),
     "raised from it": (IN_THE_HANDLER.format("raise RuntimeError('no network') from error"), 2,
                        "blocked"),
     "raised while handling it": (IN_THE_HANDLER.format("{}['key']"), 2, "blocked"),
