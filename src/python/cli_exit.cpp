@@ -49,7 +49,8 @@ void write_stderr(const std::string& line) {
 // The end of every exit (glibc's on_exit: the handler gets the status). By then the interpreter
 // is finalized: nothing here touches Python.
 void at_process_exit(int status, void* /*unused*/) {
-  if (status == 0) return;
+  constexpr int kStatusBits = 0xff;  // what a parent sees of exit(status): sys.exit(256) is 0
+  if ((status & kStatusBits) == 0) return;
   if (const auto& blamed = blame(); blamed && blamed->status == status) {
     write_stderr(std::string(kBlockedActionPrefix) + blamed->message + "\n");
     _exit(kBlockedExitStatus);
@@ -59,7 +60,7 @@ void at_process_exit(int status, void* /*unused*/) {
   const std::size_t count = violation_count();
   const std::string refused = count > 1 ? "refused " + std::to_string(count) + " actions, the last"
                                         : std::string("refused an action");
-  write_stderr(std::string(kNotePrefix) + "exit status " + std::to_string(status) +
+  write_stderr(std::string(kNotePrefix) + "exit status " + std::to_string(status & kStatusBits) +
                " is the program's own; it went on after hermetic " + refused + ": " + *last + "\n");
 }
 
