@@ -232,10 +232,8 @@ Written written_args(std::string_view event) {
   if (event == "os.mkdir" || event == "os.chmod" || event == "os.mkfifo") {
     return {{0, 2}, {}};  // (path, mode, dir_fd)
   }
-  if (event == "os.chown" || event == "os.utime" || event == "os.mknod") {
-    return {{0, 3},
-            {}};  // (path, uid, gid, dir_fd), (path, times, ns, dir_fd), (path, ..., dir_fd)
-  }
+  // (path, uid, gid, dir_fd), (path, times, ns, dir_fd), (path, mode, device, dir_fd)
+  if (event == "os.chown" || event == "os.utime" || event == "os.mknod") return {{0, 3}, {}};
   return {};
 }
 

@@ -6,6 +6,7 @@ the listener, and by which handler ran."""
 from __future__ import annotations
 
 import errno
+import json
 import os
 import pathlib
 import pickle
@@ -157,3 +158,59 @@ def test_a_connect_names_its_destination_and_how_to_allow_it(listener):
     assert listener.settled_count() == 0
     assert str(info.value) == (f"network disabled: connect(127.0.0.1:{listener.port}) "
                                "(allow with allow_localhost=True)")
+
+
+@pytest.fixture
+def writable_level(tmp_path):
+    """A level that keeps one directory writable, as the CLI's policy does (the Python API has no
+    allow_write keyword): pushed in its JSON form, popped afterwards."""
+    from hermetic import _hermetic
+
+    allowed = tmp_path / "allowed"
+    allowed.mkdir()
+    readonly = tmp_path / "readonly"
+    readonly.mkdir()
+    (readonly / "data.txt").write_text("data")
+    (readonly / "sub").mkdir()
+    (readonly / "sub" / "f").write_text("kept")
+    token = _hermetic.push_json(json.dumps({"fs_readonly": True, "allow_write": [str(allowed)]}))
+    cwd = os.getcwd()
+    os.chdir(readonly)  # names that are not paths must not be judged as files here
+    try:
+        yield readonly, allowed
+    finally:
+        os.chdir(cwd)
+        _hermetic.pop(token)
+
+
+def test_arguments_that_are_not_paths_are_not_judged_as_paths(writable_level):
+    readonly, allowed = writable_level
+    target = allowed / "f"
+    target.write_text("x")
+    shutil.make_archive(str(allowed / "archive"), "gztar", root_dir=readonly)  # "gztar": a format
+    os.utime(target, (0, 0))
+    shutil.chown(target, user=os.getuid())  # a user, not a path
+    assert (allowed / "archive.tar.gz").exists() and target.stat().st_mtime == 0
+
+
+def test_a_source_is_read_and_a_destination_written(writable_level):
+    readonly, allowed = writable_level
+    shutil.copyfile(readonly / "data.txt", allowed / "copy.txt")
+    shutil.copytree(readonly, allowed / "tree")  # copystat: chmod and utime of the destination
+    shutil.unpack_archive(shutil.make_archive(str(allowed / "a"), "tar", root_dir=readonly),
+                          allowed / "unpacked")
+    with pytest.raises(PermissionError):
+        shutil.copyfile(allowed / "copy.txt", readonly / "back.txt")
+    assert (allowed / "copy.txt").read_text() == "data"
+    assert (allowed / "tree" / "data.txt").read_text() == "data"
+    assert (allowed / "unpacked" / "data.txt").read_text() == "data"
+    assert sorted(p.name for p in readonly.iterdir()) == ["data.txt", "sub"]
+
+
+def test_a_tree_is_removed_by_names_relative_to_its_directories(writable_level):
+    readonly, allowed = writable_level
+    (allowed / "tree" / "sub").mkdir(parents=True)
+    (allowed / "tree" / "sub" / "f").write_text("x")
+    shutil.rmtree(allowed / "tree")  # readonly/sub/f: the same names, in the working directory
+    assert not (allowed / "tree").exists()
+    assert (readonly / "sub" / "f").read_text() == "kept"
