@@ -38,7 +38,11 @@ struct Policy {
   std::vector<std::string> allow_write;
   std::vector<std::string> allow_read;
 
+  // Environment. The CLI starts the target with a scrubbed environment (environment.hpp says
+  // what is kept); the in-process layer of the Python API refuses every read. keep_env names
+  // variables that pass anyway (the CLI's --keep-env; readable under the API).
   bool block_environment = false;
+  std::vector<std::string> keep_env;
   bool block_code_exec = false;
   std::vector<std::string> deny_imports;  // a module and its submodules
   bool block_native = false;
@@ -57,7 +61,8 @@ struct Policy {
   // a kernel part. The Python-only flags (code exec, imports, native, interpreter) have none.
   [[nodiscard]] bool has_kernel_part() const;
   // Whether a seccomp supervisor answers some calls (syscall_rules::rules_for): address
-  // exceptions, or --trace of network blocks. hermetic then outlives the target's exec.
+  // exceptions, --trace of network blocks, or the metadata calls (chmod, chown, utime, xattrs)
+  // of --fs-readonly in writable places. hermetic then outlives the target's exec.
   [[nodiscard]] bool has_supervisor() const;
 
   bool operator==(const Policy&) const = default;
@@ -86,6 +91,7 @@ class PolicyBuilder {
   PolicyBuilder& allow_write(std::string path);
   PolicyBuilder& allow_read(std::string path);
   PolicyBuilder& block_environment(bool on = true);
+  PolicyBuilder& keep_env(std::string name);
   PolicyBuilder& block_code_exec(bool on = true);
   PolicyBuilder& deny_import(std::string module);
   PolicyBuilder& block_native(bool on = true);

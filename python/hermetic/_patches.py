@@ -4,8 +4,9 @@ The native hook (hermetic._hermetic) sees every audited call. A few capabilities
 event at all; for those this module swaps objects while a level that needs them is active and
 puts back the very same objects when none does:
 
-- environment: ``os.environ``, ``os.environb``, ``os.getenv``, ``os.getenvb`` (reads raise no
-  event; writes go through ``os.putenv``/``os.unsetenv``, which the hook denies).
+- environment, under a level of the API: ``os.environ``, ``os.environb``, ``os.getenv``,
+  ``os.getenvb`` (reads raise no event; writes go through ``os.putenv``/``os.unsetenv``, which
+  the hook denies). The names of ``keep_env`` stay readable.
 - interpreter mutation: ``sys.path``, ``sys.meta_path``, ``sys.path_hooks`` become lists that
   refuse mutation, ``site.addsitedir`` refuses (``os.chdir`` is an event).
 - dynamic code: ``eval``, ``exec`` and ``compile`` are wrapped so that a refusal names them,
@@ -14,6 +15,8 @@ puts back the very same objects when none does:
   are already loaded (the ``import`` event only fires on a first load), and a finder first on
   ``sys.meta_path`` refuses them to every route that asks the finders (``import_module``,
   ``runpy``, ``importlib.util.find_spec``).
+- native code: a refused third-party extension that ships its Python source next to it (mypyc,
+  Cython builds) is imported from that source, by a finder ahead of the path finder.
 - subprocess: ``_posixsubprocess.fork_exec`` raises no event. Before the first level that
   blocks subprocesses, ``subprocess`` is imported (so ``import subprocess`` keeps working while
   the hook denies fresh loads of ``_posixsubprocess``) and ``fork_exec`` on the loaded module
@@ -31,6 +34,7 @@ import importlib.util
 import os
 import sys
 from _collections_abc import MutableMapping
+from importlib.machinery import ExtensionFileLoader, PathFinder
 
 from hermetic import _hermetic
 
@@ -74,12 +78,14 @@ def _key_name(key: Any) -> str | None:
 
 
 class _GuardedEnviron(MutableMapping):  # type: ignore[type-arg]
-    """Stand-in for os.environ / os.environb that refuses every read and write."""
+    """Stand-in for os.environ / os.environb that refuses every read and write, but reads of a
+    name every blocking level keeps (``keep_env``)."""
 
-    __slots__ = ("_label",)
+    __slots__ = ("_label", "_original")
 
-    def __init__(self, label: str) -> None:
+    def __init__(self, label: str, original: Any) -> None:
         self._label = label
+        self._original = original
 
     def _read(self, what: str, key: Any = None) -> NoReturn:
         _deny("environment", f"environment disabled: {self._label}{what}", _key_name(key))
@@ -89,6 +95,8 @@ class _GuardedEnviron(MutableMapping):  # type: ignore[type-arg]
               _key_name(key))
 
     def __getitem__(self, key: Any) -> Any:
+        if _hermetic.environment_readable(key):
+            return self._original[key]
         self._read(f"[{key!r}]", key)
 
     def __setitem__(self, key: Any, value: Any) -> None:
@@ -104,9 +112,13 @@ class _GuardedEnviron(MutableMapping):  # type: ignore[type-arg]
         self._read(".__len__()")
 
     def __contains__(self, key: object) -> bool:
+        if _hermetic.environment_readable(key):
+            return key in self._original
         self._read(f"[{key!r}]", key)
 
     def get(self, key: Any, default: Any = None) -> Any:
+        if _hermetic.environment_readable(key):
+            return self._original.get(key, default)
         self._read(f"[{key!r}]", key)
 
     def copy(self) -> dict[Any, Any]:
@@ -141,22 +153,26 @@ class _GuardedEnviron(MutableMapping):  # type: ignore[type-arg]
 
 
 def _guarded_getenv(key: Any, default: Any = None) -> Any:
+    if _hermetic.environment_readable(key):
+        return _originals["os.getenv"](key, default)
     _deny("environment", f"environment disabled: os.getenv({key!r})", _key_name(key))
 
 
 def _guarded_getenvb(key: Any, default: Any = None) -> Any:
+    if _hermetic.environment_readable(key):
+        return _originals["os.getenvb"](key, default)
     _deny("environment", f"environment disabled: os.getenvb({key!r})", _key_name(key))
 
 
 def _env_on() -> None:
     _originals["os.environ"] = os.environ
     _originals["os.getenv"] = os.getenv
-    os.environ = _GuardedEnviron("os.environ")  # type: ignore[assignment]  # noqa: B003
+    os.environ = _GuardedEnviron("os.environ", os.environ)  # type: ignore[assignment]  # noqa: B003
     os.getenv = _guarded_getenv  # type: ignore[assignment]
     if hasattr(os, "environb"):
         _originals["os.environb"] = os.environb
         _originals["os.getenvb"] = os.getenvb
-        os.environb = _GuardedEnviron("os.environb")  # type: ignore[assignment]
+        os.environb = _GuardedEnviron("os.environb", os.environb)  # type: ignore[assignment]
         os.getenvb = _guarded_getenvb  # type: ignore[assignment]
 
 
@@ -229,6 +245,29 @@ class _DeniedImports:
         return None
 
 
+class _SourceInsteadOfNative:
+    """Ahead of the path finder while native code is blocked: a module whose extension file is
+    refused (third-party code) but that ships its pure-Python source next to it, as mypyc and
+    Cython builds do (charset_normalizer's ``md``), is imported from that source. The path
+    finder would pick the extension first and never fall back after the refusal."""
+
+    @staticmethod
+    def find_spec(name: str, path: Any = None, target: Any = None) -> Any:
+        spec = PathFinder.find_spec(name, path)
+        if (
+            spec is None
+            or not isinstance(spec.loader, ExtensionFileLoader)
+            or spec.submodule_search_locations is not None
+            or not spec.origin
+            or _hermetic.extension_allowed(spec.origin)
+        ):
+            return None
+        source = os.path.join(os.path.dirname(spec.origin), name.rpartition(".")[2] + ".py")
+        if not os.path.isfile(source):
+            return None
+        return importlib.util.spec_from_file_location(name, source)
+
+
 def _guarded_import_module(name: str, package: str | None = None) -> Any:
     absolute = importlib.util.resolve_name(name, package) if name.startswith(".") else name
     _hermetic.check_import(absolute)  # already loaded modules skip the finders
@@ -251,6 +290,18 @@ def _import_on() -> None:
     importlib.import_module = _guarded_import_module
     for meta_path in _meta_paths():
         list.insert(meta_path, 0, _DeniedImports)  # past a guarded copy's refusal
+
+
+def _native_on() -> None:
+    for meta_path in _meta_paths():
+        at = list.index(meta_path, _DeniedImports) + 1 if _DeniedImports in meta_path else 0
+        list.insert(meta_path, at, _SourceInsteadOfNative)
+
+
+def _native_off() -> None:
+    for meta_path in _meta_paths():
+        if _SourceInsteadOfNative in meta_path:
+            list.remove(meta_path, _SourceInsteadOfNative)
 
 
 def _import_off() -> None:
@@ -306,12 +357,14 @@ def _switch(name: str, wanted: bool, on: Any, off: Any) -> None:
 
 def sync(effective: dict[str, Any]) -> None:
     """Make the Python-side guards match the native module's effective policy."""
-    _switch("environment", effective["block_environment"], _env_on, _env_off)
+    # The CLI's own level never swaps os.environ: it scrubbed the environment at exec.
+    _switch("environment", effective["refuses_environment"], _env_on, _env_off)
     _switch("code", effective["block_code_exec"], _code_on, _code_off)
     _switch("interpreter", effective["block_interpreter_mutation"], _interp_on, _interp_off)
     _switch(
         "imports", effective["deny_imports"] or effective["block_native"], _import_on, _import_off
     )
+    _switch("native", effective["block_native"], _native_on, _native_off)
     # Last, after this module's own changes to sys.meta_path: the lists as the guard leaves them.
     # An import after they change (list.insert(sys.path, ...) on the base class, or sys.path
     # rebound) is then refused by the hook.

@@ -34,6 +34,7 @@ _ALIASES = {
     "block_environment": "block_environment",
     "no_environment": "block_environment",
     "no_env": "block_environment",
+    "keep_env": "keep_env",
     "block_code_exec": "block_code_exec",
     "no_code_exec": "block_code_exec",
     "block_interpreter_mutation": "block_interpreter_mutation",
@@ -60,7 +61,15 @@ _FIELDS = (
     "deny_imports",
     "trace",
     "sealed",
+    "keep_env",
 )
+
+
+def _variable_names(names: Iterable[str] | None) -> list[str]:
+    # A str is an iterable of names too; "HOME" must not become ["H", "O", "M", "E"].
+    if isinstance(names, (str, bytes)):
+        raise TypeError("keep_env takes a list of variable names")
+    return list(names) if names else []
 
 
 class BlockConfig:
@@ -87,8 +96,13 @@ class BlockConfig:
         deny_imports: list[str] | None = None,
         trace: bool = False,
         sealed: bool = False,
+        keep_env: list[str] | None = None,
     ) -> None:
-        """Store the settings; list fields default to new empty lists."""
+        """Store the settings; list fields default to new empty lists.
+
+        ``keep_env`` (hermetic's own, after hermetic-seal's fields): with ``block_environment``,
+        names that stay readable.
+        """
         self.block_network = block_network
         self.block_subprocess = block_subprocess
         self.fs_readonly = fs_readonly
@@ -102,6 +116,7 @@ class BlockConfig:
         self.deny_imports: list[str] = list(deny_imports) if deny_imports else []
         self.trace = trace
         self.sealed = sealed
+        self.keep_env: list[str] = _variable_names(keep_env)
 
     def __repr__(self) -> str:
         """Show every field, as a dataclass does."""
@@ -146,6 +161,7 @@ class BlockConfig:
             deny_imports=list(dict.fromkeys(self.deny_imports + other.deny_imports)),
             trace=self.trace or other.trace,
             sealed=self.sealed or other.sealed,
+            keep_env=list(dict.fromkeys(self.keep_env + other.keep_env)),
         )
 
     def to_policy(self) -> dict[str, Any]:
@@ -167,6 +183,9 @@ class BlockConfig:
             "deny_imports": [m.strip() for m in self.deny_imports if m and m.strip()],
             "trace": bool(self.trace),
             "sealed": bool(self.sealed),
+            # Not dropped without block_environment: the core refuses that combination, as a
+            # mistake (ValueError on entering the blocker).
+            "keep_env": list(self.keep_env),
         }
         if self.block_network:
             policy["allow_localhost"] = bool(self.allow_localhost)
@@ -294,6 +313,7 @@ def hermetic_blocker(
     trace: bool = False,
     sealed: bool = False,
     profile: str | None = None,
+    keep_env: Iterable[str] = (),
 ) -> _HermeticBlocker:
     """Build a blocker that applies the requested hermetic guards.
 
@@ -330,6 +350,7 @@ def hermetic_blocker(
             deny_imports=list(deny_imports or ()),
             trace=trace,
             sealed=sealed,
+            keep_env=_variable_names(keep_env),
         )
 
     if profile is not None:

@@ -34,10 +34,11 @@ struct Flags {
   std::vector<std::string> resolve;
   bool no_subprocess = false;
   std::vector<std::string> fs_readonly;  // present: read-only; a value: the read root
-  bool fs_readonly_given = false;
+  std::vector<std::string> fs_roots;     // every --fs-readonly=ROOT, as given
   std::vector<std::string> allow_write;
   std::vector<std::string> allow_read;
   bool no_environment = false;
+  std::vector<std::string> keep_env;
   bool no_code_exec = false;
   std::vector<std::string> deny_imports;
   bool block_native = false;
@@ -74,7 +75,10 @@ void declare(CLI::App& app, Flags& f) {
                  "reads to ROOT plus what the target needs (see --explain).")
       ->type_name("[=ROOT]")
       ->expected(0, 1)
-      ->trigger_on_parse();
+      ->trigger_on_parse()
+      ->each([&f](const std::string& root) {
+        if (!root.empty()) f.fs_roots.push_back(root);
+      });
   app.add_option("--allow-write", f.allow_write,
                  "With --fs-readonly: keep PATH writable. Repeatable.")
       ->type_name("PATH")
@@ -86,8 +90,13 @@ void declare(CLI::App& app, Flags& f) {
       ->take_all()
       ->expected(1);
   app.add_flag("--no-environment,--no-env", f.no_environment,
-               "Start the target with a scrubbed environment (PATH, HOME, locale, TERM, TZ kept); "
-               "Python code gets no os.environ.");
+               "Start the target with a scrubbed environment (PATH, HOME, locale, TERM, TZ "
+               "kept; README lists what the target sees).");
+  app.add_option("--keep-env", f.keep_env,
+                 "With --no-environment: pass variable NAME through. Repeatable.")
+      ->type_name("NAME")
+      ->take_all()
+      ->expected(1);
   app.add_flag("--no-code-exec", f.no_code_exec,
                "Disable eval/exec/compile and runpy (Python targets).");
   app.add_option("--deny-import", f.deny_imports,
@@ -126,6 +135,7 @@ Result<Policy> build_policy(const Flags& f, const CLI::App& app) {
   for (const auto& w : f.allow_write) b.allow_write(w);
   for (const auto& r : f.allow_read) b.allow_read(r);
   b.block_environment(f.no_environment).block_code_exec(f.no_code_exec);
+  for (const auto& name : f.keep_env) b.keep_env(name);
   for (const auto& m : f.deny_imports) b.deny_import(m);
   b.block_native(f.block_native).block_interpreter_mutation(f.no_interpreter_mutation);
   for (const auto& p : f.profiles) b.add_profile(p);
@@ -232,6 +242,13 @@ Result<Action> parse(const std::vector<std::string>& args) {
     return usage("separate hermetic's flags from the target with '--': hermetic [flags] -- TARGET");
   }
   if (target.empty()) return usage("no target given after '--'");
+  // A read root is one directory; a second --fs-readonly=ROOT would otherwise replace the first.
+  for (const auto& root : flags.fs_roots) {
+    if (root != flags.fs_roots.front()) {
+      return usage("--fs-readonly=ROOT given twice, " + flags.fs_roots.front() + " and " + root +
+                   ": a run has one read root (add paths with --allow-read)");
+    }
+  }
   auto policy = build_policy(flags, app);
   if (!policy) return policy.error();
   if (flags.explain) return Action{ExplainTarget{std::move(policy).value(), std::move(target)}};

@@ -5,44 +5,31 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "hermetic/result.hpp"
+#include "address_class.hpp"
 
 namespace hermetic::address_policy {
 
-// An IP address in one canonical form: IPv4 (also when it came IPv4-mapped, ::ffff:a.b.c.d,
-// because the kernel sends those as IPv4) or IPv6.
-struct Address {
-  int family = AF_UNSPEC;                // AF_INET or AF_INET6
-  std::array<std::uint8_t, 16> bytes{};  // IPv4 uses the first 4
-  bool operator==(const Address&) const = default;
-};
+// What an address is comes from address_class, which the in-process layer uses too.
+using address_class::Address;
+using address_class::is_cloud_metadata;
+using address_class::is_loopback;
+using address_class::is_unspecified;
+using address_class::parse_address;
 
 struct Endpoint {
   Address address;
   std::uint16_t port = 0;  // host order
 };
 
-// "10.0.0.1", "::1", "[::1]" -> Address; an error for anything else (names included).
-[[nodiscard]] Result<Address> parse_address(std::string_view text);
-
 // A sockaddr copied from the target. nullopt unless AF_INET/AF_INET6 with a sufficient length.
 [[nodiscard]] std::optional<Endpoint> from_sockaddr(const sockaddr_storage& storage,
                                                     socklen_t length);
-
-// 127.0.0.0/8, ::1.
-[[nodiscard]] bool is_loopback(const Address& address);
-// 0.0.0.0, :: (Linux connects these to the local host).
-[[nodiscard]] bool is_unspecified(const Address& address);
-// 169.254.169.254 (AWS, GCP, Azure...), fd00:ec2::254 (AWS IPv6), 100.100.100.200 (Alibaba),
-// also when embedded in NAT64 64:ff9b::/96.
-[[nodiscard]] bool is_cloud_metadata(const Address& address);
 
 // "10.213.0.2:443", "[::1]:80".
 [[nodiscard]] std::string to_string(const Endpoint& endpoint);
@@ -55,8 +42,8 @@ struct Verdict {
 };
 
 // The address rules of one run: loopback (with allow_localhost) and the addresses the allowed
-// domains resolve to. Cloud metadata and DNS (port 53) are always refused: a pinned name that
-// points at a metadata address stays refused, and name lookups cannot leave the machine.
+// domains resolve to. Cloud metadata (address_class) and DNS (port 53) are always refused: a pinned
+// name that points at a metadata address stays refused, and name lookups cannot leave the machine.
 class Rules {
  public:
   Rules(bool allow_localhost, std::vector<Address> allowed_addresses);

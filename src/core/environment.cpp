@@ -1,5 +1,6 @@
 #include "environment.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdlib>
 #include <cstring>
@@ -12,24 +13,41 @@ extern char** environ;  // NOLINT(readability-redundant-declaration): POSIX glob
 namespace hermetic::environment {
 namespace {
 
-constexpr std::array<std::string_view, 8> kKeptNames{"PATH", "HOME", "LANG",      "LANGUAGE",
-                                                     "TERM", "TZ",   "COLORTERM", "NO_COLOR"};
+// Names kept by convention of what they carry: the search path, the home directory, the
+// terminal and its colours, the time zone, and the locale: LANG, LANGUAGE and the categories of
+// POSIX and glibc (locale(7)). Not every LC_ name: LC_API_TOKEN is a secret like any other, and
+// ssh's `AcceptEnv LC_*` passes whatever a client sends under that prefix.
 // hermetic's own variables are not kept by name: the CLI sets them as overrides, so a user
 // variable that merely starts with HERMETIC_ is scrubbed like any other.
-constexpr std::array<std::string_view, 1> kKeptPrefixes{"LC_"};
+constexpr std::array<std::string_view, 21> kKeptNames{
+    "PATH",         "HOME",           "TERM",
+    "TZ",           "COLORTERM",      "NO_COLOR",
+    "LANG",         "LANGUAGE",       "LC_ALL",
+    "LC_CTYPE",     "LC_NUMERIC",     "LC_TIME",
+    "LC_COLLATE",   "LC_MONETARY",    "LC_MESSAGES",
+    "LC_PAPER",     "LC_NAME",        "LC_ADDRESS",
+    "LC_TELEPHONE", "LC_MEASUREMENT", "LC_IDENTIFICATION"};
 
 std::string name_of(const std::string& entry) { return entry.substr(0, entry.find('=')); }
 
 }  // namespace
 
 bool kept_when_scrubbed(const std::string& name) {
-  for (auto kept : kKeptNames) {
-    if (name == kept) return true;
+  return std::find(kKeptNames.begin(), kKeptNames.end(), name) != kKeptNames.end();
+}
+
+bool passes(const Policy& policy, const std::string& name) {
+  return !policy.block_environment || kept_when_scrubbed(name) ||
+         std::find(policy.keep_env.begin(), policy.keep_env.end(), name) != policy.keep_env.end();
+}
+
+std::vector<std::string> passing_names(const Policy& policy) {
+  if (!policy.block_environment) return {};
+  std::vector<std::string> out(kKeptNames.begin(), kKeptNames.end());
+  for (const auto& name : policy.keep_env) {
+    if (!kept_when_scrubbed(name)) out.push_back(name);
   }
-  for (auto prefix : kKeptPrefixes) {
-    if (name.starts_with(prefix)) return true;
-  }
-  return false;
+  return out;
 }
 
 std::vector<std::string> current() {
@@ -45,7 +63,7 @@ std::vector<std::string> for_target(const Policy& policy, const std::vector<std:
   std::vector<std::string> out;
   for (const auto& entry : current) {
     const std::string name = name_of(entry);
-    if (policy.block_environment && !kept_when_scrubbed(name)) continue;
+    if (!passes(policy, name)) continue;
     bool overridden = false;
     for (const auto& o : overrides) overridden = overridden || name_of(o) == name;
     if (!overridden) out.push_back(entry);

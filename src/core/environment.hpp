@@ -15,6 +15,14 @@ namespace hermetic::environment {
 // convention; everything else (tokens, keys, proxies with passwords) is dropped.
 [[nodiscard]] bool kept_when_scrubbed(const std::string& name);
 
+// Whether the caller's variable `name` reaches the target under `policy`: always without
+// --no-environment; with it, a kept name or one of policy.keep_env (--keep-env).
+[[nodiscard]] bool passes(const Policy& policy, const std::string& name);
+
+// Under --no-environment the names passes() lets through, in order (for --explain); empty
+// without it (everything passes).
+[[nodiscard]] std::vector<std::string> passing_names(const Policy& policy);
+
 // `current` is the caller's environment (NAME=VALUE strings); `overrides` are NAME=VALUE pairs
 // hermetic sets for the run (they replace variables of the same name).
 [[nodiscard]] std::vector<std::string> for_target(const Policy& policy,

@@ -9,8 +9,10 @@
 
 #include "exec_chain.hpp"
 #include "hermetic/launch.hpp"
+#include "hosts_overlay.hpp"
 #include "landlock_abi.hpp"
 #include "private_tmpdir.hpp"
+#include "signal_relay.hpp"
 
 namespace hermetic {
 namespace {
@@ -103,6 +105,11 @@ std::string describe(const RunPlan& plan, const KernelFeatures& features) {
     out << "environment set for the target:\n";
     for (const auto& [name, value] : plan.environment) out << "  " << name << "=" << value << "\n";
   }
+  if (!plan.environment_passed.empty()) {
+    out << "environment scrubbed; of the caller's variables only these pass:\n ";
+    for (const auto& name : plan.environment_passed) out << " " << name;
+    out << "\n";
+  }
   if (!plan.fs.private_tmpdir.empty()) {
     out << "private TMPDIR: created for the run, writable inside it, removed when the target "
            "exits\n";
@@ -113,6 +120,8 @@ std::string describe(const RunPlan& plan, const KernelFeatures& features) {
 }
 
 Result<std::string> explain(const Policy& policy, const std::vector<std::string>& argv) {
+  // The plan may run the interpreter to find a module (python_targets) and wait for it.
+  const signal_relay::OwnChildren own_children;
   const KernelFeatures features = probe_kernel();
   if (auto enforceable = check_enforceable(policy, features); !enforceable) {
     return enforceable.error();
@@ -121,7 +130,9 @@ Result<std::string> explain(const Policy& policy, const std::vector<std::string>
   const std::string path_env = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
   // Nothing is created: the TMPDIR is shown by the template mkdtemp would fill in.
   const std::string tmpdir = policy.fs_readonly ? tmpdir_parent() + "/hermetic-XXXXXX" : "";
-  auto plan = plan_run(policy, argv, features, path_env, tmpdir);
+  const bool names_given = !policy.resolve.empty() || !policy.allow_domains.empty();
+  const std::string hosts_file = names_given ? hosts_overlay::directory_template() + "/hosts" : "";
+  auto plan = plan_run(policy, argv, features, path_env, tmpdir, hosts_file);
   if (!plan) return plan.error();
   if (plan.value().exec_files.empty()) {
     // Not needed by any rule; shown anyway, since "what runs" is half of "why".

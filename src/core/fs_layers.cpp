@@ -56,7 +56,9 @@ constexpr std::array kSystemReads{
     SystemPath{"/usr/local/bin", ll::kReadFile | ll::kExecute, "programs"},
     SystemPath{"/etc/ld.so.cache", ll::kReadFile, "the dynamic loader"},
     SystemPath{"/etc/ld.so.preload", ll::kReadFile, "the dynamic loader"},
-    SystemPath{"/etc/ssl", kRead, "TLS certificates"},
+    // Not /etc/ssl whole: /etc/ssl/private holds the machine's private keys.
+    SystemPath{"/etc/ssl/certs", kRead, "TLS certificates"},
+    SystemPath{"/etc/ssl/openssl.cnf", ll::kReadFile, "OpenSSL configuration"},
     SystemPath{"/etc/ca-certificates", kRead, "TLS certificates"},
     SystemPath{"/etc/pki", kRead, "TLS certificates"},
     SystemPath{"/usr/share/ca-certificates", kRead, "TLS certificates"},
@@ -78,8 +80,9 @@ constexpr std::array kSystemReads{
     SystemPath{"/dev/full", ll::kReadFile, "standard devices"},
     SystemPath{"/dev/random", ll::kReadFile, "standard devices"},
     SystemPath{"/dev/urandom", ll::kReadFile, "standard devices"},
+    // The controlling terminal and new ptys; of /dev/pts only the target's own terminal (its
+    // stdio, Inputs::terminals): another session's pty would give away what its user types.
     SystemPath{"/dev/tty", ll::kReadFile, "the terminal"},
-    SystemPath{"/dev/pts", ll::kReadFile, "the terminal: pseudo-terminals"},
     SystemPath{"/dev/ptmx", ll::kReadFile, "the terminal: new ptys"},
     SystemPath{"/sys/devices/system/cpu", kRead, "CPU count (glibc get_nprocs)"},
 };
@@ -145,6 +148,9 @@ landlock::Layer read_layer(const Inputs& in) {
   }
   for (const auto& file : in.stdio_read) {
     add(layer.rules, by_fd(file), ll::kReadFile, inherited(file));
+  }
+  for (const auto& terminal : in.terminals) {
+    add(layer.rules, by_fd(terminal), ll::kReadFile, "the terminal: " + inherited(terminal));
   }
   for (const auto& need : in.runtime_reads)
     add_optional(layer.rules, need.path, kReadExec, need.why);

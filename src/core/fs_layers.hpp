@@ -53,6 +53,9 @@ struct Inputs {
   // added for the very inode hermetic holds (no window for the path to change).
   std::vector<InheritedFile> stdio_read;
   std::vector<InheritedFile> stdio_write;
+  // Pseudo-terminals among the stdio fds: under a read root only these of /dev/pts are
+  // readable by path (another session's pty would give away what its user types).
+  std::vector<InheritedFile> terminals;
 };
 
 // The write-type filesystem rights the ABI knows (ABI 1 rights, REFER from 2, IOCTL_DEV from 5),

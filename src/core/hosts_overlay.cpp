@@ -28,10 +28,13 @@ int write_file(const char* path, const std::string& text) noexcept {
 
 }  // namespace
 
-Result<Overlay> Overlay::prepare(const std::string& content) {
+std::string directory_template() {
   const char* tmp = std::getenv("TMPDIR");
-  std::string pattern =
-      std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/hermetic-hosts-XXXXXX";
+  return std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/hermetic-hosts-XXXXXX";
+}
+
+Result<Overlay> Overlay::prepare(const std::string& content) {
+  const std::string pattern = directory_template();
   std::vector<char> buffer(pattern.begin(), pattern.end());
   buffer.push_back('\0');
   if (mkdtemp(buffer.data()) == nullptr) {

@@ -12,6 +12,9 @@
 
 namespace hermetic::hosts_overlay {
 
+// Where prepare() creates the file's directory: a mkdtemp template in $TMPDIR (or /tmp).
+[[nodiscard]] std::string directory_template();
+
 class Overlay {
  public:
   // Writes `content` to a fresh private file. Errors name the step.
@@ -20,6 +23,11 @@ class Overlay {
   // In the forked child, before the kernel layer: namespaces and the bind mount. Returns 0 or
   // an errno and names the step in `failed_step`. Async-signal-safe.
   [[nodiscard]] int apply(const char** failed_step) const noexcept;
+
+  // The file's path. A read root (--fs-readonly=ROOT) must grant this file: once it is
+  // mounted over /etc/hosts, Landlock checks this file, and a rule on /etc/hosts names the one
+  // it hides.
+  [[nodiscard]] const std::string& file() const { return file_; }
 
   ~Overlay();  // removes the file (the target's mount keeps its content)
   Overlay(Overlay&& other) noexcept;

@@ -28,9 +28,10 @@ landlock::PathRule refer_everywhere() {
 
 // Any Landlock domain confines ptrace: a process inside cannot trace, read or write the memory
 // of one outside (ptrace, /proc/PID/mem, process_vm_writev, pidfd_getfd). Without a domain a
-// --no-network target could make an unsandboxed process of its user connect for it. The
-// abstract-unix scope of ABI 6 gives --no-network its domain; on older kernels, when no other
-// layer does, this one does, restricting nothing else: it handles REFER and grants it on "/".
+// --no-network target could make an unsandboxed process of its user connect for it, and a
+// --no-environment target read a secret from its memory. --no-network always has a domain (the
+// abstract-unix scope, which fails closed below ABI 6); when no other layer makes one, this one
+// does, restricting nothing else: it handles REFER and grants it on "/".
 // ABI 1 has no REFER; it handles MAKE_BLOCK instead, and like every ABI 1 layer it refuses
 // renames and links across directories. Without Landlock the layer is planned all the same
 // (its build then fails closed), unless Yama already forbids every attach (ptrace_scope 2 or 3).
@@ -42,16 +43,29 @@ landlock::Layer ptrace_confinement(int abi) {
 }
 
 // The scopes of ABI 6, in one layer. Abstract unix sockets are a network of their own (no file
-// to protect them): --no-network scopes them to the sandbox. Signals are scoped whenever a
-// hermetic process outlives the exec, outside the sandbox: the TMPDIR's cleaner (the target's
-// child; a SIGKILL would leave the TMPDIR behind), or the waiting parent that supervises
-// addresses or owns the hosts file (a SIGKILL ends the supervision; other signals could make it
-// dump core). Older kernels lack the scopes (--no-network still holds for
-// IP; the target can stop its cleaner). A layer that handles no filesystem right still refuses
-// renames and links across directories once another layer handles one, as an ABI 1 layer
-// would: this one handles REFER and grants it everywhere.
-std::optional<landlock::Layer> scope_layer(const Policy& policy, int abi) {
-  if (abi < 6) return std::nullopt;
+// to protect them): --no-network scopes them to the sandbox. Below ABI 6 the supervisor decides
+// every connect and addressed send instead (syscall_rules::AbstractScope); where no supervisor
+// can either (apply_to_self), the layer is planned all the same, so that building it fails
+// closed and names the missing feature. Signals are scoped whenever a hermetic process outlives the
+// exec, outside the sandbox: the TMPDIR's cleaner (the target's child; a SIGKILL would leave the
+// TMPDIR behind), or the waiting parent that supervises addresses or owns the hosts file (a SIGKILL
+// ends the supervision; other signals could make it dump core). Older kernels lack that scope, a
+// hardening only (the target can stop its cleaner). A layer that handles no filesystem right
+// still refuses renames and links across directories once another layer handles one, as an ABI 1
+// layer would: this one handles REFER and grants it everywhere.
+std::optional<landlock::Layer> scope_layer(const Policy& policy, int abi,
+                                           syscall_rules::AbstractScope abstract_scope) {
+  if (abi < 6) {
+    // The supervisor stands in for the scope where it can (syscall_rules::AbstractScope).
+    if (!policy.block_network || abstract_scope == syscall_rules::AbstractScope::supervisor) {
+      return std::nullopt;
+    }
+    return landlock::Layer{"abstract unix socket scope of --no-network",
+                           6,
+                           ll::fs::kRefer,
+                           ll::scope::kAbstractUnixSocket,
+                           {refer_everywhere()}};
+  }
   std::uint64_t scopes = 0;
   std::string purpose;
   if (policy.block_network) {
@@ -73,7 +87,8 @@ std::optional<landlock::Layer> scope_layer(const Policy& policy, int abi) {
 std::vector<landlock::Layer> landlock_layers(const Policy& policy,
                                              const std::vector<std::string>& exec_files,
                                              const fs_layers::Inputs& fs,
-                                             const KernelFeatures& features) {
+                                             const KernelFeatures& features,
+                                             syscall_rules::AbstractScope abstract_scope) {
   std::vector<landlock::Layer> layers;
   if (policy.block_subprocess) {
     // The target's own exec must run its chain (seccomp cannot see the path, it is in memory);
@@ -91,7 +106,7 @@ std::vector<landlock::Layer> landlock_layers(const Policy& policy,
   if (policy.fs_readonly) {
     for (auto& layer : fs_layers::layers(fs)) layers.push_back(std::move(layer));
   }
-  if (auto scopes = scope_layer(policy, features.landlock_abi))
+  if (auto scopes = scope_layer(policy, features.landlock_abi, abstract_scope))
     layers.push_back(*std::move(scopes));
   // --no-environment too: an outside process of the target's user may hold the secret in its
   // memory (the caller's shell does), and /proc/PID/mem would read it.
@@ -106,8 +121,16 @@ std::vector<landlock::Layer> landlock_layers(const Policy& policy,
 }  // namespace
 
 KernelPlan plan_kernel_layer(const Policy& policy, const std::vector<std::string>& exec_files,
-                             const fs_layers::Inputs& fs, const KernelFeatures& features) {
-  return {landlock_layers(policy, exec_files, fs, features), syscall_rules::rules_for(policy)};
+                             const fs_layers::Inputs& fs, const KernelFeatures& features,
+                             syscall_rules::Supervision supervision) {
+  // Below Landlock ABI 6 a supervisor keeps abstract unix sockets in; without one, the scope
+  // layer is planned all the same and its build fails closed.
+  const auto abstract_scope =
+      features.landlock_abi < 6 && supervision == syscall_rules::Supervision::available
+          ? syscall_rules::AbstractScope::supervisor
+          : syscall_rules::AbstractScope::landlock;
+  return {landlock_layers(policy, exec_files, fs, features, abstract_scope),
+          syscall_rules::rules_for(policy, supervision, abstract_scope)};
 }
 
 Result<PreparedKernelLayer> PreparedKernelLayer::prepare(const KernelPlan& plan,

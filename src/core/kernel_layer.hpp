@@ -26,11 +26,13 @@ struct KernelPlan {
 
 // `exec_files` are the files the target may exec (see exec_chain); with block_subprocess,
 // nothing else can be exec'd. Empty when applying to a running process: then no exec at all.
-// `fs` are the facts --fs-readonly needs (ignored without it).
+// `fs` are the facts --fs-readonly needs (ignored without it). `supervision`: whether a
+// supervisor outside the sandbox will serve the filter (syscall_rules::rules_for).
 [[nodiscard]] KernelPlan plan_kernel_layer(const Policy& policy,
                                            const std::vector<std::string>& exec_files,
                                            const fs_layers::Inputs& fs,
-                                           const KernelFeatures& features);
+                                           const KernelFeatures& features,
+                                           syscall_rules::Supervision supervision);
 
 class PreparedKernelLayer {
  public:

@@ -68,7 +68,12 @@ Result<Fd> build(const Layer& layer, int abi) {
   }
   for (const auto& rule : layer.rules) {
     const Fd target(open(rule.path.c_str(), O_PATH | O_CLOEXEC));
-    if (!target && rule.optional && (errno == ENOENT || errno == ENOTDIR)) continue;
+    // An optional rule for a path that is missing, or that this process may not reach (under an
+    // unreadable HOME, say), is left out: the target, of the same user and more restricted,
+    // could not read it either.
+    if (!target && rule.optional && (errno == ENOENT || errno == ENOTDIR || errno == EACCES)) {
+      continue;
+    }
     if (!target) return Error{"landlock: cannot open " + rule.path + ": " + errno_text()};
     if (add_path_rule(ruleset.get(), target.get(), rule.allowed_access) != 0) {
       return Error{"landlock: cannot add the rule for " + rule.path + ": " + errno_text()};

@@ -1,9 +1,11 @@
 // The launch sequence. Its order is security-relevant, so it reads as one checklist in run():
-//   1. refuse what this build or kernel cannot enforce (fail closed)
-//   2. create the run's private TMPDIR; plan: resolve the target and the files it will exec,
-//      compute every rule (run_plan, shared with --explain)
-//   3. prepare every kernel rule (allocations, path opens, BPF compile, the hosts file of
-//      --resolve/--allow-domain) and the target's environment before fork
+//   1. refuse what this build or kernel cannot enforce (fail closed), and inherited sockets the
+//      policy cannot hold
+//   2. create the run's private TMPDIR and the hosts file of --resolve/--allow-domain; plan:
+//      resolve the target and the files it will exec, compute every rule (run_plan, shared
+//      with --explain)
+//   3. prepare every kernel rule (allocations, path opens, BPF compile) and the target's
+//      environment before fork
 //   4. with nothing left to do after exec but removing the TMPDIR (handed to a detached
 //      cleaner): apply the kernel layer here and become the target
 //   5. otherwise fork; the child applies the hosts overlay and the kernel layer, hands the
@@ -34,7 +36,9 @@
 #include "environment.hpp"
 #include "fd.hpp"
 #include "hermetic/probe.hpp"
+#include "hermetic/real_path.hpp"
 #include "hosts_overlay.hpp"
+#include "inherited_sockets.hpp"
 #include "inprocess_injection.hpp"
 #include "kernel_layer.hpp"
 #include "listener_handoff.hpp"
@@ -71,10 +75,14 @@ struct ChildFailure {
   int exit_code;
   int error_number;
   std::array<char, 96> step;
+  bool cleaner_started;  // the TMPDIR is the cleaner's to remove
 };
 
+// Set in a forked child once it has started the TMPDIR's cleaner (its own copy of this flag).
+bool g_child_started_cleaner = false;  // NOLINT: the child's one piece of state for child_fail
+
 [[noreturn]] void child_fail(int report_fd, int exit_code, int error_number, const char* step) {
-  ChildFailure failure{exit_code, error_number, {}};
+  ChildFailure failure{exit_code, error_number, {}, g_child_started_cleaner};
   std::strncpy(failure.step.data(), step, failure.step.size() - 1);
   // Best effort: if the parent is gone nobody is left to tell.
   [[maybe_unused]] const auto written = ::write(report_fd, &failure, sizeof failure);
@@ -85,6 +93,9 @@ struct ChildFailure {
 struct ChildExtras {
   const hosts_overlay::Overlay* hosts = nullptr;
   const listener_handoff::Channel* handoff = nullptr;
+  const std::string* tmpdir = nullptr;  // removed by a cleaner this (forked) child starts
+  bool wipe_environment = false;        // --no-environment: the cleaner must not keep it
+  pid_t parent = 0;
   bool shares_memory = false;  // cloned by spawn_sharing_memory
 };
 
@@ -93,12 +104,36 @@ struct ChildExtras {
                              char* const* argv, char* const* envp, int report_fd,
                              ChildExtras extras) {
   if (!extras.shares_memory) signal_relay::restore_defaults_in_child();
+  // The target dies with this hermetic: a waiting parent that is killed (SIGKILL, which it
+  // cannot relay) must not leave the target running without its supervisor, as a hermetic
+  // that became the target would not.
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) {
+    child_fail(report_fd, exit_code::kError, errno, "tying the target to hermetic's life");
+  }
+  if (getppid() != extras.parent) _exit(exit_code::kError);  // hermetic is already gone
   const char* step = "";
   // Mounts first: Landlock forbids changing mounts once applied.
   if (extras.hosts != nullptr) {
     if (int err = extras.hosts->apply(&step); err != 0) {
       child_fail(report_fd, exit_code::kError, err, step);
     }
+  }
+  // The TMPDIR goes when the target has exited, however this hermetic ends: a detached cleaner,
+  // started here (this forked child is about to become the target; after the hosts file, which
+  // writes this process's uid_map: the cleaner makes it undumpable) as an in-place run starts
+  // it. Only from a fork: a cleaner shares the memory of the process that starts it.
+  if (extras.tmpdir != nullptr) {
+    // The cleaner keeps this memory after the exec: a scrubbed environment goes first, as an
+    // in-place run wipes it before starting its cleaner.
+    if (extras.wipe_environment) environment::wipe_own_block();
+    if (!tmpdir_cleaner::start(*extras.tmpdir)) {
+      child_fail(report_fd, exit_code::kError, EAGAIN, "starting the TMPDIR's cleaner");
+    }
+    g_child_started_cleaner = true;
+    // The cleaner made this memory (now also its own) undumpable; until the listener is handed
+    // over, hermetic must still be able to copy an fd from this process (pidfd_getfd, which an
+    // unprivileged user may not do to an undumpable process). Undumpable again before exec.
+    (void)prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
   }
   int listener = -1;
   if (int err = kernel.apply(/*all_threads=*/false, &step,
@@ -111,6 +146,7 @@ struct ChildExtras {
       child_fail(report_fd, exit_code::kError, err, "handing the seccomp listener to hermetic");
     }
   }
+  if (extras.tmpdir != nullptr) (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);  // the cleaner's memory
   if (extras.shares_memory) signal_relay::restore_defaults_in_shared_child();
   const int err = kernel.exec(target.exec_path.c_str(), argv, envp);
   child_fail(report_fd, err == ENOENT ? exit_code::kNotFound : exit_code::kNotExecutable, err,
@@ -124,12 +160,13 @@ struct ChildStart {
   char* const* argv;
   char* const* envp;
   int report_fd;
+  pid_t parent;
 };
 
 int shared_child_main(void* arg) {
   const auto* start = static_cast<const ChildStart*>(arg);
   child_main(*start->kernel, *start->target, start->argv, start->envp, start->report_fd,
-             {.shares_memory = true});
+             {.parent = start->parent, .shares_memory = true});
 }
 
 // The child of step 5 as posix_spawn makes one: clone(CLONE_VM | CLONE_VFORK). No page tables
@@ -175,20 +212,32 @@ std::string machine_hosts() {
 // (RLIMIT_CORE goes to 0 too, once the child has its own limits.)
 void make_undumpable() { (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0); }
 
+// Where --fs-readonly's metadata calls may change things: the private TMPDIR and the
+// --allow-write paths, canonical as gather_fs_inputs made them (the places Landlock lets the
+// target write; not /dev/null, the terminal or inherited stdio files, whose modes no tool needs
+// to change).
+supervisor::metadata::WritablePlaces writable_places(const fs_layers::Inputs& fs) {
+  std::vector<std::string> roots = fs.allow_write;
+  if (!fs.private_tmpdir.empty()) {
+    std::error_code ec;  // the TMPDIR's parent may be reached through a symlink (/tmp)
+    const std::string tmpdir = real_path(fs.private_tmpdir, ec);
+    roots.push_back(ec ? fs.private_tmpdir : tmpdir);
+  }
+  return supervisor::metadata::WritablePlaces(std::move(roots));
+}
+
 // Parent side of step 4: takes the child's listener and serves it, then lets the child exec.
 // An empty result with no error means the child failed first (its report says why).
-Result<std::unique_ptr<supervisor::Supervisor>> start_supervisor(listener_handoff::Channel& handoff,
-                                                                 pid_t child,
-                                                                 const PreparedKernelLayer& kernel,
-                                                                 const Policy& policy,
-                                                                 const name_pins::Plan& names) {
+Result<std::unique_ptr<supervisor::Supervisor>> start_supervisor(
+    listener_handoff::Channel& handoff, pid_t child, const PreparedKernelLayer& kernel,
+    const Policy& policy, const name_pins::Plan& names, const fs_layers::Inputs& fs) {
   handoff.parent_side();
   auto listener = handoff.parent_take(child);
   if (!listener) return listener.error();
   if (!listener.value()) return std::unique_ptr<supervisor::Supervisor>();
   supervisor::Config config{kernel.seccomp_rules(),
                             address_policy::Rules(policy.allow_localhost, names.allowed),
-                            policy.fs_readonly, policy.trace};
+                            policy.fs_readonly, writable_places(fs), policy.trace};
   auto started = supervisor::Supervisor::start(std::move(listener).value(), std::move(config));
   if (!started) return started.error();
   make_undumpable();  // the listener is ours: from here on the child may exec the target
@@ -212,6 +261,7 @@ bool needs_waiting_parent(const PreparedKernelLayer& kernel, bool hosts_overlay)
                        std::strerror(err));
     std::_Exit(exit_code::kError);
   }
+  signal_relay::restore_ignored_sigchld();
   const int err = kernel.exec(target.exec_path.c_str(), argv, envp);
   (void)std::fprintf(stderr, "hermetic: error: cannot run %s: %s\n", target.exec_path.c_str(),
                      std::strerror(err));
@@ -242,14 +292,18 @@ Status check_enforceable(const Policy& policy, const KernelFeatures& features) {
 }
 
 Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
+  // Every wait below needs this process's children unreaped by the kernel.
+  const signal_relay::OwnChildren own_children;
   // 1. Fail closed on anything that cannot be enforced.
   const KernelFeatures features = probe_kernel_for(policy);
   if (auto enforceable = check_enforceable(policy, features); !enforceable) {
     return enforceable.error();
   }
+  if (auto sockets = inherited_sockets::check(policy); !sockets) return sockets.error();
 
-  // 2. The private TMPDIR (removed on every path out of here), then the plan: the target, every
-  //    file its exec will run, the rules.
+  // 2. The private TMPDIR and the hosts file (each removed on every path out of here), then
+  //    the plan: the target, every file its exec will run, the rules (a read root grants the
+  //    hosts file).
   const std::string path_env = current_path_env();
   std::optional<PrivateTmpdir> tmpdir;
   if (policy.fs_readonly) {
@@ -257,13 +311,6 @@ Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
     if (!made) return made.error();
     tmpdir.emplace(std::move(made).value());
   }
-  auto plan = plan_run(policy, argv, features, path_env, tmpdir ? tmpdir->path() : "");
-  if (!plan) return plan.error();
-  const target::Resolved& target = plan.value().target;
-
-  // 3. Everything that allocates or opens happens before fork.
-  auto kernel = PreparedKernelLayer::prepare(plan.value().kernel, features);
-  if (!kernel) return kernel.error();
   // /etc/hosts is read only when a hosts overlay can be needed (pins or allowed domains).
   const bool names_given = !policy.resolve.empty() || !policy.allow_domains.empty();
   auto names = name_pins::plan(policy, names_given ? machine_hosts() : std::string());
@@ -274,13 +321,23 @@ Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
     if (!overlay) return overlay.error();
     hosts.emplace(std::move(overlay).value());
   }
+  auto plan = plan_run(policy, argv, features, path_env, tmpdir ? tmpdir->path() : "",
+                       hosts ? hosts->file() : "");
+  if (!plan) return plan.error();
+  const target::Resolved& target = plan.value().target;
+
+  // 3. Everything that allocates or opens happens before fork.
+  auto kernel = PreparedKernelLayer::prepare(plan.value().kernel, features);
+  if (!kernel) return kernel.error();
   std::optional<listener_handoff::Channel> handoff;
   if (kernel.value().needs_supervisor()) {
     if (auto opened = handoff.emplace().open(); !opened) return opened.error();
   }
   const Policy injected =
       inprocess_injection::mirror_kernel_grants(policy, plan.value().kernel.landlock_layers);
-  const char* preload_env = std::getenv("LD_PRELOAD");
+  // The caller's own LD_PRELOAD follows hermetic's library only where it would pass the scrub.
+  const char* preload_env =
+      environment::passes(policy, "LD_PRELOAD") ? std::getenv("LD_PRELOAD") : nullptr;
   auto injection =
       inprocess_injection::environment_for(injected, preload_env != nullptr ? preload_env : "");
   if (!injection) return injection.error();
@@ -312,14 +369,19 @@ Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
 
   signal_relay::Relay relay;
   pid_t child = -1;
+  bool child_started_cleaner = false;  // a forked child starts the TMPDIR's cleaner
   if (!hosts && !handoff) {
-    child = spawn_sharing_memory(
-        {&kernel.value(), &target, child_argv.data(), child_envp.data(), report_write.get()});
+    child = spawn_sharing_memory({&kernel.value(), &target, child_argv.data(), child_envp.data(),
+                                  report_write.get(), getpid()});
   } else {
+    const pid_t parent = getpid();
+    const std::string* tmpdir_path = tmpdir ? &tmpdir->path() : nullptr;
+    child_started_cleaner = tmpdir.has_value();
     child = fork();
     if (child == 0) {
       child_main(kernel.value(), target, child_argv.data(), child_envp.data(), report_write.get(),
-                 {hosts ? &*hosts : nullptr, handoff ? &*handoff : nullptr});
+                 {hosts ? &*hosts : nullptr, handoff ? &*handoff : nullptr, tmpdir_path,
+                  policy.block_environment, parent});
     }
   }
   if (child < 0) return Error{std::string("fork: ") + std::strerror(errno)};
@@ -335,7 +397,8 @@ Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
   relay.start(child);
   std::unique_ptr<supervisor::Supervisor> supervisor;
   if (handoff) {
-    auto started = start_supervisor(*handoff, child, kernel.value(), policy, names.value());
+    auto started =
+        start_supervisor(*handoff, child, kernel.value(), policy, names.value(), plan.value().fs);
     if (!started) {
       ::kill(child, SIGKILL);  // it waits for "go" and must not run unsupervised
       (void)relay.wait_for_child();
@@ -354,6 +417,12 @@ Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
   const int status = relay.wait_for_child();
   // The run's own files go before mirroring: dying by the target's signal skips destructors.
   hosts.reset();
+  // A forked child that reached exec (or failed after starting it) left the TMPDIR to its
+  // cleaner, which removes it once the target has exited.
+  const bool child_failed = got == static_cast<ssize_t>(sizeof failure);
+  if (tmpdir && (child_failed ? failure.cleaner_started : child_started_cleaner)) {
+    tmpdir->release();
+  }
   if (tmpdir) {
     const std::string tmp_path = tmpdir->path();
     if (!tmpdir->remove()) {
@@ -361,7 +430,7 @@ Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
                          tmp_path.c_str());
     }
   }
-  if (got == static_cast<ssize_t>(sizeof failure)) {
+  if (child_failed) {
     failure.step.back() = '\0';
     const std::string step(failure.step.data());
     if (step == "execve") {
@@ -400,7 +469,8 @@ Status apply_to_self(const Policy& policy) {
   // Python's), and address allow-lists cannot be enforced here at all.
   Policy kernel_policy = policy;
   kernel_policy.trace = false;
-  const KernelPlan plan = plan_kernel_layer(kernel_policy, /*exec_files=*/{}, fs.value(), features);
+  const KernelPlan plan = plan_kernel_layer(kernel_policy, /*exec_files=*/{}, fs.value(), features,
+                                            syscall_rules::Supervision::unavailable);
   auto kernel = PreparedKernelLayer::prepare(plan, features);
   if (!kernel) return kernel.error();
   if (kernel.value().needs_supervisor()) {

@@ -74,12 +74,16 @@ Result<Plan> plan(const Policy& policy, std::string_view machine_hosts) {
     if (!address)
       return Error{"--resolve " + pin.name + ":" + pin.address + ": " + address.error().message};
     pins += pin.address + " " + pin.name + "\n";
-    if (domain_allowed(policy.allow_domains, pin.name)) add_unique(out.allowed, address.value());
+    // A metadata service's name allows nothing, whatever --allow-domain says (as in the
+    // in-process layer): its address is neither pinned as allowed nor looked up.
+    const bool metadata = address_class::is_cloud_metadata_name(pin.name);
+    if (domain_allowed(policy.allow_domains, pin.name) && !metadata)
+      add_unique(out.allowed, address.value());
   }
   for (const auto& domain : policy.allow_domains) {
     const bool pinned = std::any_of(policy.resolve.begin(), policy.resolve.end(),
                                     [&](const ResolvePin& pin) { return pin.name == domain; });
-    if (pinned) continue;
+    if (pinned || address_class::is_cloud_metadata_name(domain)) continue;
     for (const auto& address : look_up(domain)) {
       add_unique(out.allowed, address);
       pins += address_text(address) + " " + domain + "\n";

@@ -40,6 +40,7 @@ Policy Policy::united_with(const Policy& other) const {
   append_unique(out.allow_write, other.allow_write);
   append_unique(out.allow_read, other.allow_read);
   out.block_environment = block_environment || other.block_environment;
+  append_unique(out.keep_env, other.keep_env);
   out.block_code_exec = block_code_exec || other.block_code_exec;
   append_unique(out.deny_imports, other.deny_imports);
   out.block_native = block_native || other.block_native;
@@ -60,7 +61,7 @@ bool Policy::has_kernel_part() const {
 }
 
 bool Policy::has_supervisor() const {
-  return allow_localhost || !allow_domains.empty() || (block_network && trace);
+  return allow_localhost || !allow_domains.empty() || (block_network && trace) || fs_readonly;
 }
 
 void PolicyBuilder::fail(std::string message) {
@@ -140,6 +141,15 @@ PolicyBuilder& PolicyBuilder::block_environment(bool on) {
   policy_.block_environment = policy_.block_environment || on;
   return *this;
 }
+PolicyBuilder& PolicyBuilder::keep_env(std::string name) {
+  // A name as execve and getenv see it: the text before the first '='.
+  if (name.empty() || name.find('=') != std::string::npos || name.find('\0') != std::string::npos) {
+    fail("invalid variable name for --keep-env: '" + name + "'");
+    return *this;
+  }
+  append_unique(policy_.keep_env, {std::move(name)});
+  return *this;
+}
 PolicyBuilder& PolicyBuilder::block_code_exec(bool on) {
   policy_.block_code_exec = policy_.block_code_exec || on;
   return *this;
@@ -199,6 +209,9 @@ Result<Policy> PolicyBuilder::build() const {
     return Error{
         "--allow-write and --allow-read are exceptions to --fs-readonly; add "
         "--fs-readonly"};
+  }
+  if (!policy_.block_environment && !policy_.keep_env.empty()) {
+    return Error{"--keep-env is an exception to --no-environment; add --no-environment"};
   }
   if (!policy_.fs_root && !policy_.allow_read.empty()) {
     return Error{"--allow-read widens --fs-readonly=ROOT; give a ROOT"};

@@ -21,6 +21,7 @@ std::string to_json(const Policy& p) {
       {"allow_write", p.allow_write},
       {"allow_read", p.allow_read},
       {"block_environment", p.block_environment},
+      {"keep_env", p.keep_env},
       {"block_code_exec", p.block_code_exec},
       {"deny_imports", p.deny_imports},
       {"block_native", p.block_native},
@@ -58,6 +59,8 @@ Result<Policy> policy_from_json(std::string_view text) {
         for (const auto& r : value) b.allow_read(r.get<std::string>());
       else if (key == "block_environment")
         b.block_environment(value.get<bool>());
+      else if (key == "keep_env")
+        for (const auto& name : value) b.keep_env(name.get<std::string>());
       else if (key == "block_code_exec")
         b.block_code_exec(value.get<bool>());
       else if (key == "deny_imports")

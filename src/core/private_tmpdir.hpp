@@ -29,6 +29,9 @@ class PrivateTmpdir {
   // Removes the directory and all it holds. Returns false if something could not be removed.
   // Idempotent.
   bool remove() noexcept;
+  // Leaves the directory to another remover (a detached cleaner): this object no longer
+  // removes it.
+  void release() noexcept { path_.clear(); }
 
  private:
   explicit PrivateTmpdir(std::string path) : path_(std::move(path)) {}

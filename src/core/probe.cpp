@@ -69,7 +69,8 @@ KernelFeatures probe_kernel_for(const Policy& policy) {
   f.seccomp_kill_process = f.seccomp_filter && seccomp_action_available(SECCOMP_RET_KILL_PROCESS);
   f.landlock_abi = landlock::abi_version();
   if (f.landlock_abi == 0) f.yama_forbids_attach = yama_forbids_attach();
-  if (policy.has_supervisor()) {
+  // Below Landlock ABI 6 --no-network's abstract-unix scope is the supervisor's too.
+  if (policy.has_supervisor() || (policy.block_network && f.landlock_abi < 6)) {
     f.seccomp_user_notif = f.seccomp_filter && seccomp_action_available(SECCOMP_RET_USER_NOTIF);
     f.pidfd_getfd = pidfd_getfd_available();
   }

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 
+#include "environment.hpp"
 #include "exec_chain.hpp"
 #include "hermetic/real_path.hpp"
 #include "inprocess_injection.hpp"
@@ -35,11 +36,18 @@ Result<std::vector<std::string>> existing_paths(const std::vector<std::string>& 
 }
 
 // Regular files open as fds 0-2 of this process (what the target inherits), split by the
-// direction they are open in.
+// direction they are open in; and the pseudo-terminals among them.
 void add_stdio_files(fs_layers::Inputs& in) {
   for (int fd = 0; fd <= 2; ++fd) {
     struct stat st {};
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    if (fstat(fd, &st) != 0) continue;
+    if (S_ISCHR(st.st_mode) && isatty(fd) == 1) {
+      std::error_code ec;
+      const std::string path = fs::read_symlink("/proc/self/fd/" + std::to_string(fd), ec);
+      if (!ec && path.starts_with("/dev/pts/")) in.terminals.push_back({fd, path});
+      continue;
+    }
+    if (!S_ISREG(st.st_mode)) continue;
     const int flags = fcntl(fd, F_GETFL);
     std::error_code ec;
     const std::string path = fs::read_symlink("/proc/self/fd/" + std::to_string(fd), ec).string();
@@ -79,12 +87,12 @@ Result<fs_layers::Inputs> gather_fs_inputs(const Policy& policy, const std::stri
 
 Result<RunPlan> plan_run(const Policy& policy, const std::vector<std::string>& argv,
                          const KernelFeatures& features, const std::string& path_env,
-                         const std::string& private_tmpdir) {
+                         const std::string& private_tmpdir, const std::string& hosts_file) {
   // hermetic-seal's target forms (module:attr, a module name for python -m) become programs.
   const auto python_form = python_targets::rewrite(argv, path_env);
   auto resolved = target::resolve(python_form ? *python_form : argv, path_env);
   if (!resolved) return resolved.error();
-  RunPlan plan{std::move(resolved).value(), {}, {}, {}, {}};
+  RunPlan plan{std::move(resolved).value(), {}, {}, {}, {}, environment::passing_names(policy)};
 
   if (policy.block_subprocess || policy.fs_root) {
     auto files = exec_chain::files_executed(plan.target.exec_path, path_env);
@@ -102,8 +110,16 @@ Result<RunPlan> plan_run(const Policy& policy, const std::vector<std::string>& a
     if (auto package = inprocess_injection::package_dir_to_read(policy)) {
       plan.fs.runtime_reads.push_back({*package, "hermetic's in-process layer (LD_PRELOAD)"});
     }
+    // The pinned names: mounted over /etc/hosts, whose own rule names the file it hides.
+    if (!hosts_file.empty()) {
+      plan.fs.runtime_reads.push_back({hosts_file, "/etc/hosts of --resolve/--allow-domain"});
+    }
   }
-  plan.kernel = plan_kernel_layer(policy, plan.exec_files, plan.fs, features);
+  // The launcher serves the filter from outside whenever the kernel lets it.
+  const auto supervision = features.seccomp_user_notif && features.pidfd_getfd
+                               ? syscall_rules::Supervision::available
+                               : syscall_rules::Supervision::unavailable;
+  plan.kernel = plan_kernel_layer(policy, plan.exec_files, plan.fs, features, supervision);
 
   if (policy.fs_readonly && !private_tmpdir.empty()) {
     // Every convention programs use to find a temporary directory.

@@ -22,13 +22,18 @@ struct RunPlan {
   fs_layers::Inputs fs;                 // the facts of --fs-readonly
   KernelPlan kernel;
   std::vector<std::pair<std::string, std::string>> environment;  // set for the target
+  // Under --no-environment: the caller's variables that pass the scrub (environment.hpp).
+  std::vector<std::string> environment_passed;
 };
 
 // `private_tmpdir`: the run's TMPDIR when policy.fs_readonly (already created by the caller,
 // or a placeholder for --explain). `path_env` is the PATH the target is looked up on.
+// `hosts_file`: the hosts file of --resolve/--allow-domain (hosts_overlay), empty if none;
+// a read root grants it.
 [[nodiscard]] Result<RunPlan> plan_run(const Policy& policy, const std::vector<std::string>& argv,
                                        const KernelFeatures& features, const std::string& path_env,
-                                       const std::string& private_tmpdir);
+                                       const std::string& private_tmpdir,
+                                       const std::string& hosts_file);
 
 // The --fs-readonly facts for a program exec'd as `exec_path`: the user's paths (ROOT,
 // --allow-write, --allow-read) checked to exist and made canonical (an error names the first

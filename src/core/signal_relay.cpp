@@ -16,6 +16,7 @@ constexpr std::array kRelayed{SIGHUP,  SIGINT,  SIGQUIT, SIGTERM,  SIGUSR1,
 
 volatile sig_atomic_t g_child = 0;  // a signal handler can only reach globals
 sigset_t g_mask_before_relay;       // written before any handler is installed
+bool g_sigchld_ignored = false;     // by the caller; written before any child is made
 
 sigset_t relayed_set() {
   sigset_t set;
@@ -64,13 +65,37 @@ void Relay::start(pid_t child) {
 int Relay::wait_for_child() {
   int status = 0;
   while (waitpid(g_child, &status, 0) < 0) {
-    if (errno != EINTR) return 0;
+    // The status is lost (OwnChildren prevents the known cause): report hermetic's own error,
+    // never a success the target did not have.
+    if (errno != EINTR) return 1 << 8;  // "exited with status 1"
   }
   return status;
 }
 
+OwnChildren::OwnChildren() {
+  struct sigaction current {};
+  if (sigaction(SIGCHLD, nullptr, &current) != 0 || current.sa_handler != SIG_IGN) return;
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  g_sigchld_ignored = sigaction(SIGCHLD, &dfl, nullptr) == 0;
+}
+
+OwnChildren::~OwnChildren() {
+  restore_ignored_sigchld();
+  g_sigchld_ignored = false;
+}
+
+void restore_ignored_sigchld() noexcept {
+  if (!g_sigchld_ignored) return;
+  struct sigaction ignore {};
+  ignore.sa_handler = SIG_IGN;
+  sigaction(SIGCHLD, &ignore, nullptr);
+}
+
 void restore_defaults_in_child() noexcept {
-  // Handlers are still the defaults (the relay installs them after fork); only the mask changed.
+  // Handlers are still the defaults (the relay installs them after fork); only the mask changed,
+  // and SIGCHLD if the caller ignored it.
+  restore_ignored_sigchld();
   sigprocmask(SIG_SETMASK, &g_mask_before_relay, nullptr);
 }
 
@@ -92,6 +117,7 @@ void restore_defaults_in_shared_child() noexcept {
     if (current.sa_handler == SIG_DFL || current.sa_handler == SIG_IGN) continue;
     sigaction(sig, &dfl, nullptr);
   }
+  restore_ignored_sigchld();
   sigprocmask(SIG_SETMASK, &g_mask_before_relay, nullptr);
 }
 

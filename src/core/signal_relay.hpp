@@ -25,6 +25,24 @@ class Relay {
   sigset_t previous_mask_{};
 };
 
+// A caller that ignores SIGCHLD (SIG_IGN, inherited through exec) makes the kernel reap
+// hermetic's children itself: waitpid then fails with ECHILD and the target's status is lost.
+// For its lifetime SIGCHLD takes its default action in hermetic; a child gets the ignored
+// disposition back before exec (restore_defaults_in_child and restore_defaults_in_shared_child
+// do it, exec in place calls restore_ignored_sigchld), so the target sees what its caller set.
+class OwnChildren {
+ public:
+  OwnChildren();
+  ~OwnChildren();
+  OwnChildren(const OwnChildren&) = delete;
+  OwnChildren& operator=(const OwnChildren&) = delete;
+  OwnChildren(OwnChildren&&) = delete;
+  OwnChildren& operator=(OwnChildren&&) = delete;
+};
+
+// Before an exec: SIGCHLD ignored again if the caller had it so. Async-signal-safe.
+void restore_ignored_sigchld() noexcept;
+
 // In the forked child, before exec: default handlers and the parent's original mask.
 void restore_defaults_in_child() noexcept;
 

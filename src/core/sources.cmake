@@ -20,12 +20,15 @@ set(HERMETIC_CORE_SOURCES
   kernel_layer.cpp
   run_plan.cpp
   explain.cpp
+  address_class.cpp
   address_policy.cpp
   name_pins.cpp
   hosts_overlay.cpp
+  inherited_sockets.cpp
   unotify.cpp
   listener_handoff.cpp
   supervisor_calls.cpp
+  supervisor_metadata.cpp
   supervisor.cpp
   signal_relay.cpp
   environment.cpp

@@ -245,6 +245,8 @@ void Supervisor::handle(const seccomp_notif& n, const MayBlock& may_block) const
     reply.error = match->rule.error;
     reply.blocked = describe_traced(match->rule, n);
     reply.why = traced_why(match->rule);
+  } else if (match->rule.capability == syscall_rules::Capability::fs_write) {
+    reply = metadata::perform(match->rule.syscall, n, listener_.get(), config_.writable);
   } else {
     reply = perform(match->rule.syscall, n, listener_.get(), env_, may_block);
   }
@@ -256,12 +258,24 @@ void Supervisor::handle(const seccomp_notif& n, const MayBlock& may_block) const
 }
 
 void Supervisor::log_refusal(const syscall_rules::Rule& rule, const Reply& reply) const {
-  if (!config_.trace) return;
+  const bool network = rule.capability == syscall_rules::Capability::network;
+  // Without --trace, one line per capability and run: a program that is not Python hears of the
+  // refusal from nobody else (a Python target's in-process layer refuses before the kernel).
+  if (!config_.trace && said_[network ? 0 : 1].exchange(true)) return;
   std::string line = std::string(kTraceLinePrefix) +
-                     std::string(syscall_rules::capability_name(rule.capability)) +
-                     " disabled: " + reply.blocked;
-  if (!reply.why.empty() && reply.why != "address not allowed") {
+                     (network ? "network disabled: " : "filesystem mutation disabled: ") +
+                     reply.blocked;
+  if (!reply.why.empty() && reply.why != "address not allowed" &&
+      reply.why != "outside the writable places") {
     line += " (" + std::string(reply.why) + ")";
+  }
+  // The flag that would allow it, when a flag would: not for a refusal of how (source routing,
+  // an interface), only of where.
+  const bool where = reply.why.empty() || reply.why == "address not allowed" ||
+                     reply.why == "outside the writable places";
+  if (!config_.trace && where) {
+    line += network ? "; --allow-domain NAME would allow a named destination"
+                    : "; --allow-write PATH would allow changes under PATH";
   }
   line += "\n";
   // One write per line: lines of concurrent refusals never interleave.

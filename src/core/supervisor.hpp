@@ -1,6 +1,7 @@
 // The supervisor: answers the seccomp notifications of a sandboxed process tree from threads in
 // the hermetic process (outside the sandbox). A "supervise" rule's call is decided on its copied
-// address and performed here (supervisor_calls.hpp); a "trace" rule's call is logged and refused.
+// address (supervisor_calls.hpp) or, for a metadata call of --fs-readonly, on its resolved object
+// (supervisor_metadata.hpp), and performed here; a "trace" rule's call is logged and refused.
 //
 // Threads: a leader/followers pool. One thread (the leader) waits for the next notification and
 // answers it itself; waking another thread per call would cost more than most calls. A call that
@@ -14,6 +15,8 @@
 
 #include <linux/seccomp.h>
 
+#include <array>
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <list>
@@ -26,6 +29,7 @@
 #include "fd.hpp"
 #include "hermetic/result.hpp"
 #include "supervisor_calls.hpp"
+#include "supervisor_metadata.hpp"
 #include "syscall_rules.hpp"
 
 namespace hermetic::supervisor {
@@ -34,7 +38,8 @@ struct Config {
   std::vector<syscall_rules::Rule> rules;  // the filter's rules; only trace/supervise are used
   address_policy::Rules addresses;
   bool fs_readonly = false;
-  bool trace = false;  // one stderr line per refusal
+  metadata::WritablePlaces writable;  // where --fs-readonly's metadata calls are performed
+  bool trace = false;                 // one stderr line per refusal
 };
 
 class Supervisor {
@@ -69,6 +74,7 @@ class Supervisor {
   std::vector<Resolved> resolved_;
   InFlight in_flight_;
   CallEnv env_;
+  mutable std::array<std::atomic<bool>, 2> said_{};  // without --trace: network, filesystem
 
   std::mutex mutex_;
   std::condition_variable leader_free_;

@@ -1,6 +1,7 @@
 #include "supervisor_calls.hpp"
 
 #include <fcntl.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -23,7 +24,8 @@ namespace {
 using address_policy::Operation;
 
 // At most this much data is copied per call. A stream send may be partial, so a larger send
-// returns a short count and the caller sends the rest; no datagram is this large.
+// returns a short count and the caller sends the rest. A datagram is never cut: one this large
+// is refused (EMSGSIZE), and sendmmsg stops before a message that does not fit whole.
 constexpr std::size_t kMaxPayload = 1U << 20U;
 constexpr std::size_t kMaxControl = std::size_t{64} * 1024;
 constexpr std::size_t kMaxIov = 1024;       // UIO_MAXIOV
@@ -99,6 +101,7 @@ struct Message {
   std::vector<std::uint8_t> data;
   std::vector<std::uint8_t> control;
   std::vector<Fd> passed;  // SCM_RIGHTS fds taken from the caller
+  bool cut = false;        // data is shorter than the caller's: the payload budget ran out
   iovec iov{};
   msghdr header{};
 
@@ -132,6 +135,7 @@ int copy_message(pid_t tid, const KernelMsghdr& remote, std::size_t& budget, Mes
   }
   for (const iovec& part : iovs) {
     const std::size_t take = std::min(part.iov_len, budget);
+    out.cut = out.cut || take < part.iov_len;
     const std::size_t at = out.data.size();
     out.data.resize(at + take);
     if (int err = unotify::read_memory(tid, reinterpret_cast<std::uint64_t>(part.iov_base),
@@ -177,8 +181,29 @@ bool source_routed(const Message& message) {
              }) == kRouted;
 }
 
+// An IP_PKTINFO or IPV6_PKTINFO control message that names an outgoing interface other than
+// loopback: the kernel then sends even a loopback destination out of that interface.
+bool leaves_by_an_interface(const Message& message) {
+  static const unsigned loopback = if_nametoindex("lo");
+  constexpr int kLeaves = 1;  // stops the walk
+  return for_each_control_message(
+             message.control, [](int level, int type, const std::uint8_t* data, std::size_t size) {
+               int index = 0;
+               if (level == IPPROTO_IP && type == IP_PKTINFO && size >= sizeof(in_pktinfo)) {
+                 std::memcpy(&index, data + offsetof(in_pktinfo, ipi_ifindex), sizeof index);
+               } else if (level == IPPROTO_IPV6 && type == IPV6_PKTINFO &&
+                          size >= sizeof(in6_pktinfo)) {
+                 std::memcpy(&index, data + offsetof(in6_pktinfo, ipi6_ifindex), sizeof index);
+               }
+               return index != 0 && static_cast<unsigned>(index) != loopback ? kLeaves : 0;
+             }) == kLeaves;
+}
+
+// The name in a unix address of `length` bytes, at most sun_path's size: the caller's length
+// may be longer (up to sizeof(sockaddr_storage)), which decide_unix refuses before this is used.
 std::string describe_unix(const sockaddr_un& un, socklen_t length) {
-  const auto path_length = length - static_cast<socklen_t>(offsetof(sockaddr_un, sun_path));
+  const auto path_length = std::min<socklen_t>(length, sizeof un) -
+                           static_cast<socklen_t>(offsetof(sockaddr_un, sun_path));
   if (path_length <= 0) return "(unnamed)";
   if (un.sun_path[0] == '\0') {
     // Appended, not "@" + string(...): GCC 12 then warns of an overlap (-Wrestrict) it imagines.
@@ -230,6 +255,12 @@ bool rebase_unix_path(pid_t tid, Sockaddr& address, Decision& decision) {
 
 Decision decide_unix(Operation operation, pid_t tid, const CallEnv& env, Sockaddr& address) {
   Decision d;
+  // The kernel's first rule for a unix address (unix_validate_addr): no longer than sockaddr_un.
+  // Checked before the address is read or shown; --trace has nothing to report.
+  if (address.length > static_cast<socklen_t>(sizeof(sockaddr_un))) {
+    d.error = EINVAL;
+    return d;
+  }
   sockaddr_un un{};
   std::memcpy(&un, &address.storage, std::min<std::size_t>(sizeof un, address.length));
   d.shown = describe_unix(un, address.length);
@@ -353,6 +384,11 @@ Decision decide_message(pid_t tid, const CallEnv& env, Message& message) {
     d.error = EACCES;
     d.why = "source routing";
   }
+  if (d.allowed && leaves_by_an_interface(message)) {
+    d.allowed = false;
+    d.error = EACCES;
+    d.why = "an outgoing interface other than loopback";
+  }
   return d;
 }
 
@@ -368,6 +404,17 @@ int take_socket(const seccomp_notif& n, Caller& caller) {
   if (!pidfd) return ESRCH;
   caller.pidfd = std::move(pidfd).value();
   return unotify::take_fd(caller.pidfd.get(), static_cast<int>(n.data.args[0]), caller.socket);
+}
+
+// A message cut to the payload budget may go out on a stream, which takes partial sends; on any
+// other socket it would arrive as a shorter datagram than was sent. The kernel refuses datagrams
+// this large (EMSGSIZE) on every socket but a unix one with a send buffer forced that high.
+int refuse_cut_datagram(const Caller& caller, bool cut) {
+  if (!cut) return 0;
+  int type = 0;
+  socklen_t length = sizeof type;
+  if (::getsockopt(caller.socket.get(), SOL_SOCKET, SO_TYPE, &type, &length) != 0) return errno;
+  return type == SOCK_STREAM ? 0 : EMSGSIZE;
 }
 
 Reply refused(const char* call, const Decision& d) {
@@ -502,7 +549,9 @@ Reply sendto_call(const seccomp_notif& n, int listener, const CallEnv& env,
   if (copy_error == 0)
     copy_error = unotify::read_memory(tid, n.data.args[1], data.data(), data.size());
   Caller caller;
-  const int take_error = copy_error != 0 ? 0 : take_socket(n, caller);
+  int take_error = copy_error != 0 ? 0 : take_socket(n, caller);
+  if (take_error == 0 && copy_error == 0)
+    take_error = refuse_cut_datagram(caller, n.data.args[2] > data.size());
   Decision d;
   if (copy_error == 0 && take_error == 0) d = decide(Operation::send, tid, env, address);
   if (!unotify::still_valid(listener, n.id)) return stale();
@@ -532,6 +581,7 @@ Reply sendmsg_call(const seccomp_notif& n, int listener, const CallEnv& env,
   Caller caller;
   int take_error = copy_error != 0 ? 0 : take_socket(n, caller);
   if (take_error == 0 && copy_error == 0) take_error = take_passed_fds(caller.pidfd.get(), message);
+  if (take_error == 0 && copy_error == 0) take_error = refuse_cut_datagram(caller, message.cut);
   Decision d;
   if (copy_error == 0 && take_error == 0) d = decide_message(tid, env, message);
   if (!unotify::still_valid(listener, n.id)) return stale();
@@ -559,14 +609,18 @@ Reply sendmmsg_call(const seccomp_notif& n, int listener, const CallEnv& env,
   std::size_t budget = kMaxPayload;
   std::size_t copied = 0;
   for (; copy_error == 0 && copied < count; ++copied) {
-    // A message that would exceed the payload budget waits for the caller's next call:
-    // sendmmsg may send fewer messages than asked.
+    // A message that does not fit the payload budget whole waits for the caller's next call:
+    // sendmmsg may send fewer messages than asked, but a datagram must not be cut. Only the
+    // first message can be cut (see refuse_cut_datagram).
     if (copied > 0 && budget == 0) break;
     copy_error = copy_message(tid, remote[copied].hdr, budget, messages[copied]);
+    if (copy_error == 0 && copied > 0 && messages[copied].cut) break;
   }
   messages.resize(copied);
   Caller caller;
   int take_error = copy_error != 0 ? 0 : take_socket(n, caller);
+  if (take_error == 0 && copy_error == 0 && !messages.empty())
+    take_error = refuse_cut_datagram(caller, messages.front().cut);
   for (auto& message : messages) {
     if (take_error == 0 && copy_error == 0)
       take_error = take_passed_fds(caller.pidfd.get(), message);

@@ -41,6 +41,11 @@ constexpr std::uint64_t kExt4ResizeFs = _IOW('f', 16, std::uint64_t);
 constexpr std::uint64_t kExt4GroupExtend = _IOW('f', 7, unsigned long);
 constexpr std::uint64_t kExt4SetFsUuid = _IOW('f', 44, std::uint64_t);  // struct fsuuid head
 constexpr std::uint64_t kExt4Shutdown = _IOR('X', 125, std::uint32_t);
+// EXT4_IOC_SET_TUNE_SB_PARAM (Linux 6.18): _IOW('f', 46, struct ext4_tune_sb_params), whose size
+// changed within 6.18.y; the kernel matches the whole number, so the row matches any size.
+constexpr std::uint64_t kIocSizeMask = 0x3fffU << 16U;
+constexpr std::uint64_t kExt4SetTuneSb =
+    ((0xffffffffULL & ~kIocSizeMask) << 32U) | (_IOW('f', 46, std::uint32_t) & ~kIocSizeMask);
 
 // ioctl(fd, request): the kernel reads the request as an unsigned int, so only the low 32 bits
 // are compared (a request with bits set above them is the same request to the kernel).
@@ -65,6 +70,11 @@ constexpr std::uint64_t kSupervisedProtocols = (1ULL << 0) | (1ULL << IPPROTO_IC
 constexpr std::uint64_t level_option(std::uint64_t level, std::uint64_t option) {
   return (level << 32U) | option;
 }
+// Options that tie a socket to an interface (<asm-generic/socket.h>, <linux/in.h>, <linux/in6.h>;
+// not in every libc's headers).
+constexpr std::uint64_t kSoBindToIfindex = 62;
+constexpr std::uint64_t kIpUnicastIf = 50;
+constexpr std::uint64_t kIpv6UnicastIf = 76;
 // IPV6_2292RTHDR and IPV6_2292PKTOPTIONS from <linux/in6.h> (glibc's netinet/in.h lacks them).
 constexpr std::uint64_t kIpv6_2292PktOptions = 6;
 constexpr std::uint64_t kIpv6_2292Rthdr = 5;
@@ -104,6 +114,19 @@ constexpr std::array kRules{
     Rule{network, "setsockopt", EACCES, arg1_arg2_equal,
          level_option(IPPROTO_IPV6, kIpv6_2292PktOptions), "IPv6 sticky options, RFC 2292",
          When::with_addresses},
+    // A socket tied to an interface sends even a loopback destination out of that interface
+    // (towards its gateway, payload and all): no binding to a device, no sticky outgoing
+    // interface. (An IP_PKTINFO/IPV6_PKTINFO control message naming one is the supervisor's.)
+    Rule{network, "setsockopt", EACCES, arg1_arg2_equal, level_option(SOL_SOCKET, SO_BINDTODEVICE),
+         "binding a socket to an interface", When::with_addresses},
+    Rule{network, "setsockopt", EACCES, arg1_arg2_equal, level_option(SOL_SOCKET, kSoBindToIfindex),
+         "binding a socket to an interface", When::with_addresses},
+    Rule{network, "setsockopt", EACCES, arg1_arg2_equal, level_option(IPPROTO_IP, kIpUnicastIf),
+         "IPv4 outgoing interface", When::with_addresses},
+    Rule{network, "setsockopt", EACCES, arg1_arg2_equal, level_option(IPPROTO_IPV6, kIpv6UnicastIf),
+         "IPv6 outgoing interface", When::with_addresses},
+    Rule{network, "setsockopt", EACCES, arg1_arg2_equal, level_option(IPPROTO_IPV6, IPV6_PKTINFO),
+         "IPv6 sticky outgoing interface", When::with_addresses},
     // Netfilter tables (a root target): a DNAT rule would send an allowed connect to any host.
     Rule{network, "setsockopt", EACCES, arg1_arg2_equal, level_option(IPPROTO_IP, kIptSoSetReplace),
          "iptables table replace", When::with_addresses},
@@ -126,20 +149,20 @@ constexpr std::array kRules{
     Rule{network, "setsockopt", EACCES, arg1_arg2_equal,
          level_option(IPPROTO_IP, kEbtSoSetCounters), "ebtables counters", When::with_addresses},
     Rule{network, "connect", EACCES, always, 0, "connect to an address not allowed",
-         When::with_addresses, Action::supervise},
+         When::supervised_calls, Action::supervise},
     Rule{network, "bind", EACCES, always, 0, "bind to an address other than loopback",
-         When::with_addresses, Action::supervise},
+         When::supervised_calls, Action::supervise},
     // listen() on a socket never bound binds it to every interface itself.
     Rule{network, "listen", EACCES, always, 0, "listen on an address other than loopback",
-         When::with_addresses, Action::supervise},
+         When::supervised_calls, Action::supervise},
     // sendto without an address goes to the connected peer, which connect() already checked.
     Rule{network, "sendto", EACCES, arg4_not_zero, 0, "send to an address not allowed",
-         When::with_addresses, Action::supervise},
+         When::supervised_calls, Action::supervise},
     // msghdr lives in memory BPF cannot read: every sendmsg/sendmmsg (TCP Fast Open included).
     Rule{network, "sendmsg", EACCES, always, 0, "sendmsg to an address not allowed",
-         When::with_addresses, Action::supervise},
+         When::supervised_calls, Action::supervise},
     Rule{network, "sendmmsg", EACCES, always, 0, "sendmmsg to an address not allowed",
-         When::with_addresses, Action::supervise},
+         When::supervised_calls, Action::supervise},
     // io_uring can connect without the socket()/connect() syscalls (IORING_OP_SOCKET/CONNECT).
     // ENOSYS makes liburing users fall back to plain syscalls, which the rule above covers.
     Rule{network, "io_uring_setup", ENOSYS, always, 0, "io_uring (IORING_OP_CONNECT/SOCKET)"},
@@ -165,34 +188,40 @@ constexpr std::array kRules{
     Rule{subprocess, "execveat", EACCES, not_exec_token, 0, "exec after the target's own"},
 
     // --fs-readonly: what Landlock has no right for. Writes, creation, removal, renames, links,
-    // truncation and mknod (MAKE_*) are Landlock's; these change metadata in place. EROFS
-    // ("Read-only file system") is what the flag means, what tools already handle, and tells
-    // --trace the capability apart from network (EACCES) and subprocess (EPERM).
-    // The cost: seccomp cannot see paths (they are pointers), so these fail in the private
-    // TMPDIR and --allow-write paths too: shutil.copy2/copystat, `cp -p`, `tar` restoring modes
-    // or times, `touch` of an existing file (creating one works: that is open(O_CREAT)).
-    // Files are still created with the mode given to open/mkdir.
-    Rule{fs_write, "chmod", EROFS, always, 0, "chmod"},
-    Rule{fs_write, "fchmod", EROFS, always, 0, "fchmod"},
-    Rule{fs_write, "fchmodat", EROFS, always, 0, "fchmodat"},
+    // truncation and mknod (MAKE_*) are Landlock's; these change metadata in place. Seccomp
+    // cannot see paths (they are pointers), so the supervisor decides: it copies the path once,
+    // resolves the object, and performs the call itself when the object lies in the private
+    // TMPDIR or an --allow-write path (supervisor_metadata.hpp); everywhere else the call fails
+    // with EROFS ("Read-only file system"), which is what the flag means, what tools already
+    // handle, and tells --trace the capability apart from network (EACCES) and subprocess
+    // (EPERM). Where no supervisor can serve (apply_to_self; a kernel without user
+    // notification) rules_for() turns these rows into plain refusals, writable places included.
+    Rule{fs_write, "chmod", EROFS, always, 0, "chmod", When::always, Action::supervise},
+    Rule{fs_write, "fchmod", EROFS, always, 0, "fchmod", When::always, Action::supervise},
+    Rule{fs_write, "fchmodat", EROFS, always, 0, "fchmodat", When::always, Action::supervise},
     Rule{fs_write, "fchmodat2", EROFS, always, 0, "fchmodat2 (Linux 6.6)", When::always,
-         Action::deny, 452},
-    Rule{fs_write, "chown", EROFS, always, 0, "chown"},
-    Rule{fs_write, "fchown", EROFS, always, 0, "fchown"},
-    Rule{fs_write, "lchown", EROFS, always, 0, "lchown"},
-    Rule{fs_write, "fchownat", EROFS, always, 0, "fchownat"},
-    Rule{fs_write, "utime", EROFS, always, 0, "utime"},
-    Rule{fs_write, "utimes", EROFS, always, 0, "utimes"},
-    Rule{fs_write, "futimesat", EROFS, always, 0, "futimesat"},
-    Rule{fs_write, "utimensat", EROFS, always, 0, "utimensat (also futimens)"},
-    Rule{fs_write, "setxattr", EROFS, always, 0, "setxattr"},
-    Rule{fs_write, "lsetxattr", EROFS, always, 0, "lsetxattr"},
-    Rule{fs_write, "fsetxattr", EROFS, always, 0, "fsetxattr"},
+         Action::supervise, 452},
+    Rule{fs_write, "chown", EROFS, always, 0, "chown", When::always, Action::supervise},
+    Rule{fs_write, "fchown", EROFS, always, 0, "fchown", When::always, Action::supervise},
+    Rule{fs_write, "lchown", EROFS, always, 0, "lchown", When::always, Action::supervise},
+    Rule{fs_write, "fchownat", EROFS, always, 0, "fchownat", When::always, Action::supervise},
+    Rule{fs_write, "utime", EROFS, always, 0, "utime", When::always, Action::supervise},
+    Rule{fs_write, "utimes", EROFS, always, 0, "utimes", When::always, Action::supervise},
+    Rule{fs_write, "futimesat", EROFS, always, 0, "futimesat", When::always, Action::supervise},
+    Rule{fs_write, "utimensat", EROFS, always, 0, "utimensat (also futimens)", When::always,
+         Action::supervise},
+    Rule{fs_write, "setxattr", EROFS, always, 0, "setxattr", When::always, Action::supervise},
+    Rule{fs_write, "lsetxattr", EROFS, always, 0, "lsetxattr", When::always, Action::supervise},
+    Rule{fs_write, "fsetxattr", EROFS, always, 0, "fsetxattr", When::always, Action::supervise},
+    // The *xattrat calls (Linux 6.13) pass value and flags in a struct; nothing uses them yet,
+    // so they stay refused everywhere.
     Rule{fs_write, "setxattrat", EROFS, always, 0, "setxattrat (Linux 6.13)", When::always,
          Action::deny, 463},
-    Rule{fs_write, "removexattr", EROFS, always, 0, "removexattr"},
-    Rule{fs_write, "lremovexattr", EROFS, always, 0, "lremovexattr"},
-    Rule{fs_write, "fremovexattr", EROFS, always, 0, "fremovexattr"},
+    Rule{fs_write, "removexattr", EROFS, always, 0, "removexattr", When::always, Action::supervise},
+    Rule{fs_write, "lremovexattr", EROFS, always, 0, "lremovexattr", When::always,
+         Action::supervise},
+    Rule{fs_write, "fremovexattr", EROFS, always, 0, "fremovexattr", When::always,
+         Action::supervise},
     Rule{fs_write, "removexattrat", EROFS, always, 0, "removexattrat (Linux 6.13)", When::always,
          Action::deny, 466},
     // Truncation is these rows' too, not Landlock's TRUNCATE right (ABI 3): a domain that
@@ -200,7 +229,7 @@ constexpr std::array kRules{
     // root wherever it is not granted: ~1.3 us more per open, for every open of the run. Without
     // it, ftruncate needs an fd open for writing and O_WRONLY/O_RDWR | O_TRUNC write access,
     // both Landlock's WRITE_FILE; what is left is truncation without write access, refused
-    // here wherever it is asked for (the TMPDIR too, like chmod).
+    // here wherever it is asked for (the TMPDIR too).
     Rule{fs_write, "truncate", EROFS, always, 0, "truncate by path"},
     Rule{fs_write, "open", EROFS, arg1_masked_equal, kTruncReadOnly,
          "open O_RDONLY|O_TRUNC (truncation without write access)"},
@@ -260,11 +289,47 @@ constexpr std::array kRules{
          "ioctl EXT4_IOC_SETFSUUID"},
     Rule{fs_write, "ioctl", EROFS, arg1_masked_equal, ioctl_request(kExt4Shutdown),
          "ioctl EXT4_IOC_SHUTDOWN"},
+    Rule{fs_write, "ioctl", EROFS, arg1_masked_equal, kExt4SetTuneSb,
+         "ioctl EXT4_IOC_SET_TUNE_SB_PARAM (superblock parameters)"},
+    // Freezing a filesystem (root, through any fd on it) hangs every writer on it, outside the
+    // sandbox too.
+    Rule{fs_write, "ioctl", EROFS, arg1_masked_equal, ioctl_request(FIFREEZE),
+         "ioctl FIFREEZE (freezes the filesystem)"},
+    Rule{fs_write, "ioctl", EROFS, arg1_masked_equal, ioctl_request(FITHAW), "ioctl FITHAW"},
+    // The new mount API: Landlock refuses mount(2) and move_mount, but fsconfig acts on a
+    // filesystem before any mount (FSCONFIG_CMD_CREATE of an overlay empties its workdir), and a
+    // user namespace gives an unprivileged target the right to ask. Nothing here is a write a
+    // sandboxed tool needs.
+    Rule{fs_write, "fsopen", EROFS, always, 0, "fsopen (new mount API)", When::always, Action::deny,
+         430},
+    Rule{fs_write, "fsconfig", EROFS, always, 0, "fsconfig (new mount API)", When::always,
+         Action::deny, 431},
+    Rule{fs_write, "fsmount", EROFS, always, 0, "fsmount (new mount API)", When::always,
+         Action::deny, 432},
+    Rule{fs_write, "fspick", EROFS, always, 0, "fspick (new mount API)", When::always, Action::deny,
+         433},
+    Rule{fs_write, "open_tree", EROFS, always, 0, "open_tree (new mount API)", When::always,
+         Action::deny, 428},
+    Rule{fs_write, "move_mount", EROFS, always, 0, "move_mount (new mount API)", When::always,
+         Action::deny, 429},
+    Rule{fs_write, "mount_setattr", EROFS, always, 0, "mount_setattr (new mount API)", When::always,
+         Action::deny, 442},
+    // POSIX message queues live in a filesystem of their own (mqueue), which Landlock does not
+    // see: creating one (mq_open with O_CREAT creates it even where it then fails) and removing
+    // one (another process's too) are writes. Sending to an existing queue is IPC, as SysV's.
+    Rule{fs_write, "mq_open", EROFS, arg1_masked_equal,
+         (std::uint64_t{O_CREAT} << 32U) | std::uint64_t{O_CREAT}, "mq_open with O_CREAT"},
+    Rule{fs_write, "mq_unlink", EROFS, always, 0, "mq_unlink"},
 
     // --fs-readonly=ROOT: open_by_handle_at opens a file from a handle, with no path for Landlock
     // to confine (it needs CAP_DAC_READ_SEARCH, which a root target has). EACCES, as Landlock
     // answers a denied open.
     Rule{fs_read, "open_by_handle_at", EACCES, always, 0, "open by file handle (no path)"},
+    // The kernel keyring holds secrets outside any path (request_key and KEYCTL_READ find a key
+    // the user stored in a keyring the target inherits). EACCES, as a key it may not read.
+    Rule{fs_read, "request_key", EACCES, always, 0, "request_key (the kernel keyring)"},
+    Rule{fs_read, "keyctl", EACCES, always, 0, "keyctl (the kernel keyring)"},
+    Rule{fs_read, "add_key", EACCES, always, 0, "add_key (the kernel keyring)"},
 
     // --block-native, once the interpreter is up: no new executable memory, so no shared
     // library (an extension module loaded by any route, ctypes' libraries, libffi trampolines)
@@ -296,8 +361,10 @@ constexpr std::array kRules{
 
 std::span<const Rule> all_rules() { return kRules; }
 
-std::vector<Rule> rules_for(const Policy& policy) {
+std::vector<Rule> rules_for(const Policy& policy, Supervision supervision,
+                            AbstractScope abstract_scope) {
   const bool addresses = policy.allow_localhost || !policy.allow_domains.empty();
+  const bool supervised_calls = addresses || abstract_scope == AbstractScope::supervisor;
   std::vector<Rule> out;
   for (const Rule& rule : kRules) {
     const bool wanted = (rule.capability == network && policy.block_network) ||
@@ -308,7 +375,9 @@ std::vector<Rule> rules_for(const Policy& policy) {
                         // with the secret.
                         (rule.capability == system && policy.has_kernel_part());
     const bool now =
-        rule.when == When::always || (rule.when == When::with_addresses ? addresses : !addresses);
+        rule.when == When::always || (rule.when == When::with_addresses      ? addresses
+                                      : rule.when == When::without_addresses ? !addresses
+                                                                             : supervised_calls);
     if (!wanted || !now) continue;
     const bool covered = std::any_of(out.begin(), out.end(), [&](const Rule& earlier) {
       return earlier.syscall == rule.syscall && earlier.test == always;
@@ -324,6 +393,12 @@ std::vector<Rule> rules_for(const Policy& policy) {
     // them, so the BPF refusal becomes a notification the supervisor refuses and logs.
     if (policy.trace && rule.capability == network && rule.action == Action::deny) {
       out.back().action = Action::trace;
+    }
+    // Metadata calls in writable places need a supervisor outside the sandbox; without one they
+    // are refused everywhere (the safe side: a tool sees EROFS, nothing is let through).
+    if (rule.capability == fs_write && rule.action == Action::supervise &&
+        supervision == Supervision::unavailable) {
+      out.back().action = Action::deny;
     }
   }
   return out;

@@ -47,13 +47,16 @@ enum class When {
   always,             // whenever its capability is blocked
   without_addresses,  // --no-network with no address exceptions
   with_addresses,     // --no-network with --allow-localhost or --allow-domain
+  supervised_calls,   // the calls that name an address, when the supervisor decides them: with
+                      // address exceptions, or where it stands in for the abstract-unix scope
 };
 
 // What the filter does with a matching call.
 enum class Action {
   deny,       // fail with `error` in BPF; the supervisor never hears of it
   trace,      // the supervisor logs the call (--trace), then fails it with `error`
-  supervise,  // the supervisor decides on the address; denied calls fail with `error`
+  supervise,  // the supervisor decides (on the address; on the object of a metadata call) and
+              // performs allowed calls itself; denied calls fail with `error`
 };
 
 struct Rule {
@@ -72,10 +75,23 @@ struct Rule {
 
 [[nodiscard]] std::span<const Rule> all_rules();
 
+// Whether a supervisor outside the sandbox will answer the filter's notifications: the launcher
+// with a kernel that has user notification and pidfd_getfd. Not a process applying the layer to
+// itself, which would trap its own calls.
+enum class Supervision { unavailable, available };
+
+// What keeps --no-network's abstract unix sockets inside the sandbox: Landlock's scope (ABI 6),
+// or, below it, the supervisor, which then decides every connect and addressed send (an
+// abstract destination is refused, in the sandbox too: nothing tells the two apart there).
+enum class AbstractScope { landlock, supervisor };
+
 // The rules a policy needs, in table order, with their actions for this policy. A syscall that
 // an earlier rule already refuses outright (io_uring_setup: network and fs_write) is listed
-// once.
-[[nodiscard]] std::vector<Rule> rules_for(const Policy& policy);
+// once. Without a supervisor the metadata rows of --fs-readonly refuse outright (EROFS, in the
+// writable places too); address exceptions still ask for one (the caller refuses them).
+[[nodiscard]] std::vector<Rule> rules_for(const Policy& policy,
+                                          Supervision supervision = Supervision::unavailable,
+                                          AbstractScope abstract_scope = AbstractScope::landlock);
 
 // The rows of --block-native: no new executable memory. Never part of rules_for(): the ELF
 // loader maps the target's own code after exec, so these are installed from inside the target

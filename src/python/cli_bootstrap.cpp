@@ -18,6 +18,7 @@
 #include "py_ref.hpp"
 #include "seal.hpp"
 #include "stable_abi.hpp"
+#include "stdlib_extensions.hpp"
 #include "violation.hpp"
 
 namespace hermetic::inproc::cli_bootstrap {
@@ -114,21 +115,27 @@ int activate() {
   Policy policy = *startup_policy();
   // The launcher applied the kernel layer before exec; it is not applied a second time.
   if (policy.block_subprocess) seal::note_kernel_blocks_subprocess();
-  (void)policy_stack::push(std::move(policy), /*seal=*/true, Face::kCli);
+  // Likewise the environment: the launcher scrubbed it, and what is left is the program's.
+  const bool scrubbed = policy.block_environment;
+  // Before site or any .pth file could change what sys says about the interpreter's prefix.
+  if (policy.block_native && stdlib_extensions::remember() != 0) return -1;
+  (void)policy_stack::push(std::move(policy), /*seal=*/true, Face::kCli, scrubbed);
   return cli_exit::install();
 }
 
-// The guards written in Python (python/hermetic/_patches.py): a guarded os.environ, sys.path
-// and __import__, which would otherwise fail the environment's own start-up (.pth files read
-// os.environ). Only these need the Python package loaded.
-bool needs_python_guards(const Policy& merged) {
-  return merged.block_environment || merged.block_interpreter_mutation ||
-         !merged.deny_imports.empty() || merged.block_native || merged.block_code_exec;
+// The guards written in Python (python/hermetic/_patches.py): a guarded os.environ (the CLI's
+// own level never needs it: its environment was scrubbed at exec), sys.path and __import__, which
+// would otherwise fail the environment's own start-up (.pth files read os.environ). Only these need
+// the Python package loaded.
+bool needs_python_guards(const Policy& merged, bool refuses_environment) {
+  return refuses_environment || merged.block_interpreter_mutation || !merged.deny_imports.empty() ||
+         merged.block_native || merged.block_code_exec;
 }
 
 // Phase two, just before the main program: block_code_exec from here on; the Python-side
 // guards; and under block_native the kernel part too, so that no native code arrives by any
-// route (ExtensionFileLoader, ctypes, cffi): from here on no executable memory.
+// route (ExtensionFileLoader, ctypes, cffi): from here on no executable memory, once the
+// standard library's own extension modules are mapped.
 int enter_user_code() {
   if (user_code_policy()) {
     if (code_guard::trust_stdlib_generators() != 0 || code_guard::trust_runpy() != 0) return -1;
@@ -136,13 +143,16 @@ int enter_user_code() {
   }
   const auto snapshot = policy_stack::current();
   const Policy& merged = snapshot->merged;
-  if (needs_python_guards(merged)) {
+  if (needs_python_guards(merged, snapshot->refuses_environment)) {
     PyRef cli(PyImport_ImportModule("hermetic._cli"));
     if (!cli) return -1;
     PyRef synced(PyObject_CallMethod(cli.get(), "enter_user_code", nullptr));
     if (!synced) return -1;
   }
-  return merged.block_native ? raise_unless_ok(deny_native_code_in_self()) : 0;
+  if (!merged.block_native) return 0;
+  // The standard library's extensions are mapped now, while the kernel still allows it.
+  if (stdlib_extensions::map_all() != 0) return -1;
+  return raise_unless_ok(deny_native_code_in_self());
 }
 
 [[noreturn]] void fail_closed() {
@@ -208,7 +218,8 @@ extern "C" int hermetic_wake(const char* policy_json) {
   namespace boot = hermetic::inproc::cli_bootstrap;
   if (policy_json == nullptr) return 1;
   auto policy = hermetic::policy_from_json(policy_json);
-  if (!policy || boot::needs_python_guards(policy.value()) || policy.value().block_code_exec) {
+  if (!policy || boot::needs_python_guards(policy.value(), policy.value().block_environment) ||
+      policy.value().block_code_exec) {
     return 1;  // not a policy the launcher defers
   }
   boot::startup_policy() = std::move(policy).value();

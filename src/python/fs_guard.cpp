@@ -176,6 +176,13 @@ bool is_process_file(const std::string& resolved, std::string_view file) {
   return digits(rest.substr(0, task)) && digits(rest.substr(task + 6));
 }
 
+// A file of this process: /proc/PID/... with PID its own (the CLI's scrubbed environment is the
+// program's to read, by os.environ or by /proc/self/environ).
+bool is_own(const std::string& resolved) {
+  const std::string own = "/proc/" + std::to_string(::getpid()) + "/";
+  return resolved.starts_with(own);
+}
+
 // The hot path of this guard (every open() raises the event): decide from the flags first and
 // only build the path when a write or a read root needs it.
 int check_open(const Snapshot& snapshot, PyObject* args) {
@@ -317,7 +324,8 @@ int check_process_files(const Snapshot& snapshot, PyObject* args) {
     return deny(snapshot,
                 os_denial("imports", "native code blocked: write to " + path, path, path));
   }
-  if (snapshot.merged.block_environment && is_process_file(resolved, "environ")) {
+  if (snapshot.merged.block_environment && is_process_file(resolved, "environ") &&
+      (snapshot.refuses_environment || !is_own(resolved))) {
     return deny(snapshot, os_denial("environment", "environment disabled: " + path, path, path));
   }
   return 0;

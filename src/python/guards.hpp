@@ -7,6 +7,8 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
+#include <string>
+
 #include "policy_stack.hpp"
 
 namespace hermetic::inproc {
@@ -94,6 +96,11 @@ int check_process_files(const Snapshot& snapshot, PyObject* args);
 
 namespace env_guard {
 int check(Event event, const Snapshot& snapshot, PyObject* args);
+// Whether the variable `name` may be read: every level that refuses the environment keeps it
+// (keep_env). A CLI level never refuses: its environment was scrubbed at exec.
+bool readable(const Snapshot& snapshot, const std::string& name);
+// readable() for the guarded os.environ: `name` a str or bytes; returns a bool.
+PyObject* readable(PyObject* name);
 }  // namespace env_guard
 
 namespace code_guard {

@@ -1,5 +1,6 @@
 // Classifying a network destination for the network guard: loopback, wildcard, cloud metadata,
-// and the domain-suffix rule. Pure C++ (no Python), so the rules read in one place.
+// and the domain-suffix rule. Pure C++ (no Python), so the rules read in one place. What an
+// address is comes from address_class (src/core), which the kernel layer uses too.
 #pragma once
 
 #include <string>

@@ -3,8 +3,9 @@
 //   load; for modules already in sys.modules, hermetic/_patches.py installs wrap_import() as
 //   builtins.__import__ while such a level is active.
 // - block_native: extension modules not loaded yet (the second `import` event of an extension
-//   carries its file name), ctypes/_ctypes/cffi/_cffi_backend by name, and the ctypes events
-//   (dlopen, dlsym, foreign calls, raw memory) for a ctypes that was loaded before.
+//   carries its file name) but the interpreter's own standard library (stdlib_extensions.hpp),
+//   ctypes/_ctypes/cffi/_cffi_backend by name, and the ctypes events (dlopen, dlsym, foreign
+//   calls, raw memory) for a ctypes that was loaded before.
 // - block_subprocess: a fresh load of _posixsubprocess would bring back an unwrapped fork_exec.
 #include <algorithm>
 #include <array>
@@ -15,6 +16,7 @@
 #include "guards.hpp"
 #include "py_ref.hpp"
 #include "seal.hpp"
+#include "stdlib_extensions.hpp"
 #include "violation.hpp"
 
 namespace hermetic::inproc::import_guard {
@@ -98,7 +100,8 @@ int check(Event event, const Snapshot& snapshot, const char* event_name, PyObjec
   if (auto denial = denial_for(snapshot, name)) return deny(snapshot, *denial);
   if (snapshot.merged.block_native) {
     const std::string file = text_of(arg_at(args, 1));
-    if (is_extension_file(file)) {
+    // The interpreter's own standard library (_json, _socket, _ssl): not third-party code.
+    if (is_extension_file(file) && !stdlib_extensions::contains(file)) {
       return deny(snapshot,
                   {"imports", "native import blocked: " + name, name, ErrorKind::kImport});
     }

@@ -16,6 +16,7 @@
 #include "policy_stack.hpp"
 #include "py_ref.hpp"
 #include "seal.hpp"
+#include "stdlib_extensions.hpp"
 #include "violation.hpp"
 
 namespace {
@@ -67,7 +68,10 @@ PyObject* profile_json(PyObject* /*self*/, PyObject* arg) {
 }
 
 PyObject* deny_native_code(PyObject* /*self*/, PyObject* /*unused*/) {
-  if (raise_unless_ok(hermetic::deny_native_code_in_self()) != 0) return nullptr;
+  if (stdlib_extensions::map_all() != 0 ||
+      raise_unless_ok(hermetic::deny_native_code_in_self()) != 0) {
+    return nullptr;
+  }
   Py_RETURN_NONE;
 }
 
@@ -100,6 +104,7 @@ PyObject* effective(PyObject* /*self*/, PyObject* /*unused*/) {
       set_flag(out.get(), "block_subprocess", m.block_subprocess) != 0 ||
       set_flag(out.get(), "fs_readonly", m.fs_readonly) != 0 ||
       set_flag(out.get(), "block_environment", m.block_environment) != 0 ||
+      set_flag(out.get(), "refuses_environment", snapshot->refuses_environment) != 0 ||
       set_flag(out.get(), "block_code_exec", m.block_code_exec) != 0 ||
       set_flag(out.get(), "block_native", m.block_native) != 0 ||
       set_flag(out.get(), "block_interpreter_mutation", m.block_interpreter_mutation) != 0 ||
@@ -173,6 +178,19 @@ PyObject* watch_interpreter_lists(PyObject* /*self*/, PyObject* args) {
   return interpreter_guard::watch_lists(args);
 }
 
+PyObject* environment_readable(PyObject* /*self*/, PyObject* name) {
+  return env_guard::readable(name);
+}
+
+PyObject* extension_allowed(PyObject* /*self*/, PyObject* path) {
+  std::string file;
+  if (!path_of(path, &file)) {
+    PyErr_Clear();
+    Py_RETURN_FALSE;
+  }
+  return PyBool_FromLong(stdlib_extensions::contains(file) ? 1 : 0);
+}
+
 PyObject* kernel_part_json(PyObject* /*self*/, PyObject* /*unused*/) {
   const auto text = hermetic::to_json(seal::kernel_part(*policy_stack::current()));
   return PyUnicode_FromStringAndSize(text.data(), static_cast<Py_ssize_t>(text.size()));
@@ -189,10 +207,17 @@ PyMethodDef methods[] = {  // NOLINT: CPython's API takes a mutable array
     {"profile_json", profile_json, METH_O,
      "profile_json(name: str) -> str\n\nA named profile in the JSON form of a policy."},
     {"deny_native_code", deny_native_code, METH_NOARGS,
-     "deny_native_code() -> None\n\nFrom now on no thread of this process may map executable "
+     "deny_native_code() -> None\n\nMaps the interpreter's standard-library extension modules, "
+     "then from now on no thread of this process may map executable "
      "memory (seccomp; irreversible): the kernel part of block_native."},
     {"pop", pop, METH_O,
      "pop(token: int) -> bool\n\nDeactivate a level; False when it is sealed or unknown."},
+    {"environment_readable", environment_readable, METH_O,
+     "environment_readable(name: str | bytes) -> bool\n\nWhether the variable may be read: every "
+     "level that refuses the environment keeps it (keep_env)."},
+    {"extension_allowed", extension_allowed, METH_O,
+     "extension_allowed(path: str) -> bool\n\nWhether block_native lets the extension file load: "
+     "one of the running interpreter's own standard-library extension modules."},
     {"effective", effective, METH_NOARGS,
      "effective() -> dict\n\nWhich guards are on now (union of the levels)."},
     {"levels_json", levels_json, METH_NOARGS,

@@ -59,6 +59,8 @@ Result<Policy> policy_from_dict(PyObject* dict) {
       }
     } else if (name == "block_environment") {
       ok = flag(&PolicyBuilder::block_environment);
+    } else if (name == "keep_env") {
+      ok = each_str(value, [&](std::string n) { b.keep_env(std::move(n)); });
     } else if (name == "block_code_exec") {
       ok = flag(&PolicyBuilder::block_code_exec);
     } else if (name == "deny_imports") {

@@ -19,7 +19,12 @@ std::uint64_t g_next_token = 1;
 Snapshot with_levels(std::vector<Level> levels, std::size_t floor) {
   Snapshot out;
   out.sealed_floor = floor;
-  for (const auto& level : levels) out.merged = out.merged.united_with(level.policy);
+  for (const auto& level : levels) {
+    out.merged = out.merged.united_with(level.policy);
+    if (level.policy.block_environment && !level.environment_scrubbed) {
+      out.refuses_environment = true;
+    }
+  }
   out.levels = std::move(levels);
   return out;
 }
@@ -54,11 +59,12 @@ Snapshot preview_push(const Policy& policy) {
   return with_levels(std::move(levels), now.sealed_floor);
 }
 
-std::uint64_t push(Policy policy, bool seal, Face face) {
+std::uint64_t push(Policy policy, bool seal, Face face, bool environment_scrubbed) {
   const auto& now = *current_slot();
   const std::uint64_t token = g_next_token++;
   auto levels = now.levels;
   levels.push_back(make_level(std::move(policy), token, face));
+  levels.back().environment_scrubbed = environment_scrubbed;
   const std::size_t floor = seal ? levels.size() : now.sealed_floor;
   publish(with_levels(std::move(levels), floor));
   return token;

@@ -27,6 +27,10 @@ struct Level {
   ResolvedPaths real_readable;           // realpaths of policy.allow_read, likewise
   std::uint64_t token = 0;
   Face face = Face::kApi;
+  // The CLI's level: its block_environment was enforced by starting the process with a scrubbed
+  // environment, so the process's own environment (what is left of it) is readable and its
+  // own to change. A level of the Python API refuses reads and writes instead.
+  bool environment_scrubbed = false;
 };
 
 // Every check asks each level and denies when any level denies, so an inner block can only
@@ -35,6 +39,9 @@ struct Snapshot {
   std::vector<Level> levels;     // outermost first
   Policy merged;                 // the union of the levels' switches (allow-lists not meaningful)
   std::size_t sealed_floor = 0;  // levels [0, sealed_floor) can never be popped
+  // Some level refuses reading and changing the environment (block_environment, not
+  // environment_scrubbed); its keep_env names stay readable.
+  bool refuses_environment = false;
 };
 
 namespace policy_stack {
@@ -47,7 +54,10 @@ namespace policy_stack {
 
 // Adds a level; `seal` makes it and every level below it permanent. Returns the level's token.
 // Pure bookkeeping: the caller applies any kernel layer before pushing a sealed level.
-[[nodiscard]] std::uint64_t push(Policy policy, bool seal, Face face = Face::kApi);
+// `face`: who pushed it (Level::face); `environment_scrubbed`: Level::environment_scrubbed (the
+// CLI's level only).
+[[nodiscard]] std::uint64_t push(Policy policy, bool seal, Face face = Face::kApi,
+                                 bool environment_scrubbed = false);
 
 // The snapshot that push(policy, ...) would publish, to decide what to seal before doing so.
 [[nodiscard]] Snapshot preview_push(const Policy& policy);

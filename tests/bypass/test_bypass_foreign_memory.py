@@ -8,7 +8,6 @@ import select
 import subprocess
 import sys
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
@@ -60,10 +59,29 @@ def test_no_subprocess_cannot_write_outside_memory(proc_sandbox, run_attempt, py
 
 
 @pytest.mark.parametrize("abi", ["5", "2", "1"])
-def test_no_network_cannot_write_outside_memory_on_older_landlock(abi, monkeypatch, run_attempt,
-                                                                  python_attempt):
-    """Below ABI 6 --no-network alone has no abstract-unix scope to make its Landlock domain; a
-    layer that restricts nothing else makes one. HERMETIC_LANDLOCK_ABI_MAX plays the older
-    kernel."""
-    monkeypatch.setenv("HERMETIC_LANDLOCK_ABI_MAX", abi)
-    attack(SimpleNamespace(flags=("--no-network",), sandboxed=True), run_attempt, python_attempt)
+def test_no_environment_cannot_write_outside_memory_on_older_landlock(abi, hermetic_bin, clean_env,
+                                                                      tmp_path):
+    """--no-environment alone has no other Landlock layer to make its domain; a layer that
+    restricts nothing else makes one, on every ABI.
+    HERMETIC_LANDLOCK_ABI_MAX plays the older kernel. The environment is scrubbed, so the
+    attempt learns where to mark its start from its arguments."""
+    if not ptrace_allowed_bare():
+        pytest.skip("Yama forbids writing a sibling's memory here: hermetic is not what stops it")
+    started = tmp_path / "started"
+    code = "import sys; open(sys.argv[3], 'w').close()\n" + ATTACK
+    with subprocess.Popen([sys.executable, "-c", VICTIM], stdin=subprocess.PIPE,
+                          stdout=subprocess.PIPE, text=True) as victim:
+        try:
+            assert select.select([victim.stdout], [], [], 60)[0], "the victim did not start"
+            address = victim.stdout.readline().strip()
+            proc = subprocess.run(
+                [hermetic_bin, "--no-environment", "--", sys.executable, "-c", code,
+                 str(victim.pid), address, str(started)],
+                capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+                env=clean_env({"HERMETIC_LANDLOCK_ABI_MAX": abi}),
+            )
+            flag, _ = victim.communicate("report\n", timeout=60)
+        finally:
+            victim.kill()
+    assert started.exists(), proc.stderr
+    assert flag.strip() == "wait", proc.stderr

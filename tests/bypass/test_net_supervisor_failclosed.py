@@ -1,5 +1,8 @@
 """The supervisor lives in the hermetic process. Killed mid-run, it leaves the target unable to
-connect anywhere: the kernel fails every trapped call (ENOSYS) once the listener is gone."""
+connect anywhere: the kernel fails every trapped call (ENOSYS) once the listener is gone.
+
+A target dies with its hermetic (PR_SET_PDEATHSIG); this one undoes that first, as a target bent
+on outliving the supervisor could, so that what the kernel does without a supervisor shows."""
 
 from __future__ import annotations
 
@@ -16,7 +19,8 @@ from _net import netns
 pytest_plugins = ["netns"]
 
 TARGET = """
-import os, socket, sys, time
+import ctypes, os, socket, sys, time
+ctypes.CDLL(None).prctl(1, 0, 0, 0, 0)  # PR_SET_PDEATHSIG, 0: outlive hermetic
 local, far, port = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 ready, go = sys.argv[4], sys.argv[5]
 socket.create_connection(('127.0.0.1', local), timeout=10).close()

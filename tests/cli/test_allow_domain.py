@@ -258,3 +258,48 @@ def test_an_allowed_name_is_resolved_by_the_system_resolver(
     )
     assert result.stdout.strip() == "ok", result.stdout + result.stderr
     assert loopback.events() == ["tcp"]
+
+
+def unshared(argv: list[str]) -> list[str]:
+    """argv in a network namespace of its own (unshare -rn): no interface up, not even lo, and
+    no route, so nothing it sends can leave. A connect the kernel lets through fails there with
+    ENETUNREACH (101), or for IPv6 EADDRNOTAVAIL (99: no source address)."""
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        pytest.fail("the test needs unshare(1)")
+    return [unshare, "-rn", *argv]
+
+
+# The metadata addresses the kernel layer once let through (the in-process layer refused them
+# already): one classification for both layers now (address_class). UDP for the IPv4 ones (the
+# probe's lookup of an IPv6 name fails first in a namespace without addresses).
+MORE_METADATA = [
+    ("connect", "169.254.170.2"),
+    ("connect", "169.254.170.23"),
+    ("connect", "fd00:ec2::23"),
+    ("connect", "64:ff9b::a9fe:aa02"),
+    ("udp_sendto", "169.254.170.2"),
+    ("udp_sendto", "169.254.170.23"),
+]
+
+
+@pytest.mark.parametrize(("mode", "address"), MORE_METADATA)
+def test_every_metadata_address_is_refused_by_the_kernel_layer(
+    hermetic_bin: str, mode: str, address: str
+) -> None:
+    control = subprocess.run(
+        unshared(probe_argv(mode, address, 80)), capture_output=True, text=True, timeout=60
+    )
+    assert control.stdout.strip() in ("errno 101", "errno 99"), control.stdout + control.stderr
+    result = subprocess.run(
+        unshared(
+            [hermetic_bin, "--no-network", "--allow-domain", "meta.test", "--resolve",
+             f"meta.test:{address}", "--trace", "--", *probe_argv(mode, "meta.test", 80)]
+        ),
+        capture_output=True,
+        env=kernel_only_env(),
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.strip() == "errno 13", result.stdout + result.stderr
+    assert "(cloud metadata endpoint)" in result.stderr, result.stderr

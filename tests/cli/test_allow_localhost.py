@@ -346,3 +346,159 @@ def test_with_the_inprocess_layer_too(
     kernel = refused.stdout.strip() == "errno 13"
     inprocess = refused.returncode == 2 and "hermetic: blocked action: " in refused.stderr
     assert kernel or inprocess, refused.stdout + refused.stderr
+
+
+# connect, bind and sendto with a unix address longer than struct sockaddr_un (110 bytes; the
+# caller may pass up to 128): the kernel refuses the length (EINVAL) before it reads the name.
+# The supervisor copies all 128 bytes, so it must refuse the same way, before it reads or shows
+# a name past the sockaddr_un it copies it into (no --trace line, no bytes of its own stack).
+LONG_UNIX_ADDRESS_CODE = """
+import ctypes, errno, socket, struct
+libc = ctypes.CDLL(None, use_errno=True)
+name = struct.pack("H", socket.AF_UNIX) + b"\\0hermetic-test-long-" + b"A" * 200
+address = ctypes.create_string_buffer(name, 256)
+results = []
+for kind, call in ((socket.SOCK_STREAM, "connect"), (socket.SOCK_DGRAM, "connect"),
+                   (socket.SOCK_DGRAM, "bind"), (socket.SOCK_DGRAM, "sendto")):
+    for length in (111, 128):
+        s = socket.socket(socket.AF_UNIX, kind)
+        if call == "sendto":
+            rc = libc.sendto(s.fileno(), b"x", 1, 0, address, length)
+        else:
+            rc = getattr(libc, call)(s.fileno(), address, length)
+        results.append("ok" if rc == 0 else errno.errorcode[ctypes.get_errno()])
+        s.close()
+print(*results)
+"""
+
+
+def test_unix_addresses_longer_than_sockaddr_un_fail_as_the_kernel_fails_them(
+    hermetic_bin: str,
+) -> None:
+    bare = subprocess.run(
+        ["python3", "-c", LONG_UNIX_ADDRESS_CODE], capture_output=True, text=True, timeout=60
+    )
+    assert bare.stdout.split() == ["EINVAL"] * 8, bare.stderr
+    result = run_hermetic(
+        hermetic_bin, [*FLAGS, "--trace"], ["python3", "-c", LONG_UNIX_ADDRESS_CODE]
+    )
+    assert result.stdout == bare.stdout, result.stderr
+    assert "blocked action" not in result.stderr, result.stderr
+
+
+# One program sends 20 datagrams of 60,000 bytes with sendmmsg, calling again for the messages a
+# call did not send (sendmmsg may send fewer). The supervisor copies at most 1 MiB per call: it
+# must stop before a message that does not fit whole, never send a datagram cut short.
+SENDMMSG_CODE = """
+import ctypes, socket, struct, sys
+libc = ctypes.CDLL(None, use_errno=True)
+
+class Iovec(ctypes.Structure):
+    _fields_ = [("base", ctypes.c_void_p), ("len", ctypes.c_size_t)]
+
+class Msghdr(ctypes.Structure):
+    _fields_ = [("name", ctypes.c_void_p), ("namelen", ctypes.c_uint32),
+                ("iov", ctypes.POINTER(Iovec)), ("iovlen", ctypes.c_size_t),
+                ("control", ctypes.c_void_p), ("controllen", ctypes.c_size_t),
+                ("flags", ctypes.c_int)]
+
+class Mmsghdr(ctypes.Structure):
+    _fields_ = [("hdr", Msghdr), ("len", ctypes.c_uint)]
+
+COUNT, SIZE = 20, 60000
+# struct sockaddr_in: the family in host order, port and address in network order.
+to = ctypes.create_string_buffer(struct.pack("=H", socket.AF_INET) + struct.pack(
+    "!H4s8x", int(sys.argv[1]), socket.inet_aton("127.0.0.1")), 16)
+to_ptr = ctypes.cast(to, ctypes.c_void_p)
+payloads = [ctypes.create_string_buffer(bytes([i]) * SIZE, SIZE) for i in range(COUNT)]
+iovs = (Iovec * COUNT)(*[Iovec(ctypes.cast(p, ctypes.c_void_p), SIZE) for p in payloads])
+msgs = (Mmsghdr * COUNT)()
+for i in range(COUNT):
+    msgs[i].hdr = Msghdr(to_ptr, 16, ctypes.pointer(iovs[i]), 1, None, 0, 0)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+sent = 0
+while sent < COUNT:
+    n = libc.sendmmsg(s.fileno(), ctypes.byref(msgs, sent * ctypes.sizeof(Mmsghdr)),
+                      COUNT - sent, 0)
+    if n <= 0:
+        raise OSError(ctypes.get_errno(), "sendmmsg")
+    sent += n
+print("sent", sent)
+"""
+
+
+SO_RCVBUFFORCE = 33  # <asm-generic/socket.h>; not in Python's socket module
+
+
+def received_datagrams(receiver: socket.socket) -> list[tuple[int, int]]:
+    """(first byte, length) of each datagram queued on `receiver`."""
+    out = []
+    while True:
+        try:
+            data = receiver.recv(65536)
+        except BlockingIOError:
+            return out
+        out.append((data[0], len(data)))
+
+
+def test_sendmmsg_never_cuts_a_datagram(hermetic_bin: str) -> None:
+    expected = [(i, 60000) for i in range(20)]
+    for sandboxed in (False, True):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as receiver:
+            try:  # room for all 20 at once: loopback delivers within the call, or drops
+                receiver.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 8 << 20)
+            except PermissionError:
+                pytest.skip("needs CAP_NET_ADMIN for a receive buffer that holds 1.2 MB")
+            receiver.bind(("127.0.0.1", 0))
+            receiver.setblocking(False)
+            argv = ["python3", "-c", SENDMMSG_CODE, str(receiver.getsockname()[1])]
+            if sandboxed:
+                result = run_hermetic(hermetic_bin, FLAGS, argv)
+            else:
+                result = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+            assert result.stdout.strip() == "sent 20", result.stderr
+            assert received_datagrams(receiver) == expected, "sandboxed" if sandboxed else "bare"
+
+
+# One unix datagram larger than the supervisor's 1 MiB copy (a root sender may force its send
+# buffer that high): it must arrive whole or not at all (EMSGSIZE), never cut to 1 MiB.
+BIG_DATAGRAM_CODE = """
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+try:
+    s.setsockopt(socket.SOL_SOCKET, 32, 4 << 20)  # SO_SNDBUFFORCE
+except PermissionError:
+    print("no SO_SNDBUFFORCE")
+    raise SystemExit(0)
+try:
+    s.sendmsg([b"x" * (3 << 19)], [], 0, sys.argv[1])
+    print("sent")
+except OSError as e:
+    print("errno", e.errno)
+"""
+
+
+def test_a_datagram_larger_than_the_copy_is_never_cut(hermetic_bin: str, tmp_path: Path) -> None:
+    size = 3 << 19
+    for sandboxed in (False, True):
+        path = tmp_path / f"receiver-{sandboxed}.sock"
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as receiver:
+            receiver.bind(str(path))
+            receiver.setblocking(False)
+            argv = ["python3", "-c", BIG_DATAGRAM_CODE, str(path)]
+            if sandboxed:
+                result = run_hermetic(hermetic_bin, FLAGS, argv)
+            else:
+                result = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+            if result.stdout.strip() == "no SO_SNDBUFFORCE":
+                pytest.skip("needs CAP_NET_ADMIN for a send buffer above 1 MiB")
+            sizes = []
+            while True:
+                try:
+                    sizes.append(len(receiver.recv(4 << 20)))
+                except BlockingIOError:
+                    break
+        if sandboxed:
+            assert sizes in ([], [size]), result.stdout + result.stderr
+        else:
+            assert sizes == [size], result.stdout + result.stderr  # the attempt is real

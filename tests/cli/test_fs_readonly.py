@@ -224,21 +224,30 @@ def test_cleaner_removes_a_deep_tree() -> None:
     assert gone_soon(Path(result.stdout.strip()))
 
 
-def _cleaner_of(target_pid: int) -> int:
-    """The detached cleaner: the one child hermetic left to the target it became."""
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in open(f"/proc/{pid}/task/{pid}/children").read().split()]
+    except FileNotFoundError:
+        return []
+
+
+def _cleaner_of(hermetic_pid: int) -> int:
+    """The detached cleaner: the child of the target (the process hermetic became, or the child
+    a waiting hermetic started) in a session of its own."""
     deadline = time.monotonic() + TIMEOUT
     while time.monotonic() < deadline:
-        children = open(f"/proc/{target_pid}/task/{target_pid}/children").read().split()
-        if children:
-            assert len(children) == 1, children
-            return int(children[0])
+        for target in (hermetic_pid, *_children(hermetic_pid)):
+            for child in _children(target):
+                if os.getsid(child) == child:
+                    return child
         time.sleep(0.005)
     pytest.fail("no cleaner process")
 
 
 def test_private_tmpdir_removed_when_target_is_sigkilled() -> None:
-    """hermetic becomes the target, so SIGKILL of the run is SIGKILL of the target; its cleaner
-    (outside the sandbox, in a session of its own) still removes the TMPDIR and what it holds."""
+    """SIGKILL of the run is SIGKILL of the target (hermetic waits for it to serve its metadata
+    calls, and the target dies with it); its cleaner (outside the sandbox, in a session of its
+    own) still removes the TMPDIR and what it holds."""
     proc = subprocess.Popen(
         [hermetic_bin(), "--fs-readonly", "--", "sh", "-c",
          'mkdir "$TMPDIR/d" && echo x > "$TMPDIR/d/f" && echo "$TMPDIR" && exec sleep 60'],
@@ -613,3 +622,80 @@ def test_cleaner_removes_no_more_than_the_target_could(tmp_path: Path) -> None:
             if leftover is not None:
                 subprocess.run(["chmod", "-R", "u+rwx", str(leftover)], check=False)
                 shutil.rmtree(leftover, ignore_errors=True)
+
+
+# --- a read root with the other flags ---------------------------------------------------------
+
+
+def test_two_read_roots_are_a_usage_error(tmp_path: Path) -> None:
+    """A read root is one directory: a second one is refused, naming both, not silently kept
+    in place of the first."""
+    first, second = make_root(tmp_path), tmp_path / "second"
+    second.mkdir()
+    marker = tmp_path / "ran"
+    result = hermetic([f"--fs-readonly={first}", f"--fs-readonly={second}",
+                       f"--allow-write={tmp_path}"], [sys.executable, "-c", WRITE, str(marker)])
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("hermetic: error: ")
+    assert str(first) in result.stderr and str(second) in result.stderr
+    assert not marker.exists()
+    # The same root twice, or a bare --fs-readonly beside it, is one read root.
+    result = hermetic([f"--fs-readonly={first}", "--fs-readonly", f"--fs-readonly={first}",
+                       f"--allow-write={tmp_path}"], [sys.executable, "-c", WRITE, str(marker)])
+    assert result.returncode == 0, result.stderr
+    assert marker.exists()
+
+
+CONNECT_BY_NAME = (
+    "import socket, sys\n"
+    "socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=30).close()\n"
+)
+
+
+@pytest.mark.parametrize("inprocess", ["0", "1"])
+def test_pinned_names_resolve_under_a_read_root(inprocess: str, tmp_path: Path,
+                                                listener) -> None:
+    """--resolve and --allow-domain give the target its own /etc/hosts (a file hermetic writes
+    and mounts over it): a read root must let the target read that file, or no pinned name
+    resolves."""
+    root = make_root(tmp_path)
+    result = hermetic(
+        [f"--fs-readonly={root}", "--no-network", "--allow-domain", "api.test", "--resolve",
+         "api.test:127.0.0.1"],
+        [sys.executable, "-c", CONNECT_BY_NAME, "api.test", str(listener.port)],
+        env={**os.environ, "HERMETIC_INPROCESS": inprocess},
+    )
+    assert result.returncode == 0, result.stderr
+    assert listener.settle().tcp == 1
+
+
+def test_an_unreadable_home_does_not_stop_hermetic(tmp_path: Path) -> None:
+    """A Python target's user site lies under HOME; a HOME hermetic may not enter is left out
+    of the read rules (the target could not read it either), not a reason to refuse the run."""
+    setpriv = shutil.which("setpriv")
+    python = "/usr/bin/python3"
+    if os.geteuid() != 0 or setpriv is None or not os.access(python, os.X_OK):
+        pytest.skip("needs root, setpriv and /usr/bin/python3 to run as another user")
+    shared = Path(tempfile.mkdtemp(prefix="hermetic-home-"))
+    try:
+        os.chmod(shared, 0o755)
+        binary = shared / "hermetic"
+        shutil.copy(hermetic_bin(), binary)
+        os.chmod(binary, 0o755)
+        home = shared / "home"
+        home.mkdir(mode=0o700)  # root's: nobody may not enter it
+        root = shared / "root"
+        root.mkdir()
+        (root / "data.txt").write_text("own-data")
+        os.chmod(root, 0o755)
+        result = run(
+            [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", str(binary),
+             f"--fs-readonly={root}", "--", python, "-c",
+             "import sys; print(open(sys.argv[1]).read())", str(root / "data.txt")],
+            env={"PATH": "/usr/bin:/bin", "HOME": str(home)},
+            cwd=shared,
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == "own-data\n"
+    finally:
+        shutil.rmtree(shared, ignore_errors=True)

@@ -346,8 +346,8 @@ LOADED = "import sys; print(sorted(m for m in sys.modules if m.split('.')[0] == 
     (["--fs-readonly"], ["hermetic._hermetic"]),
     (["--no-code-exec"], ["hermetic", "hermetic._cli", "hermetic._hermetic",
                           "hermetic._patches", "hermetic.blocker", "hermetic.errors"]),
-    (["--no-environment"], ["hermetic", "hermetic._cli", "hermetic._hermetic",
-                            "hermetic._patches", "hermetic.blocker", "hermetic.errors"]),
+    # The environment was scrubbed at exec: no guarded os.environ to install.
+    (["--no-environment"], ["hermetic._hermetic"]),
 ], ids=["kernel-backed", "fs-readonly", "code-exec", "environment"])
 def test_python_package_loads_only_for_python_side_guards(flags, loaded, run_hermetic,
                                                           clean_env):
@@ -404,8 +404,8 @@ PYTHON_ONLY = {
     "block-native": (["--block-native"], "import ctypes", "import blocked: ctypes"),
     "no-interpreter-mutation": (["--no-interpreter-mutation"], "import os; os.chdir('/')",
                                 "interpreter mutation disabled: chdir"),
-    "profile-block-all": (["--profile", "block-all"], "import os; os.environ['HOME']",
-                          "environment disabled"),
+    "profile-block-all": (["--profile", "block-all"], "print(eval('6 * 7'))",
+                          "dynamic code execution disabled"),
 }
 
 
@@ -488,17 +488,16 @@ def test_trace_lines_are_told_apart_from_the_final_line(run_hermetic, clean_env)
     """--trace lines read `[hermetic] blocked action: ...` (hermetic-seal's `[hermetic] blocked`
     style): a run that catches its blocks and succeeds prints no line that means "the run ended
     on a block"; a run that ends on one prints its trace line, then the final line."""
-    caught = ("import os\n"
-              "try:\n    os.environ['HOME']\nexcept Exception:\n    pass\n")
-    proc = run_hermetic(["--trace", "--no-env", "--", sys.executable, "-c", caught],
+    caught = "try:\n    eval('1')\nexcept Exception:\n    pass\n"
+    proc = run_hermetic(["--trace", "--no-code-exec", "--", sys.executable, "-c", caught],
                         env=clean_env())
     assert (proc.returncode, proc.stderr) == (
-        0, "[hermetic] blocked action: environment disabled: os.environ['HOME']\n")
-    proc = run_hermetic(["--trace", "--no-env", "--", sys.executable, "-c",
-                         "import os; os.environ['HOME']"], env=clean_env())
+        0, "[hermetic] blocked action: dynamic code execution disabled: eval\n")
+    proc = run_hermetic(["--trace", "--no-code-exec", "--", sys.executable, "-c", "eval('1')"],
+                        env=clean_env())
     assert (proc.returncode, proc.stderr.splitlines()) == (2, [
-        "[hermetic] blocked action: environment disabled: os.environ['HOME']",
-        f"{BLOCKED}environment disabled: os.environ['HOME']"])
+        "[hermetic] blocked action: dynamic code execution disabled: eval",
+        f"{BLOCKED}dynamic code execution disabled: eval"])
 
 
 def test_trace_and_seal_are_accepted(run_hermetic, clean_env):

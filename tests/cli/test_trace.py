@@ -118,12 +118,34 @@ def test_raw_syscalls_each_log_once(hermetic_bin: str, remote: CounterServer, c_
     assert remote.events() == []
 
 
-def test_nothing_is_logged_without_trace(hermetic_bin: str, remote: CounterServer) -> None:
+def test_without_trace_a_program_hears_of_its_first_refusal_only(
+    hermetic_bin: str, remote: CounterServer
+) -> None:
+    """A program that is not Python gets one line, naming the destination and how to allow
+    it, for the first refused connect of the run; the rest are --trace's to show."""
+    far = f"{remote.host}:{remote.port}"
     result = run_hermetic(
         hermetic_bin,
         ["--no-network", "--allow-localhost"],
-        ["bash", "-c", f"exec 3<>/dev/tcp/{remote.host}/{remote.port}"],
+        ["bash", "-c", f"exec 3<>/dev/tcp/{remote.host}/{remote.port}; "
+                       f"exec 3<>/dev/tcp/{remote.host}/{remote.port}"],
     )
     assert result.returncode != 0
-    assert blocked(result.stderr) == []
+    lines = blocked(result.stderr)
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(PREFIX + f"network disabled: connect({far}); --allow-domain")
     assert remote.events() == []
+
+
+def test_without_trace_a_refused_socket_names_the_program_once(hermetic_bin: str) -> None:
+    result = run_hermetic(
+        hermetic_bin,
+        ["--no-network"],
+        ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/9; exec 3<>/dev/tcp/127.0.0.1/9"],
+        inprocess=True,  # the line comes from the library the in-process layer loads with
+    )
+    assert result.returncode != 0
+    lines = blocked(result.stderr)
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(PREFIX + "network disabled: socket(AF_INET) by bash (pid ")
+    assert "--allow-localhost" in lines[0]

@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cstring>
 
 namespace hermetic::address_policy {
@@ -40,13 +41,41 @@ TEST(AddressPolicy, LoopbackIsAll127AndV6One) {
   EXPECT_FALSE(is_loopback(parse_address("10.213.0.2").value()));
 }
 
+// Every metadata address in every form the kernel sends; the in-process layer classifies the
+// same list the same way (tests/inproc/host_rules_test.cpp).
+constexpr std::array kMetadataAddresses{
+    "169.254.169.254",      "169.254.170.2",      "169.254.170.23",     "100.100.100.200",
+    "fd00:ec2::254",        "fd00:ec2::23",       "fe80::a9fe:a9fe",    "::ffff:169.254.169.254",
+    "::ffff:169.254.170.2", "64:ff9b::a9fe:a9fe", "64:ff9b::a9fe:aa02", "64:ff9b::6464:64c8",
+};
+
 TEST(AddressPolicy, MetadataEndpoints) {
-  for (const char* text : {"169.254.169.254", "100.100.100.200", "fd00:ec2::254",
-                           "::ffff:169.254.169.254", "64:ff9b::a9fe:a9fe"}) {
+  for (const char* text : kMetadataAddresses) {
     EXPECT_TRUE(is_cloud_metadata(parse_address(text).value())) << text;
   }
   EXPECT_FALSE(is_cloud_metadata(parse_address("169.254.169.253").value()));
+  EXPECT_FALSE(is_cloud_metadata(parse_address("169.254.170.3").value()));
   EXPECT_FALSE(is_cloud_metadata(parse_address("fd00:ec2::253").value()));
+  EXPECT_FALSE(is_cloud_metadata(parse_address("fe80::1").value()));
+}
+
+TEST(AddressPolicy, EveryMetadataAddressIsRefusedThoughAllowed) {
+  // --allow-domain meta.test --resolve meta.test:ADDRESS puts ADDRESS in the allowed list.
+  for (const char* text : kMetadataAddresses) {
+    const Rules rules(true, {parse_address(text).value()});
+    for (auto operation : {Operation::connect, Operation::send, Operation::bind}) {
+      EXPECT_FALSE(rules.decide(operation, at(text, 80)).allowed) << text;
+    }
+  }
+}
+
+TEST(AddressPolicy, MetadataNames) {
+  for (const char* name :
+       {"metadata.google.internal", "METADATA.Google.Internal.", "metadata", "metadata.goog"}) {
+    EXPECT_TRUE(address_class::is_cloud_metadata_name(name)) << name;
+  }
+  EXPECT_FALSE(address_class::is_cloud_metadata_name("metadata.test"));
+  EXPECT_FALSE(address_class::is_cloud_metadata_name("api.test"));
 }
 
 TEST(AddressPolicy, LocalhostConnectsToLoopbackAndUnspecifiedOnly) {

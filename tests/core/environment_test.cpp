@@ -29,6 +29,29 @@ TEST(Environment, ScrubKeepsOnlyWhatProgramsNeed) {
   EXPECT_FALSE(contains(env, "TMPDIR=/tmp"));
 }
 
+TEST(Environment, OnlyRealLocaleCategoriesAreKept) {
+  Policy p;
+  p.block_environment = true;
+  const auto env = for_target(
+      p, {"LC_MESSAGES=C", "LC_API_TOKEN=s3cr3t", "LC_TERMINAL=iTerm2", "LANGUAGE=de"}, {});
+  EXPECT_EQ(env, (std::vector<std::string>{"LC_MESSAGES=C", "LANGUAGE=de"}));
+}
+
+TEST(Environment, KeepEnvPassesTheNamedVariables) {
+  Policy p;
+  p.block_environment = true;
+  p.keep_env = {"TMPDIR", "AWS_PROFILE"};
+  const auto env = for_target(p, kCaller, {});
+  EXPECT_TRUE(contains(env, "TMPDIR=/tmp"));
+  EXPECT_FALSE(contains(env, "AWS_SECRET_ACCESS_KEY=s3cr3t"));  // a name is not a prefix
+  EXPECT_TRUE(passes(p, "AWS_PROFILE"));
+  EXPECT_FALSE(passes(p, "AWS"));
+  EXPECT_TRUE(passes(Policy{}, "AWS"));  // without the flag everything passes
+  const auto names = passing_names(p);
+  EXPECT_EQ(names.back(), "AWS_PROFILE");
+  EXPECT_TRUE(passing_names(Policy{}).empty());
+}
+
 TEST(Environment, OverridesReplaceTheCallersValue) {
   const auto env = for_target(Policy{}, kCaller, {"TMPDIR=/run/private"});
   EXPECT_TRUE(contains(env, "TMPDIR=/run/private"));

@@ -95,22 +95,37 @@ Inputs confined_inputs() {
   return in;
 }
 
+TEST(FsLayers, OnlyTheTargetsOwnTerminalIsReadable) {
+  Inputs in = confined_inputs();
+  in.terminals = {{0, "/dev/pts/3"}};
+  const auto layers = fs_layers::layers(in);
+  const auto* own = rule_for(layers[1], "/proc/self/fd/0");  // that very inode, by its fd
+  ASSERT_NE(own, nullptr);
+  EXPECT_EQ(own->allowed_access, ll::kReadFile);
+  EXPECT_EQ(rule_for(layers[1], "/dev/pts"), nullptr);
+}
+
 TEST(FsLayers, ReadRootAddsASecondLayer) {
   const auto layers = fs_layers::layers(confined_inputs());
   ASSERT_EQ(layers.size(), 2U);
   const auto& read = layers[1];
   EXPECT_EQ(read.handled_access_fs, read_rights(7));
   EXPECT_NE(read.purpose.find("/srv/project"), std::string::npos);
-  for (const char* path : {"/srv/project", "/data", "/tmp/hermetic-abc", "/work/out",
-                           "/usr/bin/python3.11", "/opt/py/lib", "/etc/ssl", "/dev/urandom"}) {
+  for (const char* path :
+       {"/srv/project", "/data", "/tmp/hermetic-abc", "/work/out", "/usr/bin/python3.11",
+        "/opt/py/lib", "/etc/ssl/certs", "/dev/urandom"}) {
     const auto* rule = rule_for(read, path);
     ASSERT_NE(rule, nullptr) << path;
     EXPECT_NE(rule->allowed_access & ll::kReadFile, 0U) << path;
   }
   // Runtime reads and system paths vary by machine: optional, left out by landlock::build where
   // missing. The user's paths and the exec chain must exist.
-  for (const char* path : {"/missing/lib", "/opt/py/lib", "/etc/ssl", "/dev/urandom"}) {
+  for (const char* path : {"/missing/lib", "/opt/py/lib", "/etc/ssl/certs", "/dev/urandom"}) {
     EXPECT_TRUE(rule_for(read, path)->optional) << path;
+  }
+  // Neither the machine's private keys nor other sessions' terminals.
+  for (const char* path : {"/etc/ssl", "/etc/ssl/private", "/dev/pts"}) {
+    EXPECT_EQ(rule_for(read, path), nullptr) << path;
   }
   for (const char* path :
        {"/srv/project", "/data", "/tmp/hermetic-abc", "/work/out", "/usr/bin/python3.11"}) {

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "landlock.hpp"
 #include "landlock_abi.hpp"
 
 namespace hermetic {
@@ -15,7 +16,9 @@ std::vector<landlock::Layer> layers_on(const Policy& policy, int abi) {
   features.landlock_abi = abi;
   fs_layers::Inputs fs;
   fs.landlock_abi = abi;
-  return plan_kernel_layer(policy, {"/usr/bin/true"}, fs, features).landlock_layers;
+  return plan_kernel_layer(policy, {"/usr/bin/true"}, fs, features,
+                           syscall_rules::Supervision::unavailable)
+      .landlock_layers;
 }
 
 Policy no_network() {
@@ -41,37 +44,56 @@ TEST(KernelLayer, NoNetworkAloneScopesAbstractSocketsFromAbi6) {
 }
 
 TEST(KernelLayer, FsReadonlyScopesSignalsFromAbi6) {
-  Policy policy = no_network();
+  Policy policy;
   policy.fs_readonly = true;
   const auto layers = layers_on(policy, 6);
   ASSERT_FALSE(layers.empty());
-  EXPECT_EQ(layers.back().scoped, ll::scope::kAbstractUnixSocket | ll::scope::kSignal);
+  EXPECT_EQ(layers.back().scoped, ll::scope::kSignal);
   expect_refer_everywhere(layers.back());
+  policy.block_network = true;
+  EXPECT_EQ(layers_on(policy, 6).back().scoped,
+            ll::scope::kAbstractUnixSocket | ll::scope::kSignal);
+  // Below ABI 6 the signal scope, a hardening, is left out.
+  policy.block_network = false;
   for (const auto& layer : layers_on(policy, 5)) EXPECT_EQ(layer.scoped, 0U) << layer.purpose;
 }
 
-// Any domain confines ptrace to the sandbox (/proc/PID/mem of an outside process, pidfd_getfd):
-// below ABI 6 --no-network alone still gets one, restricting nothing else.
-TEST(KernelLayer, NoNetworkAloneStillGetsADomainBelowAbi6) {
-  for (int abi = 2; abi < 6; ++abi) {
+// The abstract-unix scope is what keeps --no-network from reaching a service outside on an
+// abstract socket; no other mechanism enforces it. Below ABI 6 (and without Landlock) the layer
+// is planned all the same, so that building it fails closed with its name, never dropped.
+TEST(KernelLayer, NoNetworkBelowAbi6PlansTheScopeItCannotHave) {
+  for (int abi = 0; abi < 6; ++abi) {
     const auto layers = layers_on(no_network(), abi);
     ASSERT_EQ(layers.size(), 1U) << abi;
-    EXPECT_EQ(layers[0].handled_access_fs, ll::fs::kRefer) << abi;
-    ASSERT_EQ(layers[0].rules.size(), 1U) << abi;
-    EXPECT_EQ(layers[0].rules[0].path, "/");
-    EXPECT_EQ(layers[0].rules[0].allowed_access, ll::fs::kRefer);
+    EXPECT_EQ(layers[0].min_abi, 6) << abi;
+    EXPECT_EQ(layers[0].scoped, ll::scope::kAbstractUnixSocket) << abi;
+    EXPECT_EQ(layers[0].purpose, "abstract unix socket scope of --no-network");
   }
-  const auto abi1 = layers_on(no_network(), 1);
-  ASSERT_EQ(abi1.size(), 1U);
-  EXPECT_EQ(abi1[0].handled_access_fs, ll::fs::kMakeBlock);
-  EXPECT_TRUE(abi1[0].rules.empty());
+  KernelFeatures yama;  // Yama's attach rule confines ptrace, not abstract sockets
+  yama.yama_forbids_attach = true;
+  fs_layers::Inputs fs;
+  ASSERT_EQ(plan_kernel_layer(no_network(), {"/usr/bin/true"}, fs, yama,
+                              syscall_rules::Supervision::unavailable)
+                .landlock_layers.size(),
+            1U);
+  const auto build = landlock::build(plan_kernel_layer(no_network(), {"/usr/bin/true"}, fs, yama,
+                                                       syscall_rules::Supervision::unavailable)
+                                         .landlock_layers[0],
+                                     5);
+  ASSERT_FALSE(build.ok());
+  EXPECT_EQ(build.error().message,
+            "the abstract unix socket scope of --no-network needs Landlock ABI 6 and this kernel "
+            "has ABI 5");
 }
 
-// No Landlock: the layer is still planned, so that building it fails closed (a --no-network
-// target could otherwise drive an outside process of its user), unless Yama forbids every
-// attach already.
+// Any domain confines ptrace to the sandbox (/proc/PID/mem of an outside process, pidfd_getfd):
+// --no-environment alone gets one on every ABI (NoEnvironmentAloneGetsADomainToo); without
+// Landlock the layer is still planned, so that building it fails closed, unless Yama forbids
+// every attach already.
 TEST(KernelLayer, NoLandlockFailsClosedUnlessYamaForbidsAttaching) {
-  const auto layers = layers_on(no_network(), 0);
+  Policy no_environment;
+  no_environment.block_environment = true;
+  const auto layers = layers_on(no_environment, 0);
   ASSERT_EQ(layers.size(), 1U);
   EXPECT_EQ(layers[0].purpose, "ptrace confinement");
   EXPECT_EQ(layers[0].min_abi, 1);
@@ -79,7 +101,9 @@ TEST(KernelLayer, NoLandlockFailsClosedUnlessYamaForbidsAttaching) {
   KernelFeatures yama;
   yama.yama_forbids_attach = true;
   fs_layers::Inputs fs;
-  EXPECT_TRUE(plan_kernel_layer(no_network(), {"/usr/bin/true"}, fs, yama).landlock_layers.empty());
+  EXPECT_TRUE(plan_kernel_layer(no_environment, {"/usr/bin/true"}, fs, yama,
+                                syscall_rules::Supervision::unavailable)
+                  .landlock_layers.empty());
 }
 
 TEST(KernelLayer, SignalsAreScopedWheneverHermeticOutlivesTheExec) {
@@ -101,7 +125,8 @@ TEST(KernelLayer, NoEnvironmentAloneGetsADomainToo) {
 }
 
 TEST(KernelLayer, AnotherLayerIsDomainEnough) {
-  Policy policy = no_network();
+  Policy policy;
+  policy.block_environment = true;
   policy.block_subprocess = true;
   const auto layers = layers_on(policy, 3);
   ASSERT_EQ(layers.size(), 1U);

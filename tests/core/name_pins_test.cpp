@@ -35,6 +35,18 @@ TEST(NamePins, PinsOfAllowedNamesAreAllowedAddresses) {
   EXPECT_LT(out.hosts.find("api.test"), out.hosts.find("localhost"));  // pins come first
 }
 
+TEST(NamePins, AMetadataNameAllowsNothing) {
+  // As in the in-process layer: metadata.google.internal is refused by name, so the address it
+  // is pinned to is not allowed through it (and an unpinned one is never looked up).
+  Policy p;
+  p.block_network = true;
+  p.allow_domains = {"google.internal", "metadata"};
+  p.resolve = {{"metadata.google.internal", "10.213.0.2"}};
+  auto plan_result = plan(p, "");
+  ASSERT_TRUE(plan_result.ok()) << plan_result.error().message;
+  EXPECT_TRUE(plan_result.value().allowed.empty());
+}
+
 TEST(NamePins, NothingNamedMeansNoHostsFile) {
   Policy p;
   p.block_network = true;

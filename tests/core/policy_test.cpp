@@ -56,6 +56,19 @@ TEST(PolicyBuilder, AllowListsWithoutTheirBlockAreRefused) {
   EXPECT_FALSE(PolicyBuilder().allow_write("/tmp").build().ok());
   EXPECT_FALSE(PolicyBuilder().fs_readonly().allow_read("/etc").build().ok());
   EXPECT_TRUE(PolicyBuilder().fs_root("/srv").allow_read("/etc").build().ok());
+  EXPECT_FALSE(PolicyBuilder().keep_env("FOO").build().ok());
+  EXPECT_TRUE(PolicyBuilder().block_environment().keep_env("FOO").build().ok());
+}
+
+TEST(PolicyBuilder, KeepEnvTakesVariableNames) {
+  EXPECT_FALSE(PolicyBuilder().block_environment().keep_env("").build().ok());
+  EXPECT_FALSE(PolicyBuilder().block_environment().keep_env("A=B").build().ok());
+  auto p = PolicyBuilder().block_environment().keep_env("A").keep_env("A").build();
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p.value().keep_env, std::vector<std::string>{"A"});
+  Policy other;
+  other.keep_env = {"B"};
+  EXPECT_EQ(p.value().united_with(other).keep_env, (std::vector<std::string>{"A", "B"}));
 }
 
 TEST(PolicyBuilder, RecordsTheFirstError) {
@@ -92,6 +105,8 @@ TEST(PolicyJson, RoundTrips) {
                .fs_root("/srv")
                .allow_write("/tmp/x")
                .deny_import("requests")
+               .block_environment()
+               .keep_env("FOO")
                .trace()
                .build();
   ASSERT_TRUE(p.ok());

@@ -320,6 +320,89 @@ TEST(SupervisedRules, PlainNoNetworkNeedsNoSupervisorUnlessTraced) {
   EXPECT_EQ(find(rules_for(p), "fork")->action, Action::deny);  // --trace covers the network
 }
 
+TEST(SyscallRules, ReadOnlyRefusesFreezingAndTuningAFilesystem) {
+  Policy p;
+  p.fs_readonly = true;
+  const auto rules = rules_for(p);
+  const auto refuses_ioctl = [&](std::uint64_t request) {
+    std::array<std::uint64_t, 6> args{3, request, 0, 0, 0, 0};
+    return std::any_of(rules.begin(), rules.end(), [&](const Rule& rule) {
+      return rule.syscall == "ioctl" && matches(rule, args);
+    });
+  };
+  EXPECT_TRUE(refuses_ioctl(FIFREEZE));
+  EXPECT_TRUE(refuses_ioctl(FITHAW));
+  // EXT4_IOC_SET_TUNE_SB_PARAM, _IOW('f', 46, struct ext4_tune_sb_params): the struct's size
+  // changed within 6.18.y (228 and 232 bytes); both numbers are refused, and the GET twin is not.
+  constexpr auto tune = [](unsigned dir, unsigned size) {
+    return (std::uint64_t{dir} << 30U) | (std::uint64_t{size} << 16U) | ('f' << 8U) | 46U;
+  };
+  EXPECT_TRUE(refuses_ioctl(tune(1, 232)));
+  EXPECT_TRUE(refuses_ioctl(tune(1, 228)));
+  EXPECT_FALSE(refuses_ioctl(tune(2, 232)));
+  EXPECT_FALSE(refuses_ioctl((std::uint64_t{2} << 30U) | (232U << 16U) | ('f' << 8U) | 45U));
+  for (const char* name : {"fsopen", "fsconfig", "fsmount", "fspick", "open_tree", "move_mount",
+                           "mount_setattr", "mq_unlink"}) {
+    ASSERT_NE(find(rules, name), nullptr) << name;
+    EXPECT_EQ(find(rules, name)->test, ArgTest::always) << name;
+  }
+  const Rule* mq_open = find(rules, "mq_open");
+  ASSERT_NE(mq_open, nullptr);
+  EXPECT_TRUE(matches(*mq_open, {0, O_CREAT | O_RDWR, 0, 0, 0, 0}));
+  EXPECT_FALSE(matches(*mq_open, {0, O_RDWR, 0, 0, 0, 0}));  // an existing queue: IPC
+}
+
+TEST(SyscallRules, ReadRootRefusesTheKeyring) {
+  Policy p;
+  p.fs_readonly = true;
+  EXPECT_EQ(find(rules_for(p), "keyctl"), nullptr);
+  p.fs_root = "/srv";
+  for (const char* name : {"request_key", "keyctl", "add_key"}) {
+    ASSERT_NE(find(rules_for(p), name), nullptr) << name;
+    EXPECT_EQ(find(rules_for(p), name)->error, EACCES) << name;
+  }
+}
+
+TEST(SupervisedRules, BelowTheAbstractScopeTheSupervisorDecidesAddressedCalls) {
+  Policy p;
+  p.block_network = true;
+  const auto rules = rules_for(p, Supervision::available, AbstractScope::supervisor);
+  for (const char* name : {"connect", "sendto", "sendmsg", "sendmmsg"}) {
+    ASSERT_NE(find(rules, name), nullptr) << name;
+    EXPECT_EQ(find(rules, name)->action, Action::supervise) << name;
+  }
+  // Still no IP socket at all: the flat ban, not the supervised families.
+  const Rule* socket_rule = find(rules, "socket");
+  ASSERT_NE(socket_rule, nullptr);
+  EXPECT_EQ(socket_rule->test, ArgTest::arg0_not_equal);
+  EXPECT_FALSE(needs_supervisor(rules_for(p, Supervision::available)));  // the scope's job
+}
+
+TEST(SupervisedRules, MetadataCallsAreSupervisedOnlyWhenASupervisorServes) {
+  Policy p;
+  p.fs_readonly = true;
+  const auto alone = rules_for(p);  // apply_to_self, or a kernel without user notification
+  EXPECT_FALSE(needs_supervisor(alone));
+  EXPECT_EQ(find(alone, "chmod")->action, Action::deny);
+  EXPECT_EQ(find(alone, "chmod")->error, EROFS);
+  const auto served = rules_for(p, Supervision::available);
+  EXPECT_TRUE(needs_supervisor(served));
+  for (const char* name :
+       {"chmod", "fchmod", "fchmodat", "fchmodat2", "chown", "fchown", "lchown", "fchownat",
+        "utime", "utimes", "futimesat", "utimensat", "setxattr", "lsetxattr", "fsetxattr",
+        "removexattr", "lremovexattr", "fremovexattr"}) {
+    ASSERT_NE(find(served, name), nullptr) << name;
+    EXPECT_EQ(find(served, name)->action, Action::supervise) << name;
+    EXPECT_EQ(find(served, name)->error, EROFS) << name;
+  }
+  // What has no object to decide on, or a struct argument, stays refused everywhere.
+  for (const char* name : {"truncate", "setxattrat", "removexattrat", "openat2"}) {
+    EXPECT_EQ(find(served, name)->action, Action::deny) << name;
+  }
+  auto program = seccomp_filter::compile(served);
+  ASSERT_TRUE(program.ok()) << program.error().message;
+}
+
 }  // namespace
 }  // namespace hermetic::syscall_rules
 

@@ -41,6 +41,17 @@ TEST(HostRules, MetadataInEveryForm) {
   EXPECT_FALSE(classify("169.254.169.253").metadata);
 }
 
+TEST(HostRules, MetadataAsTheKernelLayerSeesIt) {
+  // The kernel layer's list (tests/core/address_policy_test.cpp): one classification for both.
+  for (const char* text : {"169.254.170.2", "169.254.170.23", "fd00:ec2::23",
+                           "::ffff:169.254.170.2", "64:ff9b::a9fe:a9fe", "64:ff9b::a9fe:aa02",
+                           "64:ff9b::6464:64c8", "metadata.goog", "Metadata"}) {
+    EXPECT_TRUE(classify(text).metadata) << text;
+  }
+  EXPECT_FALSE(classify("169.254.170.3").metadata);
+  EXPECT_FALSE(classify("metadata.test").metadata);
+}
+
 TEST(HostRules, DomainSuffix) {
   EXPECT_TRUE(domain_matches("api.test", "api.test"));
   EXPECT_TRUE(domain_matches("a.b.api.test", "api.test"));

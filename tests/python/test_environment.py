@@ -58,3 +58,39 @@ def test_exact_objects_are_restored():
 def test_environment_is_readable_in_other_blocks():
     with hermetic_blocker(block_network=True):
         assert os.environ.get("PATH")
+
+
+def test_keep_env_names_stay_readable(monkeypatch):
+    """keep_env: the named variable reads as usual, by str and by bytes; every other read and
+    every write is still refused."""
+    monkeypatch.setenv("HERMETIC_T_KEPT", "kept-value")
+    monkeypatch.setenv("HERMETIC_T_SECRET", "s3cret")
+    with hermetic_blocker(block_environment=True, keep_env=["HERMETIC_T_KEPT"]):
+        seen = (os.environ["HERMETIC_T_KEPT"], os.getenv("HERMETIC_T_KEPT"),
+                "HERMETIC_T_KEPT" in os.environ, os.environb[b"HERMETIC_T_KEPT"])
+        with pytest.raises(PolicyViolation, match="environment disabled"):
+            os.environ["HERMETIC_T_SECRET"]
+        with pytest.raises(PolicyViolation, match="environment disabled"):
+            list(os.environ)
+        with pytest.raises(PolicyViolation, match="environment"):
+            os.environ["HERMETIC_T_KEPT"] = "changed"
+    assert seen == ("kept-value", "kept-value", True, b"kept-value")
+    assert os.environ["HERMETIC_T_KEPT"] == "kept-value"
+
+
+def test_an_inner_level_without_the_name_refuses_it(monkeypatch):
+    """Nesting only tightens: a name is readable when every blocking level keeps it."""
+    monkeypatch.setenv("HERMETIC_T_KEPT", "kept-value")
+    with hermetic_blocker(block_environment=True, keep_env=["HERMETIC_T_KEPT"]):
+        with hermetic_blocker(block_environment=True):
+            with pytest.raises(PolicyViolation, match="environment disabled"):
+                os.environ["HERMETIC_T_KEPT"]
+        assert os.environ["HERMETIC_T_KEPT"] == "kept-value"
+
+
+def test_keep_env_without_block_environment_is_an_error():
+    with pytest.raises(ValueError, match="--keep-env is an exception to --no-environment"):
+        with hermetic_blocker(keep_env=["HOME"]):
+            pass
+    with pytest.raises(TypeError, match="list of variable names"):
+        hermetic_blocker(block_environment=True, keep_env="HOME")

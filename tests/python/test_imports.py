@@ -6,6 +6,7 @@ import importlib
 import importlib.util
 import json
 import runpy
+import subprocess
 import sys
 
 import pytest
@@ -115,3 +116,26 @@ def test_block_native_denies_an_already_loaded_ctypes():
         with pytest.raises(PolicyViolation, match="native interface blocked"):
             ctypes.CDLL(None)
     assert ctypes.CDLL(None)
+
+
+def test_block_native_lets_the_standard_library_load():
+    """The interpreter's own extension modules (its lib-dynload) are not third-party code; a
+    fresh interpreter, since an extension loaded once is not loaded again."""
+    code = (
+        "import sys\n"
+        "from hermetic import hermetic_blocker\n"
+        "with hermetic_blocker(block_native=True):\n"
+        "    import _json, _ssl, _sqlite3, _decimal\n"
+        "    for name in ('ctypes', '_ctypes'):\n"
+        "        try:\n"
+        "            __import__(name)\n"
+        "        except ImportError:\n"
+        "            print('refused', name)\n"
+        "print(sorted(n for n in ('_json', '_ssl', '_sqlite3', '_decimal') if n in sys.modules))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == (
+        "refused ctypes\nrefused _ctypes\n['_decimal', '_json', '_sqlite3', '_ssl']\n"
+    )
