@@ -18,6 +18,7 @@ from hermetic import _hermetic as _hermetic
 from hermetic.blocker import BlockConfig, hermetic_blocker, with_hermetic
 from hermetic.errors import HermeticError, PolicyViolation
 from hermetic.errors import ImportPolicyViolation as ImportPolicyViolation
+from hermetic.errors import PermissionPolicyViolation as PermissionPolicyViolation
 from hermetic.errors import ReadOutsideRootViolation as ReadOutsideRootViolation
 
 __all__ = [

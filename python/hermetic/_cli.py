@@ -1,12 +1,12 @@
 """The Python-side guards of a Python target run by the hermetic CLI.
 
 Everything else of the CLI's in-process layer happens in C (src/python/cli_bootstrap.cpp,
-cli_exit.cpp): the policy is pushed before site runs, and an uncaught violation, or any failing
-end after a caught one (``sys.exit``, ``raise SystemExit``, an uncaught error), ends the run
-with ``hermetic: blocked action: ...`` and status 2. This module is imported only when the
-policy needs a guard written in Python (the guarded ``os.environ``, ``sys.path`` and
-``__import__``): just before the main program runs, since those guards would fail the
-environment's own start-up (.pth files read ``os.environ``).
+cli_exit.cpp): the policy is pushed before site runs, and a violation that ends the program
+(uncaught, an uncaught error raised from it, ``sys.exit`` while handling it) ends the run with
+``hermetic: blocked action: ...`` and status 2; other exits keep the program's status. This
+module is imported only when the policy needs a guard written in Python (the guarded
+``os.environ``, ``sys.path`` and ``__import__``): just before the main program runs, since those
+guards would fail the environment's own start-up (.pth files read ``os.environ``).
 """
 
 from __future__ import annotations

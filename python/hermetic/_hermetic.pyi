@@ -19,8 +19,25 @@ class PolicyViolation(HermeticError):
 class ImportPolicyViolation(PolicyViolation, ImportError):
     """A denied import: a PolicyViolation that ``except ImportError`` also catches."""
 
-class ReadOutsideRootViolation(PolicyViolation, PermissionError):
+class PermissionPolicyViolation(PolicyViolation, PermissionError):
+    """A refusal the kernel would give as an error: also that PermissionError (errno)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        guard: str | None = None,
+        target: str | None = None,
+        errno: int = ...,
+        filename: str | None = None,
+    ) -> None: ...
+
+class ReadOutsideRootViolation(PermissionPolicyViolation):
     """A read outside ``fs_root``: a PolicyViolation that is also a PermissionError."""
+
+    def __init__(
+        self, message: str, *, guard: str | None = None, target: str | None = None
+    ) -> None: ...
 
 class BootstrapError(HermeticError):
     """Raised when bootstrap mode fails."""

@@ -119,7 +119,7 @@ int activate() {
   const bool scrubbed = policy.block_environment;
   // Before site or any .pth file could change what sys says about the interpreter's prefix.
   if (policy.block_native && stdlib_extensions::remember() != 0) return -1;
-  (void)policy_stack::push(std::move(policy), /*seal=*/true, scrubbed);
+  (void)policy_stack::push(std::move(policy), /*seal=*/true, Face::kCli, scrubbed);
   return cli_exit::install();
 }
 
@@ -139,7 +139,7 @@ bool needs_python_guards(const Policy& merged, bool refuses_environment) {
 int enter_user_code() {
   if (user_code_policy()) {
     if (code_guard::trust_stdlib_generators() != 0 || code_guard::trust_runpy() != 0) return -1;
-    (void)policy_stack::push(*user_code_policy(), /*seal=*/true);
+    (void)policy_stack::push(*user_code_policy(), /*seal=*/true, Face::kCli);
   }
   const auto snapshot = policy_stack::current();
   const Policy& merged = snapshot->merged;

@@ -13,11 +13,13 @@ namespace {
 PyObject* g_hermetic_error = nullptr;
 PyObject* g_policy_violation = nullptr;
 PyObject* g_import_violation = nullptr;
+PyObject* g_permission_violation = nullptr;
 PyObject* g_read_violation = nullptr;
 PyObject* g_bootstrap_error = nullptr;
 
-// __init__(self, message, *, guard=None, target=None), shared by the three violations; `extra`
-// then sets what the second base class (ImportError, PermissionError) has for the same facts.
+// __init__(self, message, *, guard=None, target=None), shared by PolicyViolation and two
+// subclasses; `extra` then sets what the second base class (ImportError, PermissionError) has for
+// the same facts.
 using Extra = int (*)(PyObject* self, PyObject* message, PyObject* target);
 
 PyObject* init_violation(PyObject* self, PyObject* args, PyObject* kwargs, Extra extra) {
@@ -47,14 +49,20 @@ int import_extra(PyObject* self, PyObject* message, PyObject* target) {
              : 0;
 }
 
-// OSError's view of a read outside the root: errno EACCES, strerror, filename.
-int read_extra(PyObject* self, PyObject* message, PyObject* target) {
-  PyRef code(PyLong_FromLong(EACCES));
-  return !code || PyObject_SetAttrString(self, "errno", code.get()) != 0 ||
+// OSError's view of a refusal: errno, strerror (the message: a tool that prints
+// "{strerror}: {filename}" then names the block) and filename (None unless a path was refused).
+int set_os_error(PyObject* self, PyObject* message, PyObject* error_number, PyObject* filename) {
+  return PyObject_SetAttrString(self, "errno", error_number) != 0 ||
                  PyObject_SetAttrString(self, "strerror", message) != 0 ||
-                 PyObject_SetAttrString(self, "filename", target) != 0
+                 PyObject_SetAttrString(self, "filename", filename) != 0
              ? -1
              : 0;
+}
+
+// A read outside the root: the path read is the target and the filename.
+int read_extra(PyObject* self, PyObject* message, PyObject* target) {
+  PyRef code(PyLong_FromLong(EACCES));
+  return code ? set_os_error(self, message, code.get(), target) : -1;
 }
 
 PyObject* policy_init(PyObject* self, PyObject* args, PyObject* kwargs) {
@@ -65,6 +73,32 @@ PyObject* import_init(PyObject* self, PyObject* args, PyObject* kwargs) {
 }
 PyObject* read_init(PyObject* self, PyObject* args, PyObject* kwargs) {
   return init_violation(self, args, kwargs, read_extra);
+}
+
+// __init__(self, message, *, guard=None, target=None, errno=EACCES, filename=None): what the
+// kernel would have said (EACCES for a network or file access, EPERM for a new process).
+PyObject* permission_init(PyObject* self, PyObject* args, PyObject* kwargs) {
+  static const char* keywords[] = {"message", "guard", "target", "errno", "filename", nullptr};
+  PyObject* message = nullptr;
+  PyObject* guard = Py_None;
+  PyObject* target = Py_None;
+  PyObject* error_number = nullptr;
+  PyObject* filename = Py_None;
+  if (PyArg_ParseTupleAndKeywords(args, kwargs, "O|$OOOO:__init__", const_cast<char**>(keywords),
+                                  &message, &guard, &target, &error_number, &filename) == 0) {
+    return nullptr;
+  }
+  PyRef exc_args(PyTuple_Pack(1, message));
+  PyRef default_number(error_number == nullptr ? PyLong_FromLong(EACCES) : nullptr);
+  if (error_number == nullptr) error_number = default_number.get();
+  if (!exc_args || error_number == nullptr ||
+      PyObject_SetAttrString(self, "args", exc_args.get()) != 0 ||
+      PyObject_SetAttrString(self, "guard", guard) != 0 ||
+      PyObject_SetAttrString(self, "target", target) != 0 ||
+      set_os_error(self, message, error_number, filename) != 0) {
+    return nullptr;
+  }
+  Py_RETURN_NONE;
 }
 
 // The message alone, as for every PolicyViolation (not OSError's "[Errno 13] ...").
@@ -78,14 +112,18 @@ PyObject* read_str(PyObject* self, PyObject* /*unused*/) {
 }
 
 // OSError's own __reduce__ would rebuild the instance from (errno, strerror, filename), which
-// __init__ does not take; and BaseException's would lose filename (a slot, not in __dict__).
+// __init__ does not take; and BaseException's would lose errno, strerror and filename (slots,
+// not in __dict__).
 PyObject* read_reduce(PyObject* self, PyObject* /*unused*/) {
   PyRef args(PyObject_GetAttrString(self, "args"));
   PyRef dict(PyObject_GetAttrString(self, "__dict__"));
-  PyRef filename(PyObject_GetAttrString(self, "filename"));
-  if (!args || !dict || !filename) return nullptr;
+  if (!args || !dict) return nullptr;
   PyRef state(PyDict_Copy(dict.get()));
-  if (!state || PyDict_SetItemString(state.get(), "filename", filename.get()) != 0) return nullptr;
+  if (!state) return nullptr;
+  for (const char* slot : {"errno", "strerror", "filename"}) {
+    PyRef value(PyObject_GetAttrString(self, slot));
+    if (!value || PyDict_SetItemString(state.get(), slot, value.get()) != 0) return nullptr;
+  }
   return Py_BuildValue("(OOO)", Py_TYPE(self), args.get(), state.get());
 }
 
@@ -103,6 +141,12 @@ PyMethodDef g_import_init = {
 PyMethodDef g_read_init = {"__init__",
                            reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(read_init)),
                            METH_VARARGS | METH_KEYWORDS, kInitDoc};
+PyMethodDef g_permission_init = {
+    "__init__", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(permission_init)),
+    METH_VARARGS | METH_KEYWORDS,
+    "__init__($self, message, *, guard=None, target=None, errno=13, filename=None)\n--\n\n"
+    "Create the violation; guard names the guard that blocked, target what was blocked, errno "
+    "and filename what the kernel's refusal would carry."};
 PyMethodDef g_read_str = {"__str__", read_str, METH_NOARGS,
                           "__str__($self, /)\n--\n\nThe message."};
 PyMethodDef g_read_reduce = {"__reduce__", read_reduce, METH_NOARGS,
@@ -143,22 +187,34 @@ int make_all() {
       hermetic_error.get(), {&g_policy_init}));
   if (!policy_violation) return -1;
   PyRef import_bases(Py_BuildValue("(OO)", policy_violation.get(), PyExc_ImportError));
-  PyRef read_bases(Py_BuildValue("(OO)", policy_violation.get(), PyExc_PermissionError));
-  if (!import_bases || !read_bases) return -1;
+  PyRef permission_bases(Py_BuildValue("(OO)", policy_violation.get(), PyExc_PermissionError));
+  if (!import_bases || !permission_bases) return -1;
   PyRef import_violation(
       make_class("hermetic.errors.ImportPolicyViolation",
                  "A denied import: a PolicyViolation that `except ImportError` also catches.",
                  import_bases.get(), {&g_import_init}));
-  PyRef read_violation(
-      make_class("hermetic.errors.ReadOutsideRootViolation",
-                 "A read outside fs_root: a PolicyViolation that is also a PermissionError.",
-                 read_bases.get(), {&g_read_init, &g_read_str, &g_read_reduce}));
+  PyRef permission_violation(make_class(
+      "hermetic.errors.PermissionPolicyViolation",
+      "A refused action the kernel would refuse with an error (a connection, a write, a new "
+      "process): a PolicyViolation that is also the PermissionError the kernel's refusal would "
+      "raise, so `except OSError` handlers work.\n\nAttributes: errno (EACCES, or EPERM for a "
+      "new process), strerror (the message), filename (the path refused, or None).",
+      permission_bases.get(), {&g_permission_init, &g_read_str, &g_read_reduce}));
+  if (!import_violation || !permission_violation) return -1;
+  PyRef read_bases(PyTuple_Pack(1, permission_violation.get()));
+  PyRef read_violation(read_bases
+                           ? make_class("hermetic.errors.ReadOutsideRootViolation",
+                                        "A read outside fs_root: a PolicyViolation that is also a "
+                                        "PermissionError, whose filename is the path read.",
+                                        read_bases.get(), {&g_read_init})
+                           : nullptr);
   PyRef bootstrap_error(make_class("hermetic.errors.BootstrapError",
                                    "Raised when bootstrap mode fails.", hermetic_error.get(), {}));
-  if (!import_violation || !read_violation || !bootstrap_error) return -1;
+  if (!read_violation || !bootstrap_error) return -1;
   g_hermetic_error = hermetic_error.release();
   g_policy_violation = policy_violation.release();
   g_import_violation = import_violation.release();
+  g_permission_violation = permission_violation.release();
   g_read_violation = read_violation.release();
   g_bootstrap_error = bootstrap_error.release();
   return 0;
@@ -183,8 +239,11 @@ int create() {
 
 PyObject* module_getattr(PyObject* module, PyObject* name) {
   static constexpr std::pair<const char*, PyObject* (*)()> kClasses[] = {
-      {"HermeticError", hermetic_error},           {"PolicyViolation", policy_violation},
-      {"ImportPolicyViolation", import_violation}, {"ReadOutsideRootViolation", read_violation},
+      {"HermeticError", hermetic_error},
+      {"PolicyViolation", policy_violation},
+      {"ImportPolicyViolation", import_violation},
+      {"PermissionPolicyViolation", permission_violation},
+      {"ReadOutsideRootViolation", read_violation},
       {"BootstrapError", bootstrap_error},
   };
   if (PyUnicode_Check(name)) {
@@ -205,6 +264,7 @@ PyObject* module_getattr(PyObject* module, PyObject* name) {
 PyObject* hermetic_error() { return create() == 0 ? g_hermetic_error : nullptr; }
 PyObject* policy_violation() { return create() == 0 ? g_policy_violation : nullptr; }
 PyObject* import_violation() { return create() == 0 ? g_import_violation : nullptr; }
+PyObject* permission_violation() { return create() == 0 ? g_permission_violation : nullptr; }
 PyObject* read_violation() { return create() == 0 ? g_read_violation : nullptr; }
 PyObject* bootstrap_error() { return create() == 0 ? g_bootstrap_error : nullptr; }
 PyObject* policy_violation_if_made() noexcept { return g_policy_violation; }

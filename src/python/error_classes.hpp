@@ -1,7 +1,7 @@
 // hermetic's exception classes (HermeticError, PolicyViolation, ImportPolicyViolation,
-// ReadOutsideRootViolation, BootstrapError), made by the native module itself, so that the
-// guards raise them from the first audit event on, before (or without) the Python package
-// being imported. hermetic/errors.py re-exports them under hermetic-seal's names.
+// PermissionPolicyViolation, ReadOutsideRootViolation, BootstrapError), made by the native module
+// itself, so that the guards raise them from the first audit event on, before (or without) the
+// Python package being imported. hermetic/errors.py re-exports them under hermetic-seal's names.
 #pragma once
 
 #define PY_SSIZE_T_CLEAN
@@ -9,7 +9,7 @@
 
 namespace hermetic::inproc::error_classes {
 
-// The classes are made when first needed (making five classes is a tenth of a millisecond, and
+// The classes are made when first needed (making the six classes is a tenth of a millisecond, and
 // most runs never raise one): by the first violation, or by the module attribute, which
 // module_getattr serves. Process-lifetime references: the audit hook cannot be removed, so
 // neither can what it raises.
@@ -21,6 +21,7 @@ PyObject* module_getattr(PyObject* module, PyObject* name);
 [[nodiscard]] PyObject* hermetic_error();
 [[nodiscard]] PyObject* policy_violation();
 [[nodiscard]] PyObject* import_violation();
+[[nodiscard]] PyObject* permission_violation();
 [[nodiscard]] PyObject* read_violation();
 [[nodiscard]] PyObject* bootstrap_error();
 

@@ -1,6 +1,9 @@
 // Filesystem: with fs_readonly every write, create, delete, rename, truncate, chmod/chown/utime,
 // link and symlink is denied; with fs_root, reads and listings outside the root (after
-// resolving symlinks) are denied too.
+// resolving symlinks) are denied too. A refusal is also the PermissionError (EACCES) the kernel
+// layer gives, naming the path, so a program's own handling of an unwritable place works
+// (best-effort caches, os.makedirs(exist_ok=True)); its message says which --allow-write or
+// --allow-read would allow it (CLI).
 //
 // Two exceptions keep the runtime working:
 // - The import system caches bytecode under __pycache__; a write there (or its mkdir) fails
@@ -8,6 +11,7 @@
 // - Reads by the import system itself (frames of importlib's frozen modules) are not confined
 //   to fs_root: modules come from the interpreter prefix, as in the kernel layer's rules.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
@@ -17,6 +21,7 @@
 #include <string>
 #include <string_view>
 
+#include "allow_hint.hpp"
 #include "guards.hpp"
 #include "py_ref.hpp"
 #include "resolved_paths.hpp"
@@ -91,8 +96,10 @@ int check_read(const Snapshot& snapshot, const std::string& path) {
     // kernel layer makes readable too).
     if (!path_within(resolved, *level.real_root) && !level.real_readable.hold(resolved) &&
         !level.real_writable.hold(resolved)) {
-      return deny(snapshot, {"filesystem", "read outside sandbox root: " + path, path,
-                             ErrorKind::kReadOutside});
+      return deny(snapshot, {"filesystem",
+                             "read outside sandbox root: " + path +
+                                 allow_hint::read(level.face, resolved.empty() ? path : resolved),
+                             path, ErrorKind::kReadOutside});
     }
   }
   return 0;
@@ -103,11 +110,11 @@ int check_read(const Snapshot& snapshot, const std::string& path) {
 int deny_write(const Snapshot& snapshot, const std::string& message, const std::string& path) {
   std::string resolved;
   bool resolved_once = false;
-  bool writable = true;
+  const Level* refusing = nullptr;
   for (const auto& level : snapshot.levels) {
     if (!level.policy.fs_readonly) continue;
     if (level.real_writable.empty()) {
-      writable = false;
+      refusing = &level;
       break;
     }
     if (!resolved_once) {
@@ -115,12 +122,15 @@ int deny_write(const Snapshot& snapshot, const std::string& message, const std::
       resolved_once = true;
     }
     if (resolved.empty() || !level.real_writable.hold(resolved)) {
-      writable = false;
+      refusing = &level;
       break;
     }
   }
-  if (writable) return 0;
-  return deny(snapshot, {"filesystem", message, path});
+  if (refusing == nullptr) return 0;
+  if (!resolved_once) resolved = resolve(path);
+  return deny(
+      snapshot,
+      os_denial("filesystem", message + allow_hint::write(refusing->face, resolved), path, path));
 }
 
 bool confines_reads(const Snapshot& snapshot) {
@@ -198,6 +208,94 @@ int check_listing(const Snapshot& snapshot, PyObject* args) {
   return check_read(snapshot, path);
 }
 
+// Which arguments of a mutation event name a place written: the one the call changes, not a
+// source it only reads (shutil.copyfile(src, dst) writes dst) nor a non-path argument
+// (os.setxattr(path, attribute, ...), shutil.make_archive(base_name, format, ...)); and which
+// argument is the dir_fd a relative one is resolved against (shutil.rmtree and
+// tempfile.TemporaryDirectory remove a tree by names relative to its directories' fds).
+struct Argument {
+  Py_ssize_t path = -1;    // index of a written path, or -1
+  Py_ssize_t dir_fd = -1;  // index of its dir_fd, or -1
+};
+struct Written {
+  Argument first{0, -1};
+  Argument second{};
+};
+
+Written written_args(std::string_view event) {
+  // The event names of kEvents in audit_hook.cpp, with their argument tuples.
+  if (event == "os.rename" || event == "os.link") {  // (src, dst, src_dir_fd, dst_dir_fd)
+    return {{0, 2}, {1, 3}};  // the source's directory changes too (Landlock's REFER covers both)
+  }
+  if (event == "shutil.move") return {{0, -1}, {1, -1}};
+  if (event == "os.symlink") return {{1, 2}, {}};  // (src, dst, dir_fd): src is the link's text
+  if (event == "shutil.copyfile" || event == "shutil.copymode" || event == "shutil.copystat" ||
+      event == "shutil.copytree" || event == "shutil.unpack_archive") {
+    return {{1, -1}, {}};  // (src, dst...), (filename, extract_dir, format): they read the first
+  }
+  if (event == "os.remove" || event == "os.rmdir" || event == "shutil.rmtree") {
+    return {{0, 1}, {}};  // (path, dir_fd)
+  }
+  if (event == "os.mkdir" || event == "os.chmod" || event == "os.mkfifo") {
+    return {{0, 2}, {}};  // (path, mode, dir_fd)
+  }
+  // (path, uid, gid, dir_fd), (path, times, ns, dir_fd), (path, mode, device, dir_fd)
+  if (event == "os.chown" || event == "os.utime" || event == "os.mknod") return {{0, 3}, {}};
+  return {};
+}
+
+// A written path argument: a path (a relative one joined to its dir_fd's directory as /proc
+// names it), or an fd's file; for shutil.unpack_archive's extract_dir, None is the working
+// directory. `exact` is false when a dir_fd could not be named: the path is then taken as
+// relative to the working directory, which the kernel would not do.
+std::string written_path(std::string_view event, PyObject* args, Argument which, bool* exact) {
+  *exact = true;
+  PyObject* arg = arg_at(args, which.path);
+  std::string path;
+  if (path_of(arg, &path)) {
+    PyObject* dir_fd = which.dir_fd < 0 ? nullptr : arg_at(args, which.dir_fd);
+    if (path.starts_with('/') || dir_fd == nullptr || dir_fd == Py_None) return path;
+    std::string dir;
+    if (!path_of_fd(dir_fd, &dir)) {
+      *exact = false;
+      return path;
+    }
+    return dir == "/" ? dir + path : dir + "/" + path;
+  }
+  if (path_of_fd(arg, &path)) return path;
+  if (event == "shutil.unpack_archive" && (arg == nullptr || arg == Py_None)) return ".";
+  return text_of(arg);
+}
+
+bool exists(const std::string& path) {
+  struct stat st {};
+  return ::lstat(path.c_str(), &st) == 0;
+}
+
+int check_mutation(Event event, const Snapshot& snapshot, const char* event_name, PyObject* args) {
+  const Written written = written_args(event_name);
+  bool exact = true;
+  const std::string path = written_path(event_name, args, written.first, &exact);
+  if (event == Event::kOsMkdir) {
+    if (base_name(path) == "__pycache__") return refuse_quietly(path);
+    // mkdir of what exists changes nothing: the call fails with EEXIST, as the kernel answers
+    // before any permission check, and os.makedirs(exist_ok=True) and pathlib's mkdir go on.
+    // (Without a kernel layer, another process could remove it in between; the in-process layer
+    // is no boundary.)
+    if (exact && !path.empty() && exists(path)) return 0;
+  }
+  const auto refuse_unless_writable = [&](const std::string& written_path) {
+    return deny_write(
+        snapshot,
+        std::string("filesystem mutation disabled: ") + event_name + "(" + written_path + ")",
+        written_path);
+  };
+  if (refuse_unless_writable(path) != 0) return -1;
+  std::string second;
+  if (written.second.path < 0 || !path_of(arg_at(args, written.second.path), &second)) return 0;
+  return refuse_unless_writable(written_path(event_name, args, written.second, &exact));
+}
+
 }  // namespace
 
 int check_process_files(const Snapshot& snapshot, PyObject* args) {
@@ -209,10 +307,11 @@ int check_process_files(const Snapshot& snapshot, PyObject* args) {
   // hermetic cannot see (/proc/PID itself, say), so these two names are refused as such.
   if (path.find('/') == std::string::npos) {
     if (memory && path == "mem") {
-      return deny(snapshot, {"imports", "native code blocked: write to " + path, path});
+      return deny(snapshot,
+                  os_denial("imports", "native code blocked: write to " + path, path, path));
     }
     if (snapshot.merged.block_environment && path == "environ") {
-      return deny(snapshot, {"environment", "environment disabled: " + path, path});
+      return deny(snapshot, os_denial("environment", "environment disabled: " + path, path, path));
     }
   }
   // Every write is resolved under block_native (a link anywhere may lead to /proc); reads, on
@@ -222,11 +321,12 @@ int check_process_files(const Snapshot& snapshot, PyObject* args) {
   if (!memory && !maybe_proc) return 0;
   const std::string resolved = resolve(path);
   if (memory && is_process_file(resolved, "mem")) {
-    return deny(snapshot, {"imports", "native code blocked: write to " + path, path});
+    return deny(snapshot,
+                os_denial("imports", "native code blocked: write to " + path, path, path));
   }
   if (snapshot.merged.block_environment && is_process_file(resolved, "environ") &&
       (snapshot.refuses_environment || !is_own(resolved))) {
-    return deny(snapshot, {"environment", "environment disabled: " + path, path});
+    return deny(snapshot, os_denial("environment", "environment disabled: " + path, path, path));
   }
   return 0;
 }
@@ -240,26 +340,8 @@ int check(Event event, const Snapshot& snapshot, const char* event_name, PyObjec
     case Event::kOsScandir:
       return check_listing(snapshot, args);
     case Event::kOsMkdir:
-    case Event::kFsMutation: {
-      std::string path;
-      if (!path_of(arg_at(args, 0), &path) && !path_of_fd(arg_at(args, 0), &path)) {
-        path = text_of(arg_at(args, 0));
-      }
-      if (event == Event::kOsMkdir && base_name(path) == "__pycache__") {
-        return refuse_quietly(path);
-      }
-      const std::string message =
-          std::string("filesystem mutation disabled: ") + event_name + "(" + path + ")";
-      std::string second;
-      const bool has_second = path_of(arg_at(args, 1), &second);
-      // os.symlink(src, dst) writes dst only: src is the link's text, not a file touched.
-      if (std::strcmp(event_name, "os.symlink") == 0 && has_second) {
-        return deny_write(snapshot, message, second);
-      }
-      if (deny_write(snapshot, message, path) != 0) return -1;
-      // os.rename/replace/link name a second path: it must be writable as well.
-      return has_second ? deny_write(snapshot, message, second) : 0;
-    }
+    case Event::kFsMutation:
+      return check_mutation(event, snapshot, event_name, args);
     default:
       return 0;
   }

@@ -8,15 +8,24 @@
 // connect to a pinned address is judged by that name. Cloud metadata endpoints are always
 // denied. AF_UNIX is left alone (socketpair, asyncio's self-pipe, local IPC), as in the kernel
 // layer.
+//
+// A refusal is also the PermissionError (EACCES) the kernel layer gives, and its message names
+// the destination when the guard knows it and how to allow it (allow_hint.hpp). socket() carries
+// no destination; the one this thread looked up last (socket.create_connection, urllib3 and
+// asyncio resolve, then create the socket) is named when nothing network-related happened in
+// between and its family fits.
 #include <netdb.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
+#include "allow_hint.hpp"
 #include "guards.hpp"
 #include "host_rules.hpp"
 #include "py_ref.hpp"
@@ -60,9 +69,46 @@ bool level_allows(const Level& level, const Host& host) {
   return false;
 }
 
-bool allows(const Snapshot& snapshot, const Host& host) {
-  return std::all_of(snapshot.levels.begin(), snapshot.levels.end(),
-                     [&](const Level& level) { return level_allows(level, host); });
+// The first level that refuses `host`, or nullptr when every level allows it.
+const Level* refusing_level(const Snapshot& snapshot, const Host& host) {
+  const auto it = std::find_if(snapshot.levels.begin(), snapshot.levels.end(),
+                               [&](const Level& level) { return !level_allows(level, host); });
+  return it == snapshot.levels.end() ? nullptr : &*it;
+}
+
+// How `level` would let a connection to `host` through: allow_localhost for loopback, the name
+// for a host name; nothing for an address (allow_domains takes names) or a metadata endpoint.
+std::string hint_for(const Level& level, const Host& host) {
+  if (host.metadata) return {};
+  if (host.loopback || host.wildcard) return allow_hint::localhost(level.face);
+  if (!host.is_ip && !host.text.empty()) return allow_hint::domain(level.face, host.text);
+  return {};
+}
+
+// The destination this thread looked up last (getaddrinfo/gethostbyname), until its next
+// connect, bind or send.
+struct Lookup {
+  std::string host;  // as given, before classification
+  std::string port;  // empty when the lookup had none
+};
+thread_local std::optional<Lookup> t_last_lookup;
+
+std::string port_text(PyObject* port) {
+  if (port == nullptr || port == Py_None) return {};
+  if (PyLong_Check(port)) {
+    const long value = PyLong_AsLong(port);
+    if (value == -1 && PyErr_Occurred()) {
+      PyErr_Clear();
+      return {};
+    }
+    return std::to_string(value);
+  }
+  return text_of(port);
+}
+
+std::string host_port(const std::string& host, const std::string& port) {
+  if (port.empty()) return host;
+  return host.find(':') == std::string::npos ? host + ":" + port : "[" + host + "]:" + port;
 }
 
 // Is `host` allowed only because some level lists its domain? Then learn its addresses.
@@ -144,8 +190,9 @@ std::string port_of(PyObject* address) {
   return std::to_string(value);
 }
 
-int deny(const Snapshot& snapshot, const std::string& call, const std::string& target) {
-  return inproc::deny(snapshot, {"network", "network disabled: " + call, target});
+int deny(const Snapshot& snapshot, const std::string& call, const std::string& target,
+         const std::string& hint = {}) {
+  return inproc::deny(snapshot, os_denial("network", "network disabled: " + call + hint, target));
 }
 
 // connect / sendto / sendmsg on an existing socket.
@@ -155,13 +202,15 @@ int check_destination(const Snapshot& snapshot, const char* call, PyObject* args
   if (address == nullptr || address == Py_None) return 0;  // a send on a connected socket
   const long family = family_of(sock);
   if (family == AF_UNIX) return 0;
+  t_last_lookup.reset();
   if (family != AF_INET && family != AF_INET6) {
     return deny(snapshot, std::string(call) + "(" + family_name(family) + ")", "");
   }
   const Host host = host_rules::classify(text_of(arg_at(address, 0)));
-  if (allows(snapshot, host)) return 0;
-  return deny(snapshot, std::string(call) + "(" + host.text + ":" + port_of(address) + ")",
-              host.text);
+  const Level* refusing = refusing_level(snapshot, host);
+  if (refusing == nullptr) return 0;
+  return deny(snapshot, std::string(call) + "(" + host_port(host.text, port_of(address)) + ")",
+              host.text, hint_for(*refusing, host));
 }
 
 int check_bind(const Snapshot& snapshot, PyObject* args) {
@@ -169,31 +218,52 @@ int check_bind(const Snapshot& snapshot, PyObject* args) {
   PyObject* address = arg_at(args, 1);
   const long family = family_of(sock);
   if (family == AF_UNIX) return 0;
+  t_last_lookup.reset();
   std::string text = family_name(family);
   if (family == AF_INET || family == AF_INET6) {
     // Only literal loopback, and only where every level allows localhost: a wildcard bind
     // listens on every interface, a way in from outside.
     const Host host = host_rules::classify(text_of(arg_at(address, 0)));
-    const bool ok = host.loopback && !host.wildcard &&
-                    std::all_of(snapshot.levels.begin(), snapshot.levels.end(), [](const Level& l) {
-                      return !l.policy.block_network || l.policy.allow_localhost;
-                    });
-    if (ok) return 0;
-    text = (host.text.empty() ? std::string("*") : host.text) + ":" + port_of(address);
-    return deny(snapshot, "bind(" + text + ")", host.text);
+    const auto refusing = std::find_if(
+        snapshot.levels.begin(), snapshot.levels.end(),
+        [](const Level& l) { return l.policy.block_network && !l.policy.allow_localhost; });
+    const bool literal_loopback = host.loopback && !host.wildcard;
+    if (literal_loopback && refusing == snapshot.levels.end()) return 0;
+    text = host_port(host.text.empty() ? std::string("*") : host.text, port_of(address));
+    // A wildcard bind is never allowed; loopback is, with allow_localhost on every level.
+    const std::string hint = literal_loopback ? allow_hint::localhost(refusing->face) : "";
+    return deny(snapshot, "bind(" + text + ")", host.text, hint);
   }
   return deny(snapshot, "bind(" + text + ")", "");
 }
 
-// DNS: getaddrinfo(host, ...), gethostbyname(host), gethostbyaddr(ip), getnameinfo((ip, port)).
-// A forward lookup of a numeric address sends nothing; the connect that follows is judged.
-int check_lookup(const Snapshot& snapshot, PyObject* host_obj, bool forward) {
+// DNS: getaddrinfo(host, port, ...), gethostbyname(host), gethostbyaddr(ip),
+// getnameinfo((ip, port)). A forward lookup of a numeric address sends nothing; the connect that
+// follows is judged.
+int check_lookup(const Snapshot& snapshot, PyObject* host_obj, PyObject* port_obj, bool forward) {
   if (host_obj == nullptr || host_obj == Py_None) return 0;  // passive / local lookups
-  const Host host = host_rules::classify(text_of(host_obj));
+  const std::string raw = text_of(host_obj);
+  const std::string port = port_text(port_obj);
+  if (forward) t_last_lookup = Lookup{raw, port};
+  const Host host = host_rules::classify(raw);
   if (forward && host.is_ip && !host.metadata) return 0;
-  if (!allows(snapshot, host)) return deny(snapshot, "DNS(" + host.text + ")", host.text);
+  if (const Level* refusing = refusing_level(snapshot, host)) {
+    return deny(snapshot, "DNS(" + host_port(host.text, port) + ")", host.text,
+                hint_for(*refusing, host));
+  }
   if (!host.is_ip && allowed_by_domain(snapshot, host)) pin(host.text);
   return 0;
+}
+
+// What a refused socket() of `family` was for: " to HOST:PORT" and how to allow it, from this
+// thread's last lookup when its address family fits; empty otherwise.
+std::pair<std::string, std::string> destination_of_new(const Level& refusing, long family) {
+  if (!t_last_lookup || (family != AF_INET && family != AF_INET6 && family != -1)) return {};
+  const Host host = host_rules::classify(t_last_lookup->host);
+  const bool v6_literal = host.is_ip && host.text.find(':') != std::string::npos;
+  if (host.is_ip && family != -1 && (family == AF_INET6) != v6_literal) return {};
+  if (host.text.empty()) return {};
+  return {" to " + host_port(host.text, t_last_lookup->port), hint_for(refusing, host)};
 }
 
 int check_new(const Snapshot& snapshot, PyObject* args) {
@@ -206,15 +276,17 @@ int check_new(const Snapshot& snapshot, PyObject* args) {
   if (family == AF_UNIX) return 0;
   // With an allow-list somewhere, sockets may be created and each destination is judged; when
   // some level allows nothing at all, no socket but AF_UNIX can ever be useful.
-  const bool some_level_allows_nothing = std::any_of(
+  const auto allows_nothing = std::find_if(
       snapshot.levels.begin(), snapshot.levels.end(),
       [](const Level& l) { return l.policy.block_network && !has_exceptions(l.policy); });
   // family -1: the socket wraps an existing fd, or _socket.socket() defaults to AF_INET after
   // this event; either way its real family is judged at connect/bind/send.
-  if (!some_level_allows_nothing && (family == AF_INET || family == AF_INET6 || family == -1)) {
-    return 0;
-  }
-  return deny(snapshot, "socket(" + family_name(family) + ")", "");
+  const bool inet = family == AF_INET || family == AF_INET6 || family == -1;
+  if (allows_nothing == snapshot.levels.end() && inet) return 0;
+  const auto [destination, hint] = allows_nothing == snapshot.levels.end()
+                                       ? std::pair<std::string, std::string>{}
+                                       : destination_of_new(*allows_nothing, family);
+  return deny(snapshot, "socket(" + family_name(family) + ")" + destination, "", hint);
 }
 
 }  // namespace
@@ -258,13 +330,15 @@ int check(Event event, const Snapshot& snapshot, PyObject* args) {
       return check_destination(snapshot, "sendmsg", args);
     case Event::kSocketBind:
       return check_bind(snapshot, args);
-    case Event::kSocketGetaddrinfo:
+    case Event::kSocketGetaddrinfo:  // (host, port, family, type, protocol)
+      return check_lookup(snapshot, arg_at(args, 0), arg_at(args, 1), /*forward=*/true);
     case Event::kSocketGethostbyname:
-      return check_lookup(snapshot, arg_at(args, 0), /*forward=*/true);
+      return check_lookup(snapshot, arg_at(args, 0), nullptr, /*forward=*/true);
     case Event::kSocketGethostbyaddr:
-      return check_lookup(snapshot, arg_at(args, 0), /*forward=*/false);
+      return check_lookup(snapshot, arg_at(args, 0), nullptr, /*forward=*/false);
     case Event::kSocketGetnameinfo:
-      return check_lookup(snapshot, arg_at(arg_at(args, 0), 0), /*forward=*/false);
+      return check_lookup(snapshot, arg_at(arg_at(args, 0), 0), arg_at(arg_at(args, 0), 1),
+                          /*forward=*/false);
     default:
       return 0;
   }

@@ -34,8 +34,8 @@ void publish(Snapshot next) {
   current_slot() = std::make_shared<const Snapshot>(std::move(next));
 }
 
-Level make_level(Policy policy, std::uint64_t token) {
-  Level level{std::move(policy), std::nullopt, {}, {}, token};
+Level make_level(Policy policy, std::uint64_t token, Face face) {
+  Level level{std::move(policy), std::nullopt, {}, {}, token, face};
   if (level.policy.fs_root) {
     // A root that does not resolve still confines: keep the literal path (nothing real is
     // inside a missing directory).
@@ -55,15 +55,15 @@ std::shared_ptr<const Snapshot> current() { return current_slot(); }
 Snapshot preview_push(const Policy& policy) {
   const auto& now = *current_slot();
   auto levels = now.levels;
-  levels.push_back(make_level(policy, 0));
+  levels.push_back(make_level(policy, 0, Face::kApi));
   return with_levels(std::move(levels), now.sealed_floor);
 }
 
-std::uint64_t push(Policy policy, bool seal, bool environment_scrubbed) {
+std::uint64_t push(Policy policy, bool seal, Face face, bool environment_scrubbed) {
   const auto& now = *current_slot();
   const std::uint64_t token = g_next_token++;
   auto levels = now.levels;
-  levels.push_back(make_level(std::move(policy), token));
+  levels.push_back(make_level(std::move(policy), token, face));
   levels.back().environment_scrubbed = environment_scrubbed;
   const std::size_t floor = seal ? levels.size() : now.sealed_floor;
   publish(with_levels(std::move(levels), floor));

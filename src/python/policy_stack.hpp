@@ -16,12 +16,17 @@
 
 namespace hermetic::inproc {
 
+// Who pushed a level: a refusal by it says how to allow the action in that face's words (a
+// CLI flag, a hermetic_blocker keyword).
+enum class Face { kApi, kCli };
+
 struct Level {
   Policy policy;
   std::optional<std::string> real_root;  // realpath of policy.fs_root, resolved at push time
   ResolvedPaths real_writable;           // realpaths of policy.allow_write, when first needed
   ResolvedPaths real_readable;           // realpaths of policy.allow_read, likewise
   std::uint64_t token = 0;
+  Face face = Face::kApi;
   // The CLI's level: its block_environment was enforced by starting the process with a scrubbed
   // environment, so the process's own environment (what is left of it) is readable and its
   // own to change. A level of the Python API refuses reads and writes instead.
@@ -49,8 +54,10 @@ namespace policy_stack {
 
 // Adds a level; `seal` makes it and every level below it permanent. Returns the level's token.
 // Pure bookkeeping: the caller applies any kernel layer before pushing a sealed level.
-// `environment_scrubbed`: Level::environment_scrubbed (the CLI's level only).
-[[nodiscard]] std::uint64_t push(Policy policy, bool seal, bool environment_scrubbed = false);
+// `face`: who pushed it (Level::face); `environment_scrubbed`: Level::environment_scrubbed (the
+// CLI's level only).
+[[nodiscard]] std::uint64_t push(Policy policy, bool seal, Face face = Face::kApi,
+                                 bool environment_scrubbed = false);
 
 // The snapshot that push(policy, ...) would publish, to decide what to seal before doing so.
 [[nodiscard]] Snapshot preview_push(const Policy& policy);

@@ -3,6 +3,11 @@
 // multiprocessing's helpers), os.system, os.exec*, os.spawn*, os.posix_spawn*, os.fork,
 // os.forkpty, pty.spawn. _posixsubprocess.fork_exec raises no audit event; the Python layer
 // replaces that attribute with wrap_fork_exec(original) (see hermetic/_patches.py).
+//
+// A refusal is also the PermissionError the kernel layer gives for the same call: EPERM for a
+// new process (fork, clone), EACCES naming the program for an exec. Programs that look for a
+// tool and carry on without it (`except OSError`) then behave as under the kernel layer alone.
+#include <cerrno>
 #include <string>
 
 #include "guards.hpp"
@@ -46,7 +51,8 @@ std::string program_of(Event event, PyObject* args) {
 // m_self = the original fork_exec: refuse, or pass the arguments through untouched.
 PyObject* fork_exec_wrapper(PyObject* original, PyObject* args) {
   if (policy_stack::current()->merged.block_subprocess) {
-    return deny_now({"subprocess", "subprocess disabled: _posixsubprocess.fork_exec()", ""});
+    return deny_now(os_denial("subprocess", "subprocess disabled: _posixsubprocess.fork_exec()", "",
+                              "", EPERM));
   }
   return PyObject_CallObject(original, args);
 }
@@ -62,7 +68,11 @@ int check(Event event, const Snapshot& snapshot, const char* event_name, PyObjec
   const std::string program = program_of(event, args);
   std::string message = std::string("subprocess disabled: ") + event_name;
   message += "(" + program + ")";
-  return deny(snapshot, {"subprocess", message, program});
+  // os.exec* replaces this process: only the exec is refused, with the kernel's EACCES.
+  if (event == Event::kOsExec) {
+    return deny(snapshot, os_denial("subprocess", message, program, program, EACCES));
+  }
+  return deny(snapshot, os_denial("subprocess", message, program, "", EPERM));
 }
 
 PyObject* wrap_fork_exec(PyObject* original) {

@@ -15,6 +15,8 @@ PyObject* type_for(ErrorKind kind) {
   switch (kind) {
     case ErrorKind::kImport:
       return error_classes::import_violation();
+    case ErrorKind::kPermission:
+      return error_classes::permission_violation();
     case ErrorKind::kReadOutside:
       return error_classes::read_violation();
     case ErrorKind::kPolicy:
@@ -42,6 +44,17 @@ void raise(const Denial& denial) {
       PyDict_SetItemString(kwargs.get(), "target", target.get()) != 0) {
     return;
   }
+  if (denial.kind == ErrorKind::kPermission) {
+    PyRef number(PyLong_FromLong(denial.error_number));
+    PyRef filename(denial.filename.empty() ? PyRef::borrow(Py_None)
+                                           : PyRef(PyUnicode_DecodeFSDefaultAndSize(
+                                                 denial.filename.data(),
+                                                 static_cast<Py_ssize_t>(denial.filename.size()))));
+    if (!number || !filename || PyDict_SetItemString(kwargs.get(), "errno", number.get()) != 0 ||
+        PyDict_SetItemString(kwargs.get(), "filename", filename.get()) != 0) {
+      return;
+    }
+  }
   PyRef exc(PyObject_Call(type, args.get(), kwargs.get()));
   if (exc) PyErr_SetObject(type, exc.get());
 }
@@ -60,7 +73,16 @@ std::optional<std::string>& last_violation() {
 
 namespace {
 std::atomic<bool> g_subinterpreter_refused{false};
+std::size_t g_violations = 0;  // the GIL orders writers
 }  // namespace
+
+std::size_t violation_count() noexcept { return g_violations; }
+
+namespace {
+void (*g_first_violation_listener)() = nullptr;
+}  // namespace
+
+void on_first_violation(void (*listener)()) { g_first_violation_listener = listener; }
 
 void note_subinterpreter_refused() noexcept { g_subinterpreter_refused.store(true); }
 
@@ -71,10 +93,17 @@ std::optional<std::string> violation_to_report() {
 }
 
 int deny(const Snapshot& snapshot, const Denial& denial) {
-  // Denied imports and reads outside the root are meant to be tolerated (ImportError fallbacks,
-  // unreadable files); only the other kinds make a failing CLI run a blocked one. The last one
-  // counts: libraries probe at import (urllib3 tries an AF_INET6 socket) and carry on.
-  if (denial.kind == ErrorKind::kPolicy) last_violation() = denial.message;
+  if (g_violations == 0 && g_first_violation_listener != nullptr) {
+    ++g_violations;  // first: a refusal inside the listener does not call it again
+    g_first_violation_listener();
+    g_violations = 1;  // nor counts: it is hermetic's own doing, not the program's
+  } else {
+    ++g_violations;
+  }
+  // Every refusal counts for the CLI's note on a failing exit; the last one is named (libraries
+  // probe at import, urllib3 tries an AF_INET6 socket, and carry on: an earlier one is more
+  // likely to be such a probe).
+  last_violation() = denial.message;
   if (snapshot.merged.trace) trace_line(denial.message);
   raise(denial);
   return -1;

@@ -13,3 +13,17 @@ def one_blocked_line(proc: subprocess.CompletedProcess, what: str) -> None:
     last = proc.stderr.rstrip("\n").splitlines()[-1]
     assert last.startswith(BLOCKED + what), proc.stderr
     assert proc.stderr.count(BLOCKED) == 1, proc.stderr
+
+
+NOTE = "hermetic: note: "
+
+
+def one_note_line(proc: subprocess.CompletedProcess, status: int, what: str) -> None:
+    """A failing run that went on after a refusal: the program's own status, and one note line
+    (not the blocked-action line) naming the last refusal, `what`."""
+    assert proc.returncode == status, proc.stderr
+    assert BLOCKED not in proc.stderr, proc.stderr
+    notes = [line for line in proc.stderr.splitlines() if line.startswith(NOTE)]
+    assert len(notes) == 1, proc.stderr
+    assert f"exit status {status} is the program's own" in notes[0], proc.stderr
+    assert what in notes[0], proc.stderr
