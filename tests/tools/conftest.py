@@ -12,6 +12,7 @@ import http.server
 import os
 import shutil
 import socket
+import socketserver
 import subprocess
 import sys
 import threading
@@ -53,7 +54,12 @@ class _CountingServer(http.server.ThreadingHTTPServer):
     def __init__(self, directory: Path) -> None:
         handler = functools.partial(_QuietHandler, directory=str(directory))
         super().__init__(("127.0.0.1", 0), handler)
-        self.accepted: list[tuple[str, int]] = []
+        self.accepted: list[tuple[str, int]] = []  # peers, in accept order
+
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind would look up the address's name (getfqdn): no lookups here.
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = self.server_address[:2]
 
     def verify_request(self, request, client_address) -> bool:  # type: ignore[override]
         # Called on the serving thread for each accepted connection, in accept order.
@@ -73,20 +79,21 @@ class LoopbackServer:
     def __init__(self, directory: Path) -> None:
         self._server = _CountingServer(directory)
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._sentinels = 0
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
 
     def connections(self) -> int:
-        """Connections accepted so far from anyone but this method's own sentinel. The sentinel
-        is accepted after whatever was queued before it, so a finished client's connection, if
-        it made one, is counted."""
+        """Connections accepted so far from anyone but this method's own sentinels. The server
+        accepts one connection at a time in arrival order, so once the sentinel's answer is
+        back, a finished client's connection, if it made one, has been counted. (Counted, not
+        matched by address: loopback reuses client ports.)"""
         with socket.create_connection(self._server.server_address, timeout=30) as sentinel:
-            me = sentinel.getsockname()
+            self._sentinels += 1
             sentinel.sendall(b"GET /hello.txt HTTP/1.0\r\n\r\n")
             while sentinel.recv(4096):
                 pass
-        assert me in self._server.accepted, "the server did not see its own sentinel"
-        return len([peer for peer in self._server.accepted[: self._server.accepted.index(me)]])
+        return len(self._server.accepted) - self._sentinels
 
     def close(self) -> None:
         self._server.shutdown()

@@ -5,7 +5,6 @@ flag set that should let it run; exit status and work directory must be the same
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 import sysconfig
 import textwrap
@@ -13,21 +12,11 @@ from pathlib import Path
 
 import pytest
 from tiny_wheel import NAME
-from tool_compare import Place, Tool, matrix, same_as_bare
+from tool_compare import Place, Tool, matrix, same_as_bare, setup_venv
 
 PYTHON = sys.executable
 BIN = Path(sys.executable).parent  # black, mypy: console scripts of the test venv
 SITE = f"venv/lib/python{sysconfig.get_python_version()}/site-packages"
-
-
-def setup_venv(place: Place) -> None:
-    """A copy of the session's venv, its scripts' #! lines pointing at the copy, as if the venv
-    had been made here."""
-    template, venv = place.shared["venv"], place.work / "venv"
-    shutil.copytree(template, venv, symlinks=True)
-    for script in (venv / "bin").iterdir():
-        if not script.is_symlink() and script.read_bytes().startswith(b"#!" + bytes(template)):
-            script.write_bytes(script.read_bytes().replace(bytes(template), bytes(venv), 1))
 
 
 def pip_install(place: Place, *source: str) -> list[str]:

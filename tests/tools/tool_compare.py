@@ -63,6 +63,25 @@ def _make_removable(root: Path) -> None:
                 os.chmod(p, 0o755)
 
 
+def setup_venv(place: Place) -> None:
+    """A copy of the session's venv, its scripts' #! lines pointing at the copy, as if the venv
+    had been made here."""
+    template, venv = place.shared["venv"], place.work / "venv"
+
+    def link_or_copy(src: str, dst: str) -> None:
+        # pip's own files (most of a venv) are hard links: copying them took a second a run.
+        # Nothing the tests run rewrites an installed file in place.
+        if "/site-packages/pip" in src or "/site-packages/setuptools" in src:
+            os.link(src, dst)
+        else:
+            shutil.copy2(src, dst)
+
+    shutil.copytree(template, venv, symlinks=True, copy_function=link_or_copy)
+    for script in (venv / "bin").iterdir():
+        if not script.is_symlink() and script.read_bytes().startswith(b"#!" + bytes(template)):
+            script.write_bytes(script.read_bytes().replace(bytes(template), bytes(venv), 1))
+
+
 def _nothing(place: Place) -> None:
     pass
 
@@ -176,7 +195,8 @@ def _short(value: object, other: object) -> str:
         elif isinstance(v, bytes):
             o = other[i] if isinstance(other, tuple) and len(other) > i else b""
             same = next((k for k, (x, y) in enumerate(zip(v, o)) if x != y), min(len(v), len(o)))
-            shown.append(v[:60] if v == o else f"<{len(v)} bytes, from {same}: {v[same:same + 40]!r}>")
+            tail = v[same:same + 40]
+            shown.append(v[:60] if v == o else f"<{len(v)} bytes, from {same}: {tail!r}>")
         else:
             shown.append(v)
     return repr(tuple(shown))[:300]
