@@ -125,7 +125,8 @@ ITEM5 = "issue 13 item 5: --block-native refuses the stdlib extension {}"
 KNOWN: dict[tuple[str, str], str] = {
     ("pip-find-links", "fs-readonly"): ITEM1.format("pip's chmod of the script it installs"),
     ("pip-find-links", "no-environment"): ITEM4.format("LANGUAGE (gettext)"),
-    ("pip-find-links", "block-native"): ITEM5.format("_posixsubprocess"),
+    ("pip-find-links", "block-native"): ITEM5.format("_posixsubprocess")
+    + "; then `uname -rs` (pip's distro) cannot map libc: the kernel filter is inherited",
     ("venv", "fs-readonly"): "issue 13 items 1 and 3: the in-process guard refuses "
                              "shutil.copymode naming its source; the kernel refuses the chmod",
     ("venv", "no-environment"): ITEM4.format("PYTHONUSERBASE"),
