@@ -141,8 +141,7 @@ def closed_url() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def venv_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A venv with pip, made once; pip tests copy it (a venv's own paths are relative to
-    pyvenv.cfg, so `COPY/bin/python -m pip` works on the copy)."""
+    """A venv with pip, made once; pip tests copy it (tool_compare.setup_venv)."""
     directory = tmp_path_factory.mktemp("venv-template") / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(directory)], check=True,
                    capture_output=True, timeout=300)

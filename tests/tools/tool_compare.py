@@ -47,20 +47,9 @@ class Place:
     def reset(self) -> None:
         """Empty work, home and tmp: every run starts from the same state."""
         if self.root.exists():
-            _make_removable(self.root)
             shutil.rmtree(self.root)
         for d in (self.work, self.home, self.tmp):
             d.mkdir(parents=True)
-
-
-def _make_removable(root: Path) -> None:
-    # A tool may leave read-only directories (git's objects are 0444 files, fine; a tar
-    # extraction may leave a 0500 directory, which rmtree cannot empty).
-    for dirpath, dirnames, _ in os.walk(root):
-        for d in dirnames:
-            p = os.path.join(dirpath, d)
-            if not os.path.islink(p):
-                os.chmod(p, 0o755)
 
 
 def setup_venv(place: Place) -> None:
