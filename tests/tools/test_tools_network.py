@@ -104,7 +104,7 @@ ITEM5 = "issue 13 item 5: --block-native refuses the stdlib extension {}"
 PIP_UNAME = "; then `uname -rs` (pip's distro) cannot map libc: the kernel filter is inherited"
 KNOWN: dict[tuple[str, str], str] = {
     ("pip-index", "allow-localhost+fs-readonly"):
-        "issue 13 item 1: pip's chmod of the script it installs refused inside --allow-write",
+        "issue 13 item 1: pip's chmod of the files it installs refused inside --allow-write",
     ("pip-index", "no-environment"): ITEM4.format("LANGUAGE (gettext)"),
     ("pip-index", "block-native"): ITEM5.format("_posixsubprocess") + PIP_UNAME,
     ("httpie", "no-environment"): ITEM4.format("MULTIDICT_NO_EXTENSIONS"),

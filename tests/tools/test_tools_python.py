@@ -123,7 +123,7 @@ ITEM1 = "issue 13 item 1: {} refused inside --allow-write"
 ITEM4 = "issue 13 item 4: --no-environment refuses Python's own read of {}"
 ITEM5 = "issue 13 item 5: --block-native refuses the stdlib extension {}"
 KNOWN: dict[tuple[str, str], str] = {
-    ("pip-find-links", "fs-readonly"): ITEM1.format("pip's chmod of the script it installs"),
+    ("pip-find-links", "fs-readonly"): ITEM1.format("pip's chmod of the files it installs"),
     ("pip-find-links", "no-environment"): ITEM4.format("LANGUAGE (gettext)"),
     ("pip-find-links", "block-native"): ITEM5.format("_posixsubprocess")
     + "; then `uname -rs` (pip's distro) cannot map libc: the kernel filter is inherited",
