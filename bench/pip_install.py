@@ -37,14 +37,22 @@ def pip_env() -> dict[str, str]:
     return {**env, "PIP_CONFIG_FILE": os.devnull}
 
 
+def site_packages(venv: Path) -> Path:
+    return venv / "lib" / f"python{sysconfig.get_python_version()}" / "site-packages"
+
+
 def installed(venv: Path) -> str:
-    """'' when tinypkg is installed as bare pip installs it, else what is wrong."""
-    site = venv / "lib" / f"python{sysconfig.get_python_version()}" / "site-packages"
-    if not (site / NAME / "__init__.py").is_file():
+    """'' when tinypkg is installed and usable, else what is wrong."""
+    if not (site_packages(venv) / NAME / "__init__.py").is_file():
         return "the package is missing"
     if not os.access(venv / "bin" / NAME, os.X_OK):
         return f"bin/{NAME} is not executable"
     return ""
+
+
+def compiled(venv: Path) -> bool:
+    """Whether pip byte-compiled the package, as it does by default (less work if not)."""
+    return any((site_packages(venv) / NAME / "__pycache__").glob("*.pyc"))
 
 
 def main() -> None:
@@ -87,6 +95,9 @@ def main() -> None:
                 last = (proc.stderr.strip().splitlines() or ["(no output)"])[-1]
                 failures.append(f"not measured: {name} does not install ({wrong}): {last}")
                 del variants[name]
+            elif not compiled(venvs[name]):
+                failures.append(f"note: under {name} pip installs no bytecode (__pycache__ "
+                                "refused), so it does less work than bare")
         if BARE not in variants or len(variants) < 2:
             sys.exit("\n".join(failures) or "bench: nothing to compare")
         medians = time_commands(variants, args.runs, env, prepare=fresh_venv)
