@@ -117,12 +117,13 @@ RUNS = {
     "asyncio": _EVERYWHERE,
 }
 
-# Failures of today's build, each with the items of issue 13 that fix it; remove the entry
-# with the fix (the marks are strict: a test that starts passing fails until then).
 # Found by this suite (not one of issue 13's items): the in-process layer refuses every write
 # under a __pycache__ directory, quietly, also inside --allow-write paths (fs_guard.cpp: the
 # __pycache__ exception comes before the writable-place check).
 PYCACHE = "in-process fs guard: {} writes __pycache__ inside --allow-write, refused quietly"
+
+# Failures of the current build, each with what fixes it (mostly an item of issue 13); remove
+# the entry with the fix (the marks are strict: a test that starts passing fails until then).
 ITEM4 = "issue 13 item 4: --no-environment refuses Python's own read of {}"
 ITEM5 = "issue 13 item 5: --block-native refuses the stdlib extension {}"
 KNOWN: dict[tuple[str, str], str] = {
