@@ -13,7 +13,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -73,13 +73,15 @@ class Timings(dict[str, float]):
 
 def time_commands(variants: Mapping[str, Sequence[str]], runs: int, env: Mapping[str, str],
                   warmup: int = 3,
-                  extra_env: Mapping[str, Mapping[str, str]] | None = None) -> Timings:
+                  extra_env: Mapping[str, Mapping[str, str]] | None = None,
+                  prepare: Callable[[str], None] | None = None) -> Timings:
     """Median wall time in seconds of each command, each run once per round for `runs` rounds.
     The order within a round is shuffled (seeded): run in a fixed order, a variant's time
     depends on which one ran just before it (caches, frequency), and on this VM that bias was
     as large as the differences measured. `extra_env[name]` is added to the environment of that
-    variant only. (No timeout: with one, subprocess polls with doubling sleeps and every time
-    snaps to a polling step.)"""
+    variant only. `prepare(name)`, untimed, runs before each run of a variant (a command that
+    changes what it works on, such as an install, gets a fresh copy). (No timeout: with one,
+    subprocess polls with doubling sleeps and every time snaps to a polling step.)"""
     samples: dict[str, list[float]] = {name: [] for name in variants}
     envs = {name: {**env, **(extra_env or {}).get(name, {})} for name in variants}
     order = list(variants)
@@ -88,6 +90,8 @@ def time_commands(variants: Mapping[str, Sequence[str]], runs: int, env: Mapping
         shuffle(order)
         for name in order:
             argv = variants[name]
+            if prepare is not None:
+                prepare(name)
             start = time.perf_counter()
             subprocess.run(argv, env=envs[name], check=True, stdout=subprocess.DEVNULL)
             elapsed = time.perf_counter() - start

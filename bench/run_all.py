@@ -22,6 +22,7 @@ SCRIPTS = [  # (script, arguments, what it answers)
     ("cli_tools.py", [], "issue 6: Python tools under the CLI"),
     ("floors.py", [], "issues 3 and 6: what the design costs at the least, beside hermetic"),
     ("block_native.py", [], "issue 13: --block-native maps the standard library's extensions"),
+    ("pip_install.py", [], "issue 13: pip install into a venv under --fs-readonly"),
 ]
 
 
