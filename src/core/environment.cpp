@@ -13,20 +13,18 @@ extern char** environ;  // NOLINT(readability-redundant-declaration): POSIX glob
 namespace hermetic::environment {
 namespace {
 
-// Names kept by convention of what they carry: the search path, the home directory, the
-// terminal and its colours, the time zone, and the locale: LANG, LANGUAGE and the categories of
-// POSIX and glibc (locale(7)). Not every LC_ name: LC_API_TOKEN is a secret like any other, and
-// ssh's `AcceptEnv LC_*` passes whatever a client sends under that prefix.
-// hermetic's own variables are not kept by name: the CLI sets them as overrides, so a user
+// Names kept by convention of what they carry: the search path, the home directory, where
+// temporary files go (a program that loses TMPDIR writes to the machine's shared /tmp instead
+// of the caller's choice), the terminal and its colours, the time zone, and the locale: LANG,
+// LANGUAGE and the categories of POSIX and glibc (locale(7)). Not every LC_ name: LC_API_TOKEN is a
+// secret like any other, and ssh's `AcceptEnv LC_*` passes whatever a client sends under that
+// prefix. hermetic's own variables are not kept by name: the CLI sets them as overrides, so a user
 // variable that merely starts with HERMETIC_ is scrubbed like any other.
-constexpr std::array<std::string_view, 21> kKeptNames{
-    "PATH",         "HOME",           "TERM",
-    "TZ",           "COLORTERM",      "NO_COLOR",
-    "LANG",         "LANGUAGE",       "LC_ALL",
-    "LC_CTYPE",     "LC_NUMERIC",     "LC_TIME",
-    "LC_COLLATE",   "LC_MONETARY",    "LC_MESSAGES",
-    "LC_PAPER",     "LC_NAME",        "LC_ADDRESS",
-    "LC_TELEPHONE", "LC_MEASUREMENT", "LC_IDENTIFICATION"};
+constexpr std::array<std::string_view, 24> kKeptNames{
+    "PATH",     "HOME",       "TMPDIR",     "TMP",          "TEMP",           "TERM",
+    "TZ",       "COLORTERM",  "NO_COLOR",   "LANG",         "LANGUAGE",       "LC_ALL",
+    "LC_CTYPE", "LC_NUMERIC", "LC_TIME",    "LC_COLLATE",   "LC_MONETARY",    "LC_MESSAGES",
+    "LC_PAPER", "LC_NAME",    "LC_ADDRESS", "LC_TELEPHONE", "LC_MEASUREMENT", "LC_IDENTIFICATION"};
 
 std::string name_of(const std::string& entry) { return entry.substr(0, entry.find('=')); }
 

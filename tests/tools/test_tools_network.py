@@ -95,41 +95,18 @@ RUNS = {tool.name: [f for f in _ALLOWING if (tool.name, f.split("+")[0]) not in 
 REFUSING = {tool.name: [f for f in ("no-network", "block-all") if (tool.name, f) not in _CANNOT]
             for tool in TOOLS}
 
-# Failures of today's build, each with the items of issue 13 that fix it; remove the entry
-# with the fix (the marks are strict: a test that starts passing fails until then).
-ITEM4 = "issue 13 item 4: --no-environment refuses Python's own read of {}"
-ITEM5 = "issue 13 item 5: --block-native refuses the stdlib extension {}"
-# Found by this suite, beyond the items: pip's vendored distro runs `uname -rs`; under
-# --block-native no dynamically linked child can start (the PROT_EXEC filter is inherited).
-PIP_UNAME = "; then `uname -rs` (pip's distro) cannot map libc: the kernel filter is inherited"
+# Failures of today's build, each with what fixes it; remove the entry with the fix (the marks
+# are strict: a test that starts passing fails until then).
+# Found by this suite: pip's vendored distro runs `uname -rs`; under --block-native no
+# dynamically linked child can start (the PROT_EXEC filter is inherited; issue 14 item 7).
+PIP_UNAME = "`uname -rs` (pip's distro) cannot map libc: the kernel filter is inherited"
 KNOWN: dict[tuple[str, str], str] = {
     ("pip-index", "allow-localhost+fs-readonly"):
         "in-process fs guard: pip's byte-compilation writes __pycache__ inside --allow-write, "
         "refused quietly (found by this suite; see test_tools_python.PYCACHE)",
-    ("pip-index", "no-environment"): ITEM4.format("LANGUAGE (gettext)"),
-    ("pip-index", "block-native"): ITEM5.format("_posixsubprocess") + PIP_UNAME,
-    ("httpie", "no-environment"): ITEM4.format("MULTIDICT_NO_EXTENSIONS"),
-    ("requests", "no-environment"): ITEM4.format("NETRC"),
-    ("requests", "block-native"): ITEM5.format("_socket"),
-    ("requests", "block-all+allow-localhost"): "issue 13 items 4, 5: _socket, then the environment",
-    ("asyncio-streams", "no-environment"): ITEM4.format("PYTHONASYNCIODEBUG"),
-    ("asyncio-streams", "block-native"): ITEM5.format("_socket"),
-    ("asyncio-streams", "block-all+allow-localhost"):
-        "issue 13 items 4, 5: _socket, then the environment",
+    ("pip-index", "block-native"): PIP_UNAME,
 }
-# A refusal the tool catches as OSError must be one (item 3), and its own exit status must
-# stay (item 2).
-ITEMS32 = ("issue 13 items 3, 2: the refusal is a RuntimeError, which {} does not catch as "
-           "the OSError of a closed port; the run exits 2")
-KNOWN_REFUSED: dict[tuple[str, str], str] = {
-    ("pip-index", "no-network"): ITEMS32.format("pip"),
-    ("httpie", "no-network"): "issue 13 item 2: httpie reports the refusal and exits 1; "
-                              "hermetic rewrites that to 2",
-    ("requests", "no-network"): ITEMS32.format("urllib3"),
-    ("requests", "block-all"): "issue 13 items 5, 4, 3, 2: _socket first",
-    ("asyncio-streams", "no-network"): ITEMS32.format("the script"),
-    ("asyncio-streams", "block-all"): "issue 13 items 5, 4, 3, 2: _socket first",
-}
+KNOWN_REFUSED: dict[tuple[str, str], str] = {}
 
 
 @pytest.mark.parametrize(("tool", "flag_set"), matrix(TOOLS, RUNS, KNOWN))

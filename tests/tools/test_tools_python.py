@@ -122,35 +122,13 @@ RUNS = {
 # __pycache__ exception comes before the writable-place check).
 PYCACHE = "in-process fs guard: {} writes __pycache__ inside --allow-write, refused quietly"
 
-# Failures of the current build, each with what fixes it (mostly an item of issue 13); remove
-# the entry with the fix (the marks are strict: a test that starts passing fails until then).
-ITEM4 = "issue 13 item 4: --no-environment refuses Python's own read of {}"
-ITEM5 = "issue 13 item 5: --block-native refuses the stdlib extension {}"
+# Failures of the current build, each with what fixes it; remove the entry with the fix (the
+# marks are strict: a test that starts passing fails until then).
 KNOWN: dict[tuple[str, str], str] = {
     ("pip-find-links", "fs-readonly"): PYCACHE.format("pip's byte-compilation"),
-    ("pip-find-links", "no-environment"): ITEM4.format("LANGUAGE (gettext)"),
-    ("pip-find-links", "block-native"): ITEM5.format("_posixsubprocess")
-    + "; then `uname -rs` (pip's distro) cannot map libc: the kernel filter is inherited",
-    ("venv", "fs-readonly"): "issue 13 item 3: the in-process guard judges shutil.copymode "
-                             "by its source (the stdlib's Activate.ps1), not its destination",
-    ("venv", "no-environment"): ITEM4.format("PYTHONUSERBASE"),
-    ("venv", "block-native"): ITEM5.format("_posixsubprocess"),
-    ("venv", "block-all"): "issue 13 items 3, 4, 5 (as under each flag alone)",
+    ("pip-find-links", "block-native"):
+        "`uname -rs` (pip's distro) cannot map libc: the kernel filter is inherited",
     ("pytest", "fs-readonly"): PYCACHE.format("pytest's cache of rewritten test modules"),
-    ("pytest", "no-environment"): ITEM4.format("PYTEST_VERSION"),
-    ("pytest", "block-native"): ITEM5.format("unicodedata"),
-    ("black-check", "fs-readonly"): "issue 13 item 3: black's mkdir of its cache in the "
-                                    "read-only HOME raises RuntimeError, black catches OSError",
-    ("black-check", "no-environment"): ITEM4.format("ANDROID_DATA (platformdirs)"),
-    ("black-reformat", "fs-readonly"): "issue 13 item 3: black's mkdir of its cache in the "
-                                       "read-only HOME raises RuntimeError, black catches OSError",
-    ("black-reformat", "no-environment"): ITEM4.format("ANDROID_DATA (platformdirs)"),
-    ("mypy", "no-environment"): ITEM4.format("XDG_CONFIG_HOME"),
-    ("json-tool", "no-environment"): ITEM4.format("LANGUAGE (argparse's gettext)"),
-    ("json-tool", "block-all"): "issue 13 items 4, 5: LANGUAGE, then _json",
-    ("asyncio", "no-environment"): ITEM4.format("PYTHONASYNCIODEBUG"),
-    ("asyncio", "block-native"): ITEM5.format("_socket (asyncio's self-pipe)"),
-    ("asyncio", "block-all"): "issue 13 items 4, 5: PYTHONASYNCIODEBUG, _socket",
 }
 
 
