@@ -74,7 +74,7 @@ std::string locate(const std::string& program, const std::string& search_path) {
     const auto colon = rest.find(':');
     std::string dir(rest.substr(0, colon));
     if (dir.empty()) dir = ".";
-    const std::string candidate = dir + "/" + program;
+    std::string candidate = dir + "/" + program;
     if (::access(candidate.c_str(), X_OK) == 0) return candidate;
     if (colon == std::string_view::npos) return {};
     rest.remove_prefix(colon + 1);

@@ -33,7 +33,7 @@ PyType_Spec spec = {"hermetic._hermetic.Token", sizeof(TokenObject), 0, Py_TPFLA
 
 // Kept until process exit, like the module's other state (never exposed as a module attribute).
 PyTypeObject* token_type() {
-  static PyTypeObject* type = reinterpret_cast<PyTypeObject*>(PyType_FromSpec(&spec));
+  static auto* type = reinterpret_cast<PyTypeObject*>(PyType_FromSpec(&spec));
   return type;
 }
 
