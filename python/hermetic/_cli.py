@@ -13,8 +13,15 @@ from __future__ import annotations
 
 from hermetic import _hermetic, _patches, blocker
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from hermetic._hermetic import Token
 
-def enter_user_code() -> None:
-    """Make the Python-side guards match the CLI's policy, for the rest of the run."""
+
+def enter_user_code(token: Token) -> None:
+    """Make the Python-side guards match the CLI's policy, for the rest of the run.
+
+    ``token`` is the CLI level's, handed over by the bootstrap for this call only.
+    """
     with blocker._LOCK:
-        _patches.sync(_hermetic.effective())
+        _patches.sync(_hermetic.effective(), token)

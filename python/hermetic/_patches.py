@@ -43,6 +43,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from typing import Any, NoReturn
 
+    from hermetic._hermetic import Token
+
 _originals: dict[str, Any] = {}
 _fork_exec_wrapped = False
 
@@ -355,8 +357,11 @@ def _switch(name: str, wanted: bool, on: Any, off: Any) -> None:
         _active.discard(name)
 
 
-def sync(effective: dict[str, Any]) -> None:
-    """Make the Python-side guards match the native module's effective policy."""
+def sync(effective: dict[str, Any], token: Token) -> None:
+    """Make the Python-side guards match the native module's effective policy.
+
+    ``token``: the level just pushed or popped (the native module takes nothing else).
+    """
     # The CLI's own level never swaps os.environ: it scrubbed the environment at exec.
     _switch("environment", effective["refuses_environment"], _env_on, _env_off)
     _switch("code", effective["block_code_exec"], _code_on, _code_off)
@@ -369,6 +374,6 @@ def sync(effective: dict[str, Any]) -> None:
     # An import after they change (list.insert(sys.path, ...) on the base class, or sys.path
     # rebound) is then refused by the hook.
     if "interpreter" in _active:
-        _hermetic.watch_interpreter_lists((sys.path, sys.meta_path, sys.path_hooks))
+        _hermetic.watch_interpreter_lists((sys.path, sys.meta_path, sys.path_hooks), token)
     else:
-        _hermetic.watch_interpreter_lists(None)
+        _hermetic.watch_interpreter_lists(None, token)

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from types import TracebackType
     from typing import Any, TypeVar
 
+    from hermetic._hermetic import Token
+
     _F = TypeVar("_F", bound=Callable[..., Any])
 
 __all__ = ["BlockConfig", "hermetic_blocker", "with_hermetic"]
@@ -193,21 +195,23 @@ class BlockConfig:
         return policy
 
 
-def _push(policy: dict[str, Any]) -> int:
+# The native module hands out an opaque token per level, and lifts a level (or changes what the
+# interpreter guard watches) only for that token: the blockers keep theirs, never a module.
+def _push(policy: dict[str, Any]) -> Token:
     with _LOCK:
         _patches.prepare(policy)
         token = _hermetic.push(policy)
-        _patches.sync(_hermetic.effective())
+        _patches.sync(_hermetic.effective(), token)
         return token
 
 
-def _pop(token: int) -> None:
+def _pop(token: Token) -> None:
     with _LOCK:
         _hermetic.pop(token)
-        _patches.sync(_hermetic.effective())
+        _patches.sync(_hermetic.effective(), token)
 
 
-def install_json(text: str) -> int:
+def install_json(text: str) -> Token:
     """Activate a policy given in the core's JSON form (hermetic::to_json) for the process.
 
     For hermetic's CLI injection: call once at interpreter start, before the target runs
@@ -220,7 +224,7 @@ def install_json(text: str) -> int:
     with _LOCK:
         _patches.prepare(json.loads(text))
         token = _hermetic.push_json(text)
-        _patches.sync(_hermetic.effective())
+        _patches.sync(_hermetic.effective(), token)
         return token
 
 
@@ -246,7 +250,7 @@ class _HermeticBlocker:
         self.cfg = cfg
         # One token per active entry: the same blocker may be entered by several threads or
         # recursively through a decorated function.
-        self._tokens: list[int] = []
+        self._tokens: list[Token] = []
 
     def __enter__(self) -> _HermeticBlocker:
         """Activate this blocker policy for the whole process (all threads)."""

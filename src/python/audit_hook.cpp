@@ -71,6 +71,7 @@ constexpr Entry kEvents[] = {
     {"shutil.move", Event::kFsMutation},
     {"shutil.rmtree", Event::kFsMutation},
     {"shutil.unpack_archive", Event::kFsMutation},
+    {"sqlite3.connect", Event::kSqliteConnect},  // 3.10+; 3.9 raises no event
     {"os.putenv", Event::kOsPutenv},
     {"os.unsetenv", Event::kOsUnsetenv},
     {"compile", Event::kCompile},
@@ -170,6 +171,8 @@ int hook(const char* event, PyObject* args, void* /*user_data*/) {
     case Event::kSocketNew:
     case Event::kSocketConnect:
     case Event::kSocketBind:
+      if (network_guard::check(kind, *snapshot, args) != 0) return -1;
+      return fs_guard::check_unix_bind(*snapshot, args);
     case Event::kSocketSendto:
     case Event::kSocketSendmsg:
     case Event::kSocketGetaddrinfo:
@@ -195,6 +198,8 @@ int hook(const char* event, PyObject* args, void* /*user_data*/) {
     case Event::kOsMkdir:
     case Event::kFsMutation:
       return fs_guard::check(kind, *snapshot, event, args);
+    case Event::kSqliteConnect:
+      return fs_guard::check_sqlite_connect(*snapshot, args);
     case Event::kOsPutenv:
     case Event::kOsUnsetenv:
       return env_guard::check(kind, *snapshot, args);

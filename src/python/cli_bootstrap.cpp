@@ -4,6 +4,7 @@
 #include <Python.h>
 #include <dlfcn.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -14,6 +15,7 @@
 #include "guards.hpp"
 #include "hermetic/launch.hpp"
 #include "hermetic/policy.hpp"
+#include "level_token.hpp"
 #include "policy_stack.hpp"
 #include "py_ref.hpp"
 #include "seal.hpp"
@@ -25,8 +27,9 @@ namespace hermetic::inproc::cli_bootstrap {
 namespace {
 
 // The CLI policy in two parts, set once before Py_Initialize and pushed once each by the hook:
-// all of it but block_code_exec from `import site` on, block_code_exec from the main program on
-// (.pth files of the environment run code through exec; they are start-up, not the target).
+// all of it but block_code_exec and deny_imports from `import site` on, those two from the main
+// program on (.pth files of the environment run code through exec, and site imports what it
+// needs: os, for one; they are start-up, not the target).
 std::optional<Policy>& startup_policy() {
   static std::optional<Policy> policy;
   return policy;
@@ -38,6 +41,8 @@ std::optional<Policy>& user_code_policy() {
 // The hook runs with the GIL held; no other synchronisation is needed.
 bool g_activated = false;
 bool g_in_user_code = false;
+bool g_busy = false;            // a phase is being entered
+std::uint64_t g_cli_level = 0;  // the CLI level's id in the policy stack
 
 // This extension's file, and the hermetic package directory it lies in.
 std::string extension_path() {
@@ -119,7 +124,7 @@ int activate() {
   const bool scrubbed = policy.block_environment;
   // Before site or any .pth file could change what sys says about the interpreter's prefix.
   if (policy.block_native && stdlib_extensions::remember() != 0) return -1;
-  (void)policy_stack::push(std::move(policy), /*seal=*/true, Face::kCli, scrubbed);
+  g_cli_level = policy_stack::push(std::move(policy), /*seal=*/true, Face::kCli, scrubbed);
   return cli_exit::install();
 }
 
@@ -137,22 +142,36 @@ bool needs_python_guards(const Policy& merged, bool refuses_environment) {
 // route (ExtensionFileLoader, ctypes, cffi): from here on no executable memory, once the
 // standard library's own extension modules are mapped.
 int enter_user_code() {
+  // The Python-side guards' own modules are imported before the user's part is pushed: an
+  // import they make (importlib.util, say) is the layer's, not the target's.
+  const Snapshot whole = policy_stack::preview_push(user_code_policy().value_or(Policy{}));
+  PyRef cli;
+  if (needs_python_guards(whole.merged, whole.refuses_environment)) {
+    cli = PyRef(PyImport_ImportModule("hermetic._cli"));
+    if (!cli) return -1;
+  }
   if (user_code_policy()) {
     if (code_guard::trust_stdlib_generators() != 0 || code_guard::trust_runpy() != 0) return -1;
     (void)policy_stack::push(*user_code_policy(), /*seal=*/true, Face::kCli);
   }
   const auto snapshot = policy_stack::current();
   const Policy& merged = snapshot->merged;
-  if (needs_python_guards(merged, snapshot->refuses_environment)) {
-    PyRef cli(PyImport_ImportModule("hermetic._cli"));
-    if (!cli) return -1;
-    PyRef synced(PyObject_CallMethod(cli.get(), "enter_user_code", nullptr));
+  if (cli) {
+    // The level's token goes to the Python-side guards for this one call and is kept nowhere:
+    // the target never holds it (its level is sealed, and the token also re-baselines the
+    // lists the interpreter guard watches).
+    PyRef token(level_token::make(g_cli_level));
+    if (!token) return -1;
+    PyRef synced(PyObject_CallMethod(cli.get(), "enter_user_code", "(O)", token.get()));
     if (!synced) return -1;
   }
   if (!merged.block_native) return 0;
   // The standard library's extensions are mapped now, while the kernel still allows it.
-  if (stdlib_extensions::map_all() != 0) return -1;
-  return raise_unless_ok(deny_native_code_in_self());
+  if (stdlib_extensions::map_all() != 0 || raise_unless_ok(deny_native_code_in_self()) != 0) {
+    return -1;
+  }
+  subprocess_guard::note_native_rows();
+  return 0;
 }
 
 [[noreturn]] void fail_closed() {
@@ -171,19 +190,32 @@ bool importing_site(const char* event, PyObject* args) {
          PyUnicode_CompareWithASCIIString(name, "site") == 0;
 }
 
-// Phase one at `import site` (or at the main program when site is disabled), phase two at the
-// main program: cpython.run_command, run_file, run_module, run_stdin, run_interactivehook.
+// An event raised from C with no Python frame once the interpreter is initialized, other than
+// `import site` itself: a program embedding CPython (gdb's `python` command, a plugin host) runs
+// its first code, which raises no cpython.run_* event. While site runs, every event has a frame
+// (site's, or the import system's); so have the events of the target's own code.
+bool embedder_runs_code(bool site_event) {
+  return !site_event && Py_IsInitialized() != 0 && PyEval_GetFrame() == nullptr;
+}
+
+// Phase one at `import site` (or, when site is disabled, at what starts phase two), phase two at
+// the main program: cpython.run_command, run_file, run_module, run_stdin, run_interactivehook,
+// or in an embedding program the first code it runs after start-up (embedder_runs_code).
 int bootstrap_hook(const char* event, PyObject* args, void* /*data*/) {
-  if (g_in_user_code) return 0;
-  const bool main_program = std::strncmp(event, "cpython.run_", 12) == 0;
-  if (!g_activated && (main_program || importing_site(event, args))) {
-    g_activated = true;  // before activate(): its own imports fire events into this hook
+  if (g_in_user_code || g_busy) return 0;
+  const bool site_event = importing_site(event, args);
+  const bool main_program =
+      std::strncmp(event, "cpython.run_", 12) == 0 || embedder_runs_code(site_event);
+  g_busy = true;  // the phases' own imports fire events into this hook
+  if (!g_activated && (main_program || site_event)) {
+    g_activated = true;
     if (activate() != 0) fail_closed();
   }
   if (g_activated && main_program) {
     g_in_user_code = true;
     if (enter_user_code() != 0) fail_closed();
   }
+  g_busy = false;
   return 0;
 }
 
@@ -236,12 +268,14 @@ extern "C" int hermetic_preinit(const char* policy_json) {
   if (!policy) return 1;
   hermetic::Policy startup = policy.value();
   startup.block_code_exec = false;
+  startup.deny_imports.clear();
   boot::startup_policy() = std::move(startup);
-  if (policy.value().block_code_exec) {
-    hermetic::Policy code;
-    code.block_code_exec = true;
-    code.trace = policy.value().trace;
-    boot::user_code_policy() = std::move(code);
+  if (policy.value().block_code_exec || !policy.value().deny_imports.empty()) {
+    hermetic::Policy user;
+    user.block_code_exec = policy.value().block_code_exec;
+    user.deny_imports = policy.value().deny_imports;
+    user.trace = policy.value().trace;
+    boot::user_code_policy() = std::move(user);
   }
   // Safe before Py_Initialize (documented); the hook stays for the life of the runtime.
   return PySys_AddAuditHook(boot::bootstrap_hook, nullptr) == 0 ? 0 : 1;

@@ -172,13 +172,52 @@ bool caller_is_trusted() {
   return trusted().count(code_file(code.get())) != 0;
 }
 
-bool caller_is_import_system() {
+namespace {
+
+bool runs_import_system(PyObject* code) {
+  const std::string file = code_file(code);
+  for (std::string_view name : kImportSystem) {
+    if (file == name) return true;
+  }
+  return false;
+}
+
+std::string code_name(PyObject* code) {
+  PyRef name(PyObject_GetAttrString(code, "co_name"));
+  if (!name) {
+    PyErr_Clear();
+    return {};
+  }
+  return text_of(name.get());
+}
+
+// Where the interpreter's import machinery is entered: the import statement and __import__
+// (_find_and_load), importlib.import_module (_gcd_import), `from pkg import sub`
+// (_handle_fromlist). Below these, the finders on sys.meta_path chose the file; a loader's
+// method called directly (`SourceFileLoader(name, path).get_data(path)`, `exec_module`,
+// `_bootstrap._load(spec)`) reads whatever file it is handed.
+constexpr std::string_view kImportEntries[] = {"_find_and_load", "_gcd_import", "_handle_fromlist"};
+
+}  // namespace
+
+bool caller_is_import_system(bool reads_content) {
   PyFrameObject* frame = PyEval_GetFrame();  // borrowed
   if (frame == nullptr) return true;         // the interpreter's own top level
   PyRef code(reinterpret_cast<PyObject*>(PyFrame_GetCode(frame)));
-  const std::string file = code_file(code.get());
-  for (std::string_view name : kImportSystem) {
-    if (file == name) return true;
+  if (!runs_import_system(code.get())) return false;
+  if (!reads_content) return true;
+  // The outermost of the import system's frames around this call must be an entry above.
+  std::string outermost = code_name(code.get());
+  PyRef current(PyObject_GetAttrString(reinterpret_cast<PyObject*>(frame), "f_back"));
+  while (current && current.get() != Py_None) {
+    PyRef outer_code(PyObject_GetAttrString(current.get(), "f_code"));
+    if (!outer_code || !runs_import_system(outer_code.get())) break;
+    outermost = code_name(outer_code.get());
+    current = PyRef(PyObject_GetAttrString(current.get(), "f_back"));
+  }
+  if (!current) PyErr_Clear();
+  for (std::string_view entry : kImportEntries) {
+    if (outermost == entry) return true;
   }
   return false;
 }

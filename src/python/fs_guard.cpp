@@ -82,13 +82,13 @@ std::string resolve(const std::string& path) {
   return base + leaf;
 }
 
-int check_read(const Snapshot& snapshot, const std::string& path) {
+int check_read(const Snapshot& snapshot, const std::string& path, bool reads_content) {
   bool resolved_once = false;
   std::string resolved;
   for (const auto& level : snapshot.levels) {
     if (!level.real_root) continue;
     if (!resolved_once) {
-      if (code_guard::caller_is_import_system()) return 0;
+      if (code_guard::caller_is_import_system(reads_content)) return 0;
       resolved = resolve(path);
       resolved_once = true;
     }
@@ -194,7 +194,7 @@ int check_open(const Snapshot& snapshot, PyObject* args) {
     if (in_pycache(path)) return refuse_quietly(path);
     return deny_write(snapshot, "filesystem readonly: " + path, path);
   }
-  return check_read(snapshot, path);
+  return check_read(snapshot, path, /*reads_content=*/true);
 }
 
 int check_listing(const Snapshot& snapshot, PyObject* args) {
@@ -205,7 +205,7 @@ int check_listing(const Snapshot& snapshot, PyObject* args) {
   } else if (!path_of(target, &path)) {
     return 0;  // an fd
   }
-  return check_read(snapshot, path);
+  return check_read(snapshot, path, /*reads_content=*/false);
 }
 
 // Which arguments of a mutation event name a place written: the one the call changes, not a
@@ -298,19 +298,24 @@ int check_mutation(Event event, const Snapshot& snapshot, const char* event_name
 
 }  // namespace
 
+int check_write(const Snapshot& snapshot, const std::string& message, const std::string& path) {
+  return deny_write(snapshot, message, path);
+}
+
 int check_process_files(const Snapshot& snapshot, PyObject* args) {
   const bool memory = snapshot.merged.block_native && open_writes(args);
   if (!memory && !snapshot.merged.block_environment) return 0;
   std::string path;
   if (!path_of(arg_at(args, 0), &path)) return 0;  // an fd: opened (and checked) earlier
-  // The event does not carry os.open's dir_fd: a bare name is taken as relative to a directory
-  // hermetic cannot see (/proc/PID itself, say), so these two names are refused as such.
-  if (path.find('/') == std::string::npos) {
-    if (memory && path == "mem") {
+  // The event does not carry os.open's dir_fd: a relative path may start in a directory hermetic
+  // cannot see (/proc, /proc/PID: "mem", "self/mem", "1234/environ"), so these two file names
+  // are refused as such whenever the path is relative.
+  if (!path.starts_with('/')) {
+    if (memory && base_name(path) == "mem") {
       return deny(snapshot,
                   os_denial("imports", "native code blocked: write to " + path, path, path));
     }
-    if (snapshot.merged.block_environment && path == "environ") {
+    if (snapshot.merged.block_environment && base_name(path) == "environ") {
       return deny(snapshot, os_denial("environment", "environment disabled: " + path, path, path));
     }
   }

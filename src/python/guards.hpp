@@ -41,8 +41,9 @@ enum class Event {
   kOpen,
   kOsListdir,
   kOsScandir,
-  kFsMutation,  // os.remove, os.rename, shutil.rmtree, ... (the event name is the detail)
-  kOsMkdir,     // a mutation, but the import system's __pycache__ is refused quietly
+  kFsMutation,     // os.remove, os.rename, shutil.rmtree, ... (the event name is the detail)
+  kOsMkdir,        // a mutation, but the import system's __pycache__ is refused quietly
+  kSqliteConnect,  // sqlite3.connect creates or writes the database file
   // environment
   kOsPutenv,
   kOsUnsetenv,
@@ -83,6 +84,9 @@ int check(Event event, const Snapshot& snapshot, const char* event_name, PyObjec
 // A callable that denies while block_subprocess is active and otherwise calls `original`
 // (used for _posixsubprocess.fork_exec, which raises no audit event). New reference.
 PyObject* wrap_fork_exec(PyObject* original);
+// This process now runs under block_native's kernel rows: from here on a dynamically linked
+// program is refused a start (it could not map its libraries), with the reason.
+void note_native_rows();
 }  // namespace subprocess_guard
 
 namespace fs_guard {
@@ -92,6 +96,13 @@ int check(Event event, const Snapshot& snapshot, const char* event_name, PyObjec
 // new executable memory, cannot see); under block_environment /proc/PID/environ (a process of
 // the user that started with the secret, such as the caller, still shows it).
 int check_process_files(const Snapshot& snapshot, PyObject* args);
+// A write of `path` under fs_readonly: 0 when every read-only level lets it be written, else
+// the refusal (`message`) raised.
+int check_write(const Snapshot& snapshot, const std::string& message, const std::string& path);
+// Files made by calls that are not `open` (fs_routes.cpp): the socket file of an AF_UNIX bind,
+// a database of sqlite3.connect.
+int check_unix_bind(const Snapshot& snapshot, PyObject* args);
+int check_sqlite_connect(const Snapshot& snapshot, PyObject* args);
 }  // namespace fs_guard
 
 namespace env_guard {
@@ -123,8 +134,10 @@ PyObject* name_entry(PyObject* original, PyObject* name);
 // them (runpy's own frames are trusted: they run `python -m`'s main module). New reference.
 PyObject* guard_helper(PyObject* original, PyObject* name);
 // Narrower: the import system itself (frozen importlib, zipimport) or no Python frame. Used by
-// the filesystem guard to let imports read outside fs_root.
-bool caller_is_import_system();
+// the filesystem guard to let imports read outside fs_root. `reads_content` (an open, not a
+// listing): only when the import machinery was entered as an import (the finders chose the
+// file), not when code calls a loader's method with a path of its own.
+bool caller_is_import_system(bool reads_content);
 }  // namespace code_guard
 
 namespace import_guard {

@@ -12,6 +12,7 @@
 #include "guards.hpp"
 #include "hermetic/launch.hpp"
 #include "hermetic/policy.hpp"
+#include "level_token.hpp"
 #include "policy_convert.hpp"
 #include "policy_stack.hpp"
 #include "py_ref.hpp"
@@ -37,7 +38,7 @@ PyObject* push_policy(hermetic::Result<hermetic::Policy> built) {
   if (sealed && raise_unless_ok(seal::apply_kernel(policy_stack::preview_push(policy))) != 0) {
     return nullptr;
   }
-  return PyLong_FromUnsignedLongLong(policy_stack::push(std::move(policy), sealed));
+  return level_token::make(policy_stack::push(std::move(policy), sealed));
 }
 
 // The named profiles, from the core's table (src/core/profiles.cpp): the one place they are
@@ -72,6 +73,7 @@ PyObject* deny_native_code(PyObject* /*self*/, PyObject* /*unused*/) {
       raise_unless_ok(hermetic::deny_native_code_in_self()) != 0) {
     return nullptr;
   }
+  subprocess_guard::note_native_rows();
   Py_RETURN_NONE;
 }
 
@@ -83,9 +85,20 @@ PyObject* push_json(PyObject* /*self*/, PyObject* arg) {
   return push_policy(hermetic::policy_from_json(text));
 }
 
+// Only the token push() returned lifts a level: the code a level guards cannot name it.
+bool take_token(PyObject* arg, const char* function, std::uint64_t* id) {
+  const auto token = level_token::id_of(arg);
+  if (!token) {
+    PyErr_Format(PyExc_TypeError, "%s() takes the token a blocker got from push()", function);
+    return false;
+  }
+  *id = *token;
+  return true;
+}
+
 PyObject* pop(PyObject* /*self*/, PyObject* arg) {
-  const unsigned long long token = PyLong_AsUnsignedLongLong(arg);
-  if (PyErr_Occurred()) return nullptr;
+  std::uint64_t token = 0;
+  if (!take_token(arg, "pop", &token)) return nullptr;
   const bool removed = policy_stack::pop(token);
   if (!policy_stack::active()) network_guard::forget_pins();
   return PyBool_FromLong(removed ? 1 : 0);
@@ -175,7 +188,14 @@ PyObject* guard_code_helper(PyObject* /*self*/, PyObject* args) {
 }
 
 PyObject* watch_interpreter_lists(PyObject* /*self*/, PyObject* args) {
-  return interpreter_guard::watch_lists(args);
+  PyObject* lists = nullptr;
+  PyObject* token = nullptr;
+  std::uint64_t id = 0;
+  if (PyArg_UnpackTuple(args, "watch_interpreter_lists", 2, 2, &lists, &token) == 0 ||
+      !take_token(token, "watch_interpreter_lists", &id)) {
+    return nullptr;
+  }
+  return interpreter_guard::watch_lists(lists);
 }
 
 PyObject* environment_readable(PyObject* /*self*/, PyObject* name) {
@@ -198,10 +218,11 @@ PyObject* kernel_part_json(PyObject* /*self*/, PyObject* /*unused*/) {
 
 PyMethodDef methods[] = {  // NOLINT: CPython's API takes a mutable array
     {"push", push, METH_O,
-     "push(policy: dict) -> int\n\nActivate a policy level (keys as in the JSON form); returns "
-     "its token. A sealed policy also gets the kernel layer and can never be popped."},
+     "push(policy: dict) -> Token\n\nActivate a policy level (keys as in the JSON form); "
+     "returns its token, the only way to pop it. A sealed policy also gets the kernel layer and "
+     "can never be popped."},
     {"push_json", push_json, METH_O,
-     "push_json(text: str) -> int\n\nLike push, from the JSON form (hermetic::to_json)."},
+     "push_json(text: str) -> Token\n\nLike push, from the JSON form (hermetic::to_json)."},
     {"profile_names", profile_names, METH_NOARGS,
      "profile_names() -> tuple[str, ...]\n\nThe named profiles (block-all, net-hermetic, ...)."},
     {"profile_json", profile_json, METH_O,
@@ -211,7 +232,8 @@ PyMethodDef methods[] = {  // NOLINT: CPython's API takes a mutable array
      "then from now on no thread of this process may map executable "
      "memory (seccomp; irreversible): the kernel part of block_native."},
     {"pop", pop, METH_O,
-     "pop(token: int) -> bool\n\nDeactivate a level; False when it is sealed or unknown."},
+     "pop(token: Token) -> bool\n\nDeactivate the level push() returned `token` for; False when "
+     "it is sealed or gone."},
     {"environment_readable", environment_readable, METH_O,
      "environment_readable(name: str | bytes) -> bool\n\nWhether the variable may be read: every "
      "level that refuses the environment keeps it (keep_env)."},
@@ -248,10 +270,10 @@ PyMethodDef methods[] = {  // NOLINT: CPython's API takes a mutable array
     {"check_import", check_import, METH_O,
      "check_import(name) -> None\n\nRaises the violation an import of `name` would (a denied "
      "module or a native interface); None when it may be imported."},
-    {"watch_interpreter_lists", watch_interpreter_lists, METH_O,
-     "watch_interpreter_lists(lists) -> None\n\n(sys.path, sys.meta_path, sys.path_hooks) as "
-     "they are now: while interpreter mutation is blocked, an import after they change is "
-     "refused. None stops watching."},
+    {"watch_interpreter_lists", watch_interpreter_lists, METH_VARARGS,
+     "watch_interpreter_lists(lists, token) -> None\n\n(sys.path, sys.meta_path, "
+     "sys.path_hooks) as they are now: while interpreter mutation is blocked, an import after "
+     "they change is refused. None stops watching. `token`: one push() returned."},
     {"wrap_import", wrap_import, METH_O,
      "wrap_import(original) -> callable\n\nAn __import__ that refuses denied modules even when "
      "already loaded."},

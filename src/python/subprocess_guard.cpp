@@ -8,8 +8,10 @@
 // new process (fork, clone), EACCES naming the program for an exec. Programs that look for a
 // tool and carry on without it (`except OSError`) then behave as under the kernel layer alone.
 #include <cerrno>
+#include <cstdlib>
 #include <string>
 
+#include "exec_loader.hpp"
 #include "guards.hpp"
 #include "py_ref.hpp"
 #include "violation.hpp"
@@ -61,9 +63,39 @@ PyMethodDef fork_exec_def = {  // NOLINT: CPython keeps a pointer to a mutable d
     "fork_exec", fork_exec_wrapper, METH_VARARGS,
     "_posixsubprocess.fork_exec, refused while hermetic blocks subprocesses."};
 
+// Set once this process runs under block_native's kernel rows (no new executable memory).
+bool g_native_rows = false;
+
+// Under those rows, which every child inherits and exec does not reset, a dynamically linked
+// program cannot start: its loader's mmap(PROT_EXEC) of libc fails ("failed to map segment
+// from shared object"). The kernel cannot tell that mapping from native code loaded by the
+// interpreter, so the start is refused here, up front, with the reason. Static programs run.
+int check_new_program(Event event, const Snapshot& snapshot, const char* event_name,
+                      PyObject* args) {
+  if (event == Event::kOsFork || event == Event::kOsForkpty || event == Event::kOsStartfile) {
+    return 0;  // no new program: the child runs this process's code
+  }
+  const std::string program = event == Event::kOsSystem ? "/bin/sh" : program_of(event, args);
+  const char* search_path = std::getenv("PATH");
+  const std::string file =
+      exec_loader::locate(program, search_path != nullptr ? search_path : "/usr/bin:/bin");
+  if (file.empty() || !exec_loader::maps_libraries(file)) return 0;
+  return deny(snapshot,
+              {"imports",
+               std::string("native code blocked: ") + event_name + "(" + program +
+                   "): a dynamically linked program cannot start under block_native, whose "
+                   "no-executable-memory rule every child inherits",
+               program});
+}
+
 }  // namespace
 
+void note_native_rows() { g_native_rows = true; }
+
 int check(Event event, const Snapshot& snapshot, const char* event_name, PyObject* args) {
+  if (g_native_rows && !snapshot.merged.block_subprocess) {
+    return check_new_program(event, snapshot, event_name, args);
+  }
   if (!snapshot.merged.block_subprocess) return 0;
   const std::string program = program_of(event, args);
   std::string message = std::string("subprocess disabled: ") + event_name;
