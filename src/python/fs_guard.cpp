@@ -6,8 +6,9 @@
 // --allow-read would allow it (CLI).
 //
 // Two exceptions keep the runtime working:
-// - The import system caches bytecode under __pycache__; a write there (or its mkdir) fails
-//   with a plain PermissionError and no trace, which importlib ignores, so imports still work.
+// - The import system caches bytecode under __pycache__; a write there (or its mkdir) outside
+//   the writable places fails with a plain PermissionError and no trace, which importlib
+//   ignores, so imports still work (inside them it is written, as bare).
 // - Reads by the import system itself (frames of importlib's frozen modules) are not confined
 //   to fs_root: modules come from the interpreter prefix, as in the kernel layer's rules.
 #include <fcntl.h>
@@ -106,28 +107,35 @@ int check_read(const Snapshot& snapshot, const std::string& path, bool reads_con
 }
 
 // A write is allowed when every read-only level lists a writable directory holding the path
-// (allow_write; for the CLI also the run's private TMPDIR).
-int deny_write(const Snapshot& snapshot, const std::string& message, const std::string& path) {
-  std::string resolved;
+// (allow_write; for the CLI also the run's private TMPDIR). The first level that refuses it, or
+// null; `resolved` gets the path with its symlinks resolved when it was needed.
+const Level* level_refusing_write(const Snapshot& snapshot, const std::string& path,
+                                  std::string& resolved) {
   bool resolved_once = false;
-  const Level* refusing = nullptr;
   for (const auto& level : snapshot.levels) {
     if (!level.policy.fs_readonly) continue;
-    if (level.real_writable.empty()) {
-      refusing = &level;
-      break;
-    }
+    if (level.real_writable.empty()) return &level;
     if (!resolved_once) {
       resolved = resolve(path);
       resolved_once = true;
     }
-    if (resolved.empty() || !level.real_writable.hold(resolved)) {
-      refusing = &level;
-      break;
-    }
+    if (resolved.empty() || !level.real_writable.hold(resolved)) return &level;
   }
+  return nullptr;
+}
+
+// A bytecode cache write (or its mkdir) that a level refuses fails quietly (see the top of this
+// file); in a writable place it is written, as bare.
+int check_pycache_write(const Snapshot& snapshot, const std::string& path) {
+  std::string resolved;
+  return level_refusing_write(snapshot, path, resolved) != nullptr ? refuse_quietly(path) : 0;
+}
+
+int deny_write(const Snapshot& snapshot, const std::string& message, const std::string& path) {
+  std::string resolved;
+  const Level* refusing = level_refusing_write(snapshot, path, resolved);
   if (refusing == nullptr) return 0;
-  if (!resolved_once) resolved = resolve(path);
+  if (resolved.empty()) resolved = resolve(path);
   return deny(
       snapshot,
       os_denial("filesystem", message + allow_hint::write(refusing->face, resolved), path, path));
@@ -191,7 +199,7 @@ int check_open(const Snapshot& snapshot, PyObject* args) {
   std::string path;
   if (!path_of(arg_at(args, 0), &path)) return 0;  // an fd: opened (and checked) earlier
   if (write) {
-    if (in_pycache(path)) return refuse_quietly(path);
+    if (in_pycache(path)) return check_pycache_write(snapshot, path);
     return deny_write(snapshot, "filesystem readonly: " + path, path);
   }
   return check_read(snapshot, path, /*reads_content=*/true);
@@ -277,7 +285,7 @@ int check_mutation(Event event, const Snapshot& snapshot, const char* event_name
   bool exact = true;
   const std::string path = written_path(event_name, args, written.first, &exact);
   if (event == Event::kOsMkdir) {
-    if (base_name(path) == "__pycache__") return refuse_quietly(path);
+    if (base_name(path) == "__pycache__") return check_pycache_write(snapshot, path);
     // mkdir of what exists changes nothing: the call fails with EEXIST, as the kernel answers
     // before any permission check, and os.makedirs(exist_ok=True) and pathlib's mkdir go on.
     // (Without a kernel layer, another process could remove it in between; the in-process layer

@@ -101,9 +101,6 @@ REFUSING = {tool.name: [f for f in ("no-network", "block-all") if (tool.name, f)
 # dynamically linked child can start (the PROT_EXEC filter is inherited; issue 14 item 7).
 PIP_UNAME = "`uname -rs` (pip's distro) cannot map libc: the kernel filter is inherited"
 KNOWN: dict[tuple[str, str], str] = {
-    ("pip-index", "allow-localhost+fs-readonly"):
-        "in-process fs guard: pip's byte-compilation writes __pycache__ inside --allow-write, "
-        "refused quietly (found by this suite; see test_tools_python.PYCACHE)",
     ("pip-index", "block-native"): PIP_UNAME,
 }
 KNOWN_REFUSED: dict[tuple[str, str], str] = {}

@@ -117,18 +117,12 @@ RUNS = {
     "asyncio": _EVERYWHERE,
 }
 
-# Found by this suite (not one of issue 13's items): the in-process layer refuses every write
-# under a __pycache__ directory, quietly, also inside --allow-write paths (fs_guard.cpp: the
-# __pycache__ exception comes before the writable-place check).
-PYCACHE = "in-process fs guard: {} writes __pycache__ inside --allow-write, refused quietly"
 
 # Failures of the current build, each with what fixes it; remove the entry with the fix (the
 # marks are strict: a test that starts passing fails until then).
 KNOWN: dict[tuple[str, str], str] = {
-    ("pip-find-links", "fs-readonly"): PYCACHE.format("pip's byte-compilation"),
     ("pip-find-links", "block-native"):
         "`uname -rs` (pip's distro) cannot map libc: the kernel filter is inherited",
-    ("pytest", "fs-readonly"): PYCACHE.format("pytest's cache of rewritten test modules"),
 }
 
 
