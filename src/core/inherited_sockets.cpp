@@ -13,23 +13,14 @@
 #include <string_view>
 
 #include "address_policy.hpp"
+#include "hermetic/report_lines.hpp"
 
 namespace hermetic::inherited_sockets {
 namespace {
 
 std::string family_name(int family) {
-  switch (family) {
-    case AF_INET:
-      return "AF_INET";
-    case AF_INET6:
-      return "AF_INET6";
-    case AF_NETLINK:
-      return "AF_NETLINK";
-    case AF_PACKET:
-      return "AF_PACKET";
-    default:
-      return "family " + std::to_string(family);
-  }
+  const std::string_view name = socket_family_name(family);
+  return name.empty() ? "family " + std::to_string(family) : std::string(name);
 }
 
 // The socket's address at one end, or nullopt when it has none (unbound, unconnected).

@@ -47,18 +47,8 @@ Wait wait_and_receive(int listener, int wake, unotify::Notification& notificatio
 }
 
 std::string family_name(std::uint64_t family) {
-  switch (family) {
-    case AF_INET:
-      return "AF_INET";
-    case AF_INET6:
-      return "AF_INET6";
-    case AF_NETLINK:
-      return "AF_NETLINK";
-    case AF_PACKET:
-      return "AF_PACKET";
-    default:
-      return std::to_string(family);
-  }
+  const std::string_view name = socket_family_name(static_cast<long>(family));
+  return name.empty() ? std::to_string(family) : std::string(name);
 }
 
 // A refused call of a "trace" rule, as --trace prints it: socket(AF_INET6), io_uring_setup().

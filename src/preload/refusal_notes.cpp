@@ -26,6 +26,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <string_view>
 
 #include "hermetic/report_lines.hpp"
 
@@ -70,21 +71,6 @@ void note(Capability capability, const char* what, const char* hint) {
 constexpr const char* kNetworkHint =
     "--allow-localhost or --allow-domain NAME would allow some destinations";
 constexpr const char* kSubprocessHint = "--no-subprocess refuses new processes and programs";
-
-const char* family_name(int family) {
-  switch (family) {
-    case AF_INET:
-      return "AF_INET";
-    case AF_INET6:
-      return "AF_INET6";
-    case AF_NETLINK:
-      return "AF_NETLINK";
-    case AF_PACKET:
-      return "AF_PACKET";
-    default:
-      return "a non-local family";
-  }
-}
 
 // The next definition of `name` after this library's: libc's.
 template <typename Fn>
@@ -139,6 +125,11 @@ bool collect(const char* first, va_list& list, std::array<char*, kMaxListedArgs>
   return true;
 }
 
+int too_many_arguments() {
+  errno = E2BIG;  // as for an argument list the kernel refuses
+  return -1;
+}
+
 }  // namespace
 
 // The interposed functions keep libc's names and signatures.
@@ -148,9 +139,11 @@ extern "C" {
 int socket(int domain, int type, int protocol) {
   const int fd = real("socket", g_socket)(domain, type, protocol);
   if (fd < 0 && errno == EACCES && domain != AF_UNIX) {
+    std::string_view name = hermetic::socket_family_name(domain);
+    if (name.empty()) name = "a non-local family";
     std::array<char, 96> what{};
-    (void)std::snprintf(what.data(), what.size(), "network disabled: socket(%s)",
-                        family_name(domain));
+    (void)std::snprintf(what.data(), what.size(), "network disabled: socket(%.*s)",
+                        static_cast<int>(name.size()), name.data());
     note(kNetwork, what.data(), kNetworkHint);
   }
   return fd;
@@ -214,18 +207,15 @@ int posix_spawnp(pid_t* pid, const char* file, const posix_spawn_file_actions_t*
   return err;
 }
 
-// execl(path, arg0, ..., NULL), execlp(file, ...), execle(path, ..., NULL, envp).
+// execl(path, arg0, ..., NULL), execlp(file, ...), execle(path, ..., NULL, envp): the listed
+// arguments collected (and execle's envp after them), then the v-form, interposed above.
 int execl(const char* path, const char* arg, ...) {
   std::array<char*, kMaxListedArgs> argv{};
   va_list list;
   va_start(list, arg);
   const bool fits = collect(arg, list, argv);
   va_end(list);
-  if (!fits) {
-    errno = E2BIG;
-    return -1;
-  }
-  return execv(path, argv.data());
+  return fits ? execv(path, argv.data()) : too_many_arguments();
 }
 
 int execlp(const char* file, const char* arg, ...) {
@@ -234,11 +224,7 @@ int execlp(const char* file, const char* arg, ...) {
   va_start(list, arg);
   const bool fits = collect(arg, list, argv);
   va_end(list);
-  if (!fits) {
-    errno = E2BIG;
-    return -1;
-  }
-  return execvp(file, argv.data());
+  return fits ? execvp(file, argv.data()) : too_many_arguments();
 }
 
 int execle(const char* path, const char* arg, ...) {
@@ -246,13 +232,10 @@ int execle(const char* path, const char* arg, ...) {
   va_list list;
   va_start(list, arg);
   const bool fits = collect(arg, list, argv);
+  // NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): va_start'ed above, walked by collect
   char* const* envp = fits ? va_arg(list, char* const*) : nullptr;
   va_end(list);
-  if (!fits) {
-    errno = E2BIG;
-    return -1;
-  }
-  return execve(path, argv.data(), envp);
+  return fits ? execve(path, argv.data(), envp) : too_many_arguments();
 }
 
 }  // extern "C"
