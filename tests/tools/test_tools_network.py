@@ -88,8 +88,11 @@ _ALLOWING = ["allow-localhost", "allow-localhost+fs-readonly", "no-environment",
              "block-all+allow-localhost"]
 # Refused by design: pip under --profile block-all (its vendored six runs exec() on a string
 # when imported: --no-code-exec); httpie under --block-native (it imports charset_normalizer,
-# whose wheel is compiled with mypyc: third-party native code; requests can do without it).
-_CANNOT = {("pip-index", "block-all"), ("httpie", "block-all"), ("httpie", "block-native")}
+# whose wheel is compiled with mypyc: third-party native code; requests can do without it); pip
+# under --block-native (it starts programs, its vendored distro runs `uname -rs`, and no
+# dynamically linked child can start under the inherited no-executable-memory rule).
+_CANNOT = {("pip-index", "block-all"), ("httpie", "block-all"), ("httpie", "block-native"),
+           ("pip-index", "block-native")}
 RUNS = {tool.name: [f for f in _ALLOWING if (tool.name, f.split("+")[0]) not in _CANNOT]
         for tool in TOOLS}
 REFUSING = {tool.name: [f for f in ("no-network", "block-all") if (tool.name, f) not in _CANNOT]
@@ -97,12 +100,7 @@ REFUSING = {tool.name: [f for f in ("no-network", "block-all") if (tool.name, f)
 
 # Failures of today's build, each with what fixes it; remove the entry with the fix (the marks
 # are strict: a test that starts passing fails until then).
-# Found by this suite: pip's vendored distro runs `uname -rs`; under --block-native no
-# dynamically linked child can start (the PROT_EXEC filter is inherited; issue 14 item 7).
-PIP_UNAME = "`uname -rs` (pip's distro) cannot map libc: the kernel filter is inherited"
-KNOWN: dict[tuple[str, str], str] = {
-    ("pip-index", "block-native"): PIP_UNAME,
-}
+KNOWN: dict[tuple[str, str], str] = {}
 KNOWN_REFUSED: dict[tuple[str, str], str] = {}
 
 

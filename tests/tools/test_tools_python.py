@@ -104,9 +104,13 @@ _EVERYWHERE = ["fs-readonly", "no-network", "no-environment", "block-native", "b
 # imported (--no-code-exec); pytest's assertion rewriting adds an import hook to sys.meta_path
 # (--no-interpreter-mutation).
 _NOT_BLOCK_ALL = ["fs-readonly", "no-network", "no-environment", "block-native"]
+# pip starts programs (its vendored distro runs `uname -rs`): under --block-native no dynamically
+# linked child can start, since the no-executable-memory rule is inherited and the loader maps
+# libc with it (refused up front, docs/inprocess.md; the kernel cannot tell the two apart).
+_STARTS_PROGRAMS = ["fs-readonly", "no-network", "no-environment"]
 _COMPILED = ["fs-readonly", "no-network", "no-environment"]
 RUNS = {
-    "pip-find-links": _NOT_BLOCK_ALL,
+    "pip-find-links": _STARTS_PROGRAMS,
     "venv": _EVERYWHERE,
     "shutil-copy2": _EVERYWHERE,
     "pytest": _NOT_BLOCK_ALL,
@@ -121,8 +125,6 @@ RUNS = {
 # Failures of the current build, each with what fixes it; remove the entry with the fix (the
 # marks are strict: a test that starts passing fails until then).
 KNOWN: dict[tuple[str, str], str] = {
-    ("pip-find-links", "block-native"):
-        "`uname -rs` (pip's distro) cannot map libc: the kernel filter is inherited",
 }
 
 
