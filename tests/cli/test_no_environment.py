@@ -59,8 +59,11 @@ def test_tempfile_and_pytest_run(run_hermetic, clean_env, tmp_path):
         f"    assert {SECRET_NAME!r} not in os.environ\n"
         "    (tmp_path.parent.parent / 'ran').write_text(os.environ['PYTEST_CURRENT_TEST'])\n")
     base = tmp_path / "base"
+    # --rootdir: the node id must not depend on where the suite runs from (a clone under /tmp
+    # would otherwise share /tmp as the common ancestor with tmp_path).
     proc = run_hermetic(["--no-environment", "--", sys.executable, "-m", "pytest", "-q",
-                         "-p", "no:cacheprovider", f"--basetemp={base}", str(tmp_path)],
+                         "-p", "no:cacheprovider", f"--basetemp={base}", f"--rootdir={tmp_path}",
+                         str(tmp_path)],
                         env=clean_env({SECRET_NAME: SECRET_VALUE}))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert (tmp_path / "ran").read_text().startswith("test_probe.py::test_probe")
