@@ -7,12 +7,14 @@ Suite-specific fixtures live in the conftest.py of their own directory.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import selectors
 import shutil
 import socket
 import subprocess
+import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -29,9 +31,22 @@ DEFAULT_TIMEOUT = 60
 _PROXY_VARS = ("http_proxy", "https_proxy", "all_proxy", "ftp_proxy", "no_proxy")
 
 
+def _httpie_config_dir() -> str:
+    """A config dir that switches httpie's update check off: with the user's own, a bare `http`
+    starts a process that fetches httpie's release list from the internet."""
+    path = Path(tempfile.gettempdir()) / f"hermetic-tests-httpie-{os.getuid()}"
+    path.mkdir(exist_ok=True)
+    (path / "config.json").write_text(json.dumps({"disable_update_warnings": True}))
+    return str(path)
+
+
+_HTTPIE_CONFIG_DIR = _httpie_config_dir()
+
+
 def _clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k.lower() not in _PROXY_VARS}
     env["no_proxy"] = env["NO_PROXY"] = "*"
+    env["HTTPIE_CONFIG_DIR"] = _HTTPIE_CONFIG_DIR
     env.update(extra or {})
     return env
 
