@@ -8,10 +8,11 @@
 //      environment before fork
 //   4. with nothing left to do after exec but removing the TMPDIR (handed to a detached
 //      cleaner): apply the kernel layer here and become the target
-//   5. otherwise fork; the child applies the hosts overlay and the kernel layer, hands the
-//      seccomp listener to the parent (when a rule is supervised) and execs the target; the
-//      parent starts the supervisor on that listener, forwards signals, waits, removes the
-//      run's files, and exits as the target did
+//   5. otherwise fork; the child ties itself to hermetic's life, applies the hosts overlay,
+//      starts the TMPDIR's cleaner, applies the kernel layer, hands the seccomp listener to the
+//      parent (when a rule is supervised) and execs the target; the parent (the run's
+//      subreaper) starts the supervisor on that listener, forwards signals, waits, kills what
+//      the target left running, removes the run's files, and exits as the target did
 #include "hermetic/launch.hpp"
 
 #include <fcntl.h>

@@ -255,15 +255,13 @@ void Supervisor::log_refusal(const syscall_rules::Rule& rule, const Reply& reply
   std::string line = std::string(kTraceLinePrefix) +
                      (network ? "network disabled: " : "filesystem mutation disabled: ") +
                      reply.blocked;
-  if (!reply.why.empty() && reply.why != "address not allowed" &&
-      reply.why != "outside the writable places") {
-    line += " (" + std::string(reply.why) + ")";
-  }
-  // The flag that would allow it, when a flag would: not for a refusal of how (source routing,
-  // an interface), only of where.
+  // A refusal of where (the address, the place) names the flag that would allow it; one of how
+  // (source routing, an interface) says why instead.
   const bool where = reply.why.empty() || reply.why == "address not allowed" ||
                      reply.why == "outside the writable places";
-  if (!config_.trace && where) {
+  if (!where) {
+    line += " (" + std::string(reply.why) + ")";
+  } else if (!config_.trace) {
     line += network ? "; --allow-domain NAME would allow a named destination"
                     : "; --allow-write PATH would allow changes under PATH";
   }

@@ -192,8 +192,10 @@ std::string credentials_of(const std::string& status_path) {
 }
 
 bool same_credentials(pid_t tid) {
+  // hermetic's own never change once it serves (read once, by whichever thread comes first).
+  static const std::string ours = credentials_of("/proc/thread-self/status");
   const std::string theirs = credentials_of("/proc/" + std::to_string(tid) + "/status");
-  return !theirs.empty() && theirs == credentials_of("/proc/thread-self/status");
+  return !theirs.empty() && theirs == ours;
 }
 
 // Why the object may not change, or nullopt when it lies in a writable place. `shown` gets the
