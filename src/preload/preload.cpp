@@ -3,7 +3,7 @@
 // before Py_Initialize, before site, .pth files or user code. In a process that is not CPython
 // it does nothing. It links nothing but libc and libdl: it must load into any program.
 //
-// Contract with the CLI (src/core/inprocess_injection.cpp), through the environment:
+// Contract with the CLI (src/core/target/inprocess_injection.cpp), through the environment:
 //   HERMETIC_POLICY        the policy as JSON
 //   HERMETIC_INPROC_LIB    path of the extension module hermetic._hermetic
 //   HERMETIC_INPROC_MIN_PYVER  "MAJOR.MINOR" of the oldest Python the extension runs on (it is

@@ -35,7 +35,7 @@ namespace {
 enum Capability : unsigned char { kNetwork, kSubprocess, kCapabilities };
 
 // Whether the run's policy blocks the capability, from the JSON the CLI hands every process
-// (src/core/policy_json.cpp writes it compact). Under --trace the supervisor reports network
+// (src/core/policy/policy_json.cpp writes it compact). Under --trace the supervisor reports network
 // refusals itself.
 bool reported_here(Capability capability) {
   const char* policy = std::getenv("HERMETIC_POLICY");

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
-#include "address_class.hpp"
+#include "policy/address_class.hpp"
 
 namespace hermetic::inproc::host_rules {
 namespace {

@@ -41,7 +41,7 @@ PyObject* push_policy(hermetic::Result<hermetic::Policy> built) {
   return level_token::make(policy_stack::push(std::move(policy), sealed));
 }
 
-// The named profiles, from the core's table (src/core/profiles.cpp): the one place they are
+// The named profiles, from the core's table (src/core/policy/profiles.cpp): the one place they are
 // written down; hermetic.profiles builds hermetic-seal's PROFILES from these.
 PyObject* profile_names(PyObject* /*self*/, PyObject* /*unused*/) {
   const auto& names = hermetic::profile_names();

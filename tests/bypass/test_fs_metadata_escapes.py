@@ -2,9 +2,9 @@
 and nowhere else, whatever way a path or fd leads out of them.
 
 The supervisor performs these calls for the target on the object it resolved and checked
-(src/core/supervisor_metadata.hpp). Each attempt starts inside an --allow-write directory and
-aims at a file outside it: bare, the outside file changes (the route is real); under hermetic it
-must stay byte-for-byte, mode-for-mode the same.
+(src/core/supervisor/supervisor_metadata.hpp). Each attempt starts inside an --allow-write
+directory and aims at a file outside it: bare, the outside file changes (the route is real);
+under hermetic it must stay byte-for-byte, mode-for-mode the same.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 // The supervisor's address decisions, without the kernel.
-#include "address_policy.hpp"
+#include "policy/address_policy.hpp"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-#include "environment.hpp"
+#include "launch/environment.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "exec_chain.hpp"
+#include "target/exec_chain.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>

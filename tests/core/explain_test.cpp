@@ -1,5 +1,5 @@
 // --explain's text from a plan, without the kernel.
-#include "explain.hpp"
+#include "launch/explain.hpp"
 
 #include <gtest/gtest.h>
 

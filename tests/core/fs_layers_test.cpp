@@ -1,12 +1,12 @@
 // --fs-readonly's Landlock layers from their inputs, without the kernel.
-#include "fs_layers.hpp"
+#include "landlock/fs_layers.hpp"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <set>
 
-#include "landlock_abi.hpp"
+#include "landlock/landlock_abi.hpp"
 
 namespace hermetic::fs_layers {
 namespace {

@@ -1,5 +1,5 @@
 // Which policies let the in-process layer wait for its first event (HERMETIC_INPROC_DEFER).
-#include "inprocess_injection.hpp"
+#include "target/inprocess_injection.hpp"
 
 #include <gtest/gtest.h>
 

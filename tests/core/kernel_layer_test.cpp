@@ -1,10 +1,10 @@
 // Which Landlock layers a policy gets on kernels of each ABI.
-#include "kernel_layer.hpp"
+#include "launch/kernel_layer.hpp"
 
 #include <gtest/gtest.h>
 
-#include "landlock.hpp"
-#include "landlock_abi.hpp"
+#include "landlock/landlock.hpp"
+#include "landlock/landlock_abi.hpp"
 
 namespace hermetic {
 namespace {

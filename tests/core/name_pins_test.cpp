@@ -1,5 +1,5 @@
 // Allowed domains and --resolve pins, without DNS: every test pins its names.
-#include "name_pins.hpp"
+#include "launch/name_pins.hpp"
 
 #include <gtest/gtest.h>
 

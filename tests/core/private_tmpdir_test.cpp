@@ -1,5 +1,5 @@
 // The private TMPDIR is removed completely, and only it, whatever the target left inside.
-#include "private_tmpdir.hpp"
+#include "launch/private_tmpdir.hpp"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>

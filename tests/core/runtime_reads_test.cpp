@@ -1,5 +1,5 @@
 // What a target needs to read, found from files: Python layouts, venvs, loader config.
-#include "runtime_reads.hpp"
+#include "target/runtime_reads.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "python_layout.hpp"
+#include "target/python_layout.hpp"
 #include "temp_dir.hpp"
 
 namespace hermetic {

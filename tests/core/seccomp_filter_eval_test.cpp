@@ -26,8 +26,8 @@
 #include <vector>
 
 #include "bpf_eval.hpp"
-#include "seccomp_filter.hpp"
-#include "syscall_rules.hpp"
+#include "seccomp/seccomp_filter.hpp"
+#include "seccomp/syscall_rules.hpp"
 
 namespace hermetic::syscall_rules {
 namespace {

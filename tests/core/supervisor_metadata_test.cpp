@@ -1,6 +1,6 @@
 // The pure parts of the supervisor's metadata calls: argument layouts, the caller's fd paths and
 // the writable places. The kernel side is tested end to end (tests/bypass/test_fs_metadata_*).
-#include "supervisor_metadata.hpp"
+#include "supervisor/supervisor_metadata.hpp"
 
 #include <gtest/gtest.h>
 

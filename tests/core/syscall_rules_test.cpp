@@ -1,5 +1,5 @@
 // Policy -> syscall rule translation, without the kernel.
-#include "syscall_rules.hpp"
+#include "seccomp/syscall_rules.hpp"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -16,7 +16,7 @@
 #include <cerrno>
 #include <string>
 
-#include "seccomp_filter.hpp"
+#include "seccomp/seccomp_filter.hpp"
 
 namespace hermetic::syscall_rules {
 namespace {

@@ -1,5 +1,5 @@
 // Target resolution: `#!/usr/bin/env NAME` is done by hermetic, so no second exec is needed.
-#include "target.hpp"
+#include "target/target.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

@@ -1,0 +1,530 @@
+// The launch sequence. Its order is security-relevant, so it reads as one checklist in run():
+//   1. refuse what this build or kernel cannot enforce (fail closed), and inherited sockets the
+//      policy cannot hold
+//   2. create the run's private TMPDIR and the hosts file of --resolve/--allow-domain; plan:
+//      resolve the target and the files it will exec, compute every rule (run_plan, shared
+//      with --explain)
+//   3. prepare every kernel rule (allocations, path opens, BPF compile) and the target's
+//      environment before fork
+//   4. with nothing left to do after exec but removing the TMPDIR (handed to a detached
+//      cleaner): apply the kernel layer here and become the target
+//   5. otherwise fork; the child ties itself to hermetic's life, applies the hosts overlay,
+//      starts the TMPDIR's cleaner, applies the kernel layer, hands the seccomp listener to the
+//      parent (when a rule is supervised) and execs the target; the parent (the run's
+//      subreaper) starts the supervisor on that listener, forwards signals, waits, kills what
+//      the target left running, removes the run's files, and exits as the target did
+#include "hermetic/launch.hpp"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <sstream>
+
+#include "base/fd.hpp"
+#include "hermetic/probe.hpp"
+#include "hermetic/real_path.hpp"
+#include "launch/environment.hpp"
+#include "launch/hosts_overlay.hpp"
+#include "launch/inherited_sockets.hpp"
+#include "launch/kernel_layer.hpp"
+#include "launch/name_pins.hpp"
+#include "launch/private_tmpdir.hpp"
+#include "launch/run_plan.hpp"
+#include "launch/signal_relay.hpp"
+#include "launch/tmpdir_cleaner.hpp"
+#include "seccomp/seccomp_filter.hpp"
+#include "seccomp/syscall_rules.hpp"
+#include "supervisor/listener_handoff.hpp"
+#include "supervisor/supervisor.hpp"
+#include "target/inprocess_injection.hpp"
+#include "target/target.hpp"
+
+namespace hermetic {
+namespace {
+
+std::string current_path_env() {
+  const char* path = std::getenv("PATH");
+  return path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
+}
+
+// execve's NULL-terminated array over strings that outlive it.
+std::vector<char*> c_string_array(const std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  out.reserve(strings.size() + 1);
+  for (const auto& s : strings) out.push_back(const_cast<char*>(s.c_str()));  // NOLINT: execve
+  out.push_back(nullptr);
+  return out;
+}
+
+// What the child reports through the CLOEXEC pipe: the TMPDIR's cleaner it started, and, when it
+// fails before exec, the exit code and the step's name. A successful exec closes the pipe.
+struct ChildReport {
+  enum class Kind : int { cleaner, failure };
+  Kind kind;
+  pid_t cleaner;  // Kind::cleaner
+  int exit_code;  // Kind::failure
+  int error_number;
+  std::array<char, 96> step;
+};
+
+void child_report(int report_fd, const ChildReport& report) {
+  // Best effort: if the parent is gone nobody is left to tell.
+  [[maybe_unused]] const auto written = ::write(report_fd, &report, sizeof report);
+}
+
+[[noreturn]] void child_fail(int report_fd, int exit_code, int error_number, const char* step) {
+  ChildReport failure{ChildReport::Kind::failure, -1, exit_code, error_number, {}};
+  std::strncpy(failure.step.data(), step, failure.step.size() - 1);
+  child_report(report_fd, failure);
+  _exit(exit_code);
+}
+
+// What the child needs beyond the kernel layer; null members are not used by this policy.
+struct ChildExtras {
+  const hosts_overlay::Overlay* hosts = nullptr;
+  const listener_handoff::Channel* handoff = nullptr;
+  const std::string* tmpdir = nullptr;  // removed by a cleaner this (forked) child starts
+  bool wipe_environment = false;        // --no-environment: the cleaner must not keep it
+  pid_t parent = 0;
+  bool shares_memory = false;  // cloned by spawn_sharing_memory
+};
+
+// Runs in the child: only async-signal-safe calls from here to execve.
+[[noreturn]] void child_main(const PreparedKernelLayer& kernel, const target::Resolved& target,
+                             char* const* argv, char* const* envp, int report_fd,
+                             ChildExtras extras) {
+  if (!extras.shares_memory) signal_relay::restore_defaults_in_child();
+  // The target dies with this hermetic: a waiting parent that is killed (SIGKILL, which it
+  // cannot relay) must not leave the target running without its supervisor, as a hermetic
+  // that became the target would not.
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) {
+    child_fail(report_fd, exit_code::kError, errno, "tying the target to hermetic's life");
+  }
+  if (getppid() != extras.parent) _exit(exit_code::kError);  // hermetic is already gone
+  const char* step = "";
+  // Mounts first: Landlock forbids changing mounts once applied.
+  if (extras.hosts != nullptr) {
+    if (int err = extras.hosts->apply(&step); err != 0) {
+      child_fail(report_fd, exit_code::kError, err, step);
+    }
+  }
+  // The TMPDIR goes when the target has exited, however this hermetic ends: a detached cleaner,
+  // started here (this forked child is about to become the target; after the hosts file, which
+  // writes this process's uid_map: the cleaner makes it undumpable) as an in-place run starts
+  // it. Only from a fork: a cleaner shares the memory of the process that starts it.
+  if (extras.tmpdir != nullptr) {
+    // The cleaner keeps this memory after the exec: a scrubbed environment goes first, as an
+    // in-place run wipes it before starting its cleaner.
+    if (extras.wipe_environment) environment::wipe_own_block();
+    // It watches hermetic, not this process: hermetic exits once the target has and what the
+    // target left running is gone (end_leftovers), so nothing writes there any more.
+    const pid_t cleaner = tmpdir_cleaner::start(*extras.tmpdir, extras.parent);
+    if (cleaner < 0) {
+      child_fail(report_fd, exit_code::kError, EAGAIN, "starting the TMPDIR's cleaner");
+    }
+    child_report(report_fd, {ChildReport::Kind::cleaner, cleaner, 0, 0, {}});
+    // The cleaner made this memory (now also its own) undumpable; until the listener is handed
+    // over, hermetic must still be able to copy an fd from this process (pidfd_getfd, which an
+    // unprivileged user may not do to an undumpable process). Undumpable again before exec.
+    (void)prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+  }
+  int listener = -1;
+  if (int err = kernel.apply(/*all_threads=*/false, &step,
+                             extras.handoff != nullptr ? &listener : nullptr);
+      err != 0) {
+    child_fail(report_fd, exit_code::kError, err, step);
+  }
+  if (extras.handoff != nullptr) {
+    if (int err = extras.handoff->child_hand_over(listener); err != 0) {
+      child_fail(report_fd, exit_code::kError, err, "handing the seccomp listener to hermetic");
+    }
+  }
+  if (extras.tmpdir != nullptr) (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);  // the cleaner's memory
+  if (extras.shares_memory) signal_relay::restore_defaults_in_shared_child();
+  const int err = kernel.exec(target.exec_path.c_str(), argv, envp);
+  child_fail(report_fd, err == ENOENT ? exit_code::kNotFound : exit_code::kNotExecutable, err,
+             "execve");
+}
+
+// child_main's arguments through clone().
+struct ChildStart {
+  const PreparedKernelLayer* kernel;
+  const target::Resolved* target;
+  char* const* argv;
+  char* const* envp;
+  int report_fd;
+  pid_t parent;
+};
+
+int shared_child_main(void* arg) {
+  const auto* start = static_cast<const ChildStart*>(arg);
+  child_main(*start->kernel, *start->target, start->argv, start->envp, start->report_fd,
+             {.parent = start->parent, .shares_memory = true});
+}
+
+// The child of step 5 as posix_spawn makes one: clone(CLONE_VM | CLONE_VFORK). No page tables
+// to copy, no copy-on-write faults afterwards, and this process sleeps until the child has
+// exec'd or failed. Only for a child that needs nothing from this process before its exec (no
+// supervisor handoff) and makes no namespace (unshare(CLONE_NEWUSER) refuses a shared address
+// space). The child runs on a stack in this frame, which cannot return before it is done, with
+// every signal blocked until just before exec: no handler runs in the memory it shares.
+pid_t spawn_sharing_memory(ChildStart start) {
+  constexpr std::size_t kStackSize = std::size_t{64} * 1024;
+  alignas(16) std::array<char, kStackSize> stack;  // NOLINT: uninitialised on purpose
+  const signal_relay::BlockAll blocked;
+  return clone(&shared_child_main, stack.data() + stack.size(), CLONE_VM | CLONE_VFORK | SIGCHLD,
+               &start);
+}
+
+// The children of this process other than `keep`: what the target forked and left behind,
+// which became this process's children (PR_SET_CHILD_SUBREAPER) when their parents died.
+std::vector<pid_t> children_except(pid_t keep) {
+  std::vector<pid_t> out;
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task", ec)) {
+    std::ifstream list(task.path() / "children");
+    pid_t pid = 0;
+    while (list >> pid) {
+      if (pid != keep) out.push_back(pid);
+    }
+  }
+  return out;
+}
+
+// Nothing a run starts outlives it: once the target has exited, every process it left running
+// is killed and reaped (their own orphans come to this process in turn, until none is left). The
+// TMPDIR's cleaner, `keep`, stays: it removes the TMPDIR once this process has exited.
+void end_leftovers(pid_t keep) {
+  for (auto left = children_except(keep); !left.empty(); left = children_except(keep)) {
+    for (const pid_t pid : left) (void)::kill(pid, SIGKILL);
+    // Unreaped, a child's pid cannot be reused: each kill reached the process listed.
+    for (const pid_t pid : left) {
+      while (waitpid(pid, nullptr, __WALL) < 0 && errno == EINTR) {
+      }
+    }
+  }
+}
+
+// Exit status as the caller would have seen it without hermetic: the same code, or death by the
+// same signal.
+int mirror_status(int status) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) {
+    const int sig = WTERMSIG(status);
+    // The target already dumped core if it was going to; do not dump hermetic as well.
+    const rlimit no_core{0, 0};
+    setrlimit(RLIMIT_CORE, &no_core);
+    signal_relay::die_by(sig);
+    return 128 + sig;  // only if the signal could not kill us
+  }
+  return exit_code::kError;
+}
+
+std::string machine_hosts() {
+  std::ifstream file("/etc/hosts");
+  std::ostringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+// A hermetic process that outlives the target's exec (this waiting parent; the TMPDIR cleaner
+// does the same) holds what the target must not have: the exec token, the environment
+// --no-environment took away. Undumpable, a signal from the target leaves no core file to read
+// them from, and its /proc files become root's, out of reach of a target of its user.
+// (RLIMIT_CORE goes to 0 too, once the child has its own limits.)
+void make_undumpable() { (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0); }
+
+// Where --fs-readonly's metadata calls may change things: the private TMPDIR and the
+// --allow-write paths, canonical as gather_fs_inputs made them (the places Landlock lets the
+// target write; not /dev/null, the terminal or inherited stdio files, whose modes no tool needs
+// to change).
+supervisor::metadata::WritablePlaces writable_places(const fs_layers::Inputs& fs) {
+  std::vector<std::string> roots = fs.allow_write;
+  if (!fs.private_tmpdir.empty()) {
+    std::error_code ec;  // the TMPDIR's parent may be reached through a symlink (/tmp)
+    const std::string tmpdir = real_path(fs.private_tmpdir, ec);
+    roots.push_back(ec ? fs.private_tmpdir : tmpdir);
+  }
+  return supervisor::metadata::WritablePlaces(std::move(roots));
+}
+
+// Parent side of step 4: takes the child's listener and serves it, then lets the child exec.
+// An empty result with no error means the child failed first (its report says why).
+Result<std::unique_ptr<supervisor::Supervisor>> start_supervisor(
+    listener_handoff::Channel& handoff, pid_t child, const PreparedKernelLayer& kernel,
+    const Policy& policy, const name_pins::Plan& names, const fs_layers::Inputs& fs) {
+  handoff.parent_side();
+  auto listener = handoff.parent_take(child);
+  if (!listener) return listener.error();
+  if (!listener.value()) return std::unique_ptr<supervisor::Supervisor>();
+  supervisor::Config config{kernel.seccomp_rules(),
+                            address_policy::Rules(policy.allow_localhost, names.allowed),
+                            policy.fs_readonly, writable_places(fs), policy.trace};
+  auto started = supervisor::Supervisor::start(std::move(listener).value(), std::move(config));
+  if (!started) return started.error();
+  make_undumpable();  // the listener is ours: from here on the child may exec the target
+  if (auto go = handoff.parent_go(); !go) return go.error();
+  return started;
+}
+
+// Whether hermetic must outlive the exec to serve the run: a supervisor to answer the kernel, or
+// a hosts file to unmount and remove. Without such a duty it execs the target in place: one
+// process less, and exit status, signals and the terminal are the target's own. (A private
+// TMPDIR alone is left to a detached cleaner, when the kernel can start one.)
+bool needs_waiting_parent(const PreparedKernelLayer& kernel, bool hosts_overlay) {
+  return kernel.needs_supervisor() || hosts_overlay;
+}
+
+[[noreturn]] void exec_in_place(const PreparedKernelLayer& kernel, const target::Resolved& target,
+                                char* const* argv, char* const* envp) {
+  const char* step = "";
+  if (int err = kernel.apply(/*all_threads=*/false, &step); err != 0) {
+    (void)std::fprintf(stderr, "hermetic: error: cannot apply the sandbox: %s: %s\n", step,
+                       std::strerror(err));
+    std::_Exit(exit_code::kError);
+  }
+  signal_relay::restore_ignored_sigchld();
+  const int err = kernel.exec(target.exec_path.c_str(), argv, envp);
+  (void)std::fprintf(stderr, "hermetic: error: cannot run %s: %s\n", target.exec_path.c_str(),
+                     std::strerror(err));
+  std::_Exit(err == ENOENT ? exit_code::kNotFound : exit_code::kNotExecutable);
+}
+
+}  // namespace
+
+Status check_enforceable(const Policy& policy) {
+  return check_enforceable(policy, probe_kernel_for(policy));
+}
+
+Status check_enforceable(const Policy& policy, const KernelFeatures& features) {
+  // Landlock ABIs are checked where each layer is built (it names the layer); here what the
+  // address exceptions need from seccomp.
+  if (!policy.allow_localhost && policy.allow_domains.empty()) return Ok{};
+  if (!features.seccomp_user_notif) {
+    return Error{
+        "--allow-localhost and --allow-domain need seccomp user notification "
+        "(Linux 5.0), which this kernel lacks"};
+  }
+  if (!features.pidfd_getfd) {
+    return Error{
+        "--allow-localhost and --allow-domain need pidfd_getfd (Linux 5.6), which this "
+        "kernel lacks"};
+  }
+  return Ok{};
+}
+
+Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
+  // Every wait below needs this process's children unreaped by the kernel.
+  const signal_relay::OwnChildren own_children;
+  // 1. Fail closed on anything that cannot be enforced.
+  const KernelFeatures features = probe_kernel_for(policy);
+  if (auto enforceable = check_enforceable(policy, features); !enforceable) {
+    return enforceable.error();
+  }
+  if (auto sockets = inherited_sockets::check(policy); !sockets) return sockets.error();
+
+  // 2. The private TMPDIR and the hosts file (each removed on every path out of here), then
+  //    the plan: the target, every file its exec will run, the rules (a read root grants the
+  //    hosts file).
+  const std::string path_env = current_path_env();
+  std::optional<PrivateTmpdir> tmpdir;
+  if (policy.fs_readonly) {
+    auto made = PrivateTmpdir::create(tmpdir_parent());
+    if (!made) return made.error();
+    tmpdir.emplace(std::move(made).value());
+  }
+  // /etc/hosts is read only when a hosts overlay can be needed (pins or allowed domains).
+  const bool names_given = !policy.resolve.empty() || !policy.allow_domains.empty();
+  auto names = name_pins::plan(policy, names_given ? machine_hosts() : std::string());
+  if (!names) return names.error();
+  std::optional<hosts_overlay::Overlay> hosts;
+  if (!names.value().hosts.empty()) {
+    auto overlay = hosts_overlay::Overlay::prepare(names.value().hosts);
+    if (!overlay) return overlay.error();
+    hosts.emplace(std::move(overlay).value());
+  }
+  auto plan = plan_run(policy, argv, features, path_env, tmpdir ? tmpdir->path() : "",
+                       hosts ? hosts->file() : "");
+  if (!plan) return plan.error();
+  const target::Resolved& target = plan.value().target;
+
+  // 3. Everything that allocates or opens happens before fork.
+  auto kernel = PreparedKernelLayer::prepare(plan.value().kernel, features);
+  if (!kernel) return kernel.error();
+  std::optional<listener_handoff::Channel> handoff;
+  if (kernel.value().needs_supervisor()) {
+    if (auto opened = handoff.emplace().open(); !opened) return opened.error();
+  }
+  const Policy injected =
+      inprocess_injection::mirror_kernel_grants(policy, plan.value().kernel.landlock_layers);
+  // The caller's own LD_PRELOAD follows hermetic's library only where it would pass the scrub.
+  const char* preload_env =
+      environment::passes(policy, "LD_PRELOAD") ? std::getenv("LD_PRELOAD") : nullptr;
+  auto injection =
+      inprocess_injection::environment_for(injected, preload_env != nullptr ? preload_env : "");
+  if (!injection) return injection.error();
+  std::vector<std::string> overrides = std::move(injection).value();
+  for (const auto& [name, value] : plan.value().environment)
+    overrides.push_back(name + "=" + value);
+  const std::vector<std::string> target_env =
+      environment::for_target(policy, environment::current(), overrides);
+  std::vector<char*> child_argv = c_string_array(target.argv);
+  std::vector<char*> child_envp = c_string_array(target_env);
+
+  // 4. Become the target. The cleaner shares this memory until the exec: a scrubbed environment
+  // is wiped from it first, as a waiting parent wipes its own.
+  if (!needs_waiting_parent(kernel.value(), hosts.has_value())) {
+    if (tmpdir && policy.block_environment) environment::wipe_own_block();
+    if (!tmpdir || tmpdir_cleaner::start(tmpdir->path()) > 0) {
+      exec_in_place(kernel.value(), target, child_argv.data(), child_envp.data());
+    }
+  }
+
+  // 5. Or start a child, with the relayed signals blocked so none arrives before the relay knows
+  // the child, and wait.
+  std::array<int, 2> report_pipe{};
+  if (pipe2(report_pipe.data(), O_CLOEXEC) != 0) {
+    return Error{std::string("pipe2: ") + std::strerror(errno)};
+  }
+  Fd report_read(report_pipe[0]);
+  Fd report_write(report_pipe[1]);
+
+  signal_relay::Relay relay;
+  pid_t child = -1;
+  // What the target leaves running becomes this process's child when its parent dies, so that
+  // it ends with the run (end_leftovers).
+  (void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+  if (!hosts && !handoff) {
+    child = spawn_sharing_memory({&kernel.value(), &target, child_argv.data(), child_envp.data(),
+                                  report_write.get(), getpid()});
+  } else {
+    const pid_t parent = getpid();
+    const std::string* tmpdir_path = tmpdir ? &tmpdir->path() : nullptr;
+    child = fork();
+    if (child == 0) {
+      child_main(kernel.value(), target, child_argv.data(), child_envp.data(), report_write.get(),
+                 {hosts ? &*hosts : nullptr, handoff ? &*handoff : nullptr, tmpdir_path,
+                  policy.block_environment, parent});
+    }
+  }
+  if (child < 0) return Error{std::string("fork: ") + std::strerror(errno)};
+  report_write.reset();
+  // Not before the spawn: a child that makes a user namespace (the hosts file) writes its own
+  // /proc/self/uid_map, which an undumpable process cannot; with a handoff, start_supervisor
+  // does it once the listener is taken.
+  if (!handoff) make_undumpable();
+  const rlimit no_core{0, 0};
+  (void)setrlimit(RLIMIT_CORE, &no_core);  // the child has its own limits by now
+  // The child has its copy; a parent that stays must not keep secrets readable either.
+  if (policy.block_environment) environment::wipe_own_block();
+  relay.start(child);
+  std::unique_ptr<supervisor::Supervisor> supervisor;
+  if (handoff) {
+    auto started =
+        start_supervisor(*handoff, child, kernel.value(), policy, names.value(), plan.value().fs);
+    if (!started) {
+      ::kill(child, SIGKILL);  // it waits for "go" and must not run unsupervised
+      (void)relay.wait_for_child();
+      return started.error();
+    }
+    supervisor = std::move(started).value();
+  }
+
+  // Did the child reach exec? Then wait for it and exit as it did.
+  pid_t cleaner = -1;
+  std::optional<ChildReport> failure;
+  for (;;) {
+    ChildReport report{};
+    const ssize_t got = ::read(report_read.get(), &report, sizeof report);
+    if (got < 0 && errno == EINTR) continue;
+    if (got != static_cast<ssize_t>(sizeof report)) break;  // end of file: exec'd, or gone
+    if (report.kind == ChildReport::Kind::cleaner) {
+      cleaner = report.cleaner;
+    } else {
+      failure = report;
+    }
+  }
+  kernel.value().forget_exec_token();  // the child has exec'd or failed: nobody needs it now
+  const int status = relay.wait_for_child();
+  end_leftovers(cleaner);
+  // The run's own files go before mirroring: dying by the target's signal skips destructors.
+  hosts.reset();
+  // The child's cleaner removes the TMPDIR once this process has exited.
+  if (tmpdir && cleaner > 0) tmpdir->release();
+  if (tmpdir) {
+    const std::string tmp_path = tmpdir->path();
+    if (!tmpdir->remove()) {
+      (void)std::fprintf(stderr, "hermetic: warning: could not remove all of %s\n",
+                         tmp_path.c_str());
+    }
+  }
+  if (failure) {
+    failure->step.back() = '\0';
+    const std::string step(failure->step.data());
+    if (step == "execve") {
+      return Error{"cannot run " + target.exec_path + ": " + std::strerror(failure->error_number),
+                   failure->exit_code};
+    }
+    return Error{"cannot apply the sandbox: " + step + ": " + std::strerror(failure->error_number)};
+  }
+  return mirror_status(status);
+}
+
+Status deny_native_code_in_self() {
+  auto program = seccomp_filter::compile(syscall_rules::native_code_rules(), {});
+  if (!program) return program.error();
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+    return Error{std::string("prctl(PR_SET_NO_NEW_PRIVS): ") + std::strerror(errno)};
+  }
+  if (int err = seccomp_filter::install(program.value(), /*all_threads=*/true); err != 0) {
+    return Error{std::string("cannot deny executable memory: ") + std::strerror(err)};
+  }
+  return Ok{};
+}
+
+Status apply_to_self(const Policy& policy) {
+  const KernelFeatures features = probe_kernel_for(policy);
+  if (auto enforceable = check_enforceable(policy, features); !enforceable) {
+    return enforceable.error();
+  }
+  // No TMPDIR (nobody would remove it) and no exec; reads follow the running executable.
+  std::error_code ec;
+  const std::string self = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+  auto fs = gather_fs_inputs(policy, self, {}, "", features.landlock_abi, current_path_env());
+  if (!fs) return fs.error();
+  // No supervisor can serve the calling process from inside it (its own calls would be trapped
+  // too): kernel-level blocks are refused without a log line (the in-process layer reports
+  // Python's), and address allow-lists cannot be enforced here at all.
+  Policy kernel_policy = policy;
+  kernel_policy.trace = false;
+  const KernelPlan plan = plan_kernel_layer(kernel_policy, /*exec_files=*/{}, fs.value(), features,
+                                            syscall_rules::Supervision::unavailable);
+  auto kernel = PreparedKernelLayer::prepare(plan, features);
+  if (!kernel) return kernel.error();
+  if (kernel.value().needs_supervisor()) {
+    return Error{
+        "--allow-localhost and --allow-domain need a supervisor outside the sandbox: use run() "
+        "(or the CLI), not apply_to_self()"};
+  }
+  const char* step = "";
+  if (int err = kernel.value().apply(/*all_threads=*/true, &step); err != 0) {
+    return Error{std::string("cannot apply the sandbox: ") + step + ": " + std::strerror(err)};
+  }
+  return Ok{};
+}
+
+}  // namespace hermetic

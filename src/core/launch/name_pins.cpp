@@ -1,0 +1,98 @@
+#include "launch/name_pins.hpp"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <memory>
+
+namespace hermetic::name_pins {
+namespace {
+
+std::string lowercase(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+std::string address_text(const address_policy::Address& address) {
+  std::array<char, INET6_ADDRSTRLEN> text{};
+  inet_ntop(address.family, address.bytes.data(), text.data(), text.size());
+  return text.data();
+}
+
+struct AddrinfoDeleter {
+  void operator()(addrinfo* list) const { freeaddrinfo(list); }
+};
+
+// The system resolver's answer for an allowed domain without a pin.
+std::vector<address_policy::Address> look_up(const std::string& name) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* raw = nullptr;
+  if (getaddrinfo(name.c_str(), nullptr, &hints, &raw) != 0) return {};
+  const std::unique_ptr<addrinfo, AddrinfoDeleter> list(raw);
+  std::vector<address_policy::Address> out;
+  for (const addrinfo* ai = list.get(); ai != nullptr; ai = ai->ai_next) {
+    sockaddr_storage storage{};
+    std::copy_n(reinterpret_cast<const std::uint8_t*>(ai->ai_addr), ai->ai_addrlen,
+                reinterpret_cast<std::uint8_t*>(&storage));
+    if (auto endpoint = address_policy::from_sockaddr(storage, ai->ai_addrlen)) {
+      if (std::find(out.begin(), out.end(), endpoint->address) == out.end()) {
+        out.push_back(endpoint->address);
+      }
+    }
+  }
+  return out;
+}
+
+void add_unique(std::vector<address_policy::Address>& into, const address_policy::Address& a) {
+  if (std::find(into.begin(), into.end(), a) == into.end()) into.push_back(a);
+}
+
+}  // namespace
+
+bool domain_allowed(const std::vector<std::string>& domains, std::string_view name) {
+  std::string lower = lowercase(name);
+  while (!lower.empty() && lower.back() == '.') lower.pop_back();
+  return std::any_of(domains.begin(), domains.end(), [&](const std::string& domain) {
+    if (lower == domain) return true;
+    return lower.size() > domain.size() && lower.ends_with(domain) &&
+           lower[lower.size() - domain.size() - 1] == '.';
+  });
+}
+
+Result<Plan> plan(const Policy& policy, std::string_view machine_hosts) {
+  Plan out;
+  std::string pins;
+  for (const auto& pin : policy.resolve) {
+    auto address = address_policy::parse_address(pin.address);
+    if (!address)
+      return Error{"--resolve " + pin.name + ":" + pin.address + ": " + address.error().message};
+    pins += pin.address + " " + pin.name + "\n";
+    // A metadata service's name allows nothing, whatever --allow-domain says (as in the
+    // in-process layer): its address is neither pinned as allowed nor looked up.
+    const bool metadata = address_class::is_cloud_metadata_name(pin.name);
+    if (domain_allowed(policy.allow_domains, pin.name) && !metadata)
+      add_unique(out.allowed, address.value());
+  }
+  for (const auto& domain : policy.allow_domains) {
+    const bool pinned = std::any_of(policy.resolve.begin(), policy.resolve.end(),
+                                    [&](const ResolvePin& pin) { return pin.name == domain; });
+    if (pinned || address_class::is_cloud_metadata_name(domain)) continue;
+    for (const auto& address : look_up(domain)) {
+      add_unique(out.allowed, address);
+      pins += address_text(address) + " " + domain + "\n";
+    }
+  }
+  if (pins.empty() && policy.allow_domains.empty()) return out;
+  out.hosts = "# hermetic: --resolve pins and --allow-domain addresses\n" + pins +
+              "# the machine's /etc/hosts\n" + std::string(machine_hosts);
+  return out;
+}
+
+}  // namespace hermetic::name_pins
