@@ -25,7 +25,7 @@ mapfile -t tidy < <(git ls-files -co --exclude-standard -- 'src/*.cpp')
 # (the compile database comes from gcc; clang must skip gcc-only warning flags)
 printf '%s\n' "${tidy[@]}" | xargs -P "$jobs" -n 6 \
   clang-tidy -quiet -p build/tests --extra-arg=-Wno-unknown-warning-option 2>/dev/null
-.venv/bin/ruff check python tests bench
+.venv/bin/ruff check python tests bench scripts
 .venv/bin/mypy python/hermetic
 
 echo "== end to end (pytest)" >&2

@@ -52,7 +52,8 @@ struct Policy {
   bool sealed = false;  // the in-process policy cannot be lifted; kernel layer applied too
 
   // Union, add-only: every restriction of either side holds; allow-lists are joined.
-  // This is how profiles and flags compose (as in hermetic-seal's profiles).
+  // This is how profiles and flags compose (as in hermetic-seal's profiles). Two different
+  // read roots keep the first; PolicyBuilder::add refuses them (unite_roots).
   [[nodiscard]] Policy united_with(const Policy& other) const;
 
   // True when nothing at all is restricted.
@@ -81,6 +82,10 @@ struct Policy {
 // combinations with a reason.
 class PolicyBuilder {
  public:
+  // Any field by its key (include/hermetic/policy_fields.hpp): a switch, or one value of a list
+  // or path field, checked as the named setters below check it (they call these).
+  PolicyBuilder& set_flag(std::string_view key, bool on = true);
+  PolicyBuilder& add_value(std::string_view key, std::string value);
   PolicyBuilder& block_network(bool on = true);
   PolicyBuilder& allow_localhost(bool on = true);
   PolicyBuilder& allow_domain(std::string domain);

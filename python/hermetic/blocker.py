@@ -26,62 +26,69 @@ __all__ = ["BlockConfig", "hermetic_blocker", "with_hermetic"]
 # Serializes push/pop with the Python-side guards they switch (hermetic/_patches.py).
 _LOCK = _thread.RLock()
 
-_ALIASES = {
-    "block_network": "block_network",
-    "no_network": "block_network",
-    "block_subprocess": "block_subprocess",
-    "no_subprocess": "block_subprocess",
-    "fs_readonly": "fs_readonly",
-    "fs_root": "fs_root",
-    "block_environment": "block_environment",
-    "no_environment": "block_environment",
-    "no_env": "block_environment",
-    "keep_env": "keep_env",
-    "block_code_exec": "block_code_exec",
-    "no_code_exec": "block_code_exec",
-    "block_interpreter_mutation": "block_interpreter_mutation",
-    "no_interpreter_mutation": "block_interpreter_mutation",
-    "block_native": "block_native",
-    "allow_localhost": "allow_localhost",
-    "allow_domains": "allow_domains",
-    "deny_imports": "deny_imports",
-    "trace": "trace",
-    "sealed": "sealed",
-}
+class _Field:
+    """One row of the core's field table (include/hermetic/policy_fields.hpp)."""
 
-_FIELDS = (
-    "block_network",
-    "block_subprocess",
-    "fs_readonly",
-    "fs_root",
-    "block_environment",
-    "block_code_exec",
-    "block_interpreter_mutation",
-    "block_native",
-    "allow_localhost",
-    "allow_domains",
-    "deny_imports",
-    "trace",
-    "sealed",
-    "keep_env",
+    __slots__ = ("key", "type", "role", "layer", "options", "metavar", "help", "exception_to")
+
+    def __init__(self, row: tuple[Any, ...]) -> None:
+        (self.key, self.type, self.role, self.layer, self.options, self.metavar, self.help,
+         self.exception_to, _implies) = row
+
+
+# The policy's fields, from the core: the one description every face derives from.
+_FIELDS = tuple(_Field(row) for row in _hermetic.policy_fields())
+_LISTS = ("names", "paths", "pins")
+
+# Accepted keyword spellings: each field's key, and for switches each CLI option spelled as a
+# keyword (``no_network``, ``no_env``), as hermetic-seal accepted both.
+_ALIASES = {f.key: f.key for f in _FIELDS}
+_ALIASES.update(
+    {o.replace("-", "_"): f.key for f in _FIELDS if f.type == "flag" for o in f.options}
 )
 
 
-def _variable_names(names: Iterable[str] | None) -> list[str]:
-    # A str is an iterable of names too; "HOME" must not become ["H", "O", "M", "E"].
-    if isinstance(names, (str, bytes)):
-        raise TypeError("keep_env takes a list of variable names")
-    return list(names) if names else []
+def _normal(field: _Field, value: Any) -> Any:
+    """A keyword's value as BlockConfig keeps it: lists copied (a single str refused, so that
+    "HOME" does not become ["H", "O", "M", "E"]), an empty read root as None."""
+    if field.type in _LISTS:
+        if isinstance(value, (str, bytes)):
+            raise TypeError(f"{field.key} takes a list of {field.metavar} values, not a str")
+        return list(value) if value else []
+    if field.type == "path":
+        return value or None  # "" is no root, as in hermetic-seal
+    return value
 
 
 class BlockConfig:
     """Describe the guard policy contributed by one blocker instance.
 
-    Same fields, order and defaults as hermetic-seal's dataclass; a plain class here so that
-    ``import hermetic`` does not pay for importing ``dataclasses``.
+    Same fields, order and defaults as hermetic-seal's dataclass, then hermetic's own
+    (``keep_env``, ``allow_write``, ``allow_read``, ``resolve``); a plain class here so that
+    ``import hermetic`` does not pay for importing ``dataclasses``. The fields and their union
+    come from the core's field table; the signature spells them out for readers and type
+    checkers (a test keeps the two equal).
     """
 
     __hash__ = None  # type: ignore[assignment]  # mutable, compared by value (as a dataclass)
+
+    block_network: bool
+    block_subprocess: bool
+    fs_readonly: bool
+    fs_root: str | None
+    block_environment: bool
+    block_code_exec: bool
+    block_interpreter_mutation: bool
+    block_native: bool
+    allow_localhost: bool
+    allow_domains: list[str]
+    deny_imports: list[str]
+    trace: bool
+    sealed: bool
+    keep_env: list[str]
+    allow_write: list[str]
+    allow_read: list[str]
+    resolve: list[str]
 
     def __init__(
         self,
@@ -99,37 +106,33 @@ class BlockConfig:
         trace: bool = False,
         sealed: bool = False,
         keep_env: list[str] | None = None,
+        allow_write: list[str] | None = None,
+        allow_read: list[str] | None = None,
+        resolve: list[str] | None = None,
     ) -> None:
         """Store the settings; list fields default to new empty lists.
 
-        ``keep_env`` (hermetic's own, after hermetic-seal's fields): with ``block_environment``,
-        names that stay readable.
+        ``keep_env``: with ``block_environment``, names that stay readable. ``allow_write``:
+        with ``fs_readonly``, paths that stay writable; ``allow_read``: with ``fs_root``, paths
+        that stay readable. ``resolve`` (``"NAME:ADDRESS"`` pins) needs the hermetic CLI.
         """
-        self.block_network = block_network
-        self.block_subprocess = block_subprocess
-        self.fs_readonly = fs_readonly
-        self.fs_root = fs_root or None  # "" is no root, as in hermetic-seal
-        self.block_environment = block_environment
-        self.block_code_exec = block_code_exec
-        self.block_interpreter_mutation = block_interpreter_mutation
-        self.block_native = block_native
-        self.allow_localhost = allow_localhost
-        self.allow_domains: list[str] = list(allow_domains) if allow_domains else []
-        self.deny_imports: list[str] = list(deny_imports) if deny_imports else []
-        self.trace = trace
-        self.sealed = sealed
-        self.keep_env: list[str] = _variable_names(keep_env)
+        given = locals()
+        for field in _FIELDS:
+            setattr(self, field.key, _normal(field, given[field.key]))
+
+    def _values(self) -> dict[str, Any]:
+        return {f.key: getattr(self, f.key) for f in _FIELDS}
 
     def __repr__(self) -> str:
         """Show every field, as a dataclass does."""
-        body = ", ".join(f"{name}={getattr(self, name)!r}" for name in _FIELDS)
+        body = ", ".join(f"{f.key}={getattr(self, f.key)!r}" for f in _FIELDS_IN_SIGNATURE)
         return f"BlockConfig({body})"
 
     def __eq__(self, other: object) -> bool:
         """Compare field by field."""
         if other.__class__ is not self.__class__:
             return NotImplemented
-        return all(getattr(self, n) == getattr(other, n) for n in _FIELDS)
+        return self._values() == other._values()  # type: ignore[attr-defined]
 
     @classmethod
     def from_kwargs(cls, **kw: Any) -> BlockConfig:
@@ -146,53 +149,46 @@ class BlockConfig:
         return self.merged_with(other)
 
     def merged_with(self, other: BlockConfig) -> BlockConfig:
-        """Combine two policies so the stricter settings win."""
-        return BlockConfig(
-            block_network=self.block_network or other.block_network,
-            block_subprocess=self.block_subprocess or other.block_subprocess,
-            fs_readonly=self.fs_readonly or other.fs_readonly,
-            fs_root=other.fs_root or self.fs_root,
-            block_environment=self.block_environment or other.block_environment,
-            block_code_exec=self.block_code_exec or other.block_code_exec,
-            block_interpreter_mutation=(
-                self.block_interpreter_mutation or other.block_interpreter_mutation
-            ),
-            block_native=self.block_native or other.block_native,
-            allow_localhost=self.allow_localhost or other.allow_localhost,
-            allow_domains=list(dict.fromkeys(self.allow_domains + other.allow_domains)),
-            deny_imports=list(dict.fromkeys(self.deny_imports + other.deny_imports)),
-            trace=self.trace or other.trace,
-            sealed=self.sealed or other.sealed,
-            keep_env=list(dict.fromkeys(self.keep_env + other.keep_env)),
-        )
+        """Combine two policies so the stricter settings win (the core's union: switches by
+        ``or``, lists joined; two different ``fs_root`` values are a ValueError)."""
+        return BlockConfig(**_hermetic.unite(self._values(), other._values()))
 
     def to_policy(self) -> dict[str, Any]:
         """The policy in the form the native module takes (the JSON field names).
 
-        Allow-lists only mean something as exceptions to ``block_network``; without it they are
-        dropped, as hermetic-seal ignores them. ``fs_root`` implies ``fs_readonly`` (the core's
-        rule; hermetic-seal ignored a root given without ``fs_readonly``).
+        Exceptions to ``block_network`` (``allow_localhost``, ``allow_domains``) are dropped
+        without it, as hermetic-seal ignores them; the other exceptions without their block are
+        refused by the core as a mistake (ValueError on entering the blocker). ``fs_root``
+        implies ``fs_readonly`` (the core's rule; hermetic-seal ignored a root given without
+        ``fs_readonly``). Fields only the kernel layer's supervisor serves (``resolve``) are
+        refused: the Python API has no supervisor.
         """
-        policy: dict[str, Any] = {
-            "block_network": bool(self.block_network),
-            "block_subprocess": bool(self.block_subprocess),
-            "fs_readonly": bool(self.fs_readonly),
-            "fs_root": self.fs_root,
-            "block_environment": bool(self.block_environment),
-            "block_code_exec": bool(self.block_code_exec),
-            "block_interpreter_mutation": bool(self.block_interpreter_mutation),
-            "block_native": bool(self.block_native),
-            "deny_imports": [m.strip() for m in self.deny_imports if m and m.strip()],
-            "trace": bool(self.trace),
-            "sealed": bool(self.sealed),
-            # Not dropped without block_environment: the core refuses that combination, as a
-            # mistake (ValueError on entering the blocker).
-            "keep_env": list(self.keep_env),
-        }
-        if self.block_network:
-            policy["allow_localhost"] = bool(self.allow_localhost)
-            policy["allow_domains"] = [d for d in self.allow_domains if d]
+        policy: dict[str, Any] = {}
+        for field in _FIELDS:
+            value = getattr(self, field.key)
+            if field.exception_to == "block_network" and not self.block_network:
+                continue
+            if field.layer == "kernel":
+                if value:
+                    raise ValueError(
+                        f"{field.key} needs the hermetic command line (--{field.options[0]}); "
+                        "the Python API cannot enforce it"
+                    )
+                continue
+            if field.type == "flag":
+                policy[field.key] = bool(value)
+            elif field.type == "names":  # as hermetic-seal: surrounding blanks and "" dropped
+                policy[field.key] = [v.strip() for v in value if v and v.strip()]
+            else:
+                policy[field.key] = list(value) if field.type in _LISTS else value
         return policy
+
+
+# hermetic-seal's field order first (BlockConfig's positional parameters), then hermetic's own.
+_FIELDS_IN_SIGNATURE = tuple(
+    next(f for f in _FIELDS if f.key == name)
+    for name in BlockConfig.__init__.__code__.co_varnames[1 : len(_FIELDS) + 1]
+)
 
 
 # The native module hands out an opaque token per level, and lifts a level (or changes what the
@@ -318,6 +314,9 @@ def hermetic_blocker(
     sealed: bool = False,
     profile: str | None = None,
     keep_env: Iterable[str] = (),
+    allow_write: Iterable[str] = (),
+    allow_read: Iterable[str] = (),
+    resolve: Iterable[str] = (),
 ) -> _HermeticBlocker:
     """Build a blocker that applies the requested hermetic guards.
 
@@ -340,47 +339,26 @@ def hermetic_blocker(
             )
         cfg = _config
     else:
-        cfg = BlockConfig(
-            block_network=block_network,
-            block_subprocess=block_subprocess,
-            fs_readonly=fs_readonly,
-            fs_root=fs_root,
-            block_environment=block_environment,
-            block_code_exec=block_code_exec,
-            block_interpreter_mutation=block_interpreter_mutation,
-            block_native=block_native,
-            allow_localhost=allow_localhost,
-            allow_domains=list(allow_domains or ()),
-            deny_imports=list(deny_imports or ()),
-            trace=trace,
-            sealed=sealed,
-            keep_env=_variable_names(keep_env),
-        )
+        given = locals()
+        cfg = BlockConfig(**{f.key: given[f.key] for f in _FIELDS})
 
     if profile is not None:
-        from hermetic.profiles import PROFILES  # only when asked for: keeps import fast
-
-        prof = PROFILES.get(profile)
-        if prof is None:
+        if profile not in _hermetic.profile_names():
             raise ValueError(f"Unknown hermetic profile: {profile!r}")
-        profile_cfg = BlockConfig(
-            block_network=prof.no_network,
-            block_subprocess=prof.no_subprocess,
-            fs_readonly=prof.fs_readonly,
-            fs_root=prof.fs_root,
-            block_environment=prof.no_environment,
-            block_code_exec=prof.no_code_exec,
-            block_interpreter_mutation=prof.no_interpreter_mutation,
-            block_native=prof.block_native,
-            allow_localhost=prof.allow_localhost,
-            allow_domains=list(prof.allow_domains),
-            deny_imports=list(prof.deny_imports),
-            trace=prof.trace,
-            sealed=prof.sealed,
-        )
-        cfg = cfg | profile_cfg
+        cfg = cfg | _profile_config(profile)
 
     return _HermeticBlocker(cfg)
+
+
+def _profile_config(name: str) -> BlockConfig:
+    """A named profile from the core's table, as a BlockConfig (pins as NAME:ADDRESS)."""
+    import json  # only for profiles: keeps `import hermetic` fast
+
+    values = json.loads(_hermetic.profile_json(name))
+    for field in _FIELDS:
+        if field.type == "pins":
+            values[field.key] = [f"{p['name']}:{p['address']}" for p in values[field.key]]
+    return BlockConfig(**values)
 
 
 def with_hermetic(_config: BlockConfig | None = None, **kwargs: Any) -> _HermeticBlocker:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from hermetic import _hermetic
 
@@ -60,22 +60,18 @@ class GuardConfig:
 
 
 def _from_core(name: str) -> GuardConfig:
-    """A profile from the core's table (src/core/profiles.cpp), where profiles are written down
-    once for the CLI, the C++ API and this module."""
+    """A profile from the core's table (src/core/policy/profiles.cpp), where profiles are written
+    down once for the CLI, the C++ API and this module. GuardConfig's attribute for a field is
+    its key or, for switches, its CLI option spelled as a keyword (``no_network``)."""
     p = json.loads(_hermetic.profile_json(name))
-    return GuardConfig(
-        no_network=p["block_network"],
-        no_subprocess=p["block_subprocess"],
-        fs_readonly=p["fs_readonly"],
-        fs_root=p["fs_root"],
-        no_environment=p["block_environment"],
-        no_code_exec=p["block_code_exec"],
-        no_interpreter_mutation=p["block_interpreter_mutation"],
-        block_native=p["block_native"],
-        allow_localhost=p["allow_localhost"],
-        allow_domains=list(p["allow_domains"]),
-        deny_imports=list(p["deny_imports"]),
-    )
+    names = {f.name for f in fields(GuardConfig)}
+    values: dict[str, object] = {}
+    for key, _type, _role, _layer, options, *_rest in _hermetic.policy_fields():
+        spellings = [key, *(o.replace("-", "_") for o in options)]
+        attribute = next((s for s in spellings if s in names), None)
+        if attribute is not None:
+            values[attribute] = p[key]
+    return GuardConfig(**values)  # type: ignore[arg-type]
 
 
 PROFILES: dict[str, GuardConfig] = {name: _from_core(name) for name in _hermetic.profile_names()}

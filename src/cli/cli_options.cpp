@@ -1,10 +1,18 @@
+// hermetic's command line, parsed by getopt_long as designed: the long options come from the
+// policy's field table (policy_fields.hpp) plus the CLI's own (--profile, --check, --explain,
+// --version, --help). getopt_long takes unique prefixes (`--no-net`) as argparse, and so
+// hermetic-seal, does; this file only turns its error returns into hermetic's one-line messages.
 #include "cli_options.hpp"
 
-#include <CLI/CLI.hpp>
+#include <getopt.h>
+
 #include <algorithm>
-#include <memory>
+#include <cstddef>
+#include <cstring>
+#include <string_view>
 
 #include "hermetic/launch.hpp"
+#include "hermetic/policy_fields.hpp"
 
 #ifndef HERMETIC_VERSION
 #define HERMETIC_VERSION "0.0.0"
@@ -13,7 +21,12 @@
 namespace hermetic::cli {
 namespace {
 
-constexpr const char* kExamples = R"(examples:
+constexpr const char* kSummary =
+    "Run a program, Python tool or script with capabilities switched off, enforced by the "
+    "kernel.\nUsage: hermetic [flags] -- TARGET [ARGS...]\n\nOptions:\n";
+
+constexpr const char* kExamples = R"(
+examples:
   hermetic --no-network -- http https://example.com
   hermetic --no-network --allow-localhost --no-subprocess -- devserver --port 8000
   hermetic --no-network --allow-domain pypi.org --allow-domain files.pythonhosted.org -- pip download requests
@@ -25,131 +38,78 @@ notes:
 exit codes:
   the target's own status (or death by the same signal); 1 hermetic error (including a
   kernel that lacks a needed feature); 2 usage error, or a blocked action reported by the
-  in-process layer; 126 target not executable; 127 target not found.)";
+  in-process layer; 126 target not executable; 127 target not found.
+)";
 
-struct Flags {
-  bool no_network = false;
-  bool allow_localhost = false;
-  std::vector<std::string> allow_domains;
-  std::vector<std::string> resolve;
-  bool no_subprocess = false;
-  std::vector<std::string> fs_readonly;  // present: read-only; a value: the read root
-  std::vector<std::string> fs_roots;     // every --fs-readonly=ROOT, as given
-  std::vector<std::string> allow_write;
-  std::vector<std::string> allow_read;
-  bool no_environment = false;
-  std::vector<std::string> keep_env;
-  bool no_code_exec = false;
-  std::vector<std::string> deny_imports;
-  bool block_native = false;
-  bool no_interpreter_mutation = false;
-  std::vector<std::string> profiles;
-  bool trace = false;
-  bool seal = false;
-  bool check = false;
-  bool explain = false;
+// What one long option does: set or add to policy fields, or one of the CLI's own actions.
+enum class Own { none, help, version, check, explain, profile };
+struct OptionMeaning {
+  std::string name{};
+  int has_arg = no_argument;
+  const PolicyField* field = nullptr;     // the switch, or the list/path the value goes to
+  const PolicyField* value_to = nullptr;  // optional value of a switch (--fs-readonly=ROOT)
+  Own own = Own::none;
+  std::string metavar{};
+  std::string_view help;
 };
 
-void declare(CLI::App& app, Flags& f) {
-  // A switch takes no value: CLI11 would read `--no-network=0` as "off" and run the target with
-  // less than was asked for (hermetic-seal's argparse refuses any value).
-  app.option_defaults()->disable_flag_override();
-  app.add_flag("--no-network", f.no_network,
-               "Disable network (sockets other than AF_UNIX) and DNS.");
-  app.add_flag("--allow-localhost", f.allow_localhost,
-               "With --no-network: keep loopback reachable.");
-  app.add_option("--allow-domain", f.allow_domains,
-                 "With --no-network: keep DOMAIN (exact or dot-suffix) reachable. Repeatable.")
-      ->type_name("DOMAIN")
-      ->take_all()
-      ->expected(1);
-  app.add_option("--resolve", f.resolve, "Pin NAME to ADDRESS instead of asking DNS. Repeatable.")
-      ->type_name("NAME:ADDRESS")
-      ->take_all()
-      ->expected(1);
-  app.add_flag("--no-subprocess", f.no_subprocess,
-               "Disable new processes and exec of other programs.");
-  app.add_option("--fs-readonly", f.fs_readonly,
-                 "Make the filesystem read-only: writes only to /dev/null, the terminal, a private "
-                 "TMPDIR (removed afterwards) and --allow-write paths. With =ROOT, also confine "
-                 "reads to ROOT plus what the target needs (see --explain).")
-      ->type_name("[=ROOT]")
-      ->expected(0, 1)
-      ->trigger_on_parse()
-      ->each([&f](const std::string& root) {
-        if (!root.empty()) f.fs_roots.push_back(root);
-      });
-  app.add_option("--allow-write", f.allow_write,
-                 "With --fs-readonly: keep PATH writable. Repeatable.")
-      ->type_name("PATH")
-      ->take_all()
-      ->expected(1);
-  app.add_option("--allow-read", f.allow_read,
-                 "With --fs-readonly=ROOT: keep PATH readable. Repeatable.")
-      ->type_name("PATH")
-      ->take_all()
-      ->expected(1);
-  app.add_flag("--no-environment,--no-env", f.no_environment,
-               "Start the target with a scrubbed environment (PATH, HOME, locale, TERM, TZ "
-               "kept; README lists what the target sees).");
-  app.add_option("--keep-env", f.keep_env,
-                 "With --no-environment: pass variable NAME through. Repeatable.")
-      ->type_name("NAME")
-      ->take_all()
-      ->expected(1);
-  app.add_flag("--no-code-exec", f.no_code_exec,
-               "Disable eval/exec/compile and runpy (Python targets).");
-  app.add_option("--deny-import", f.deny_imports,
-                 "Deny importing MODULE and its submodules. Repeatable.")
-      ->type_name("MODULE")
-      ->take_all()
-      ->expected(1);
-  app.add_flag("--block-native", f.block_native, "Deny native extensions and FFI modules.");
-  app.add_flag("--no-interpreter-mutation", f.no_interpreter_mutation,
-               "Disable sys.path/cwd/site mutation (Python targets).");
-  app.add_option("--profile", f.profiles,
-                 "Apply a named profile: block-all, net-hermetic, exec-deny, fs-readonly, "
-                 "block-native. Repeatable.")
-      ->type_name("PROFILE")
-      ->take_all()
-      ->expected(1);
-  app.add_flag("--trace", f.trace, "Print one line per blocked action to stderr.");
-  app.add_flag("--seal", f.seal, "Make the in-process guards permanent for the target's lifetime.");
-  app.add_flag("--check", f.check, "Print what this kernel can enforce, then exit.");
-  app.add_flag("--explain", f.explain,
-               "Print the rules the run would apply (target, exec chain, each Landlock layer, "
-               "seccomp), then exit without running the target.");
-  app.set_version_flag("--version", std::string("hermetic ") + HERMETIC_VERSION);
+std::vector<OptionMeaning> option_meanings() {
+  std::vector<OptionMeaning> out;
+  out.push_back({.name = "help", .own = Own::help, .help = "Print this help message and exit"});
+  for (const auto& field : policy_fields()) {
+    for (const auto option : field.options) {
+      auto same = std::find_if(out.begin(), out.end(),
+                               [option](const auto& m) { return m.name == option; });
+      if (same != out.end()) {  // a path sharing a switch's option: the switch's optional value
+        same->has_arg = optional_argument;
+        same->value_to = &field;
+        same->metavar = "[=" + std::string(field.metavar) + "]";
+        continue;
+      }
+      const bool is_switch = field.type == FieldType::flag;
+      out.push_back({.name = std::string(option),
+                     .has_arg = is_switch ? no_argument : required_argument,
+                     .field = &field,
+                     .metavar = is_switch ? "" : " " + std::string(field.metavar),
+                     .help = field.help});
+    }
+  }
+  out.push_back({.name = "profile",
+                 .has_arg = required_argument,
+                 .own = Own::profile,
+                 .metavar = " PROFILE",
+                 .help = "Apply a named profile: block-all, net-hermetic, exec-deny, "
+                         "fs-readonly, block-native. Repeatable."});
+  out.push_back({.name = "check",
+                 .own = Own::check,
+                 .help = "Print what this kernel can enforce, then exit."});
+  out.push_back({.name = "explain",
+                 .own = Own::explain,
+                 .help = "Print the rules the run would apply (target, exec chain, each "
+                         "Landlock layer, seccomp), then exit without running the target."});
+  out.push_back({.name = "version",
+                 .own = Own::version,
+                 .help = "Display program version information and exit"});
+  return out;
 }
 
-Result<Policy> build_policy(const Flags& f, const CLI::App& app) {
-  PolicyBuilder b;
-  b.block_network(f.no_network).allow_localhost(f.allow_localhost);
-  for (const auto& d : f.allow_domains) b.allow_domain(d);
-  for (const auto& r : f.resolve) b.resolve(r);
-  b.block_subprocess(f.no_subprocess);
-  if (app.count("--fs-readonly") > 0) {
-    b.fs_readonly();
-    if (!f.fs_readonly.empty() && !f.fs_readonly.front().empty()) b.fs_root(f.fs_readonly.front());
+// --help: one line per option, the aliases of a field on its line (--no-environment,--no-env).
+std::string help_text(const std::vector<OptionMeaning>& meanings) {
+  std::string text = kSummary;
+  for (std::size_t i = 0; i < meanings.size(); ++i) {
+    const auto& m = meanings[i];
+    if (i > 0 && m.field != nullptr && meanings[i - 1].field == m.field) continue;
+    std::string left = m.own == Own::help ? "-h,--help" : "--" + m.name;
+    for (std::size_t j = i + 1;
+         j < meanings.size() && m.field != nullptr && meanings[j].field == m.field; ++j) {
+      left += ",--" + meanings[j].name;
+    }
+    left += m.metavar;
+    text += "  " + left + std::string(left.size() < 28 ? 28 - left.size() : 1, ' ') +
+            std::string(m.help) + "\n";
   }
-  for (const auto& w : f.allow_write) b.allow_write(w);
-  for (const auto& r : f.allow_read) b.allow_read(r);
-  b.block_environment(f.no_environment).block_code_exec(f.no_code_exec);
-  for (const auto& name : f.keep_env) b.keep_env(name);
-  for (const auto& m : f.deny_imports) b.deny_import(m);
-  b.block_native(f.block_native).block_interpreter_mutation(f.no_interpreter_mutation);
-  for (const auto& p : f.profiles) b.add_profile(p);
-  b.trace(f.trace).sealed(f.seal);
-  return b.build();
+  return text + kExamples;
 }
-
-// CLI11 would print "Usage: hermetic [OPTIONS]"; the target after `--` is the point.
-class UsageWithTarget : public CLI::Formatter {
- public:
-  std::string make_usage(const CLI::App* /*app*/, std::string /*name*/) const override {
-    return "Usage: hermetic [flags] -- TARGET [ARGS...]\n";
-  }
-};
 
 Error usage(const std::string& message) {
   return Error{message + " (see hermetic --help)", exit_code::kUsage};
@@ -161,31 +121,37 @@ std::string joined(const std::vector<std::string>& words, const char* separator)
   return out;
 }
 
-// argparse, and so hermetic-seal, takes any unambiguous prefix of a long option (`--no-net`);
-// CLI11 does not. Each such prefix among hermetic's own arguments is completed here; an
-// ambiguous one is an error, as in argparse; an unknown one is left for CLI11 to report.
-Result<std::vector<std::string>> complete_prefixes(const CLI::App& app,
-                                                   std::vector<std::string> args) {
-  std::vector<std::string> names;
-  for (const CLI::Option* option : app.get_options()) {
-    for (const auto& name : option->get_lnames()) names.push_back("--" + name);
+// The long options `word` (as given, `--name[=value]`) could mean, as getopt_long matched them.
+std::vector<const OptionMeaning*> candidates(const std::vector<OptionMeaning>& meanings,
+                                             std::string_view word) {
+  const std::string_view given = word.substr(0, word.find('='));
+  std::vector<const OptionMeaning*> found;
+  for (const auto& m : meanings) {
+    const std::string full = "--" + m.name;
+    if (full == given) return {&m};
+    if (full.starts_with(given)) found.push_back(&m);
   }
-  for (auto& arg : args) {
-    if (!arg.starts_with("--") || arg.size() == 2) continue;
-    const auto equals = arg.find('=');
-    const std::string given = arg.substr(0, equals);
-    if (std::find(names.begin(), names.end(), given) != names.end()) continue;
-    std::vector<std::string> matches;
-    for (const auto& name : names) {
-      if (name.starts_with(given)) matches.push_back(name);
-    }
-    if (matches.size() > 1) {
-      return usage("ambiguous option: " + given + " could match " + joined(matches, ", "));
-    }
-    if (matches.size() == 1)
-      arg = matches.front() + (equals == std::string::npos ? "" : arg.substr(equals));
+  return found;
+}
+
+// Why getopt_long refused `word`; `missing_value` when it returned ':'.
+Error refusal(const std::vector<OptionMeaning>& meanings, std::string_view word,
+              bool missing_value) {
+  const auto found =
+      word.starts_with("--") ? candidates(meanings, word) : std::vector<const OptionMeaning*>{};
+  if (found.size() > 1) {
+    std::vector<std::string> names;
+    names.reserve(found.size());
+    for (const auto* m : found) names.push_back("--" + m->name);
+    return usage("ambiguous option: " + std::string(word.substr(0, word.find('='))) +
+                 " could match " + joined(names, ", "));
   }
-  return args;
+  if (found.size() == 1 && missing_value) {
+    return usage("--" + found.front()->name + ": 1 required" + found.front()->metavar + " missing");
+  }
+  // A value on a switch: `--no-network=0` must not be read as "off" (hermetic-seal's argparse
+  // refuses any value too).
+  return usage("--" + found.front()->name + " takes no value");
 }
 
 }  // namespace
@@ -196,45 +162,93 @@ Result<Action> parse(const std::vector<std::string>& args) {
   std::vector<std::string> target;
   if (separator != args.end()) target.assign(separator + 1, args.end());
 
-  CLI::App app{
-      "Run a program, Python tool or script with capabilities switched off, enforced by "
-      "the kernel.",
-      "hermetic"};
-  app.formatter(std::make_shared<UsageWithTarget>());
-  app.footer(kExamples);
-  app.allow_windows_style_options(false);
-  Flags flags;
-  declare(app, flags);
-  auto completed = complete_prefixes(app, std::move(own));
-  if (!completed) return completed.error();
-  own = std::move(completed).value();
-  try {
-    std::reverse(own.begin(), own.end());  // CLI11 parses a reversed vector
-    app.parse(own);
-  } catch (const CLI::CallForHelp&) {
-    return Action{ShowText{app.help()}};
-  } catch (const CLI::CallForVersion&) {
-    return Action{ShowText{std::string("hermetic ") + HERMETIC_VERSION + "\n"}};
-  } catch (const CLI::ExtrasError&) {
+  const auto meanings = option_meanings();
+  // Each option returns its own code (kFirstCode + its index): glibc takes a prefix of several
+  // options that share has_arg and code for one option, not for an ambiguity.
+  constexpr int kFirstCode = 256;
+  std::vector<option> long_options;
+  long_options.reserve(meanings.size() + 1);
+  for (std::size_t i = 0; i < meanings.size(); ++i) {
+    long_options.push_back(
+        {meanings[i].name.c_str(), meanings[i].has_arg, nullptr, kFirstCode + static_cast<int>(i)});
+  }
+  long_options.push_back({nullptr, 0, nullptr, 0});
+
+  std::vector<char*> argv{const_cast<char*>("hermetic")};  // getopt's argv type; never written
+  for (auto& word : own) argv.push_back(word.data());
+  argv.push_back(nullptr);
+  const int argc = static_cast<int>(argv.size()) - 1;
+
+  PolicyBuilder builder;
+  std::vector<std::string> unexpected;  // unknown options and stray words, in the order given
+  std::vector<std::string> roots;       // every --fs-readonly=ROOT, as given
+  const PolicyField* root_field = nullptr;
+  bool check = false;
+  bool explain = false;
+  // "-": every word is returned in order (stray words as 1); ":": a missing value is ':';
+  // opterr 0: the messages are made below. optind 0 resets getopt's state (glibc and musl).
+  opterr = 0;
+  optind = 0;
+  for (;;) {
+    const int at = optind == 0 ? 1 : optind;
+    const int code = getopt_long(argc, argv.data(), "-:h", long_options.data(), nullptr);
+    if (code == -1) break;
+    const std::string_view word = at < argc ? argv[at] : "";
+    if (code == 1) {
+      unexpected.emplace_back(optarg);
+      continue;
+    }
+    if (code == ':' || (code == '?' && word.starts_with("--") && word != "--" &&
+                        !candidates(meanings, word).empty())) {
+      return refusal(meanings, word, code == ':');
+    }
+    if (code == '?') {
+      unexpected.emplace_back(word.starts_with("--")
+                                  ? std::string(word)
+                                  : "-" + std::string(1, static_cast<char>(optopt)));
+      continue;
+    }
+    const OptionMeaning& m =
+        code == 'h' ? meanings.front() : meanings[static_cast<std::size_t>(code - kFirstCode)];
+    switch (m.own) {
+      case Own::help:
+        return Action{ShowText{help_text(meanings)}};
+      case Own::version:
+        return Action{ShowText{std::string("hermetic ") + HERMETIC_VERSION + "\n"}};
+      case Own::check:
+        check = true;
+        continue;
+      case Own::explain:
+        explain = true;
+        continue;
+      case Own::profile:
+        builder.add_profile(optarg);
+        continue;
+      case Own::none:
+        break;
+    }
+    if (m.field->type == FieldType::flag) {
+      builder.set_flag(m.field->key);
+    } else {
+      builder.add_value(m.field->key, optarg);
+    }
+    if (m.value_to == nullptr) continue;
+    // argparse's nargs='?': the next word is the value unless it looks like an option.
+    const char* value = optarg;
+    if (value == nullptr && optind < argc && argv[optind][0] != '-') value = argv[optind++];
+    if (value != nullptr && *value != '\0') roots.emplace_back(value);
+    root_field = m.value_to;
+  }
+  if (!unexpected.empty()) {
     // A stray word among hermetic's flags is almost always a target without the separator.
     if (separator == args.end()) {
       return usage(
           "separate hermetic's flags from the target with '--': hermetic [flags] -- TARGET");
     }
-    // Named from remaining(): the error's own text lists them as the reversed vector holds them.
-    return usage("unexpected argument: " + joined(app.remaining(), " "));
-  } catch (const CLI::ParseError& e) {
-    std::string what = e.what();
-    // "no-network was given a disallowed flag override": a value on a switch.
-    const std::string override_text = " was given a disallowed flag override";
-    if (what.ends_with(override_text)) {
-      return usage("--" + what.substr(0, what.size() - override_text.size()) + " takes no value");
-    }
-    std::replace(what.begin(), what.end(), '\n', ' ');
-    return usage(what);
+    return usage("unexpected argument: " + joined(unexpected, " "));
   }
-  if (flags.check) return Action{ShowKernelCheck{}};
-  if (flags.explain && (separator == args.end() || target.empty())) {
+  if (check) return Action{ShowKernelCheck{}};
+  if (explain && (separator == args.end() || target.empty())) {
     // The rules depend on the target (its exec chain, its interpreter's files).
     return usage("--explain needs the target: hermetic [flags] --explain -- TARGET [ARGS...]");
   }
@@ -243,15 +257,16 @@ Result<Action> parse(const std::vector<std::string>& args) {
   }
   if (target.empty()) return usage("no target given after '--'");
   // A read root is one directory; a second --fs-readonly=ROOT would otherwise replace the first.
-  for (const auto& root : flags.fs_roots) {
-    if (root != flags.fs_roots.front()) {
-      return usage("--fs-readonly=ROOT given twice, " + flags.fs_roots.front() + " and " + root +
+  for (const auto& root : roots) {
+    if (root != roots.front()) {
+      return usage("--fs-readonly=ROOT given twice, " + roots.front() + " and " + root +
                    ": a run has one read root (add paths with --allow-read)");
     }
   }
-  auto policy = build_policy(flags, app);
+  if (!roots.empty()) builder.add_value(root_field->key, roots.front());
+  auto policy = builder.build();
   if (!policy) return policy.error();
-  if (flags.explain) return Action{ExplainTarget{std::move(policy).value(), std::move(target)}};
+  if (explain) return Action{ExplainTarget{std::move(policy).value(), std::move(target)}};
   return Action{RunTarget{std::move(policy).value(), std::move(target)}};
 }
 

@@ -14,6 +14,7 @@ set(HERMETIC_BASE_SOURCES
   base/real_path.cpp)
 set(HERMETIC_POLICY_SOURCES
   policy/policy.cpp
+  policy/policy_fields.cpp
   policy/policy_json.cpp
   policy/profiles.cpp
   policy/address_class.cpp

@@ -68,6 +68,15 @@ PyObject* profile_json(PyObject* /*self*/, PyObject* arg) {
   return PyUnicode_FromStringAndSize(text.data(), static_cast<Py_ssize_t>(text.size()));
 }
 
+PyObject* policy_fields(PyObject* /*self*/, PyObject* /*unused*/) { return policy_fields_tuple(); }
+
+PyObject* unite(PyObject* /*self*/, PyObject* args) {
+  PyObject* a = nullptr;
+  PyObject* b = nullptr;
+  if (PyArg_ParseTuple(args, "OO:unite", &a, &b) == 0) return nullptr;
+  return unite_dicts(a, b);
+}
+
 PyObject* deny_native_code(PyObject* /*self*/, PyObject* /*unused*/) {
   if (stdlib_extensions::map_all() != 0 ||
       raise_unless_ok(hermetic::deny_native_code_in_self()) != 0) {
@@ -227,6 +236,13 @@ PyMethodDef methods[] = {  // NOLINT: CPython's API takes a mutable array
      "profile_names() -> tuple[str, ...]\n\nThe named profiles (block-all, net-hermetic, ...)."},
     {"profile_json", profile_json, METH_O,
      "profile_json(name: str) -> str\n\nA named profile in the JSON form of a policy."},
+    {"policy_fields", policy_fields, METH_NOARGS,
+     "policy_fields() -> tuple[tuple[str, str, str, str, tuple[str, ...], str, str, str, str], "
+     "...]\n\nThe policy's fields (include/hermetic/policy_fields.hpp): key, type, role, layer, "
+     "CLI options, metavar, help, the block an exception widens, the switch a field implies."},
+    {"unite", unite, METH_VARARGS,
+     "unite(a: dict, b: dict) -> dict\n\nThe union of two policies' field values: switches by "
+     "`or`, lists joined, one read root (ValueError for two)."},
     {"deny_native_code", deny_native_code, METH_NOARGS,
      "deny_native_code() -> None\n\nMaps the interpreter's standard-library extension modules, "
      "then from now on no thread of this process may map executable "

@@ -14,4 +14,13 @@ namespace hermetic::inproc {
 // the dict itself misbehaves (check PyErr_Occurred first).
 [[nodiscard]] Result<Policy> policy_from_dict(PyObject* dict);
 
+// The field table as a tuple of (key, type, role, layer, options, metavar, help, exception_to,
+// implies) tuples, for hermetic.blocker; a new reference, or null with an error set.
+PyObject* policy_fields_tuple();
+
+// The union of two dicts of policy field values (BlockConfig's), every field present in the
+// result: switches by `or`, lists joined in first-seen order, read roots by unite_roots
+// (ValueError for two different roots). The values are kept as given, not normalised.
+PyObject* unite_dicts(PyObject* a, PyObject* b);
+
 }  // namespace hermetic::inproc

@@ -41,6 +41,9 @@ def test_hermetic_blocker_signature_matches_the_original():
         "sealed",
         "profile",
         "keep_env",  # hermetic's own, after the original's
+        "allow_write",
+        "allow_read",
+        "resolve",
     ]
     assert all(p.kind is p.KEYWORD_ONLY for n, p in params.items() if n != "_config")
     defaults = {n: p.default for n, p in params.items()}
@@ -84,12 +87,21 @@ def test_block_config_defaults_and_aliases():
 
 def test_block_config_merge():
     a = BlockConfig(block_network=True, allow_domains=["a.test"], fs_root="/a")
-    b = BlockConfig(fs_readonly=True, allow_domains=["b.test", "a.test"], fs_root="/b")
+    b = BlockConfig(fs_readonly=True, allow_domains=["b.test", "a.test"])
     m = a | b
     assert m.block_network and m.fs_readonly
     assert m.allow_domains == ["a.test", "b.test"]
-    assert m.fs_root == "/b"
+    assert m.fs_root == "/a" and (b | a).fs_root == "/a"
     assert m == a.merged_with(b)
+
+
+def test_block_config_merge_refuses_two_read_roots():
+    """hermetic-seal kept the second root, silently dropping the first confinement; the core's
+    one union rule (every face) refuses two different roots instead."""
+    a = BlockConfig(fs_root="/a")
+    with pytest.raises(ValueError, match="only one read root may be given"):
+        a | BlockConfig(fs_root="/b")
+    assert (a | BlockConfig(fs_root="/a")).fs_root == "/a"
 
 
 def test_positional_config_and_type_check(tmp_path):

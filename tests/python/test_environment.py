@@ -92,5 +92,5 @@ def test_keep_env_without_block_environment_is_an_error():
     with pytest.raises(ValueError, match="--keep-env is an exception to --no-environment"):
         with hermetic_blocker(keep_env=["HOME"]):
             pass
-    with pytest.raises(TypeError, match="list of variable names"):
+    with pytest.raises(TypeError, match="keep_env takes a list of NAME values"):
         hermetic_blocker(block_environment=True, keep_env="HOME")

@@ -1,7 +1,10 @@
 #include "hermetic/policy.hpp"
 
 #include <algorithm>
-#include <cctype>
+#include <type_traits>
+#include <variant>
+
+#include "hermetic/policy_fields.hpp"
 
 namespace hermetic {
 namespace {
@@ -13,51 +16,62 @@ void append_unique(std::vector<T>& into, const std::vector<T>& from) {
   }
 }
 
-std::string lowercase(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
+// Calls visit(member_of_a, member_of_b) with the field's typed members of two policies.
+template <class A, class B, class Visit>
+void visit_member(const PolicyField& field, A& a, B& b, Visit visit) {
+  std::visit([&](auto member) { visit(a.*member, b.*member); }, field.member);
 }
 
-// A module path: dotted identifiers, nothing else (it ends up in messages and prefix checks).
-bool valid_module_name(const std::string& name) {
-  if (name.empty() || name.front() == '.' || name.back() == '.') return false;
-  return std::all_of(name.begin(), name.end(),
-                     [](unsigned char c) { return std::isalnum(c) != 0 || c == '_' || c == '.'; });
+bool is_set(const PolicyField& field, const Policy& policy) {
+  bool set = false;
+  visit_member(field, policy, policy, [&set](const auto& value, const auto& /*same*/) {
+    if constexpr (std::is_same_v<std::decay_t<decltype(value)>, bool>) {
+      set = value;
+    } else if constexpr (std::is_same_v<std::decay_t<decltype(value)>,
+                                        std::optional<std::string>>) {
+      set = value.has_value();
+    } else {
+      set = !value.empty();
+    }
+  });
+  return set;
+}
+
+std::string option_of(const PolicyField& field) {
+  return "--" + std::string(field.options.front());
 }
 
 }  // namespace
 
 Policy Policy::united_with(const Policy& other) const {
   Policy out = *this;
-  out.block_network = block_network || other.block_network;
-  out.allow_localhost = allow_localhost || other.allow_localhost;
-  append_unique(out.allow_domains, other.allow_domains);
-  append_unique(out.resolve, other.resolve);
-  out.block_subprocess = block_subprocess || other.block_subprocess;
-  out.fs_readonly = fs_readonly || other.fs_readonly;
-  if (!out.fs_root) out.fs_root = other.fs_root;
-  append_unique(out.allow_write, other.allow_write);
-  append_unique(out.allow_read, other.allow_read);
-  out.block_environment = block_environment || other.block_environment;
-  append_unique(out.keep_env, other.keep_env);
-  out.block_code_exec = block_code_exec || other.block_code_exec;
-  append_unique(out.deny_imports, other.deny_imports);
-  out.block_native = block_native || other.block_native;
-  out.block_interpreter_mutation = block_interpreter_mutation || other.block_interpreter_mutation;
-  out.trace = trace || other.trace;
-  out.sealed = sealed || other.sealed;
+  for (const auto& field : policy_fields()) {
+    visit_member(field, out, other, [](auto& into, const auto& from) {
+      using T = std::decay_t<decltype(into)>;
+      if constexpr (std::is_same_v<T, bool>) {
+        into = into || from;
+      } else if constexpr (std::is_same_v<T, std::optional<std::string>>) {
+        auto root = unite_roots(into, from);
+        if (root) into = std::move(root).value();  // a conflict keeps the first (see unite_roots)
+      } else {
+        append_unique(into, from);
+      }
+    });
+  }
   return out;
 }
 
 bool Policy::empty() const {
-  return !block_network && !block_subprocess && !fs_readonly && !block_environment &&
-         !block_code_exec && deny_imports.empty() && !block_native && !block_interpreter_mutation;
+  return std::none_of(policy_fields().begin(), policy_fields().end(), [this](const auto& field) {
+    return field.role == FieldRole::block && is_set(field, *this);
+  });
 }
 
 bool Policy::has_kernel_part() const {
-  return block_network || block_subprocess || fs_readonly || fs_root.has_value() ||
-         block_environment;
+  return std::any_of(policy_fields().begin(), policy_fields().end(), [this](const auto& field) {
+    return field.role == FieldRole::block && field.layer != FieldLayer::in_process &&
+           is_set(field, *this);
+  });
 }
 
 bool Policy::has_supervisor() const {
@@ -68,116 +82,91 @@ void PolicyBuilder::fail(std::string message) {
   if (!first_error_) first_error_ = Error{std::move(message)};
 }
 
-PolicyBuilder& PolicyBuilder::block_network(bool on) {
-  policy_.block_network = policy_.block_network || on;
-  return *this;
-}
-PolicyBuilder& PolicyBuilder::allow_localhost(bool on) {
-  policy_.allow_localhost = policy_.allow_localhost || on;
-  return *this;
-}
-PolicyBuilder& PolicyBuilder::allow_domain(std::string domain) {
-  domain = lowercase(std::move(domain));
-  while (!domain.empty() && domain.back() == '.') domain.pop_back();  // "a.com." == "a.com"
-  if (domain.empty() || domain.find_first_of(" /:\t") != std::string::npos) {
-    fail("invalid domain for --allow-domain: '" + domain + "'");
+PolicyBuilder& PolicyBuilder::set_flag(std::string_view key, bool on) {
+  const PolicyField* field = find_policy_field(key);
+  if (field == nullptr || field->type != FieldType::flag) {
+    fail("unknown policy switch '" + std::string(key) + "'");
     return *this;
   }
-  append_unique(policy_.allow_domains, {domain});
+  bool& value = policy_.*std::get<bool Policy::*>(field->member);
+  value = value || on;
   return *this;
+}
+
+PolicyBuilder& PolicyBuilder::add_value(std::string_view key, std::string value) {
+  const PolicyField* field = find_policy_field(key);
+  if (field == nullptr || field->type == FieldType::flag) {
+    fail("unknown policy list '" + std::string(key) + "'");
+    return *this;
+  }
+  if (field->normalize != nullptr) {
+    auto normal = field->normalize(std::move(value));
+    if (!normal) {
+      fail(normal.error().message);
+      return *this;
+    }
+    value = std::move(normal).value();
+  } else if (value.empty()) {
+    fail(field->type == FieldType::path ? option_of(*field) + "=" + std::string(field->metavar) +
+                                              " needs a non-empty " + std::string(field->metavar)
+                                        : option_of(*field) + " needs a path");
+    return *this;
+  }
+  if (!field->implies.empty()) set_flag(field->implies, true);
+  std::visit(
+      [&](auto member) {
+        auto& into = policy_.*member;
+        using T = std::decay_t<decltype(into)>;
+        if constexpr (std::is_same_v<T, std::optional<std::string>>) {
+          auto root = unite_roots(into, std::optional<std::string>(value));
+          if (!root) return fail(root.error().message);
+          into = std::move(root).value();
+        } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+          append_unique(into, {value});
+        } else if constexpr (std::is_same_v<T, std::vector<ResolvePin>>) {
+          const auto colon = value.find(':');  // normalize_pin made it NAME:ADDRESS
+          append_unique(into, {ResolvePin{value.substr(0, colon), value.substr(colon + 1)}});
+        }
+      },
+      field->member);
+  return *this;
+}
+
+PolicyBuilder& PolicyBuilder::block_network(bool on) { return set_flag("block_network", on); }
+PolicyBuilder& PolicyBuilder::allow_localhost(bool on) { return set_flag("allow_localhost", on); }
+PolicyBuilder& PolicyBuilder::allow_domain(std::string domain) {
+  return add_value("allow_domains", std::move(domain));
 }
 PolicyBuilder& PolicyBuilder::resolve(std::string_view name_colon_address) {
-  const auto colon = name_colon_address.find(':');
-  if (colon == std::string_view::npos || colon == 0 || colon + 1 == name_colon_address.size()) {
-    fail("--resolve takes NAME:ADDRESS, got '" + std::string(name_colon_address) + "'");
-    return *this;
-  }
-  std::string address(name_colon_address.substr(colon + 1));
-  if (address.size() > 2 && address.front() == '[' && address.back() == ']') {
-    address = address.substr(1, address.size() - 2);  // [::1] as curl writes it
-  }
-  append_unique(policy_.resolve,
-                {ResolvePin{lowercase(std::string(name_colon_address.substr(0, colon))), address}});
-  return *this;
+  return add_value("resolve", std::string(name_colon_address));
 }
-PolicyBuilder& PolicyBuilder::block_subprocess(bool on) {
-  policy_.block_subprocess = policy_.block_subprocess || on;
-  return *this;
-}
-PolicyBuilder& PolicyBuilder::fs_readonly(bool on) {
-  policy_.fs_readonly = policy_.fs_readonly || on;
-  return *this;
-}
+PolicyBuilder& PolicyBuilder::block_subprocess(bool on) { return set_flag("block_subprocess", on); }
+PolicyBuilder& PolicyBuilder::fs_readonly(bool on) { return set_flag("fs_readonly", on); }
 PolicyBuilder& PolicyBuilder::fs_root(std::string root) {
-  if (root.empty()) {
-    fail("--fs-readonly=ROOT needs a non-empty ROOT");
-    return *this;
-  }
-  if (policy_.fs_root && *policy_.fs_root != root) {
-    fail("only one read root may be given (got '" + *policy_.fs_root + "' and '" + root + "')");
-    return *this;
-  }
-  policy_.fs_readonly = true;
-  policy_.fs_root = std::move(root);
-  return *this;
+  return add_value("fs_root", std::move(root));
 }
 PolicyBuilder& PolicyBuilder::allow_write(std::string path) {
-  if (path.empty()) {
-    fail("--allow-write needs a path");
-    return *this;
-  }
-  append_unique(policy_.allow_write, {std::move(path)});
-  return *this;
+  return add_value("allow_write", std::move(path));
 }
 PolicyBuilder& PolicyBuilder::allow_read(std::string path) {
-  if (path.empty()) {
-    fail("--allow-read needs a path");
-    return *this;
-  }
-  append_unique(policy_.allow_read, {std::move(path)});
-  return *this;
+  return add_value("allow_read", std::move(path));
 }
 PolicyBuilder& PolicyBuilder::block_environment(bool on) {
-  policy_.block_environment = policy_.block_environment || on;
-  return *this;
+  return set_flag("block_environment", on);
 }
 PolicyBuilder& PolicyBuilder::keep_env(std::string name) {
-  // A name as execve and getenv see it: the text before the first '='.
-  if (name.empty() || name.find('=') != std::string::npos || name.find('\0') != std::string::npos) {
-    fail("invalid variable name for --keep-env: '" + name + "'");
-    return *this;
-  }
-  append_unique(policy_.keep_env, {std::move(name)});
-  return *this;
+  return add_value("keep_env", std::move(name));
 }
-PolicyBuilder& PolicyBuilder::block_code_exec(bool on) {
-  policy_.block_code_exec = policy_.block_code_exec || on;
-  return *this;
-}
+PolicyBuilder& PolicyBuilder::block_code_exec(bool on) { return set_flag("block_code_exec", on); }
 PolicyBuilder& PolicyBuilder::deny_import(std::string module) {
-  if (!valid_module_name(module)) {
-    fail("invalid module name for --deny-import: '" + module + "'");
-    return *this;
-  }
-  append_unique(policy_.deny_imports, {std::move(module)});
-  return *this;
+  return add_value("deny_imports", std::move(module));
 }
-PolicyBuilder& PolicyBuilder::block_native(bool on) {
-  policy_.block_native = policy_.block_native || on;
-  return *this;
-}
+PolicyBuilder& PolicyBuilder::block_native(bool on) { return set_flag("block_native", on); }
 PolicyBuilder& PolicyBuilder::block_interpreter_mutation(bool on) {
-  policy_.block_interpreter_mutation = policy_.block_interpreter_mutation || on;
-  return *this;
+  return set_flag("block_interpreter_mutation", on);
 }
-PolicyBuilder& PolicyBuilder::trace(bool on) {
-  policy_.trace = policy_.trace || on;
-  return *this;
-}
-PolicyBuilder& PolicyBuilder::sealed(bool on) {
-  policy_.sealed = policy_.sealed || on;
-  return *this;
-}
+PolicyBuilder& PolicyBuilder::trace(bool on) { return set_flag("trace", on); }
+PolicyBuilder& PolicyBuilder::sealed(bool on) { return set_flag("sealed", on); }
 PolicyBuilder& PolicyBuilder::add_profile(std::string_view name) {
   auto preset = profile(name);
   if (!preset) {
@@ -187,9 +176,8 @@ PolicyBuilder& PolicyBuilder::add_profile(std::string_view name) {
   return add(preset.value());
 }
 PolicyBuilder& PolicyBuilder::add(const Policy& other) {
-  if (policy_.fs_root && other.fs_root && *policy_.fs_root != *other.fs_root) {
-    fail("only one read root may be given (got '" + *policy_.fs_root + "' and '" + *other.fs_root +
-         "')");
+  if (auto root = unite_roots(policy_.fs_root, other.fs_root); !root) {
+    fail(root.error().message);
     return *this;
   }
   policy_ = policy_.united_with(other);
@@ -200,18 +188,21 @@ Result<Policy> PolicyBuilder::build() const {
   if (first_error_) return *first_error_;
   // Allow-lists only mean something as exceptions to a block; hermetic-seal ignored them
   // silently, which hides a mistaken command line.
-  if (!policy_.block_network && (policy_.allow_localhost || !policy_.allow_domains.empty())) {
-    return Error{
-        "--allow-localhost and --allow-domain are exceptions to --no-network; add "
-        "--no-network"};
-  }
-  if (!policy_.fs_readonly && (!policy_.allow_write.empty() || !policy_.allow_read.empty())) {
-    return Error{
-        "--allow-write and --allow-read are exceptions to --fs-readonly; add "
-        "--fs-readonly"};
-  }
-  if (!policy_.block_environment && !policy_.keep_env.empty()) {
-    return Error{"--keep-env is an exception to --no-environment; add --no-environment"};
+  for (const auto& block : policy_fields()) {
+    if (block.role != FieldRole::block || is_set(block, policy_)) continue;
+    std::vector<const PolicyField*> exceptions;
+    bool any_set = false;
+    for (const auto& field : policy_fields()) {
+      if (field.exception_to != block.key) continue;
+      exceptions.push_back(&field);
+      any_set = any_set || is_set(field, policy_);
+    }
+    if (!any_set) continue;
+    std::string names;
+    for (const auto* field : exceptions)
+      names += (names.empty() ? "" : " and ") + option_of(*field);
+    return Error{names + (exceptions.size() > 1 ? " are exceptions to " : " is an exception to ") +
+                 option_of(block) + "; add " + option_of(block)};
   }
   if (!policy_.fs_root && !policy_.allow_read.empty()) {
     return Error{"--allow-read widens --fs-readonly=ROOT; give a ROOT"};
