@@ -1,18 +1,23 @@
-"""Print (or, with --write, refresh) the table of the policy's fields in docs/policy.md.
+"""Print (or, with --write, refresh) what is derived from the policy's field table: the table
+of fields in docs/policy.md and the JSON Schema of policy files the package ships
+(python/hermetic/policy-file.schema.json, for editors).
 
-The table comes from the core's field table (include/hermetic/policy_fields.hpp) through the
-extension, so the docs cannot drift from it; tests/python/test_policy_fields.py checks the file
-is current.
+Both come from the core's field table (include/hermetic/policy_fields.hpp) through the
+extension, so they cannot drift from it; tests/python/test_policy_fields.py checks they are
+current.
 """
 
 from __future__ import annotations
 
+import json
 import pathlib
 import sys
 
 from hermetic import _hermetic
 
-DOC = pathlib.Path(__file__).resolve().parent.parent / "docs" / "policy.md"
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+DOC = ROOT / "docs" / "policy.md"
+SCHEMA = ROOT / "python" / "hermetic" / "policy-file.schema.json"
 BEGIN = "<!-- policy-fields:begin (scripts/policy_fields_doc.py --write) -->"
 END = "<!-- policy-fields:end -->"
 
@@ -38,6 +43,35 @@ def table() -> str:
     return "\n".join(rows)
 
 
+def schema() -> str:
+    """The JSON Schema of a policy file (hermetic.toml, or pyproject.toml's [tool.hermetic])."""
+    strings = {"type": "array", "items": {"type": "string"}}
+    kinds = {"flag": {"type": "boolean"}, "names": strings, "paths": strings,
+             "path": {"type": "string"},
+             "pins": {"type": "array", "items": {"type": "string", "pattern": "^[^:]+:.+$"}}}
+    fields: dict[str, object] = {}
+    for key, type_, _role, _layer, options, _metavar, help_, *_ in _hermetic.policy_fields():
+        fields[key] = {**kinds[type_], "description": f"{help_} (--{options[0]})"}
+    fields["profiles"] = {**strings, "description": "Presets to start from.",
+                          "items": {"enum": list(_hermetic.profile_names())}}
+    fields["extends"] = {"type": "string",
+                         "description": "Another policy of this file to start from."}
+    policy = {"type": "object", "properties": fields, "additionalProperties": False}
+    document = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "hermetic policy file",
+        "description": "hermetic.toml, or [tool.hermetic] in pyproject.toml (docs/policy-files.md)",
+        "type": "object",
+        "properties": {
+            "default": {"type": "string",
+                        "description": "The policy --policy uses without a name."},
+            "policies": {"type": "object", "additionalProperties": policy},
+        },
+        "additionalProperties": False,
+    }
+    return json.dumps(document, indent=2) + "\n"
+
+
 def refreshed(text: str) -> str:
     head, rest = text.split(BEGIN, 1)
     _, tail = rest.split(END, 1)
@@ -47,6 +81,9 @@ def refreshed(text: str) -> str:
 def main() -> int:
     if sys.argv[1:] == ["--write"]:
         DOC.write_text(refreshed(DOC.read_text()))
+        SCHEMA.write_text(schema())
+    elif sys.argv[1:] == ["--schema"]:
+        sys.stdout.write(schema())
     else:
         print(table())
     return 0

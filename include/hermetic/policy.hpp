@@ -107,6 +107,8 @@ class PolicyBuilder {
   PolicyBuilder& add(const Policy& other);
 
   [[nodiscard]] Result<Policy> build() const;
+  // The policy so far, before build()'s checks (for callers that word their own errors).
+  [[nodiscard]] const Policy& current() const { return policy_; }
 
  private:
   void fail(std::string message);

@@ -61,6 +61,9 @@ struct PolicyField {
 // The field named `key` (its JSON key), or null.
 [[nodiscard]] const PolicyField* find_policy_field(std::string_view key);
 
+// Whether `policy` sets the field: a switch on, a list not empty, a read root given.
+[[nodiscard]] bool field_is_set(const PolicyField& field, const Policy& policy);
+
 // The one union rule for a read root: either side's root, and an error when both sides name a
 // different one (confining reads to two roots at once would mean their intersection, which no
 // single root expresses). Policy::united_with keeps the first and leaves the refusal to

@@ -317,6 +317,8 @@ def hermetic_blocker(
     allow_write: Iterable[str] = (),
     allow_read: Iterable[str] = (),
     resolve: Iterable[str] = (),
+    policy: str | None = None,
+    policy_file: str | None = None,
 ) -> _HermeticBlocker:
     """Build a blocker that applies the requested hermetic guards.
 
@@ -330,6 +332,11 @@ def hermetic_blocker(
 
         # 3. Named profile (merged with the keyword arguments)
         hermetic_blocker(profile="net-hermetic")
+
+        # 4. A policy of the policy file (hermetic.toml, or pyproject.toml's [tool.hermetic],
+        #    found from the working directory upward, or `policy_file`); "" is its default.
+        #    The keyword arguments add to it and may only tighten it.
+        hermetic_blocker(policy="ci")
     """
     if _config is not None:
         if not isinstance(_config, BlockConfig):
@@ -347,14 +354,27 @@ def hermetic_blocker(
             raise ValueError(f"Unknown hermetic profile: {profile!r}")
         cfg = cfg | _profile_config(profile)
 
+    if policy is not None or policy_file is not None:
+        import os  # only for policy files: keeps `import hermetic` fast
+
+        text, _file, _name = _hermetic.load_policy(
+            policy or "", policy_file, os.getcwd(), cfg._values()
+        )
+        cfg = _config_from_json(text) | cfg
+
     return _HermeticBlocker(cfg)
 
 
 def _profile_config(name: str) -> BlockConfig:
-    """A named profile from the core's table, as a BlockConfig (pins as NAME:ADDRESS)."""
-    import json  # only for profiles: keeps `import hermetic` fast
+    """A named profile from the core's table, as a BlockConfig."""
+    return _config_from_json(_hermetic.profile_json(name))
 
-    values = json.loads(_hermetic.profile_json(name))
+
+def _config_from_json(text: str) -> BlockConfig:
+    """A policy in the core's JSON form as a BlockConfig (pins as NAME:ADDRESS)."""
+    import json  # only for profiles and policy files: keeps `import hermetic` fast
+
+    values = json.loads(text)
     for field in _FIELDS:
         if field.type == "pins":
             values[field.key] = [f"{p['name']}:{p['address']}" for p in values[field.key]]

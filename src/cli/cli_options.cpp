@@ -5,6 +5,7 @@
 #include "cli_options.hpp"
 
 #include <getopt.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstddef>
@@ -13,6 +14,7 @@
 
 #include "hermetic/launch.hpp"
 #include "hermetic/policy_fields.hpp"
+#include "hermetic/policy_file.hpp"
 
 #ifndef HERMETIC_VERSION
 #define HERMETIC_VERSION "0.0.0"
@@ -42,7 +44,7 @@ exit codes:
 )";
 
 // What one long option does: set or add to policy fields, or one of the CLI's own actions.
-enum class Own { none, help, version, check, explain, profile };
+enum class Own { none, help, version, check, explain, profile, policy, policy_file };
 struct OptionMeaning {
   std::string name{};
   int has_arg = no_argument;
@@ -80,6 +82,18 @@ std::vector<OptionMeaning> option_meanings() {
                  .metavar = " PROFILE",
                  .help = "Apply a named profile: block-all, net-hermetic, exec-deny, "
                          "fs-readonly, block-native. Repeatable."});
+  out.push_back({.name = "policy",
+                 .has_arg = optional_argument,
+                 .own = Own::policy,
+                 .metavar = "[=NAME]",
+                 .help = "Start from policy NAME of the policy file (hermetic.toml, or "
+                         "pyproject.toml's [tool.hermetic], found from here upward); without "
+                         "NAME, the file's default. Flags add to it and can only tighten it."});
+  out.push_back({.name = "policy-file",
+                 .has_arg = required_argument,
+                 .own = Own::policy_file,
+                 .metavar = " FILE",
+                 .help = "Read --policy from FILE instead of looking for one."});
   out.push_back({.name = "check",
                  .own = Own::check,
                  .help = "Print what this kernel can enforce, then exit."});
@@ -154,6 +168,25 @@ Error refusal(const std::vector<OptionMeaning>& meanings, std::string_view word,
   return usage("--" + found.front()->name + " takes no value");
 }
 
+// The policy --policy / --policy-file name: from FILE, or the file found from the working
+// directory upward.
+Result<LoadedPolicy> load_file_policy(const std::optional<std::string>& file,
+                                      const std::string& name) {
+  if (file) return load_policy_file(*file, name);
+  std::string cwd(4096, '\0');
+  if (::getcwd(cwd.data(), cwd.size()) == nullptr) {
+    return Error{"--policy: cannot tell the working directory to look for a policy file from"};
+  }
+  cwd.resize(cwd.find('\0'));
+  auto found = find_policy_file(cwd);
+  if (!found) return found.error();
+  if (!found.value()) {
+    return Error{"--policy: no hermetic.toml, nor pyproject.toml with [tool.hermetic], in " + cwd +
+                 " or above (or name one with --policy-file FILE)"};
+  }
+  return load_policy_file(*found.value(), name);
+}
+
 }  // namespace
 
 Result<Action> parse(const std::vector<std::string>& args) {
@@ -185,6 +218,8 @@ Result<Action> parse(const std::vector<std::string>& args) {
   const PolicyField* root_field = nullptr;
   bool check = false;
   bool explain = false;
+  std::optional<std::string> policy_name;  // --policy, with its NAME or ""
+  std::optional<std::string> policy_file;
   // "-": every word is returned in order (stray words as 1); ":": a missing value is ':';
   // opterr 0: the messages are made below. optind 0 resets getopt's state (glibc and musl).
   opterr = 0;
@@ -223,6 +258,16 @@ Result<Action> parse(const std::vector<std::string>& args) {
         continue;
       case Own::profile:
         builder.add_profile(optarg);
+        continue;
+      case Own::policy: {
+        // argparse's nargs='?', as --fs-readonly: the next word is NAME unless an option.
+        const char* name = optarg;
+        if (name == nullptr && optind < argc && argv[optind][0] != '-') name = argv[optind++];
+        policy_name = name == nullptr ? "" : name;
+        continue;
+      }
+      case Own::policy_file:
+        policy_file = optarg;
         continue;
       case Own::none:
         break;
@@ -264,9 +309,21 @@ Result<Action> parse(const std::vector<std::string>& args) {
     }
   }
   if (!roots.empty()) builder.add_value(root_field->key, roots.front());
+  std::string source;
+  if (policy_name || policy_file) {
+    auto loaded = load_file_policy(policy_file, policy_name.value_or(""));
+    if (!loaded) return loaded.error();
+    if (auto tightens = check_only_tightens(loaded.value(), builder.current()); !tightens) {
+      return tightens.error();
+    }
+    source = "policy " + loaded.value().name + " of " + loaded.value().file;
+    builder.add(loaded.value().policy);
+  }
   auto policy = builder.build();
   if (!policy) return policy.error();
-  if (explain) return Action{ExplainTarget{std::move(policy).value(), std::move(target)}};
+  if (explain) {
+    return Action{ExplainTarget{std::move(policy).value(), std::move(target), std::move(source)}};
+  }
   return Action{RunTarget{std::move(policy).value(), std::move(target)}};
 }
 

@@ -22,10 +22,12 @@ struct RunTarget {
 struct ExplainTarget {  // --explain: print the rules a run would apply, run nothing
   Policy policy;
   std::vector<std::string> target_argv;
+  std::string policy_source;  // "policy NAME of FILE" when a policy file was used
 };
 using Action = std::variant<ShowText, ShowKernelCheck, RunTarget, ExplainTarget>;
 
-// `args` excludes argv[0]. Usage errors carry exit code 2, policy errors exit code 1.
+// `args` excludes argv[0]. Usage errors carry exit code 2, policy errors exit code 1. `--policy`
+// looks for the policy file from the working directory upward.
 [[nodiscard]] Result<Action> parse(const std::vector<std::string>& args);
 
 }  // namespace hermetic::cli

@@ -32,6 +32,9 @@ int run_cli(int argc, char** argv) {
   if (const auto* explain = std::get_if<hermetic::cli::ExplainTarget>(&action.value())) {
     auto text = hermetic::explain(explain->policy, explain->target_argv);
     if (!text) return report(text.error());
+    if (!explain->policy_source.empty()) {
+      (void)std::printf("from: %s\n", explain->policy_source.c_str());
+    }
     (void)std::fputs(text.value().c_str(), stdout);
     return 0;
   }

@@ -15,6 +15,7 @@ set(HERMETIC_BASE_SOURCES
 set(HERMETIC_POLICY_SOURCES
   policy/policy.cpp
   policy/policy_fields.cpp
+  policy/policy_file.cpp
   policy/policy_json.cpp
   policy/profiles.cpp
   policy/address_class.cpp

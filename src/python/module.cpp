@@ -70,6 +70,8 @@ PyObject* profile_json(PyObject* /*self*/, PyObject* arg) {
 
 PyObject* policy_fields(PyObject* /*self*/, PyObject* /*unused*/) { return policy_fields_tuple(); }
 
+PyObject* load_policy(PyObject* /*self*/, PyObject* args) { return load_policy_tuple(args); }
+
 PyObject* unite(PyObject* /*self*/, PyObject* args) {
   PyObject* a = nullptr;
   PyObject* b = nullptr;
@@ -240,6 +242,10 @@ PyMethodDef methods[] = {  // NOLINT: CPython's API takes a mutable array
      "policy_fields() -> tuple[tuple[str, str, str, str, tuple[str, ...], str, str, str, str], "
      "...]\n\nThe policy's fields (include/hermetic/policy_fields.hpp): key, type, role, layer, "
      "CLI options, metavar, help, the block an exception widens, the switch a field implies."},
+    {"load_policy", load_policy, METH_VARARGS,
+     "load_policy(name: str, file: str | None, start: str, extra: dict) -> tuple[str, str, str]"
+     "\n\nPolicy `name` (\"\": the default) of `file` or of the policy file found from `start` "
+     "upward, as (JSON, file, name); `extra` (the keywords beside it) may only tighten it."},
     {"unite", unite, METH_VARARGS,
      "unite(a: dict, b: dict) -> dict\n\nThe union of two policies' field values: switches by "
      "`or`, lists joined, one read root (ValueError for two)."},

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "hermetic/policy_fields.hpp"
+#include "hermetic/policy_file.hpp"
 #include "py_ref.hpp"
 
 namespace hermetic::inproc {
@@ -118,9 +119,8 @@ bool root_of(PyObject* value, std::optional<std::string>* out) {
 
 }  // namespace
 
-Result<Policy> policy_from_dict(PyObject* dict) {
+Status fill_builder(PyObject* dict, PolicyBuilder& b) {
   if (!PyDict_Check(dict)) return Error{"policy must be a dict"};
-  PolicyBuilder b;
   PyObject* key = nullptr;
   PyObject* value = nullptr;
   Py_ssize_t pos = 0;
@@ -152,7 +152,61 @@ Result<Policy> policy_from_dict(PyObject* dict) {
     }
     if (!ok) return Error{"bad value for policy field '" + name + "'"};
   }
+  return Ok{};
+}
+
+Result<Policy> policy_from_dict(PyObject* dict) {
+  PolicyBuilder b;
+  if (auto filled = fill_builder(dict, b); !filled) return filled.error();
   return b.build();
+}
+
+PyObject* load_policy_tuple(PyObject* args) {
+  const char* name = nullptr;
+  PyObject* file = nullptr;
+  PyObject* start = nullptr;
+  PyObject* extra = nullptr;
+  if (PyArg_ParseTuple(args, "sOOO:load_policy", &name, &file, &start, &extra) == 0) {
+    return nullptr;
+  }
+  std::string start_dir;
+  if (!path_of(start, &start_dir)) {
+    PyErr_SetString(PyExc_TypeError, "load_policy: start must be a path");
+    return nullptr;
+  }
+  std::string file_path;
+  if (file != Py_None && !path_of(file, &file_path)) {
+    PyErr_SetString(PyExc_TypeError, "load_policy: file must be a path or None");
+    return nullptr;
+  }
+  if (file_path.empty()) {
+    auto found = find_policy_file(start_dir);
+    if (!found) {
+      PyErr_SetString(PyExc_ValueError, found.error().message.c_str());
+      return nullptr;
+    }
+    if (!found.value()) {
+      const std::string message =
+          "policy=: no hermetic.toml, nor pyproject.toml with "
+          "[tool.hermetic], in " +
+          start_dir + " or above";
+      PyErr_SetString(PyExc_ValueError, message.c_str());
+      return nullptr;
+    }
+    file_path = *found.value();
+  }
+  auto loaded = load_policy_file(file_path, name);
+  PolicyBuilder keywords;
+  Status checked = loaded ? fill_builder(extra, keywords) : Status(loaded.error());
+  if (PyErr_Occurred()) return nullptr;
+  if (checked) checked = check_only_tightens(loaded.value(), keywords.current());
+  if (!checked) {
+    PyErr_SetString(PyExc_ValueError, checked.error().message.c_str());
+    return nullptr;
+  }
+  const std::string text = to_json(loaded.value().policy);
+  return Py_BuildValue("(s#ss)", text.data(), static_cast<Py_ssize_t>(text.size()),
+                       loaded.value().file.c_str(), loaded.value().name.c_str());
 }
 
 PyObject* policy_fields_tuple() {

@@ -14,6 +14,12 @@ namespace hermetic::inproc {
 // the dict itself misbehaves (check PyErr_Occurred first).
 [[nodiscard]] Result<Policy> policy_from_dict(PyObject* dict);
 
+// load_policy(name, file, start, extra) for hermetic.blocker: policy `name` ("" the default) of
+// `file`, or of the policy file found from directory `start` upward, checked so that `extra`
+// (the keywords given beside it, a dict of field values) only tightens it. Returns (policy
+// JSON, file, name); ValueError naming the file, line and key otherwise.
+PyObject* load_policy_tuple(PyObject* args);
+
 // The field table as a tuple of (key, type, role, layer, options, metavar, help, exception_to,
 // implies) tuples, for hermetic.blocker; a new reference, or null with an error set.
 PyObject* policy_fields_tuple();

@@ -44,6 +44,8 @@ def test_hermetic_blocker_signature_matches_the_original():
         "allow_write",
         "allow_read",
         "resolve",
+        "policy",
+        "policy_file",
     ]
     assert all(p.kind is p.KEYWORD_ONLY for n, p in params.items() if n != "_config")
     defaults = {n: p.default for n, p in params.items()}

@@ -31,7 +31,7 @@ def test_block_config_and_the_blocker_take_every_field_as_a_keyword():
     blocker = inspect.signature(hermetic_blocker).parameters
     assert set(config) == set(KEYS)
     assert set(KEYS) <= set(blocker)
-    assert set(blocker) - set(KEYS) == {"_config", "profile"}
+    assert set(blocker) - set(KEYS) == {"_config", "profile", "policy", "policy_file"}
 
 
 @pytest.mark.parametrize("row", FIELDS, ids=KEYS)
@@ -65,6 +65,20 @@ def test_the_policy_doc_table_is_current():
                           capture_output=True, text=True, check=True, timeout=60)
     doc = (ROOT / "docs" / "policy.md").read_text()
     assert proc.stdout.strip() in doc, "run: python scripts/policy_fields_doc.py --write"
+
+
+def test_the_shipped_schema_is_current():
+    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "policy_fields_doc.py"),
+                           "--schema"], capture_output=True, text=True, check=True, timeout=60)
+    shipped = pathlib.Path(hermetic_package_dir()) / "policy-file.schema.json"
+    assert proc.stdout == (ROOT / "python" / "hermetic" / "policy-file.schema.json").read_text()
+    assert proc.stdout == shipped.read_text(), "the installed package carries an old schema"
+
+
+def hermetic_package_dir() -> str:
+    import hermetic
+
+    return str(pathlib.Path(hermetic.__file__).parent)
 
 
 def test_the_readme_flag_table_has_a_row_for_every_option():

@@ -22,7 +22,13 @@ void visit_member(const PolicyField& field, A& a, B& b, Visit visit) {
   std::visit([&](auto member) { visit(a.*member, b.*member); }, field.member);
 }
 
-bool is_set(const PolicyField& field, const Policy& policy) {
+std::string option_of(const PolicyField& field) {
+  return "--" + std::string(field.options.front());
+}
+
+}  // namespace
+
+bool field_is_set(const PolicyField& field, const Policy& policy) {
   bool set = false;
   visit_member(field, policy, policy, [&set](const auto& value, const auto& /*same*/) {
     if constexpr (std::is_same_v<std::decay_t<decltype(value)>, bool>) {
@@ -36,12 +42,6 @@ bool is_set(const PolicyField& field, const Policy& policy) {
   });
   return set;
 }
-
-std::string option_of(const PolicyField& field) {
-  return "--" + std::string(field.options.front());
-}
-
-}  // namespace
 
 Policy Policy::united_with(const Policy& other) const {
   Policy out = *this;
@@ -63,14 +63,14 @@ Policy Policy::united_with(const Policy& other) const {
 
 bool Policy::empty() const {
   return std::none_of(policy_fields().begin(), policy_fields().end(), [this](const auto& field) {
-    return field.role == FieldRole::block && is_set(field, *this);
+    return field.role == FieldRole::block && field_is_set(field, *this);
   });
 }
 
 bool Policy::has_kernel_part() const {
   return std::any_of(policy_fields().begin(), policy_fields().end(), [this](const auto& field) {
     return field.role == FieldRole::block && field.layer != FieldLayer::in_process &&
-           is_set(field, *this);
+           field_is_set(field, *this);
   });
 }
 
@@ -189,13 +189,13 @@ Result<Policy> PolicyBuilder::build() const {
   // Allow-lists only mean something as exceptions to a block; hermetic-seal ignored them
   // silently, which hides a mistaken command line.
   for (const auto& block : policy_fields()) {
-    if (block.role != FieldRole::block || is_set(block, policy_)) continue;
+    if (block.role != FieldRole::block || field_is_set(block, policy_)) continue;
     std::vector<const PolicyField*> exceptions;
     bool any_set = false;
     for (const auto& field : policy_fields()) {
       if (field.exception_to != block.key) continue;
       exceptions.push_back(&field);
-      any_set = any_set || is_set(field, policy_);
+      any_set = any_set || field_is_set(field, policy_);
     }
     if (!any_set) continue;
     std::string names;
