@@ -35,4 +35,5 @@ set(HERMETIC_CORE_SOURCES
   inprocess_injection.cpp
   python_targets.cpp
   launch.cpp
+  spawn.cpp
 )
