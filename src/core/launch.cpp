@@ -40,6 +40,10 @@
 #include <sstream>
 #include <string_view>
 
+#ifdef __SANITIZE_ADDRESS__
+#include <sanitizer/asan_interface.h>
+#endif
+
 #include "environment.hpp"
 #include "fd.hpp"
 #include "hermetic/probe.hpp"
@@ -206,8 +210,14 @@ pid_t spawn_sharing_memory(ChildStart start) {
   constexpr std::size_t kStackSize = std::size_t{64} * 1024;
   alignas(16) std::array<char, kStackSize> stack;  // NOLINT: uninitialised on purpose
   const signal_relay::BlockAll blocked;
-  return clone(&shared_child_main, stack.data() + stack.size(), CLONE_VM | CLONE_VFORK | SIGCHLD,
-               &start);
+  const pid_t child = clone(&shared_child_main, stack.data() + stack.size(),
+                            CLONE_VM | CLONE_VFORK | SIGCHLD, &start);
+#ifdef __SANITIZE_ADDRESS__
+  // The child ran instrumented code on this array, in this memory: the redzones of its frames
+  // are still marked in the shared shadow, where this process's later frames would trip on them.
+  __asan_unpoison_memory_region(stack.data(), stack.size());
+#endif
+  return child;
 }
 
 // The children of this process other than `keep`: what the target forked and left behind,
