@@ -60,8 +60,8 @@ class Child {
   [[nodiscard]] int pidfd() const { return pidfd_; }
 
   // Blocks until the run has ended and returns how the target ended. An Error only if the
-  // status is lost (this process ignores SIGCHLD, so the kernel reaped the monitor) or the
-  // Child was already waited for.
+  // status is lost (this process ignores SIGCHLD, so the kernel reaped the monitor, or a
+  // waitpid(-1) elsewhere in it did) or the Child was already waited for.
   [[nodiscard]] Result<ExitStatus> wait();
   // wait() without blocking: nullopt while the run goes on.
   [[nodiscard]] Result<std::optional<ExitStatus>> try_wait();

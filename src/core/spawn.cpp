@@ -103,6 +103,9 @@ void reset_caught_handlers() {
   auto status = launch_steps::serve_as_waiting_parent(
       run, [report_fd] { send_report(report_fd, MonitorReport::Kind::started, 0, {}); });
   if (!status) {
+    // _exit runs no destructor: the run's files go here, as the executable's return does it.
+    run.hosts.reset();
+    run.tmpdir.reset();
     send_report(report_fd, MonitorReport::Kind::failed, status.error().exit_code,
                 status.error().message);
     _exit(status.error().exit_code);
@@ -206,10 +209,13 @@ Result<ExitStatus> Child::wait() {
   while (waitpid(pid_, &status, 0) < 0) {
     if (errno == EINTR) continue;
     const int err = errno;
-    pid_ = -1;  // ECHILD: the kernel reaped it (SIGCHLD ignored); nothing is left to wait for
+    pid_ = -1;  // ECHILD: reaped already (by the kernel, SIGCHLD ignored, or another waitpid)
     close_pidfd();
     return Error{std::string("waitpid: ") + std::strerror(err) +
-                 (err == ECHILD ? " (this process ignores SIGCHLD, so the status is lost)" : "")};
+                 (err == ECHILD
+                      ? " (the status is lost: this process ignores SIGCHLD, or something "
+                        "else in it reaped the run)"
+                      : "")};
   }
   pid_ = -1;
   close_pidfd();

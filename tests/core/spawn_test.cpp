@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -69,6 +70,32 @@ TEST(Spawn, FailsBeforeTheTargetRunsWithTheCodeOfTheExecutable) {
   auto missing = spawn({}, {"/nonexistent/hermetic-spawn-test"});
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.error().exit_code, exit_code::kNotFound);
+}
+
+TEST(Spawn, AnExecThatFailsIsAnErrorAndLeavesNoTmpdir) {
+  test_support::TempDir dir;
+  const fs::path script = dir.path() / "script";
+  std::ofstream(script) << "#!/nonexistent/interpreter\n";
+  fs::permissions(script, fs::perms::owner_all);
+  test_support::TempDir tmp_parent;  // where the run's private TMPDIR is made
+  const char* old_tmpdir = std::getenv("TMPDIR");
+  const std::string saved = old_tmpdir != nullptr ? old_tmpdir : "";
+  ASSERT_EQ(setenv("TMPDIR", tmp_parent.path().c_str(), 1), 0);
+  auto policy = PolicyBuilder().fs_readonly().build();
+  ASSERT_TRUE(policy.ok());
+  auto failed = spawn(policy.value(), {script.string()});
+  if (old_tmpdir != nullptr) {
+    (void)setenv("TMPDIR", saved.c_str(), 1);
+  } else {
+    (void)unsetenv("TMPDIR");
+  }
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().exit_code, exit_code::kNotFound);
+  EXPECT_NE(failed.error().message.find("cannot run"), std::string::npos);
+  // Removed by the monitor, or by the TMPDIR's detached cleaner once the monitor has exited;
+  // the bound only keeps a failure finite.
+  for (int tries = 0; !fs::is_empty(tmp_parent.path()) && tries < 10'000; ++tries) usleep(1000);
+  EXPECT_TRUE(fs::is_empty(tmp_parent.path()));
 }
 
 TEST(Spawn, KillIsRelayedToTheTarget) {
