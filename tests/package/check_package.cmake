@@ -33,8 +33,9 @@ endif()
 
 # 2. Each public header compiles on its own against the prefix (consumer/ makes one translation
 #    unit per header, and one program that uses the API).
-set(configure_args -G "${GENERATOR}" "-DCMAKE_PREFIX_PATH=${prefix}"
-                   "-DCMAKE_CXX_COMPILER=${CXX_COMPILER}" -DCMAKE_BUILD_TYPE=RelWithDebInfo)
+set(configure_args -G "${GENERATOR}" "-DCMAKE_MAKE_PROGRAM=${MAKE_PROGRAM}"
+                   "-DCMAKE_PREFIX_PATH=${prefix}" "-DCMAKE_CXX_COMPILER=${CXX_COMPILER}"
+                   -DCMAKE_BUILD_TYPE=RelWithDebInfo)
 run_step("configure consumer/" ${CMAKE_COMMAND} -S "${SOURCE_DIR}/tests/package/consumer"
          -B "${WORK_DIR}/consumer" ${configure_args})
 run_step("build consumer/" ${CMAKE_COMMAND} --build "${WORK_DIR}/consumer")
