@@ -69,7 +69,9 @@ class Child {
   // Sends `sig` to the monitor. SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGALRM,
   // SIGPIPE, SIGWINCH and SIGCONT are relayed to the target. SIGKILL ends the monitor and the
   // target with it; processes the target started and left running in the background outlive a
-  // SIGKILL (they are reparented), so prefer SIGTERM where the target honours it.
+  // SIGKILL (they are reparented), so prefer SIGTERM where the target honours it. A run that
+  // has ended but was not waited for still takes it (a zombie), harmlessly; an Error once
+  // waited for or detached.
   [[nodiscard]] Status kill(int sig);
 
   // Gives up the handle: the run goes on, and reaping pid() is the caller's job. Returns pid().

@@ -108,6 +108,17 @@ TEST(Spawn, KillIsRelayedToTheTarget) {
   EXPECT_FALSE(child.value().kill(SIGTERM).ok());
 }
 
+TEST(Spawn, KillingARunThatEndedIsNoError) {
+  auto child = spawn({}, {"true"});
+  ASSERT_TRUE(child.ok());
+  // The run has ended once the pidfd is readable; the monitor is a zombie until wait().
+  pollfd ended{child.value().pidfd(), POLLIN, 0};
+  ASSERT_GE(ended.fd, 0);
+  ASSERT_EQ(poll(&ended, 1, 30'000), 1);  // the bound only keeps a failure finite
+  EXPECT_TRUE(child.value().kill(SIGTERM).ok());
+  EXPECT_EQ(child.value().wait().value(), (ExitStatus{0, 0}));
+}
+
 TEST(Spawn, TryWaitDoesNotBlock) {
   auto child = spawn({}, {"sleep", "60"});
   ASSERT_TRUE(child.ok());
