@@ -43,8 +43,9 @@ struct ChildMaker;  // spawn()'s access to Child's constructor
 // target's status too.
 //
 // Destroying a Child that was not waited for kills the run (SIGKILL to the monitor, and so to
-// the target) and reaps the monitor: a Child never leaves a zombie or a running target behind.
-// Call detach() first to leave it running (the caller then reaps pid() itself).
+// the target) and reaps the monitor: a Child never leaves a zombie or its target running behind
+// (what the target itself left running in the background: see kill()). Call detach() first to
+// leave the run going (the caller then reaps pid() itself).
 class Child {
  public:
   Child(Child&& other) noexcept;
