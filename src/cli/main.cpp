@@ -8,6 +8,7 @@
 #include "hermetic/launch.hpp"
 #include "hermetic/policy.hpp"
 #include "hermetic/probe.hpp"
+#include "launch/launch_steps.hpp"
 
 namespace {
 
@@ -39,7 +40,8 @@ int run_cli(int argc, char** argv) {
     return 0;
   }
   const auto& run = std::get<hermetic::cli::RunTarget>(action.value());
-  auto status = hermetic::run(run.policy, run.target_argv);
+  // In place of this process when it can: launch_steps.hpp.
+  auto status = hermetic::launch_cli::run(run.policy, run.target_argv);
   if (!status) return report(status.error());
   return status.value();
 }

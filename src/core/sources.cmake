@@ -52,7 +52,8 @@ set(HERMETIC_LAUNCH_SOURCES
   launch/hosts_overlay.cpp
   launch/inherited_sockets.cpp
   launch/signal_relay.cpp
-  launch/launch.cpp)
+  launch/launch.cpp
+  launch/spawn.cpp)
 set(HERMETIC_CORE_PARTS base policy seccomp landlock supervisor target launch)
 set(HERMETIC_CORE_SOURCES
   ${HERMETIC_BASE_SOURCES} ${HERMETIC_POLICY_SOURCES} ${HERMETIC_SECCOMP_SOURCES}

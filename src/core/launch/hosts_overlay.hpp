@@ -29,6 +29,12 @@ class Overlay {
   // it hides.
   [[nodiscard]] const std::string& file() const { return file_; }
 
+  // Leaves the file to another remover (spawn()'s monitor): this object no longer removes it.
+  void release() noexcept {
+    dir_.clear();
+    file_.clear();
+  }
+
   ~Overlay();  // removes the file (the target's mount keeps its content)
   Overlay(Overlay&& other) noexcept;
   Overlay& operator=(Overlay&&) = delete;

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -100,6 +101,9 @@ Status check(const Policy& policy) {
     char* end = nullptr;
     const long fd = std::strtol(entry->d_name, &end, 10);
     if (end == entry->d_name || *end != '\0' || fd == own) continue;
+    // Closed at the target's exec (a library caller's own sockets, spawn.hpp): never inherited.
+    const int fd_flags = fcntl(static_cast<int>(fd), F_GETFD);
+    if (fd_flags >= 0 && (fd_flags & FD_CLOEXEC) != 0) continue;
     refused = refusal_for(policy, static_cast<int>(fd));
     if (refused) break;
   }

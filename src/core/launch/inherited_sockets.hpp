@@ -19,8 +19,8 @@ namespace hermetic::inherited_sockets {
 // not at all (its later connects and sends are the supervisor's). nullopt: nothing to refuse.
 [[nodiscard]] std::optional<std::string> refusal_for(const Policy& policy, int fd);
 
-// Every fd of this process, as above: an error naming the first socket the policy cannot hold
-// (hermetic's own error, exit 1), with the way out.
+// Every fd of this process the target inherits (not close-on-exec), as above: an error naming the
+// first socket the policy cannot hold (hermetic's own error, exit 1), with the way out.
 [[nodiscard]] Status check(const Policy& policy);
 
 }  // namespace hermetic::inherited_sockets

@@ -1,4 +1,7 @@
-// The launch sequence. Its order is security-relevant, so it reads as one checklist in run():
+// The launch sequence. Its order is security-relevant, so it reads as one checklist, in
+// launch_steps::prepare (1-3), exec_in_place (4) and serve_as_waiting_parent (5); the hermetic
+// executable runs them all in its own process (launch_cli::run), the library's spawn() forks a
+// monitor for step 5 and never does step 4 (spawn.cpp):
 //   1. refuse what this build or kernel cannot enforce (fail closed), and inherited sockets the
 //      policy cannot hold
 //   2. create the run's private TMPDIR and the hosts file of --resolve/--allow-domain; plan:
@@ -12,7 +15,8 @@
 //      starts the TMPDIR's cleaner, applies the kernel layer, hands the seccomp listener to the
 //      parent (when a rule is supervised) and execs the target; the parent (the run's
 //      subreaper) starts the supervisor on that listener, forwards signals, waits, kills what
-//      the target left running, removes the run's files, and exits as the target did
+//      the target left running, removes the run's files, and exits as the target did (the
+//      executable; the library's monitor the same)
 #include "hermetic/launch.hpp"
 
 #include <fcntl.h>
@@ -30,9 +34,15 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <sstream>
+#include <string_view>
+
+#ifdef __SANITIZE_ADDRESS__
+#include <sanitizer/asan_interface.h>
+#endif
 
 #include "base/fd.hpp"
 #include "hermetic/probe.hpp"
@@ -41,6 +51,7 @@
 #include "launch/hosts_overlay.hpp"
 #include "launch/inherited_sockets.hpp"
 #include "launch/kernel_layer.hpp"
+#include "launch/launch_steps.hpp"
 #include "launch/name_pins.hpp"
 #include "launch/private_tmpdir.hpp"
 #include "launch/run_plan.hpp"
@@ -56,9 +67,22 @@
 namespace hermetic {
 namespace {
 
+constexpr const char* kDefaultPath = "/usr/local/bin:/usr/bin:/bin";
+
 std::string current_path_env() {
   const char* path = std::getenv("PATH");
-  return path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
+  return path != nullptr ? path : kDefaultPath;
+}
+
+// The value of `name` in a NAME=VALUE list (spawn's environment), as getenv finds it there.
+std::optional<std::string> variable_in(const std::vector<std::string>& environment,
+                                       std::string_view name) {
+  for (const auto& entry : environment) {
+    if (entry.size() > name.size() && entry.starts_with(name) && entry[name.size()] == '=') {
+      return entry.substr(name.size() + 1);
+    }
+  }
+  return std::nullopt;
 }
 
 // execve's NULL-terminated array over strings that outlive it.
@@ -186,8 +210,14 @@ pid_t spawn_sharing_memory(ChildStart start) {
   constexpr std::size_t kStackSize = std::size_t{64} * 1024;
   alignas(16) std::array<char, kStackSize> stack;  // NOLINT: uninitialised on purpose
   const signal_relay::BlockAll blocked;
-  return clone(&shared_child_main, stack.data() + stack.size(), CLONE_VM | CLONE_VFORK | SIGCHLD,
-               &start);
+  const pid_t child = clone(&shared_child_main, stack.data() + stack.size(),
+                            CLONE_VM | CLONE_VFORK | SIGCHLD, &start);
+#ifdef __SANITIZE_ADDRESS__
+  // The child ran instrumented code on this array, in this memory: the redzones of its frames
+  // are still marked in the shared shadow, where this process's later frames would trip on them.
+  __asan_unpoison_memory_region(stack.data(), stack.size());
+#endif
+  return child;
 }
 
 // The children of this process other than `keep`: what the target forked and left behind,
@@ -327,9 +357,13 @@ Status check_enforceable(const Policy& policy, const KernelFeatures& features) {
   return Ok{};
 }
 
-Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
-  // Every wait below needs this process's children unreaped by the kernel.
-  const signal_relay::OwnChildren own_children;
+namespace launch_steps {
+
+Result<std::unique_ptr<PreparedRun>> prepare(const Policy& policy,
+                                             const std::vector<std::string>& argv,
+                                             const std::vector<std::string>* environment) {
+  auto run = std::make_unique<PreparedRun>();
+  run->policy = policy;
   // 1. Fail closed on anything that cannot be enforced.
   const KernelFeatures features = probe_kernel_for(policy);
   if (auto enforceable = check_enforceable(policy, features); !enforceable) {
@@ -340,61 +374,77 @@ Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
   // 2. The private TMPDIR and the hosts file (each removed on every path out of here), then
   //    the plan: the target, every file its exec will run, the rules (a read root grants the
   //    hosts file).
-  const std::string path_env = current_path_env();
-  std::optional<PrivateTmpdir> tmpdir;
+  const std::vector<std::string> base_env =
+      environment != nullptr ? *environment : environment::current();
+  const std::string path_env = environment != nullptr
+                                   ? variable_in(*environment, "PATH").value_or(kDefaultPath)
+                                   : current_path_env();
   if (policy.fs_readonly) {
     auto made = PrivateTmpdir::create(tmpdir_parent());
     if (!made) return made.error();
-    tmpdir.emplace(std::move(made).value());
+    run->tmpdir.emplace(std::move(made).value());
   }
   // /etc/hosts is read only when a hosts overlay can be needed (pins or allowed domains).
   const bool names_given = !policy.resolve.empty() || !policy.allow_domains.empty();
   auto names = name_pins::plan(policy, names_given ? machine_hosts() : std::string());
   if (!names) return names.error();
-  std::optional<hosts_overlay::Overlay> hosts;
-  if (!names.value().hosts.empty()) {
-    auto overlay = hosts_overlay::Overlay::prepare(names.value().hosts);
+  run->names = std::move(names).value();
+  if (!run->names.hosts.empty()) {
+    auto overlay = hosts_overlay::Overlay::prepare(run->names.hosts);
     if (!overlay) return overlay.error();
-    hosts.emplace(std::move(overlay).value());
+    run->hosts.emplace(std::move(overlay).value());
   }
-  auto plan = plan_run(policy, argv, features, path_env, tmpdir ? tmpdir->path() : "",
-                       hosts ? hosts->file() : "");
+  auto plan = plan_run(policy, argv, features, path_env, run->tmpdir ? run->tmpdir->path() : "",
+                       run->hosts ? run->hosts->file() : "");
   if (!plan) return plan.error();
-  const target::Resolved& target = plan.value().target;
+  run->plan = std::move(plan).value();
 
   // 3. Everything that allocates or opens happens before fork.
-  auto kernel = PreparedKernelLayer::prepare(plan.value().kernel, features);
+  auto kernel = PreparedKernelLayer::prepare(run->plan.kernel, features);
   if (!kernel) return kernel.error();
-  std::optional<listener_handoff::Channel> handoff;
-  if (kernel.value().needs_supervisor()) {
-    if (auto opened = handoff.emplace().open(); !opened) return opened.error();
+  run->kernel.emplace(std::move(kernel).value());
+  if (run->kernel->needs_supervisor()) {
+    if (auto opened = run->handoff.emplace().open(); !opened) return opened.error();
   }
   const Policy injected =
-      inprocess_injection::mirror_kernel_grants(policy, plan.value().kernel.landlock_layers);
+      inprocess_injection::mirror_kernel_grants(policy, run->plan.kernel.landlock_layers);
   // The caller's own LD_PRELOAD follows hermetic's library only where it would pass the scrub.
-  const char* preload_env =
-      environment::passes(policy, "LD_PRELOAD") ? std::getenv("LD_PRELOAD") : nullptr;
-  auto injection =
-      inprocess_injection::environment_for(injected, preload_env != nullptr ? preload_env : "");
+  const std::optional<std::string> preload_env = environment::passes(policy, "LD_PRELOAD")
+                                                     ? variable_in(base_env, "LD_PRELOAD")
+                                                     : std::nullopt;
+  auto injection = inprocess_injection::environment_for(injected, preload_env.value_or(""));
   if (!injection) return injection.error();
   std::vector<std::string> overrides = std::move(injection).value();
-  for (const auto& [name, value] : plan.value().environment)
-    overrides.push_back(name + "=" + value);
-  const std::vector<std::string> target_env =
-      environment::for_target(policy, environment::current(), overrides);
-  std::vector<char*> child_argv = c_string_array(target.argv);
-  std::vector<char*> child_envp = c_string_array(target_env);
+  for (const auto& [name, value] : run->plan.environment) overrides.push_back(name + "=" + value);
+  run->target_env = environment::for_target(policy, base_env, overrides);
+  run->child_argv = c_string_array(run->plan.target.argv);
+  run->child_envp = c_string_array(run->target_env);
+  return run;
+}
 
-  // 4. Become the target. The cleaner shares this memory until the exec: a scrubbed environment
-  // is wiped from it first, as a waiting parent wipes its own.
-  if (!needs_waiting_parent(kernel.value(), hosts.has_value())) {
-    if (tmpdir && policy.block_environment) environment::wipe_own_block();
-    if (!tmpdir || tmpdir_cleaner::start(tmpdir->path()) > 0) {
-      exec_in_place(kernel.value(), target, child_argv.data(), child_envp.data());
-    }
+bool needs_waiting_parent(const PreparedRun& run) {
+  return hermetic::needs_waiting_parent(*run.kernel, run.hosts.has_value());
+}
+
+void exec_in_place(PreparedRun& run) {
+  // The cleaner shares this memory until the exec: a scrubbed environment is wiped from it
+  // first, as a waiting parent wipes its own.
+  if (run.tmpdir && run.policy.block_environment) environment::wipe_own_block();
+  if (!run.tmpdir || tmpdir_cleaner::start(run.tmpdir->path()) > 0) {
+    hermetic::exec_in_place(*run.kernel, run.plan.target, run.child_argv.data(),
+                            run.child_envp.data());
   }
+}
 
-  // 5. Or start a child, with the relayed signals blocked so none arrives before the relay knows
+Result<int> serve_as_waiting_parent(PreparedRun& run, const std::function<void()>& reached_exec) {
+  const Policy& policy = run.policy;
+  const target::Resolved& target = run.plan.target;
+  PreparedKernelLayer& kernel = *run.kernel;
+  std::optional<hosts_overlay::Overlay>& hosts = run.hosts;
+  std::optional<listener_handoff::Channel>& handoff = run.handoff;
+  std::optional<PrivateTmpdir>& tmpdir = run.tmpdir;
+
+  // 5. Start a child, with the relayed signals blocked so none arrives before the relay knows
   // the child, and wait.
   std::array<int, 2> report_pipe{};
   if (pipe2(report_pipe.data(), O_CLOEXEC) != 0) {
@@ -409,14 +459,14 @@ Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
   // it ends with the run (end_leftovers).
   (void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
   if (!hosts && !handoff) {
-    child = spawn_sharing_memory({&kernel.value(), &target, child_argv.data(), child_envp.data(),
+    child = spawn_sharing_memory({&kernel, &target, run.child_argv.data(), run.child_envp.data(),
                                   report_write.get(), getpid()});
   } else {
     const pid_t parent = getpid();
     const std::string* tmpdir_path = tmpdir ? &tmpdir->path() : nullptr;
     child = fork();
     if (child == 0) {
-      child_main(kernel.value(), target, child_argv.data(), child_envp.data(), report_write.get(),
+      child_main(kernel, target, run.child_argv.data(), run.child_envp.data(), report_write.get(),
                  {hosts ? &*hosts : nullptr, handoff ? &*handoff : nullptr, tmpdir_path,
                   policy.block_environment, parent});
     }
@@ -434,8 +484,7 @@ Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
   relay.start(child);
   std::unique_ptr<supervisor::Supervisor> supervisor;
   if (handoff) {
-    auto started =
-        start_supervisor(*handoff, child, kernel.value(), policy, names.value(), plan.value().fs);
+    auto started = start_supervisor(*handoff, child, kernel, policy, run.names, run.plan.fs);
     if (!started) {
       ::kill(child, SIGKILL);  // it waits for "go" and must not run unsupervised
       (void)relay.wait_for_child();
@@ -458,7 +507,8 @@ Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
       failure = report;
     }
   }
-  kernel.value().forget_exec_token();  // the child has exec'd or failed: nobody needs it now
+  kernel.forget_exec_token();  // the child has exec'd or failed: nobody needs it now
+  if (!failure) reached_exec();
   const int status = relay.wait_for_child();
   end_leftovers(cleaner);
   // The run's own files go before mirroring: dying by the target's signal skips destructors.
@@ -481,8 +531,30 @@ Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
     }
     return Error{"cannot apply the sandbox: " + step + ": " + std::strerror(failure->error_number)};
   }
-  return mirror_status(status);
+  return status;
 }
+
+int mirror_status(int status) { return hermetic::mirror_status(status); }
+
+}  // namespace launch_steps
+
+namespace launch_cli {
+
+Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
+  // Every wait below needs this process's children unreaped by the kernel.
+  const signal_relay::OwnChildren own_children;
+  auto prepared = launch_steps::prepare(policy, argv, /*environment=*/nullptr);
+  if (!prepared) return prepared.error();
+  launch_steps::PreparedRun& run = *prepared.value();
+  // 4. Become the target, when nothing must outlive its exec.
+  if (!launch_steps::needs_waiting_parent(run)) launch_steps::exec_in_place(run);
+  // 5. Or wait for it, and exit as it did.
+  auto status = launch_steps::serve_as_waiting_parent(run, [] {});
+  if (!status) return status.error();
+  return launch_steps::mirror_status(status.value());
+}
+
+}  // namespace launch_cli
 
 Status deny_native_code_in_self() {
   auto program = seccomp_filter::compile(syscall_rules::native_code_rules(), {});
