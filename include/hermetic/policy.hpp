@@ -25,6 +25,8 @@ struct Policy {
   bool block_network = false;
   bool allow_localhost = false;
   std::vector<std::string> allow_domains;
+  // HOST:PORT destinations (an address or a name, one port each) reachable with block_network.
+  std::vector<std::string> allow_connect;
   std::vector<ResolvePin> resolve;
 
   // No new processes, no exec of programs other than the target.
@@ -61,6 +63,9 @@ struct Policy {
   // Whether the kernel layer has anything to do (seccomp rows, Landlock layers): the flags with
   // a kernel part. The Python-only flags (code exec, imports, native, interpreter) have none.
   [[nodiscard]] bool has_kernel_part() const;
+  // Whether some destination is reachable despite block_network (an exception of the network
+  // is set): the supervisor then decides each connect, bind and send by address.
+  [[nodiscard]] bool has_network_exceptions() const;
   // Whether a seccomp supervisor answers some calls (syscall_rules::rules_for): address
   // exceptions, --trace of network blocks, or the metadata calls (chmod, chown, utime, xattrs)
   // of --fs-readonly in writable places. hermetic then outlives the target's exec.
@@ -89,6 +94,7 @@ class PolicyBuilder {
   PolicyBuilder& block_network(bool on = true);
   PolicyBuilder& allow_localhost(bool on = true);
   PolicyBuilder& allow_domain(std::string domain);
+  PolicyBuilder& allow_connect(std::string host_colon_port);
   PolicyBuilder& resolve(std::string_view name_colon_address);
   PolicyBuilder& block_subprocess(bool on = true);
   PolicyBuilder& fs_readonly(bool on = true);

@@ -1,13 +1,13 @@
 // Network: socket creation, connect, bind, addressed sends and name resolution.
 //
 // Decisions are made on the address the audit event carries. A level with block_network allows
-// a destination when it is loopback (with allow_localhost) or matches allow_domains; every
-// level must allow it. Connects usually carry an IP that was resolved from a name a moment
-// before, so when an allowed name is resolved (socket.getaddrinfo / gethostbyname events) the
-// guard resolves it too and remembers ("pins") which addresses belong to which name; a later
-// connect to a pinned address is judged by that name. Cloud metadata endpoints are always
-// denied. AF_UNIX is left alone (socketpair, asyncio's self-pipe, local IPC), as in the kernel
-// layer.
+// a destination when it is loopback (with allow_localhost), matches allow_domains, or is one of
+// allow_connect's HOST:PORT pairs (its port only); every level must allow it. Connects usually
+// carry an IP that was resolved from a name a moment before, so when an allowed name is resolved
+// (socket.getaddrinfo / gethostbyname events) the guard resolves it too and remembers ("pins")
+// which addresses belong to which name; a later connect to a pinned address is judged by that name.
+// Cloud metadata endpoints are always denied. AF_UNIX is left alone (socketpair, asyncio's
+// self-pipe, local IPC), as in the kernel layer.
 //
 // A refusal is also the PermissionError (EACCES) the kernel layer gives, and its message names
 // the destination when the guard knows it and how to allow it (allow_hint.hpp). socket() carries
@@ -28,6 +28,7 @@
 #include "allow_hint.hpp"
 #include "guards.hpp"
 #include "host_rules.hpp"
+#include "policy/address_class.hpp"
 #include "py_ref.hpp"
 #include "violation.hpp"
 
@@ -46,13 +47,29 @@ std::unordered_map<std::string, std::vector<std::string>>& pins() {
   return table;
 }
 
-bool has_exceptions(const Policy& p) { return p.allow_localhost || !p.allow_domains.empty(); }
+bool has_exceptions(const Policy& p) { return p.has_network_exceptions(); }
 
-bool level_allows(const Level& level, const Host& host) {
+// Whether an --allow-connect entry (HOST:PORT) names `host`; any port when `port` is empty (a
+// name lookup, which has none yet).
+bool endpoint_matches(const std::string& entry, const Host& host, std::string_view port) {
+  auto split = address_class::split_host_port(entry);
+  if (!split) return false;
+  if (!port.empty() && port != std::to_string(split.value().port)) return false;
+  if (host_rules::classify(split.value().host).text == host.text) return true;
+  if (!host.is_ip) return false;
+  const auto it = pins().find(host.text);  // an address a lookup of the name answered
+  return it != pins().end() &&
+         std::find(it->second.begin(), it->second.end(), split.value().host) != it->second.end();
+}
+
+bool level_allows(const Level& level, const Host& host, std::string_view port = {}) {
   const Policy& p = level.policy;
   if (!p.block_network) return true;
   if (host.metadata) return false;
   if (p.allow_localhost && (host.loopback || host.wildcard)) return true;
+  for (const auto& entry : p.allow_connect) {
+    if (endpoint_matches(entry, host, port)) return true;
+  }
   for (const auto& domain : p.allow_domains) {
     if (host_rules::domain_matches(host.text, domain)) return true;
   }
@@ -70,9 +87,11 @@ bool level_allows(const Level& level, const Host& host) {
 }
 
 // The first level that refuses `host`, or nullptr when every level allows it.
-const Level* refusing_level(const Snapshot& snapshot, const Host& host) {
-  const auto it = std::find_if(snapshot.levels.begin(), snapshot.levels.end(),
-                               [&](const Level& level) { return !level_allows(level, host); });
+const Level* refusing_level(const Snapshot& snapshot, const Host& host,
+                            std::string_view port = {}) {
+  const auto it =
+      std::find_if(snapshot.levels.begin(), snapshot.levels.end(),
+                   [&](const Level& level) { return !level_allows(level, host, port); });
   return it == snapshot.levels.end() ? nullptr : &*it;
 }
 
@@ -115,8 +134,10 @@ std::string host_port(const std::string& host, const std::string& port) {
 bool allowed_by_domain(const Snapshot& snapshot, const Host& host) {
   return std::any_of(snapshot.levels.begin(), snapshot.levels.end(), [&](const Level& level) {
     return std::any_of(
-        level.policy.allow_domains.begin(), level.policy.allow_domains.end(),
-        [&](const std::string& d) { return host_rules::domain_matches(host.text, d); });
+               level.policy.allow_domains.begin(), level.policy.allow_domains.end(),
+               [&](const std::string& d) { return host_rules::domain_matches(host.text, d); }) ||
+           std::any_of(level.policy.allow_connect.begin(), level.policy.allow_connect.end(),
+                       [&](const std::string& e) { return endpoint_matches(e, host, {}); });
   });
 }
 
@@ -207,7 +228,7 @@ int check_destination(const Snapshot& snapshot, const char* call, PyObject* args
     return deny(snapshot, std::string(call) + "(" + family_name(family) + ")", "");
   }
   const Host host = host_rules::classify(text_of(arg_at(address, 0)));
-  const Level* refusing = refusing_level(snapshot, host);
+  const Level* refusing = refusing_level(snapshot, host, port_of(address));
   if (refusing == nullptr) return 0;
   return deny(snapshot, std::string(call) + "(" + host_port(host.text, port_of(address)) + ")",
               host.text, hint_for(*refusing, host));

@@ -11,7 +11,7 @@ Policy kernel_part(const Snapshot& snapshot) {
   kernel.block_network =
       std::any_of(snapshot.levels.begin(), snapshot.levels.end(), [](const Level& level) {
         const Policy& p = level.policy;
-        return p.block_network && !p.allow_localhost && p.allow_domains.empty();
+        return p.block_network && !p.has_network_exceptions();
       });
   kernel.block_subprocess = snapshot.merged.block_subprocess;
   return kernel;

@@ -156,3 +156,41 @@ TEST(AddressPolicy, FromSockaddrChecksLengthAndFamily) {
 
 }  // namespace
 }  // namespace hermetic::address_policy
+
+namespace hermetic::address_policy {
+namespace {
+
+TEST(AddressPolicy, AllowConnectIsThatAddressOnThatPortAlone) {
+  const Rules rules(false, {}, {at("10.1.2.3", 443), at("::1", 8080)});
+  EXPECT_TRUE(rules.decide(Operation::connect, at("10.1.2.3", 443)).allowed);
+  EXPECT_TRUE(rules.decide(Operation::send, at("10.1.2.3", 443)).allowed);
+  EXPECT_FALSE(rules.decide(Operation::connect, at("10.1.2.3", 80)).allowed);
+  EXPECT_FALSE(rules.decide(Operation::connect, at("10.1.2.4", 443)).allowed);
+  EXPECT_TRUE(rules.decide(Operation::connect, at("::1", 8080)).allowed);
+  EXPECT_FALSE(rules.decide(Operation::connect, at("127.0.0.1", 8080)).allowed);
+  EXPECT_FALSE(rules.decide(Operation::bind, at("10.1.2.3", 443)).allowed);
+  // Metadata and DNS stay refused whatever the list says.
+  const Rules metadata(false, {}, {at("169.254.169.254", 80), at("127.0.0.53", 53)});
+  EXPECT_FALSE(metadata.decide(Operation::connect, at("169.254.169.254", 80)).allowed);
+  EXPECT_FALSE(metadata.decide(Operation::send, at("127.0.0.53", 53)).allowed);
+}
+
+TEST(AddressPolicy, HostPortForms) {
+  auto v4 = address_class::split_host_port("10.0.0.1:80");
+  ASSERT_TRUE(v4.ok());
+  EXPECT_EQ(v4.value().host, "10.0.0.1");
+  EXPECT_EQ(v4.value().port, 80);
+  auto v6 = address_class::split_host_port("[::1]:8080");
+  ASSERT_TRUE(v6.ok());
+  EXPECT_EQ(v6.value().host, "::1");
+  auto name = address_class::split_host_port("API.Test.:443");
+  ASSERT_TRUE(name.ok());
+  EXPECT_EQ(name.value().host, "api.test");
+  for (const char* bad : {"api.test", "api.test:", ":443", "api.test:0", "api.test:65536",
+                          "api.test:44x", "::1:80", "[::1:80", "a b:1", "[]:1"}) {
+    EXPECT_FALSE(address_class::split_host_port(bad).ok()) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace hermetic::address_policy

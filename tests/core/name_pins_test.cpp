@@ -65,3 +65,29 @@ TEST(NamePins, APinThatIsNotAnAddressIsAnError) {
 
 }  // namespace
 }  // namespace hermetic::name_pins
+
+namespace hermetic::name_pins {
+namespace {
+
+TEST(NamePins, AllowConnectNamesArePinnedWithTheirPortOnly) {
+  Policy p;
+  p.block_network = true;
+  p.allow_connect = {"svc.test:8443", "10.9.8.7:22", "metadata.google.internal:80"};
+  p.resolve = {{"svc.test", "10.213.0.9"}, {"metadata.google.internal", "10.213.0.10"}};
+  EXPECT_TRUE(names_given(p));
+  auto planned = plan(p, "");
+  ASSERT_TRUE(planned.ok()) << planned.error().message;
+  const auto& endpoints = planned.value().allowed_endpoints;
+  ASSERT_EQ(endpoints.size(), 2U);  // the metadata name allows nothing
+  EXPECT_EQ(endpoints[0].address, address_policy::parse_address("10.213.0.9").value());
+  EXPECT_EQ(endpoints[0].port, 8443);
+  EXPECT_EQ(endpoints[1].address, address_policy::parse_address("10.9.8.7").value());
+  EXPECT_EQ(endpoints[1].port, 22);
+  EXPECT_TRUE(planned.value().allowed.empty());  // no address on every port
+  Policy literal_only;
+  literal_only.allow_connect = {"127.0.0.1:8000"};
+  EXPECT_FALSE(names_given(literal_only));
+}
+
+}  // namespace
+}  // namespace hermetic::name_pins

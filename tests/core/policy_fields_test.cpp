@@ -17,8 +17,8 @@ namespace {
 // A value each field accepts: a name valid as a domain, a module and a variable alike.
 std::string sample(const PolicyField& field) {
   switch (field.type) {
-    case FieldType::names:
-      return "sample";
+    case FieldType::names:  // a word, or a destination where the field takes HOST:PORT
+      return field.metavar == "HOST:PORT" ? "sample.test:443" : "sample";
     case FieldType::paths:
     case FieldType::path:
       return "/tmp";

@@ -44,6 +44,7 @@ def test_hermetic_blocker_signature_matches_the_original():
         "allow_write",
         "allow_read",
         "resolve",
+        "allow_connect",
         "policy",
         "policy_file",
     ]

@@ -17,7 +17,9 @@ FIELDS = _hermetic.policy_fields()
 KEYS = [row[0] for row in FIELDS]
 
 
-def sample(type_: str) -> object:
+def sample(type_: str, metavar: str = "") -> object:
+    if metavar == "HOST:PORT":
+        return ["sample.test:443"]
     return {"flag": True, "names": ["sample"], "paths": ["/tmp"], "path": "/tmp",
             "pins": ["sample.test:127.0.0.1"]}[type_]
 
@@ -36,20 +38,20 @@ def test_block_config_and_the_blocker_take_every_field_as_a_keyword():
 
 @pytest.mark.parametrize("row", FIELDS, ids=KEYS)
 def test_a_set_field_survives_union_and_reaches_the_native_policy(row):
-    key, type_, _role, layer, _options, _metavar, _help, exception_to, _implies = row
-    values = {key: sample(type_)}
+    key, type_, _role, layer, _options, metavar, _help, exception_to, _implies = row
+    values = {key: sample(type_, metavar)}
     if exception_to:
         values[exception_to] = True
     config = BlockConfig(**values)
-    assert getattr(config, key) == sample(type_)
+    assert getattr(config, key) == sample(type_, metavar)
     for united in (config | BlockConfig(), BlockConfig() | config):
-        assert getattr(united, key) == sample(type_)
+        assert getattr(united, key) == sample(type_, metavar)
     if layer == "kernel":  # only the CLI's supervisor serves it: refused, never ignored
         with pytest.raises(ValueError, match=key):
             config.to_policy()
         return
     policy = config.to_policy()
-    assert policy[key] == sample(type_)
+    assert policy[key] == sample(type_, metavar)
     assert key in _hermetic.unite(policy, {})
 
 

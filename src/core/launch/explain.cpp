@@ -10,6 +10,7 @@
 #include "hermetic/launch.hpp"
 #include "landlock/landlock_abi.hpp"
 #include "launch/hosts_overlay.hpp"
+#include "launch/name_pins.hpp"
 #include "launch/private_tmpdir.hpp"
 #include "launch/signal_relay.hpp"
 #include "target/exec_chain.hpp"
@@ -130,7 +131,7 @@ Result<std::string> explain(const Policy& policy, const std::vector<std::string>
   const std::string path_env = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
   // Nothing is created: the TMPDIR is shown by the template mkdtemp would fill in.
   const std::string tmpdir = policy.fs_readonly ? tmpdir_parent() + "/hermetic-XXXXXX" : "";
-  const bool names_given = !policy.resolve.empty() || !policy.allow_domains.empty();
+  const bool names_given = name_pins::names_given(policy);
   const std::string hosts_file = names_given ? hosts_overlay::directory_template() + "/hosts" : "";
   auto plan = plan_run(policy, argv, features, path_env, tmpdir, hosts_file);
   if (!plan) return plan.error();

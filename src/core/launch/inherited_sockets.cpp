@@ -81,7 +81,7 @@ std::optional<std::string> refusal_for(const Policy& policy, int fd) {
   if (family == AF_UNIX) return std::nullopt;
   const std::string what =
       "fd " + std::to_string(fd) + " is an inherited " + family_name(family) + " socket";
-  const bool addresses = policy.allow_localhost || !policy.allow_domains.empty();
+  const bool addresses = policy.has_network_exceptions();
   if (!addresses || (family != AF_INET && family != AF_INET6)) return what;
   if (const auto device = bound_device(fd, family)) return what + " tied to interface " + *device;
   const auto local = end_of(fd, /*peer=*/false);

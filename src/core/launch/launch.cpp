@@ -301,9 +301,10 @@ Result<std::unique_ptr<supervisor::Supervisor>> start_supervisor(
   auto listener = handoff.parent_take(child);
   if (!listener) return listener.error();
   if (!listener.value()) return std::unique_ptr<supervisor::Supervisor>();
-  supervisor::Config config{kernel.seccomp_rules(),
-                            address_policy::Rules(policy.allow_localhost, names.allowed),
-                            policy.fs_readonly, writable_places(fs), policy.trace};
+  supervisor::Config config{
+      kernel.seccomp_rules(),
+      address_policy::Rules(policy.allow_localhost, names.allowed, names.allowed_endpoints),
+      policy.fs_readonly, writable_places(fs), policy.trace};
   auto started = supervisor::Supervisor::start(std::move(listener).value(), std::move(config));
   if (!started) return started.error();
   make_undumpable();  // the listener is ours: from here on the child may exec the target
@@ -343,10 +344,10 @@ Status check_enforceable(const Policy& policy) {
 Status check_enforceable(const Policy& policy, const KernelFeatures& features) {
   // Landlock ABIs are checked where each layer is built (it names the layer); here what the
   // address exceptions need from seccomp.
-  if (!policy.allow_localhost && policy.allow_domains.empty()) return Ok{};
+  if (!policy.has_network_exceptions()) return Ok{};
   if (!features.seccomp_user_notif) {
     return Error{
-        "--allow-localhost and --allow-domain need seccomp user notification "
+        "--allow-localhost, --allow-domain and --allow-connect need seccomp user notification "
         "(Linux 5.0), which this kernel lacks"};
   }
   if (!features.pidfd_getfd) {
@@ -385,7 +386,7 @@ Result<std::unique_ptr<PreparedRun>> prepare(const Policy& policy,
     run->tmpdir.emplace(std::move(made).value());
   }
   // /etc/hosts is read only when a hosts overlay can be needed (pins or allowed domains).
-  const bool names_given = !policy.resolve.empty() || !policy.allow_domains.empty();
+  const bool names_given = name_pins::names_given(policy);
   auto names = name_pins::plan(policy, names_given ? machine_hosts() : std::string());
   if (!names) return names.error();
   run->names = std::move(names).value();

@@ -66,6 +66,15 @@ bool domain_allowed(const std::vector<std::string>& domains, std::string_view na
   });
 }
 
+bool names_given(const Policy& policy) {
+  return !policy.resolve.empty() || !policy.allow_domains.empty() ||
+         std::any_of(policy.allow_connect.begin(), policy.allow_connect.end(),
+                     [](const std::string& entry) {
+                       auto split = address_class::split_host_port(entry);
+                       return split && !address_policy::parse_address(split.value().host);
+                     });
+}
+
 Result<Plan> plan(const Policy& policy, std::string_view machine_hosts) {
   Plan out;
   std::string pins;
@@ -89,7 +98,36 @@ Result<Plan> plan(const Policy& policy, std::string_view machine_hosts) {
       pins += address_text(address) + " " + domain + "\n";
     }
   }
-  if (pins.empty() && policy.allow_domains.empty()) return out;
+  // --allow-connect: an address as it is, a name as pinned (--resolve) or as the system
+  // resolver answers now, each with its port only. A metadata name allows nothing.
+  for (const auto& entry : policy.allow_connect) {
+    auto split = address_class::split_host_port(entry);
+    if (!split) return Error{"--allow-connect " + entry + ": " + split.error().message};
+    const auto& [host, port] = split.value();
+    std::vector<address_policy::Address> addresses;
+    if (auto literal = address_policy::parse_address(host)) {
+      addresses.push_back(literal.value());
+    } else if (!address_class::is_cloud_metadata_name(host)) {
+      const auto pinned = std::find_if(policy.resolve.begin(), policy.resolve.end(),
+                                       [&](const ResolvePin& pin) { return pin.name == host; });
+      if (pinned != policy.resolve.end()) {
+        if (auto address = address_policy::parse_address(pinned->address)) {
+          addresses.push_back(address.value());
+        }
+      } else {
+        addresses = look_up(host);
+        for (const auto& address : addresses) pins += address_text(address) + " " + host + "\n";
+      }
+    }
+    for (const auto& address : addresses) {
+      const address_policy::Endpoint endpoint{address, port};
+      if (std::find(out.allowed_endpoints.begin(), out.allowed_endpoints.end(), endpoint) ==
+          out.allowed_endpoints.end()) {
+        out.allowed_endpoints.push_back(endpoint);
+      }
+    }
+  }
+  if (pins.empty() && !names_given(policy)) return out;
   out.hosts = "# hermetic: --resolve pins and --allow-domain addresses\n" + pins +
               "# the machine's /etc/hosts\n" + std::string(machine_hosts);
   return out;

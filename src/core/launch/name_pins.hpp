@@ -17,6 +17,9 @@ struct Plan {
   // Addresses connects may go to: the pins of allowed names, and what getaddrinfo answers for
   // an allowed domain that has no pin (the only real lookup hermetic makes; tests always pin).
   std::vector<address_policy::Address> allowed;
+  // Address and port pairs of --allow-connect: its addresses as given, its names as pinned or
+  // looked up (hosts file entries too), each with its one port.
+  std::vector<address_policy::Endpoint> allowed_endpoints;
   // The target's /etc/hosts: every pin and every looked-up allowed name first, then the
   // machine's own file. Empty when the policy names nothing.
   std::string hosts;
@@ -25,6 +28,10 @@ struct Plan {
 // True when `name` is an allowed domain or a subdomain of one (case-insensitive; `domains` are
 // lower case, as PolicyBuilder stores them).
 [[nodiscard]] bool domain_allowed(const std::vector<std::string>& domains, std::string_view name);
+
+// Whether the policy names hosts (pins, allowed domains, --allow-connect names), so that a hosts
+// overlay may be needed.
+[[nodiscard]] bool names_given(const Policy& policy);
 
 // `machine_hosts` is the current /etc/hosts content. Errors: a pin whose address is not an IP.
 [[nodiscard]] Result<Plan> plan(const Policy& policy, std::string_view machine_hosts);

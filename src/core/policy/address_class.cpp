@@ -115,3 +115,42 @@ bool is_cloud_metadata_name(std::string_view name) {
 }
 
 }  // namespace hermetic::address_class
+
+namespace hermetic::address_class {
+
+Result<HostPort> split_host_port(std::string_view text) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon == 0 || colon + 1 == text.size()) {
+    return Error{"expected HOST:PORT, got '" + std::string(text) + "'"};
+  }
+  std::string host(text.substr(0, colon));
+  const std::string_view port_text = text.substr(colon + 1);
+  if (host.front() == '[') {
+    if (host.size() < 3 || host.back() != ']') {
+      return Error{"expected [IPV6]:PORT, got '" + std::string(text) + "'"};
+    }
+    host = host.substr(1, host.size() - 2);
+  } else if (host.find(':') != std::string::npos) {
+    return Error{"write an IPv6 address in brackets, [ADDRESS]:PORT, got '" + std::string(text) +
+                 "'"};
+  }
+  unsigned port = 0;
+  for (const char c : port_text) {
+    if (c < '0' || c > '9' || port > 65535) {
+      return Error{"expected a port 1-65535, got '" + std::string(port_text) + "'"};
+    }
+    port = port * 10 + static_cast<unsigned>(c - '0');
+  }
+  if (port == 0 || port > 65535) {
+    return Error{"expected a port 1-65535, got '" + std::string(port_text) + "'"};
+  }
+  std::transform(host.begin(), host.end(), host.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  while (!host.empty() && host.back() == '.') host.pop_back();
+  if (host.empty() || host.find_first_of(" /\t[]") != std::string::npos) {
+    return Error{"expected HOST:PORT, got '" + std::string(text) + "'"};
+  }
+  return HostPort{std::move(host), static_cast<std::uint16_t>(port)};
+}
+
+}  // namespace hermetic::address_class

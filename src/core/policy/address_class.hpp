@@ -33,6 +33,14 @@ struct Address {
 // "10.0.0.1", "fd00:ec2::254": the canonical text (inet_ntop).
 [[nodiscard]] std::string to_text(const Address& address);
 
+// "host:443", "10.0.0.1:80", "[::1]:8080" -> host (lower case, no brackets) and port 1-65535;
+// an error for anything else. The form of --allow-connect, for both layers.
+struct HostPort {
+  std::string host;
+  std::uint16_t port = 0;
+};
+[[nodiscard]] Result<HostPort> split_host_port(std::string_view text);
+
 // 127.0.0.0/8, ::1.
 [[nodiscard]] bool is_loopback(const Address& address);
 // 0.0.0.0, :: (Linux connects these to the local host).

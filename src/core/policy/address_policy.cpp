@@ -36,8 +36,11 @@ std::string to_string(const Endpoint& endpoint) {
   return text + port;
 }
 
-Rules::Rules(bool allow_localhost, std::vector<Address> allowed_addresses)
-    : allow_localhost_(allow_localhost), allowed_(std::move(allowed_addresses)) {}
+Rules::Rules(bool allow_localhost, std::vector<Address> allowed_addresses,
+             std::vector<Endpoint> allowed_endpoints)
+    : allow_localhost_(allow_localhost),
+      allowed_(std::move(allowed_addresses)),
+      endpoints_(std::move(allowed_endpoints)) {}
 
 Verdict Rules::decide(Operation operation, const Endpoint& endpoint) const {
   const Address& address = endpoint.address;
@@ -51,6 +54,9 @@ Verdict Rules::decide(Operation operation, const Endpoint& endpoint) const {
   if (endpoint.port == kDnsPort) return {false, "DNS query"};
   if (allow_localhost_ && (is_loopback(address) || is_unspecified(address))) return {true, {}};
   if (std::find(allowed_.begin(), allowed_.end(), address) != allowed_.end()) return {true, {}};
+  if (std::find(endpoints_.begin(), endpoints_.end(), endpoint) != endpoints_.end()) {
+    return {true, {}};
+  }
   return {false, "address not allowed"};
 }
 

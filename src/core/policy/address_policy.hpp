@@ -25,6 +25,7 @@ using address_class::parse_address;
 struct Endpoint {
   Address address;
   std::uint16_t port = 0;  // host order
+  bool operator==(const Endpoint&) const = default;
 };
 
 // A sockaddr copied from the target. nullopt unless AF_INET/AF_INET6 with a sufficient length.
@@ -46,15 +47,18 @@ struct Verdict {
 // name that points at a metadata address stays refused, and name lookups cannot leave the machine.
 class Rules {
  public:
-  Rules(bool allow_localhost, std::vector<Address> allowed_addresses);
+  Rules(bool allow_localhost, std::vector<Address> allowed_addresses,
+        std::vector<Endpoint> allowed_endpoints = {});
 
-  // connect/send: allowed to loopback and 0.0.0.0/:: with allow_localhost, or to an allowed
-  // address. bind: loopback only, with allow_localhost (as hermetic-seal).
+  // connect/send: allowed to loopback and 0.0.0.0/:: with allow_localhost, to an allowed
+  // address, or to an allowed address and port (--allow-connect). bind: loopback only, with
+  // allow_localhost (as hermetic-seal).
   [[nodiscard]] Verdict decide(Operation operation, const Endpoint& endpoint) const;
 
  private:
   bool allow_localhost_;
   std::vector<Address> allowed_;
+  std::vector<Endpoint> endpoints_;
 };
 
 }  // namespace hermetic::address_policy

@@ -74,8 +74,14 @@ bool Policy::has_kernel_part() const {
   });
 }
 
+bool Policy::has_network_exceptions() const {
+  return std::any_of(policy_fields().begin(), policy_fields().end(), [this](const auto& field) {
+    return field.exception_to == "block_network" && field_is_set(field, *this);
+  });
+}
+
 bool Policy::has_supervisor() const {
-  return allow_localhost || !allow_domains.empty() || (block_network && trace) || fs_readonly;
+  return has_network_exceptions() || (block_network && trace) || fs_readonly;
 }
 
 void PolicyBuilder::fail(std::string message) {
@@ -136,6 +142,9 @@ PolicyBuilder& PolicyBuilder::block_network(bool on) { return set_flag("block_ne
 PolicyBuilder& PolicyBuilder::allow_localhost(bool on) { return set_flag("allow_localhost", on); }
 PolicyBuilder& PolicyBuilder::allow_domain(std::string domain) {
   return add_value("allow_domains", std::move(domain));
+}
+PolicyBuilder& PolicyBuilder::allow_connect(std::string host_colon_port) {
+  return add_value("allow_connect", std::move(host_colon_port));
 }
 PolicyBuilder& PolicyBuilder::resolve(std::string_view name_colon_address) {
   return add_value("resolve", std::string(name_colon_address));
@@ -198,9 +207,11 @@ Result<Policy> PolicyBuilder::build() const {
       any_set = any_set || field_is_set(field, policy_);
     }
     if (!any_set) continue;
-    std::string names;
-    for (const auto* field : exceptions)
-      names += (names.empty() ? "" : " and ") + option_of(*field);
+    std::string names;  // "--a", "--a and --b", "--a, --b and --c"
+    for (std::size_t i = 0; i < exceptions.size(); ++i) {
+      const char* separator = i == 0 ? "" : (i + 1 == exceptions.size() ? " and " : ", ");
+      names += separator + option_of(*exceptions[i]);
+    }
     return Error{names + (exceptions.size() > 1 ? " are exceptions to " : " is an exception to ") +
                  option_of(block) + "; add " + option_of(block)};
   }

@@ -5,6 +5,8 @@
 #include <array>
 #include <cctype>
 
+#include "policy/address_class.hpp"
+
 namespace hermetic {
 namespace {
 
@@ -21,6 +23,15 @@ Result<std::string> normalize_domain(std::string domain) {
     return Error{"invalid domain for --allow-domain: '" + domain + "'"};
   }
   return domain;
+}
+
+// HOST:PORT as address_class reads it, written back in one spelling ([v6]:port).
+Result<std::string> normalize_endpoint(std::string text) {
+  auto split = address_class::split_host_port(text);
+  if (!split) return Error{"invalid destination for --allow-connect: " + split.error().message};
+  const auto& [host, port] = split.value();
+  const bool v6 = host.find(':') != std::string::npos;
+  return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
 }
 
 // NAME:ADDRESS with the name in lower case and curl's [::1] brackets taken off the address.
@@ -86,6 +97,17 @@ const std::array kFields = {
         .exception_to = "block_network",
         .member = &Policy::allow_domains,
         .normalize = normalize_domain},
+    PolicyField{.key = "allow_connect",
+                .type = names,
+                .role = exception,
+                .layer = both,
+                .options = {"allow-connect"},
+                .metavar = "HOST:PORT",
+                .help = "With --no-network: keep HOST (an address or a name) reachable on PORT "
+                        "alone. Repeatable.",
+                .exception_to = "block_network",
+                .member = &Policy::allow_connect,
+                .normalize = normalize_endpoint},
     PolicyField{.key = "resolve",
                 .type = pins,
                 .role = setting,

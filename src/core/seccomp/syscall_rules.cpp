@@ -363,7 +363,7 @@ std::span<const Rule> all_rules() { return kRules; }
 
 std::vector<Rule> rules_for(const Policy& policy, Supervision supervision,
                             AbstractScope abstract_scope) {
-  const bool addresses = policy.allow_localhost || !policy.allow_domains.empty();
+  const bool addresses = policy.has_network_exceptions();
   const bool supervised_calls = addresses || abstract_scope == AbstractScope::supervisor;
   std::vector<Rule> out;
   for (const Rule& rule : kRules) {
