@@ -27,6 +27,8 @@ struct Policy {
   std::vector<std::string> allow_domains;
   // HOST:PORT destinations (an address or a name, one port each) reachable with block_network.
   std::vector<std::string> allow_connect;
+  // Loopback ports the target may bind and listen on with block_network (servers).
+  std::vector<std::string> allow_bind;
   std::vector<ResolvePin> resolve;
 
   // No new processes, no exec of programs other than the target.

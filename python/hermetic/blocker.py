@@ -64,7 +64,8 @@ class BlockConfig:
     """Describe the guard policy contributed by one blocker instance.
 
     Same fields, order and defaults as hermetic-seal's dataclass, then hermetic's own
-    (``keep_env``, ``allow_write``, ``allow_read``, ``resolve``, ``allow_connect``); a plain class here so that
+    (``keep_env``, ``allow_write``, ``allow_read``, ``resolve``, ``allow_connect``,
+    ``allow_bind``); a plain class here so that
     ``import hermetic`` does not pay for importing ``dataclasses``. The fields and their union
     come from the core's field table; the signature spells them out for readers and type
     checkers (a test keeps the two equal).
@@ -90,6 +91,7 @@ class BlockConfig:
     allow_read: list[str]
     resolve: list[str]
     allow_connect: list[str]
+    allow_bind: list[str]
 
     def __init__(
         self,
@@ -111,6 +113,7 @@ class BlockConfig:
         allow_read: list[str] | None = None,
         resolve: list[str] | None = None,
         allow_connect: list[str] | None = None,
+        allow_bind: list[str] | None = None,
     ) -> None:
         """Store the settings; list fields default to new empty lists.
 
@@ -118,7 +121,8 @@ class BlockConfig:
         with ``fs_readonly``, paths that stay writable; ``allow_read``: with ``fs_root``, paths
         that stay readable. ``resolve`` (``"NAME:ADDRESS"`` pins) needs the hermetic CLI.
         ``allow_connect``: with ``block_network``, ``"HOST:PORT"`` destinations (an address or
-        a name) that stay reachable on that port alone.
+        a name) that stay reachable on that port alone. ``allow_bind``: with ``block_network``,
+        loopback ports (as str) a server may bind and listen on.
         """
         given = locals()
         for field in _FIELDS:
@@ -322,6 +326,7 @@ def hermetic_blocker(
     allow_read: Iterable[str] = (),
     resolve: Iterable[str] = (),
     allow_connect: Iterable[str] = (),
+    allow_bind: Iterable[str] = (),
     policy: str | None = None,
     policy_file: str | None = None,
 ) -> _HermeticBlocker:

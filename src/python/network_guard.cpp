@@ -245,12 +245,16 @@ int check_bind(const Snapshot& snapshot, PyObject* args) {
     // Only literal loopback, and only where every level allows localhost: a wildcard bind
     // listens on every interface, a way in from outside.
     const Host host = host_rules::classify(text_of(arg_at(address, 0)));
-    const auto refusing = std::find_if(
-        snapshot.levels.begin(), snapshot.levels.end(),
-        [](const Level& l) { return l.policy.block_network && !l.policy.allow_localhost; });
+    const std::string port = port_of(address);
+    const auto refusing =
+        std::find_if(snapshot.levels.begin(), snapshot.levels.end(), [&port](const Level& l) {
+          const auto& binds = l.policy.allow_bind;
+          return l.policy.block_network && !l.policy.allow_localhost &&
+                 std::find(binds.begin(), binds.end(), port) == binds.end();
+        });
     const bool literal_loopback = host.loopback && !host.wildcard;
     if (literal_loopback && refusing == snapshot.levels.end()) return 0;
-    text = host_port(host.text.empty() ? std::string("*") : host.text, port_of(address));
+    text = host_port(host.text.empty() ? std::string("*") : host.text, port);
     // A wildcard bind is never allowed; loopback is, with allow_localhost on every level.
     const std::string hint = literal_loopback ? allow_hint::localhost(refusing->face) : "";
     return deny(snapshot, "bind(" + text + ")", host.text, hint);

@@ -4,9 +4,11 @@ listeners: the allowed one counts the contact, the other counts nothing."""
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 import textwrap
+import time
 
 import pytest
 
@@ -91,5 +93,50 @@ def test_a_malformed_destination_is_one_line(run_hermetic, bad):
 def test_without_no_network_it_means_nothing(run_hermetic):
     proc = run_hermetic(["--allow-connect", "127.0.0.1:80", "--", "true"])
     assert proc.returncode == 1
-    assert proc.stderr == ("hermetic: error: --allow-localhost, --allow-domain and --allow-connect"
-                           " are exceptions to --no-network; add --no-network\n")
+    assert proc.stderr == ("hermetic: error: --allow-localhost, --allow-domain, --allow-connect and"
+                           " --allow-bind are exceptions to --no-network; add --no-network\n")
+
+
+SERVE = """
+import socket, sys
+server = socket.create_server(("127.0.0.1", int(sys.argv[1])))
+server.settimeout(60)
+server.accept()[0].close()
+if len(sys.argv) > 2:
+    socket.create_connection(("127.0.0.1", int(sys.argv[2])), 5)
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def reach(port: int, server: subprocess.Popen) -> bool:
+    """Connect to the sandboxed server from outside until it answers or ends: the connect
+    succeeding is the proof that it bound and listened."""
+    while server.poll() is None:
+        try:
+            socket.create_connection(("127.0.0.1", port), 1).close()
+            return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
+def test_allow_bind_serves_on_its_port_alone(hermetic_bin, run_hermetic, listener):
+    """--allow-bind PORT: a server listens on loopback PORT (the test reaches it from outside),
+    not on another port, and reaches nothing itself."""
+    port, other_port = free_port(), free_port()
+    flags = ["--no-network", f"--allow-bind={port}"]
+    with subprocess.Popen([hermetic_bin, *flags, "--", PY, "-c", SERVE, str(port),
+                           str(listener.port)], stderr=subprocess.PIPE, text=True) as server:
+        assert reach(port, server)
+        _, stderr = server.communicate(timeout=60)
+    assert server.returncode != 0  # its own connect to the listener was refused
+    assert "network disabled" in stderr, stderr
+    refused = run_hermetic([*flags, "--", PY, "-c", SERVE, str(other_port)])
+    assert refused.returncode == 2, refused.stderr
+    assert f"bind(127.0.0.1:{other_port})" in refused.stderr
+    assert listener.settle().total == 0

@@ -18,6 +18,7 @@ namespace {
 std::string sample(const PolicyField& field) {
   switch (field.type) {
     case FieldType::names:  // a word, or a destination where the field takes HOST:PORT
+      if (field.metavar == "PORT") return "8000";
       return field.metavar == "HOST:PORT" ? "sample.test:443" : "sample";
     case FieldType::paths:
     case FieldType::path:

@@ -45,6 +45,7 @@ def test_hermetic_blocker_signature_matches_the_original():
         "allow_read",
         "resolve",
         "allow_connect",
+        "allow_bind",
         "policy",
         "policy_file",
     ]

@@ -20,6 +20,8 @@ KEYS = [row[0] for row in FIELDS]
 def sample(type_: str, metavar: str = "") -> object:
     if metavar == "HOST:PORT":
         return ["sample.test:443"]
+    if metavar == "PORT":
+        return ["8000"]
     return {"flag": True, "names": ["sample"], "paths": ["/tmp"], "path": "/tmp",
             "pins": ["sample.test:127.0.0.1"]}[type_]
 

@@ -292,6 +292,16 @@ supervisor::metadata::WritablePlaces writable_places(const fs_layers::Inputs& fs
   return supervisor::metadata::WritablePlaces(std::move(roots));
 }
 
+// The ports of --allow-bind (PolicyBuilder checked each is 1-65535).
+std::vector<std::uint16_t> bind_ports(const Policy& policy) {
+  std::vector<std::uint16_t> out;
+  out.reserve(policy.allow_bind.size());
+  for (const auto& port : policy.allow_bind) {
+    out.push_back(static_cast<std::uint16_t>(std::stoul(port)));
+  }
+  return out;
+}
+
 // Parent side of step 4: takes the child's listener and serves it, then lets the child exec.
 // An empty result with no error means the child failed first (its report says why).
 Result<std::unique_ptr<supervisor::Supervisor>> start_supervisor(
@@ -301,10 +311,10 @@ Result<std::unique_ptr<supervisor::Supervisor>> start_supervisor(
   auto listener = handoff.parent_take(child);
   if (!listener) return listener.error();
   if (!listener.value()) return std::unique_ptr<supervisor::Supervisor>();
-  supervisor::Config config{
-      kernel.seccomp_rules(),
-      address_policy::Rules(policy.allow_localhost, names.allowed, names.allowed_endpoints),
-      policy.fs_readonly, writable_places(fs), policy.trace};
+  supervisor::Config config{kernel.seccomp_rules(),
+                            address_policy::Rules(policy.allow_localhost, names.allowed,
+                                                  names.allowed_endpoints, bind_ports(policy)),
+                            policy.fs_readonly, writable_places(fs), policy.trace};
   auto started = supervisor::Supervisor::start(std::move(listener).value(), std::move(config));
   if (!started) return started.error();
   make_undumpable();  // the listener is ours: from here on the child may exec the target

@@ -37,17 +37,21 @@ std::string to_string(const Endpoint& endpoint) {
 }
 
 Rules::Rules(bool allow_localhost, std::vector<Address> allowed_addresses,
-             std::vector<Endpoint> allowed_endpoints)
+             std::vector<Endpoint> allowed_endpoints, std::vector<std::uint16_t> bind_ports)
     : allow_localhost_(allow_localhost),
       allowed_(std::move(allowed_addresses)),
-      endpoints_(std::move(allowed_endpoints)) {}
+      endpoints_(std::move(allowed_endpoints)),
+      bind_ports_(std::move(bind_ports)) {}
 
 Verdict Rules::decide(Operation operation, const Endpoint& endpoint) const {
   const Address& address = endpoint.address;
   if (is_cloud_metadata(address)) return {false, "cloud metadata endpoint"};
   if (operation == Operation::bind) {
     if (allow_localhost_ && is_loopback(address)) return {true, {}};
-    return {false, "bind only on loopback with --allow-localhost"};
+    const bool listed =
+        std::find(bind_ports_.begin(), bind_ports_.end(), endpoint.port) != bind_ports_.end();
+    if (listed && is_loopback(address)) return {true, {}};
+    return {false, "bind only on loopback with --allow-localhost or an --allow-bind port"};
   }
   // A DNS query names what the target wants to reach; it must not leave the machine, not even
   // through a local forwarding resolver (127.0.0.53).

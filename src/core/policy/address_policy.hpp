@@ -48,17 +48,18 @@ struct Verdict {
 class Rules {
  public:
   Rules(bool allow_localhost, std::vector<Address> allowed_addresses,
-        std::vector<Endpoint> allowed_endpoints = {});
+        std::vector<Endpoint> allowed_endpoints = {}, std::vector<std::uint16_t> bind_ports = {});
 
   // connect/send: allowed to loopback and 0.0.0.0/:: with allow_localhost, to an allowed
   // address, or to an allowed address and port (--allow-connect). bind: loopback only, with
-  // allow_localhost (as hermetic-seal).
+  // allow_localhost (as hermetic-seal) or on one of the bind ports (--allow-bind).
   [[nodiscard]] Verdict decide(Operation operation, const Endpoint& endpoint) const;
 
  private:
   bool allow_localhost_;
   std::vector<Address> allowed_;
   std::vector<Endpoint> endpoints_;
+  std::vector<std::uint16_t> bind_ports_;
 };
 
 }  // namespace hermetic::address_policy

@@ -34,6 +34,13 @@ Result<std::string> normalize_endpoint(std::string text) {
   return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
 }
 
+// A port, 1-65535, in decimal.
+Result<std::string> normalize_port(std::string text) {
+  auto split = address_class::split_host_port("127.0.0.1:" + text);
+  if (!split) return Error{"invalid port for --allow-bind: '" + text + "'"};
+  return std::to_string(split.value().port);
+}
+
 // NAME:ADDRESS with the name in lower case and curl's [::1] brackets taken off the address.
 Result<std::string> normalize_pin(std::string pin) {
   const auto colon = pin.find(':');
@@ -108,6 +115,17 @@ const std::array kFields = {
                 .exception_to = "block_network",
                 .member = &Policy::allow_connect,
                 .normalize = normalize_endpoint},
+    PolicyField{.key = "allow_bind",
+                .type = names,
+                .role = exception,
+                .layer = both,
+                .options = {"allow-bind"},
+                .metavar = "PORT",
+                .help = "With --no-network: let the target bind and listen on loopback PORT "
+                        "(a server), without reaching anything. Repeatable.",
+                .exception_to = "block_network",
+                .member = &Policy::allow_bind,
+                .normalize = normalize_port},
     PolicyField{.key = "resolve",
                 .type = pins,
                 .role = setting,
