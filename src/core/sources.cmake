@@ -27,6 +27,7 @@ set(HERMETIC_CORE_SOURCES
   inherited_sockets.cpp
   unotify.cpp
   listener_handoff.cpp
+  target_decode.cpp
   supervisor_calls.cpp
   supervisor_metadata.cpp
   supervisor.cpp
