@@ -152,7 +152,7 @@ class UsageWithTarget : public CLI::Formatter {
 };
 
 Error usage(const std::string& message) {
-  return Error{message + " (see hermetic --help)", exit_code::kUsage};
+  return Error{one_line(message) + " (see hermetic --help)", exit_code::kUsage};
 }
 
 std::string joined(const std::vector<std::string>& words, const char* separator) {

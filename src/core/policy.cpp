@@ -65,7 +65,7 @@ bool Policy::has_supervisor() const {
 }
 
 void PolicyBuilder::fail(std::string message) {
-  if (!first_error_) first_error_ = Error{std::move(message)};
+  if (!first_error_) first_error_ = Error{one_line(message)};
 }
 
 PolicyBuilder& PolicyBuilder::block_network(bool on) {

@@ -74,7 +74,7 @@ Result<Policy> policy_from_json(std::string_view text) {
       else if (key == "sealed")
         b.sealed(value.get<bool>());
       else
-        return Error{"unknown policy field '" + key + "'"};
+        return Error{"unknown policy field '" + one_line(key) + "'"};
     }
   } catch (const nlohmann::json::exception& e) {
     return Error{std::string("malformed policy JSON: ") + e.what()};
