@@ -28,7 +28,7 @@ fuzzers=(target_decode cli_options policy_json)
 fuzz_pids=()
 for fuzzer in "${fuzzers[@]}"; do
   mkdir -p "$fuzz_scratch/$fuzzer"
-  build/fuzz/fuzz_$fuzzer -max_total_time=20 -artifact_prefix=build/fuzz/ \
+  build/fuzz/fuzz_$fuzzer -max_total_time=15 -artifact_prefix=build/fuzz/ \
     "$fuzz_scratch/$fuzzer" "tests/fuzz/corpus/$fuzzer" >"$fuzz_scratch/$fuzzer.log" 2>&1 &
   fuzz_pids+=($!)
 done
