@@ -1,8 +1,8 @@
 """--allow-localhost keeps loopback reachable, and a loopback destination must stay on loopback.
 A socket tied to an interface (SO_BINDTODEVICE, IP_UNICAST_IF, an IP_PKTINFO, IPV6_PKTINFO or
-IPV6_2292PKTINFO control message naming one) sends a datagram for 127.0.0.1 out of that interface, towards its gateway, payload
-and all. hermetic refuses the tie (the setsockopt rows) and such a control message (the
-supervisor).
+IPV6_2292PKTINFO control message naming one) sends a datagram for 127.0.0.1 or ::1 out of that
+interface, towards its gateway, payload and all. hermetic refuses the tie (the setsockopt rows)
+and such a control message (the supervisor).
 
 Everything happens between two network namespaces the test makes: "inside" (the target) with a
 veth and a default route to "outside", where a packet socket counts frames carrying the test's
