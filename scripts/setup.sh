@@ -5,11 +5,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the build and the tests need (the build: libseccomp, toml++, nlohmann-json,
-# GoogleTest; the checks: clang-format, clang-tidy; the tests: iproute2 for network namespaces,
-# gcc-multilib for the i386 escape helper, curl, git and liburing as real targets, gdb as a
-# program embedding CPython).
+# GoogleTest; the checks: clang-format, clang-tidy; the fuzzers: clang 14 and its libFuzzer
+# runtime; the tests: iproute2 for network namespaces, gcc-multilib for the i386 escape helper,
+# curl, git and liburing as real targets, gdb as a program embedding CPython).
 packages=(build-essential libseccomp-dev libtomlplusplus-dev nlohmann-json3-dev libgtest-dev
-          clang-format clang-tidy iproute2 gcc-multilib curl git liburing-dev gdb)
+          clang-format clang-tidy clang-14 libclang-rt-14-dev iproute2 gcc-multilib curl git
+          liburing-dev gdb)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -18,6 +18,30 @@ cmake -S . -B build/asan -G Ninja -DHERMETIC_BUILD_TESTS=ON -DHERMETIC_BUILD_PYT
 cmake --build build/asan -j "$jobs"
 ctest --test-dir build/asan --output-on-failure -j "$jobs"
 
+echo "== fuzzers (bounded, over the committed corpora)" >&2
+cmake -S tests/fuzz -B build/fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++-14 >/dev/null
+cmake --build build/fuzz -j "$jobs"
+# All three at once, each for a bounded time; new inputs go to a scratch directory, crash
+# inputs to build/fuzz/. A crash, a sanitizer report or a failed check fails the suite.
+fuzz_scratch=$(mktemp -d)
+fuzzers=(target_decode cli_options policy_json policy_file)
+fuzz_pids=()
+for fuzzer in "${fuzzers[@]}"; do
+  mkdir -p "$fuzz_scratch/$fuzzer"
+  build/fuzz/fuzz_$fuzzer -max_total_time=15 -artifact_prefix=build/fuzz/ \
+    "$fuzz_scratch/$fuzzer" "tests/fuzz/corpus/$fuzzer" >"$fuzz_scratch/$fuzzer.log" 2>&1 &
+  fuzz_pids+=($!)
+done
+fuzz_failed=0
+for i in "${!fuzzers[@]}"; do
+  if ! wait "${fuzz_pids[$i]}"; then
+    fuzz_failed=1
+    tail -n 40 "$fuzz_scratch/${fuzzers[$i]}.log" >&2
+  fi
+done
+rm -rf "$fuzz_scratch"
+((fuzz_failed == 0))
+
 echo "== clang-format, clang-tidy, ruff, mypy" >&2
 mapfile -t cxx < <(git ls-files -co --exclude-standard -- '*.cpp' '*.hpp' '*.c' '*.h')
 clang-format --dry-run --Werror "${cxx[@]}"

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 
@@ -28,6 +29,31 @@ class [[nodiscard]] Result {
  private:
   std::variant<T, Error> state_;
 };
+
+// `text` fit for an Error's one line: user text (a path, a flag's value, a JSON key) may hold
+// line breaks and other control characters, which are written as \n, \r, \t or \xHH.
+inline std::string one_line(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0x20 && byte != 0x7f) {
+      out.push_back(c);
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else {
+      constexpr std::string_view kHex = "0123456789abcdef";
+      out += "\\x";
+      out.push_back(kHex[byte >> 4U]);
+      out.push_back(kHex[byte & 0xfU]);
+    }
+  }
+  return out;
+}
 
 // Success without a value.
 struct Ok {};

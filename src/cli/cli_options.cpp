@@ -126,7 +126,7 @@ std::string help_text(const std::vector<OptionMeaning>& meanings) {
 }
 
 Error usage(const std::string& message) {
-  return Error{message + " (see hermetic --help)", exit_code::kUsage};
+  return Error{one_line(message) + " (see hermetic --help)", exit_code::kUsage};
 }
 
 std::string joined(const std::vector<std::string>& words, const char* separator) {

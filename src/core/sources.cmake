@@ -29,6 +29,7 @@ set(HERMETIC_LANDLOCK_SOURCES
 set(HERMETIC_SUPERVISOR_SOURCES
   supervisor/unotify.cpp
   supervisor/listener_handoff.cpp
+  supervisor/target_decode.cpp
   supervisor/supervisor_calls.cpp
   supervisor/supervisor_metadata.cpp
   supervisor/supervisor.cpp)

@@ -1,8 +1,8 @@
 """--allow-localhost keeps loopback reachable, and a loopback destination must stay on loopback.
-A socket tied to an interface (SO_BINDTODEVICE, IP_UNICAST_IF, an IP_PKTINFO control message
-naming one) sends a datagram for 127.0.0.1 out of that interface, towards its gateway, payload
-and all. hermetic refuses the tie (the setsockopt rows) and such a control message (the
-supervisor).
+A socket tied to an interface (SO_BINDTODEVICE, IP_UNICAST_IF, an IP_PKTINFO, IPV6_PKTINFO or
+IPV6_2292PKTINFO control message naming one) sends a datagram for 127.0.0.1 or ::1 out of that
+interface, towards its gateway, payload and all. hermetic refuses the tie (the setsockopt rows)
+and such a control message (the supervisor).
 
 Everything happens between two network namespaces the test makes: "inside" (the target) with a
 veth and a default route to "outside", where a packet socket counts frames carrying the test's
@@ -59,6 +59,11 @@ try:
     elif how == 'pktinfo':  # IP_PKTINFO naming the interface, on this one send
         info = struct.pack('@i4s4s', socket.if_nametoindex(device), bytes(4), bytes(4))
         s.sendmsg([token], [(socket.IPPROTO_IP, 8, info)], 0, ('127.0.0.1', 9))
+    elif how in ('pktinfo6', 'pktinfo6_2292'):  # IPV6_PKTINFO (50), IPV6_2292PKTINFO (2)
+        s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+        info = bytes(16) + struct.pack('@i', socket.if_nametoindex(device))
+        kind = 50 if how == 'pktinfo6' else 2
+        s.sendmsg([token], [(socket.IPPROTO_IPV6, kind, info)], 0, ('::1', 9))
     elif how == 'unspecified':  # hermetic performs 0.0.0.0 as loopback: it must stay there too
         s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, device.encode())
         s.sendto(token, ('0.0.0.0', 9))
@@ -92,10 +97,13 @@ def pair() -> Iterator[Pair]:
         _ip("link", "set", p.peer, "netns", p.outside)
         _ip("-n", p.inside, "addr", "add", "10.213.0.249/30", "dev", p.device)
         _ip("-n", p.outside, "addr", "add", "10.213.0.250/30", "dev", p.peer)
+        _ip("-n", p.inside, "-6", "addr", "add", "fd00:213::1/64", "dev", p.device, "nodad")
+        _ip("-n", p.outside, "-6", "addr", "add", "fd00:213::2/64", "dev", p.peer, "nodad")
         for ns, dev in ((p.inside, p.device), (p.outside, p.peer)):
             _ip("-n", ns, "link", "set", dev, "up")
             _ip("-n", ns, "link", "set", "lo", "up")
         _ip("-n", p.inside, "route", "add", "default", "via", "10.213.0.250")
+        _ip("-n", p.inside, "-6", "route", "add", "default", "via", "fd00:213::2")
         yield p
     finally:
         for ns in (p.inside, p.outside):
@@ -120,7 +128,9 @@ def frames_seen(pair: Pair, token: str, argv: list[str]) -> tuple[int, str]:
     return int(out.split()[-1]), sender.stdout + sender.stderr
 
 
-@pytest.mark.parametrize("how", ["bindtodevice", "unicast_if", "pktinfo", "unspecified"])
+@pytest.mark.parametrize(
+    "how", ["bindtodevice", "unicast_if", "pktinfo", "pktinfo6", "pktinfo6_2292", "unspecified"]
+)
 def test_loopback_traffic_stays_on_loopback(pair: Pair, how: str, hermetic_bin: str) -> None:
     token = "MARK-" + secrets.token_hex(8)
     send = [sys.executable, "-c", textwrap.dedent(SEND), token, how, pair.device]

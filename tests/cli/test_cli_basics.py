@@ -303,6 +303,22 @@ def test_missing_separator(run_hermetic, tmp_path):
     assert not marker.exists()
 
 
+@pytest.mark.parametrize(
+    ("flags", "exit_code"),
+    [
+        (["--fs-readonly=a\nb", "--fs-readonly=c"], 2),  # a usage error (tests/fuzz found it)
+        (["--no-code-exec", "--deny-import", "bad\nname"], 1),  # a policy error
+    ],
+    ids=["usage", "policy"],
+)
+def test_a_line_break_in_user_text_stays_in_the_one_line(flags, exit_code, run_hermetic,
+                                                         tmp_path):
+    marker = tmp_path / "ran"
+    line = assert_one_error_line(run_hermetic([*flags, "--", *writes(marker)]), exit_code)
+    assert "\\n" in line
+    assert not marker.exists()
+
+
 def test_no_target_after_separator(run_hermetic):
     line = assert_one_error_line(run_hermetic(["--no-network", "--"]), 2)
     assert "target" in line

@@ -80,6 +80,19 @@ TEST(PolicyFile, SyntaxErrorsNameFileAndLine) {
   EXPECT_TRUE(message.starts_with("/proj/hermetic.toml:2: ")) << message;
 }
 
+TEST(PolicyFile, OnlyPrintableAsciiReachesTheParser) {
+  // Bytes toml++ 3.3 misparses (found by tests/fuzz/fuzz_policy_file) stop at their line.
+  using std::string_literals::operator""s;
+  EXPECT_EQ(error_of("[policies.a]\nblock_network = true\nallow\xef\xbb\xbdx = true\n"),
+            "/proj/hermetic.toml:3: a byte that is not printable ASCII (write other characters "
+            "in quoted strings as \\uXXXX)");
+  EXPECT_EQ(error_of("[policies.a\0]\n"s),
+            "/proj/hermetic.toml:1: a byte that is not printable ASCII (write other characters "
+            "in quoted strings as \\uXXXX)");
+  EXPECT_TRUE(
+      parse("[policies.a]\nfs_readonly = true\nallow_write = [\"/d\\u00e9j\\u00e0\"]\n").ok());
+}
+
 TEST(PolicyFile, UnknownKeysNameLineAndKey) {
   EXPECT_EQ(error_of("[policies.a]\nblock_network = true\nallow_domain = [\"x\"]\n"),
             "/proj/hermetic.toml:3: policies.a.allow_domain: unknown key (did you mean "

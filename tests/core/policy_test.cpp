@@ -128,3 +128,15 @@ TEST(PolicyJson, ValidatesLikeTheBuilder) {
 
 }  // namespace
 }  // namespace hermetic
+
+// An Error is one line: user text with line breaks in it (found by tests/fuzz) is escaped.
+TEST(PolicyErrors, UserTextStaysOnOneLine) {
+  const auto unknown = hermetic::policy_from_json(R"({"caf\u00e9\n\u0001": true})");
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().message, "unknown policy field 'caf\xc3\xa9\\n\\x01'");
+  hermetic::PolicyBuilder builder;
+  builder.deny_import("bad\nname");
+  const auto built = builder.build();
+  ASSERT_FALSE(built);
+  EXPECT_EQ(built.error().message.find('\n'), std::string::npos) << built.error().message;
+}

@@ -85,7 +85,9 @@ bool Policy::has_supervisor() const {
 }
 
 void PolicyBuilder::fail(std::string message) {
-  if (!first_error_) first_error_ = Error{std::move(message)};
+  if (first_error_) return;
+  message = one_line(message);  // user text (a path, a name) may hold line breaks
+  first_error_ = Error{std::move(message)};
 }
 
 PolicyBuilder& PolicyBuilder::set_flag(std::string_view key, bool on) {

@@ -15,6 +15,18 @@
 // toml++ compiled into this file alone (its functions are inline), without its writers.
 #define TOML_HEADER_ONLY 1        // NOLINT(cppcoreguidelines-macro-usage)
 #define TOML_ENABLE_FORMATTERS 0  // NOLINT(cppcoreguidelines-macro-usage)
+#include <toml++/impl/preprocessor.h>
+// toml++ 3.3 asserts things of its input that malformed input breaks (a key that starts with
+// '!', found by tests/fuzz/fuzz_policy_file); with NDEBUG it turns them into
+// __builtin_assume under clang (the musl executable's compiler): undefined behaviour on a bad
+// file. Its parser goes on safely without the assumption (what GCC builds do, and what the
+// fuzzer checks under ASan), and reports the error.
+// Its "unreachable" points are reachable too (a non-ASCII byte, U+FEFD, in a key): an abort
+// there is defined behaviour, and parse_policy_file lets no such byte reach the parser.
+#undef TOML_ASSERT_ASSUME
+#define TOML_ASSERT_ASSUME(expr) static_assert(true)  // NOLINT(cppcoreguidelines-macro-usage)
+#undef TOML_UNREACHABLE
+#define TOML_UNREACHABLE std::abort()  // NOLINT(cppcoreguidelines-macro-usage)
 #include <toml++/toml.h>
 
 #include "hermetic/policy_fields.hpp"
@@ -52,10 +64,12 @@ class Reader {
   Reader(std::string file, bool check_paths)
       : file_(std::move(file)), dir_(directory_of(file_)), check_paths_(check_paths) {}
 
+  // User text (a key, a value, the file's name) may hold line breaks: one_line keeps one line.
   Error error_at(const toml::node& node, const std::string& key, const std::string& what) const {
-    return Error{file_ + ":" + std::to_string(node.source().begin.line) + ": " + key + ": " + what};
+    return Error{one_line(file_ + ":" + std::to_string(node.source().begin.line) + ": " + key +
+                          ": " + what)};
   }
-  Error error(const std::string& what) const { return Error{file_ + ": " + what}; }
+  Error error(const std::string& what) const { return Error{one_line(file_ + ": " + what)}; }
 
   // The [tool.hermetic] table of a pyproject.toml, or the whole hermetic.toml.
   Result<const toml::table*> root(const toml::table& document, std::string* prefix) const {
@@ -256,12 +270,25 @@ Result<std::optional<std::string>> find_policy_file(const std::string& directory
 Result<LoadedPolicy> parse_policy_file(std::string_view text, const std::string& file,
                                        std::string_view name, bool check_paths) {
   const Reader reader(file, check_paths);
+  // A policy file is ASCII text: TOML allows no NUL byte at all, and toml++ 3.3 misbehaves on
+  // some non-ASCII bytes (tests/fuzz/fuzz_policy_file found two); refused before it parses, at
+  // their line. (Other characters can still be written in quoted strings as \uXXXX.)
+  const auto* bad = std::find_if(text.begin(), text.end(), [](char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return byte >= 0x80 || byte == 0x7f || (byte < 0x20 && c != '\t' && c != '\n' && c != '\r');
+  });
+  if (bad != text.end()) {
+    const auto line = 1 + std::count(text.begin(), bad, '\n');
+    return Error{one_line(file + ":" + std::to_string(line) +
+                          ": a byte that is not printable ASCII (write other characters in "
+                          "quoted strings as \\uXXXX)")};
+  }
   toml::table document;
   try {
     document = toml::parse(text, file);
   } catch (const toml::parse_error& e) {
-    return Error{file + ":" + std::to_string(e.source().begin.line) + ": " +
-                 std::string(e.description())};
+    return Error{one_line(file + ":" + std::to_string(e.source().begin.line) + ": " +
+                          std::string(e.description()))};
   }
   std::string prefix;
   auto root = reader.root(document, &prefix);

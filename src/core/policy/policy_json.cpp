@@ -67,7 +67,7 @@ Result<Policy> policy_from_json(std::string_view text) {
   try {
     for (const auto& [key, value] : j.items()) {
       const PolicyField* field = find_policy_field(key);
-      if (field == nullptr) return Error{"unknown policy field '" + key + "'"};
+      if (field == nullptr) return Error{"unknown policy field '" + one_line(key) + "'"};
       add_field(b, *field, value);
     }
   } catch (const nlohmann::json::exception& e) {

@@ -10,12 +10,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <csignal>
 #include <cstddef>
 #include <cstring>
 
 #include "base/fd.hpp"
+#include "supervisor/target_decode.hpp"
 #include "supervisor/unotify.hpp"
 
 namespace hermetic::supervisor {
@@ -23,75 +25,42 @@ namespace {
 
 using address_policy::Operation;
 
+using target_decode::Bytes;
+using target_decode::KernelMmsghdr;
+
 // At most this much data is copied per call. A stream send may be partial, so a larger send
 // returns a short count and the caller sends the rest. A datagram is never cut: one this large
 // is refused (EMSGSIZE), and sendmmsg stops before a message that does not fit whole.
 constexpr std::size_t kMaxPayload = 1U << 20U;
-constexpr std::size_t kMaxControl = std::size_t{64} * 1024;
-constexpr std::size_t kMaxIov = 1024;       // UIO_MAXIOV
-constexpr std::size_t kMaxMessages = 1024;  // the kernel's sendmmsg limit
 
-// The caller's memory holds the kernel's structures (include/linux/socket.h: user_msghdr,
-// mmsghdr, cmsghdr), with 64-bit lengths. glibc's msghdr and cmsghdr have that layout; musl's,
-// which the hermetic executable is built with, have 32-bit lengths and padding. What the caller
-// passes is read, and walked, as the kernel reads it.
-struct KernelMsghdr {
-  std::uint64_t name;
-  std::int32_t namelen;
-  std::uint64_t iov;
-  std::uint64_t iovlen;
-  std::uint64_t control;
-  std::uint64_t controllen;
-  std::uint32_t flags;
-};
-struct KernelMmsghdr {
-  KernelMsghdr hdr;
-  std::uint32_t len;
-};
-struct KernelCmsghdr {
-  std::uint64_t len;  // header included
-  std::int32_t level;
-  std::int32_t type;
-};
-static_assert(sizeof(KernelMsghdr) == 56 && sizeof(KernelMmsghdr) == 64);
-static_assert(offsetof(KernelMmsghdr, len) == 56 && sizeof(KernelCmsghdr) == 16);
-static_assert(sizeof(iovec) == 16, "iovec is the kernel's on every 64-bit libc");
-
-// Calls visit(level, type, data, size) for each control message in `control`, as the kernel
-// walks them (for_each_cmsghdr, CMSG_OK in net/core/scm.c): a message whose length is shorter
-// than its header or runs past the buffer is EINVAL. visit returns 0 to go on or an errno.
-template <typename Bytes, typename Visit>
-int for_each_control_message(Bytes& control, Visit visit) {
-  std::size_t at = 0;
-  while (control.size() - at >= sizeof(KernelCmsghdr)) {
-    KernelCmsghdr header{};
-    std::memcpy(&header, control.data() + at, sizeof header);
-    if (header.len < sizeof header || header.len > control.size() - at) return EINVAL;
-    const std::size_t data = at + sizeof header;
-    if (int err =
-            visit(header.level, header.type, control.data() + data, header.len - sizeof header)) {
-      return err;
-    }
-    const std::uint64_t next = at + ((header.len + 7U) & ~std::uint64_t{7});  // CMSG_ALIGN
-    if (next > control.size()) break;
-    at = next;
-  }
-  return 0;
-}
+// What the caller passed is copied here and interpreted by target_decode only, which reads it
+// as the kernel does (its structures, length rules and errnos).
+Bytes bytes_of(const std::vector<std::uint8_t>& buffer) { return std::as_bytes(std::span(buffer)); }
 
 // A socket address copied from the caller.
 struct Sockaddr {
-  sockaddr_storage storage{};
-  socklen_t length = 0;
+  target_decode::SocketAddress address;  // the copy the call is performed with
   bool present = false;
+  int invalid = 0;  // the kernel's errno for these bytes, answered once the call is decided
 };
 
-int copy_sockaddr(pid_t tid, std::uint64_t pointer, std::uint64_t length, Sockaddr& out) {
-  if (pointer == 0) return 0;  // no address: the connected peer, which connect() checked
-  if (length > sizeof out.storage) return EINVAL;
+// Copies `length` bytes (already checked by target_decode) at `pointer` and decodes them.
+int copy_sockaddr(pid_t tid, std::uint64_t pointer, std::size_t length, Sockaddr& out) {
+  std::array<std::byte, target_decode::kMaxSockaddr> bytes{};
+  if (int err = unotify::read_memory(tid, pointer, bytes.data(), length)) return err;
+  auto decoded = target_decode::decode_sockaddr(std::span(bytes).first(length));
   out.present = true;
-  out.length = static_cast<socklen_t>(length);
-  return unotify::read_memory(tid, pointer, &out.storage, length);
+  out.invalid = decoded.error;
+  out.address = std::move(decoded.value);
+  return 0;
+}
+
+// The address argument of connect, bind (always read, as the kernel reads it) and sendto (read
+// unless NULL).
+int copy_address_argument(pid_t tid, std::uint64_t pointer, std::uint64_t length, Sockaddr& out) {
+  const auto size = target_decode::address_length(length);
+  if (!size.ok()) return size.error;
+  return copy_sockaddr(tid, pointer, size.value, out);
 }
 
 // A message copied from the caller (sendmsg, sendmmsg), data flattened into one buffer: iovec
@@ -100,8 +69,9 @@ struct Message {
   Sockaddr name;
   std::vector<std::uint8_t> data;
   std::vector<std::uint8_t> control;
-  std::vector<Fd> passed;  // SCM_RIGHTS fds taken from the caller
-  bool cut = false;        // data is shorter than the caller's: the payload budget ran out
+  target_decode::ControlFacts facts;  // of `control`
+  std::vector<Fd> passed;             // SCM_RIGHTS fds taken from the caller
+  bool cut = false;  // data is shorter than the caller's: the payload budget ran out
   iovec iov{};
   msghdr header{};
 
@@ -109,8 +79,8 @@ struct Message {
   void seal() {
     iov = {data.data(), data.size()};
     header = {};
-    header.msg_name = name.present ? &name.storage : nullptr;
-    header.msg_namelen = name.present ? name.length : 0;
+    header.msg_name = name.present ? &name.address.storage : nullptr;
+    header.msg_namelen = name.present ? name.address.length : 0;
     header.msg_iov = &iov;
     header.msg_iovlen = 1;
     header.msg_control = control.empty() ? nullptr : control.data();
@@ -118,100 +88,57 @@ struct Message {
   }
 };
 
-// Copies a message whose header was already read from the caller. `budget` is the payload left.
-int copy_message(pid_t tid, const KernelMsghdr& remote, std::size_t& budget, Message& out) {
-  // The kernel ignores msg_name when msg_namelen is 0.
-  if (remote.namelen != 0) {
-    if (remote.namelen < 0) return EINVAL;
-    if (int err =
-            copy_sockaddr(tid, remote.name, static_cast<std::uint64_t>(remote.namelen), out.name)) {
-      return err;
-    }
+// Copies a message whose header the caller passed. `budget` is the payload left.
+int copy_message(pid_t tid, const target_decode::MessagePlan& plan, std::size_t& budget,
+                 Message& out) {
+  if (plan.name_length != 0) {
+    if (int err = copy_sockaddr(tid, plan.name, plan.name_length, out.name)) return err;
   }
-  if (remote.iovlen > kMaxIov) return EMSGSIZE;
-  std::vector<iovec> iovs(remote.iovlen);
-  if (int err = unotify::read_memory(tid, remote.iov, iovs.data(), iovs.size() * sizeof(iovec))) {
+  std::vector<std::uint8_t> iov_bytes(plan.iov_count * sizeof(target_decode::KernelIovec));
+  if (int err = unotify::read_memory(tid, plan.iov, iov_bytes.data(), iov_bytes.size())) {
     return err;
   }
-  for (const iovec& part : iovs) {
-    const std::size_t take = std::min(part.iov_len, budget);
-    out.cut = out.cut || take < part.iov_len;
+  const auto iovs = target_decode::decode_iovecs(bytes_of(iov_bytes));
+  if (!iovs.ok()) return iovs.error;
+  for (const auto& part : iovs.value) {
+    const std::size_t take = std::min<std::uint64_t>(part.len, budget);
+    out.cut = out.cut || take < part.len;
     const std::size_t at = out.data.size();
     out.data.resize(at + take);
-    if (int err = unotify::read_memory(tid, reinterpret_cast<std::uint64_t>(part.iov_base),
-                                       out.data.data() + at, take)) {
-      return err;
-    }
+    if (int err = unotify::read_memory(tid, part.base, out.data.data() + at, take)) return err;
     budget -= take;
   }
-  if (remote.controllen > kMaxControl) return ENOBUFS;
-  out.control.resize(remote.controllen);
-  return unotify::read_memory(tid, remote.control, out.control.data(), out.control.size());
+  out.control.resize(plan.control_length);
+  if (int err = unotify::read_memory(tid, plan.control, out.control.data(), out.control.size())) {
+    return err;
+  }
+  auto facts = target_decode::inspect_control(bytes_of(out.control));
+  if (!facts.ok()) return facts.error;
+  out.facts = std::move(facts.value);
+  return 0;
 }
 
 // SCM_RIGHTS carries the caller's fd numbers; swap them for our duplicates of the same files.
 int take_passed_fds(int pidfd, Message& message) {
-  return for_each_control_message(
-      message.control, [&](int level, int type, std::uint8_t* numbers, std::size_t size) {
-        if (level != SOL_SOCKET || type != SCM_RIGHTS) return 0;
-        for (std::size_t i = 0; i < size / sizeof(int); ++i) {
-          int number = 0;
-          std::memcpy(&number, numbers + i * sizeof(int), sizeof(int));
-          Fd ours;
-          if (int err = unotify::take_fd(pidfd, number, ours)) return err;
-          const int mine = ours.get();
-          std::memcpy(numbers + i * sizeof(int), &mine, sizeof(int));
-          message.passed.push_back(std::move(ours));
-        }
-        return 0;
-      });
-}
-
-// IPv4 options (IP_RETOPTS) and IPv6 routing headers in a control message source-route the
-// packet: it goes to a first hop the caller lists, not to the address that was decided on.
-bool source_routed(const Message& message) {
-  constexpr int kIpv6_2292Rthdr = 5;  // <linux/in6.h>
-  constexpr int kRouted = 1;          // stops the walk
-  return for_each_control_message(
-             message.control, [](int level, int type, const std::uint8_t* /*data*/, std::size_t) {
-               const bool routed =
-                   (level == IPPROTO_IP && type == IP_RETOPTS) ||
-                   (level == IPPROTO_IPV6 && (type == IPV6_RTHDR || type == kIpv6_2292Rthdr));
-               return routed ? kRouted : 0;
-             }) == kRouted;
+  for (const std::size_t at : message.facts.rights) {
+    int number = 0;
+    std::memcpy(&number, message.control.data() + at, sizeof number);
+    Fd ours;
+    if (int err = unotify::take_fd(pidfd, number, ours)) return err;
+    const int mine = ours.get();
+    std::memcpy(message.control.data() + at, &mine, sizeof mine);
+    message.passed.push_back(std::move(ours));
+  }
+  return 0;
 }
 
 // An IP_PKTINFO or IPV6_PKTINFO control message that names an outgoing interface other than
 // loopback: the kernel then sends even a loopback destination out of that interface.
 bool leaves_by_an_interface(const Message& message) {
   static const unsigned loopback = if_nametoindex("lo");
-  constexpr int kLeaves = 1;  // stops the walk
-  return for_each_control_message(
-             message.control, [](int level, int type, const std::uint8_t* data, std::size_t size) {
-               int index = 0;
-               if (level == IPPROTO_IP && type == IP_PKTINFO && size >= sizeof(in_pktinfo)) {
-                 std::memcpy(&index, data + offsetof(in_pktinfo, ipi_ifindex), sizeof index);
-               } else if (level == IPPROTO_IPV6 && type == IPV6_PKTINFO &&
-                          size >= sizeof(in6_pktinfo)) {
-                 std::memcpy(&index, data + offsetof(in6_pktinfo, ipi6_ifindex), sizeof index);
-               }
-               return index != 0 && static_cast<unsigned>(index) != loopback ? kLeaves : 0;
-             }) == kLeaves;
-}
-
-// The name in a unix address of `length` bytes, at most sun_path's size: the caller's length
-// may be longer (up to sizeof(sockaddr_storage)), which decide_unix refuses before this is used.
-std::string describe_unix(const sockaddr_un& un, socklen_t length) {
-  const auto path_length = std::min<socklen_t>(length, sizeof un) -
-                           static_cast<socklen_t>(offsetof(sockaddr_un, sun_path));
-  if (path_length <= 0) return "(unnamed)";
-  if (un.sun_path[0] == '\0') {
-    // Appended, not "@" + string(...): GCC 12 then warns of an overlap (-Wrestrict) it imagines.
-    std::string shown = "@";
-    shown.append(un.sun_path + 1, static_cast<std::size_t>(path_length - 1));
-    return shown;
-  }
-  return {un.sun_path, strnlen(un.sun_path, static_cast<std::size_t>(path_length))};
+  const auto& indexes = message.facts.out_interfaces;
+  return std::any_of(indexes.begin(), indexes.end(),
+                     [](int index) { return static_cast<unsigned>(index) != loopback; });
 }
 
 // What to do with a copied address, and (for unix paths) the copy made usable from here.
@@ -234,10 +161,8 @@ bool same_mount_namespace(pid_t tid) {
 // A unix socket path names a file as the caller sees it: relative to its working directory, in
 // its mount namespace (the hosts overlay gives it one of its own). Reach the same file from here
 // through /proc/self/fd/N of the caller's cwd or root. False when that path does not fit.
-bool rebase_unix_path(pid_t tid, Sockaddr& address, Decision& decision) {
-  sockaddr_un un{};
-  std::memcpy(&un, &address.storage, std::min<std::size_t>(sizeof un, address.length));
-  const std::string path = describe_unix(un, address.length);
+bool rebase_unix_path(pid_t tid, target_decode::SocketAddress& address, Decision& decision) {
+  const std::string& path = address.unix_name;  // not empty: sun_path[0] is not NUL
   const bool relative = path.front() != '/';
   if (!relative && same_mount_namespace(tid)) return true;
   decision.cwd = Fd(::open(("/proc/" + std::to_string(tid) + (relative ? "/cwd" : "/root")).c_str(),
@@ -245,28 +170,23 @@ bool rebase_unix_path(pid_t tid, Sockaddr& address, Decision& decision) {
   if (!decision.cwd) return false;
   const std::string rebased =
       "/proc/self/fd/" + std::to_string(decision.cwd.get()) + (relative ? "/" : "") + path;
+  sockaddr_un un{};
   if (rebased.size() >= sizeof un.sun_path) return false;
-  std::memset(un.sun_path, 0, sizeof un.sun_path);
+  un.sun_family = AF_UNIX;
   std::memcpy(un.sun_path, rebased.c_str(), rebased.size());
   address.length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + rebased.size() + 1);
+  address.storage = {};
   std::memcpy(&address.storage, &un, sizeof un);
   return true;
 }
 
-Decision decide_unix(Operation operation, pid_t tid, const CallEnv& env, Sockaddr& address) {
+Decision decide_unix(Operation operation, pid_t tid, const CallEnv& env,
+                     target_decode::SocketAddress& address) {
+  using target_decode::AddressKind;
   Decision d;
-  // The kernel's first rule for a unix address (unix_validate_addr): no longer than sockaddr_un.
-  // Checked before the address is read or shown; --trace has nothing to report.
-  if (address.length > static_cast<socklen_t>(sizeof(sockaddr_un))) {
-    d.error = EINVAL;
-    return d;
-  }
-  sockaddr_un un{};
-  std::memcpy(&un, &address.storage, std::min<std::size_t>(sizeof un, address.length));
-  d.shown = describe_unix(un, address.length);
-  const auto path_length = address.length - static_cast<socklen_t>(offsetof(sockaddr_un, sun_path));
-  const bool abstract = path_length > 0 && un.sun_path[0] == '\0';
-  if (path_length <= 0 || (abstract && operation == Operation::bind)) {
+  d.shown = target_decode::describe(address);
+  const bool abstract = address.kind == AddressKind::unix_abstract;
+  if (address.kind == AddressKind::unix_unnamed || (abstract && operation == Operation::bind)) {
     d.allowed = true;  // autobind, or naming our own abstract socket: reaches nobody
     return d;
   }
@@ -294,16 +214,11 @@ Decision decide_unix(Operation operation, pid_t tid, const CallEnv& env, Sockadd
 }
 
 // The rule for an IPv4 or IPv6 address (the copy, never the target's memory).
-Decision decide_ip(Operation operation, const CallEnv& env, const sockaddr_storage& storage,
-                   socklen_t length) {
+Decision decide_ip(Operation operation, const CallEnv& env,
+                   const address_policy::Endpoint& endpoint) {
   Decision d;
-  const auto endpoint = address_policy::from_sockaddr(storage, length);
-  if (!endpoint) {
-    d.error = EINVAL;  // too short: the kernel would refuse it too
-    return d;
-  }
-  const auto verdict = env.addresses.decide(operation, *endpoint);
-  d.shown = address_policy::to_string(*endpoint);
+  const auto verdict = env.addresses.decide(operation, endpoint);
+  d.shown = address_policy::to_string(endpoint);
   d.allowed = verdict.allowed;
   d.error = verdict.allowed ? 0 : EACCES;
   d.why = verdict.reason;
@@ -334,36 +249,41 @@ void pin_unspecified_to_loopback(sockaddr_storage& storage) {
 }
 
 // The rule for one copied address, as given. Anything not understood is refused.
-Decision decide_copy(Operation operation, pid_t tid, const CallEnv& env, Sockaddr& address) {
+Decision decide_copy(Operation operation, pid_t tid, const CallEnv& env, Sockaddr& copied) {
+  using target_decode::AddressKind;
   Decision d;
-  if (!address.present) {
+  if (!copied.present) {
     d.allowed = true;  // the connected peer
     return d;
   }
-  if (address.length < static_cast<socklen_t>(sizeof(sa_family_t))) {
-    d.error = EINVAL;
+  if (copied.invalid != 0) {
+    d.error = copied.invalid;  // the kernel would refuse these bytes too
     return d;
   }
-  const sa_family_t family = address.storage.ss_family;
-  if (family == AF_UNIX) return decide_unix(operation, tid, env, address);
-  if (family == AF_UNSPEC && operation == Operation::connect) {
+  auto& address = copied.address;
+  if (address.family == AF_UNSPEC && operation == Operation::connect) {
     d.allowed = true;  // dissolves the association; names no peer
     return d;
   }
-  // bind and UDP sends take AF_UNSPEC as AF_INET (the kernel's compatibility rule): decide on
-  // the IPv4 address it carries.
-  if (family == AF_UNSPEC) {
-    sockaddr_storage as_inet = address.storage;
-    as_inet.ss_family = AF_INET;
-    return decide_ip(operation, env, as_inet, address.length);
+  switch (address.kind) {
+    case AddressKind::unix_path:
+    case AddressKind::unix_abstract:
+    case AddressKind::unix_unnamed:
+      return decide_unix(operation, tid, env, address);
+    // bind and UDP sends take AF_UNSPEC as AF_INET (the kernel's compatibility rule): the
+    // decoder read the IPv4 address it carries, or found it too short.
+    case AddressKind::inet:
+      return decide_ip(operation, env, address.endpoint);
+    case AddressKind::unspec:
+      d.error = EINVAL;
+      return d;
+    case AddressKind::other:
+      break;
   }
-  if (family != AF_INET && family != AF_INET6) {
-    d.error = EACCES;  // sockets of other families cannot be made here; an inherited one
-    d.shown = "family " + std::to_string(family);
-    d.why = "address family not allowed";
-    return d;
-  }
-  return decide_ip(operation, env, address.storage, address.length);
+  d.error = EACCES;  // sockets of other families cannot be made here; an inherited one
+  d.shown = target_decode::describe(address);
+  d.why = "address family not allowed";
+  return d;
 }
 
 // The rule for one copied address. Anything not understood is refused. An allowed unspecified
@@ -371,7 +291,7 @@ Decision decide_copy(Operation operation, pid_t tid, const CallEnv& env, Sockadd
 Decision decide(Operation operation, pid_t tid, const CallEnv& env, Sockaddr& address) {
   Decision d = decide_copy(operation, tid, env, address);
   if (d.allowed && address.present && operation != Operation::bind) {
-    pin_unspecified_to_loopback(address.storage);
+    pin_unspecified_to_loopback(address.address.storage);
   }
   return d;
 }
@@ -379,7 +299,7 @@ Decision decide(Operation operation, pid_t tid, const CallEnv& env, Sockaddr& ad
 // A copied message: its address, and no source routing in its control messages.
 Decision decide_message(pid_t tid, const CallEnv& env, Message& message) {
   Decision d = decide(Operation::send, tid, env, message.name);
-  if (d.allowed && source_routed(message)) {
+  if (d.allowed && message.facts.source_routed) {
     d.allowed = false;
     d.error = EACCES;
     d.why = "source routing";
@@ -482,7 +402,7 @@ Reply address_call(Operation operation, const seccomp_notif& n, int listener, co
                    const MayBlock& may_block) {
   const auto tid = static_cast<pid_t>(n.pid);
   Sockaddr address;
-  const int copy_error = copy_sockaddr(tid, n.data.args[1], n.data.args[2], address);
+  const int copy_error = copy_address_argument(tid, n.data.args[1], n.data.args[2], address);
   Caller caller;
   const int take_error = copy_error != 0 ? 0 : take_socket(n, caller);
   // Decide before the validity check: a unix path is resolved through the caller's /proc
@@ -493,13 +413,12 @@ Reply address_call(Operation operation, const seccomp_notif& n, int listener, co
   if (!unotify::still_valid(listener, n.id)) return stale();
   if (copy_error != 0) return Reply{0, copy_error == EINVAL ? EINVAL : EFAULT, {}, {}, false};
   if (take_error != 0) return Reply{0, take_error, {}, {}, false};
-  if (!address.present) return Reply{0, EFAULT, {}, {}, false};  // connect(fd, NULL, ...)
   if (!d.allowed) return refused(operation == Operation::bind ? "bind" : "connect", d);
   const InFlightGuard guard(env.in_flight, caller.socket.get(), may_block);
-  const auto* sa = reinterpret_cast<const sockaddr*>(&address.storage);
-  return result_of(operation == Operation::bind
-                       ? ::bind(caller.socket.get(), sa, address.length)
-                       : ::connect(caller.socket.get(), sa, address.length));
+  const auto* sa = reinterpret_cast<const sockaddr*>(&address.address.storage);
+  const socklen_t length = address.address.length;
+  return result_of(operation == Operation::bind ? ::bind(caller.socket.get(), sa, length)
+                                                : ::connect(caller.socket.get(), sa, length));
 }
 
 // listen(fd, backlog). A socket that was never bound is bound by listen() itself, to the
@@ -544,7 +463,9 @@ Reply sendto_call(const seccomp_notif& n, int listener, const CallEnv& env,
                   const MayBlock& may_block) {
   const auto tid = static_cast<pid_t>(n.pid);
   Sockaddr address;
-  int copy_error = copy_sockaddr(tid, n.data.args[4], n.data.args[5], address);
+  // sendto(..., NULL, len): no address, whatever len says (the kernel reads neither).
+  int copy_error =
+      n.data.args[4] == 0 ? 0 : copy_address_argument(tid, n.data.args[4], n.data.args[5], address);
   std::vector<std::uint8_t> data(std::min<std::uint64_t>(n.data.args[2], kMaxPayload));
   if (copy_error == 0)
     copy_error = unotify::read_memory(tid, n.data.args[1], data.data(), data.size());
@@ -561,10 +482,10 @@ Reply sendto_call(const seccomp_notif& n, int listener, const CallEnv& env,
   const InFlightGuard guard(env.in_flight, caller.socket.get(), may_block);
   // MSG_NOSIGNAL: a broken pipe must not raise SIGPIPE in hermetic (see raise_sigpipe_if_due).
   const auto flags = static_cast<int>(n.data.args[3]) | MSG_NOSIGNAL;
-  const long rc =
-      ::sendto(caller.socket.get(), data.data(), data.size(), flags,
-               address.present ? reinterpret_cast<const sockaddr*>(&address.storage) : nullptr,
-               address.length);
+  const long rc = ::sendto(
+      caller.socket.get(), data.data(), data.size(), flags,
+      address.present ? reinterpret_cast<const sockaddr*>(&address.address.storage) : nullptr,
+      address.address.length);
   raise_sigpipe_if_due(n, n.data.args[3], rc);
   return result_of(rc);
 }
@@ -573,11 +494,14 @@ Reply sendto_call(const seccomp_notif& n, int listener, const CallEnv& env,
 Reply sendmsg_call(const seccomp_notif& n, int listener, const CallEnv& env,
                    const MayBlock& may_block) {
   const auto tid = static_cast<pid_t>(n.pid);
-  KernelMsghdr remote{};
+  std::array<std::byte, sizeof(target_decode::KernelMsghdr)> header{};
   Message message;
   std::size_t budget = kMaxPayload;
-  int copy_error = unotify::read_memory(tid, n.data.args[1], &remote, sizeof remote);
-  if (copy_error == 0) copy_error = copy_message(tid, remote, budget, message);
+  int copy_error = unotify::read_memory(tid, n.data.args[1], header.data(), header.size());
+  if (copy_error == 0) {
+    const auto remote = target_decode::decode_msghdr(header);
+    copy_error = remote.ok() ? copy_message(tid, remote.value, budget, message) : remote.error;
+  }
   Caller caller;
   int take_error = copy_error != 0 ? 0 : take_socket(n, caller);
   if (take_error == 0 && copy_error == 0) take_error = take_passed_fds(caller.pidfd.get(), message);
@@ -601,10 +525,10 @@ Reply sendmsg_call(const seccomp_notif& n, int listener, const CallEnv& env,
 Reply sendmmsg_call(const seccomp_notif& n, int listener, const CallEnv& env,
                     const MayBlock& may_block) {
   const auto tid = static_cast<pid_t>(n.pid);
-  const std::size_t count = std::min<std::uint64_t>(n.data.args[2] & 0xffffffffU, kMaxMessages);
-  std::vector<KernelMmsghdr> remote(count);
-  int copy_error =
-      unotify::read_memory(tid, n.data.args[1], remote.data(), count * sizeof(KernelMmsghdr));
+  const std::size_t count = target_decode::message_count(n.data.args[2]);
+  std::vector<std::uint8_t> headers(count * sizeof(KernelMmsghdr));
+  int copy_error = unotify::read_memory(tid, n.data.args[1], headers.data(), headers.size());
+  const auto remote = target_decode::decode_mmsghdrs(bytes_of(headers));
   std::vector<Message> messages(count);
   std::size_t budget = kMaxPayload;
   std::size_t copied = 0;
@@ -613,7 +537,8 @@ Reply sendmmsg_call(const seccomp_notif& n, int listener, const CallEnv& env,
     // sendmmsg may send fewer messages than asked, but a datagram must not be cut. Only the
     // first message can be cut (see refuse_cut_datagram).
     if (copied > 0 && budget == 0) break;
-    copy_error = copy_message(tid, remote[copied].hdr, budget, messages[copied]);
+    const auto plan = target_decode::plan_message(remote[copied]);
+    copy_error = plan.ok() ? copy_message(tid, plan.value, budget, messages[copied]) : plan.error;
     if (copy_error == 0 && copied > 0 && messages[copied].cut) break;
   }
   messages.resize(copied);
