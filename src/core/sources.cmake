@@ -33,6 +33,7 @@ set(HERMETIC_CORE_SOURCES
   signal_relay.cpp
   environment.cpp
   inprocess_injection.cpp
+  sanitizer_runtime.cpp
   python_targets.cpp
   launch.cpp
 )
