@@ -8,7 +8,11 @@
 # A sanitizer report fails the run whatever the test concluded: a supervisor that dies of one
 # may look like a refusal to a test that expects a refusal. Every report goes to a file under
 # build/asan/reports (log_path) and the script fails when one is there. (A target under
-# --fs-readonly cannot write there: its sanitizer says so on stderr and ends it, a failure.)
+# --fs-readonly cannot write there: its sanitizer says so on stderr and ends it, a failure.
+# Under --fs-readonly=ROOT a Python target's ASan runtime cannot even read its options, which
+# it takes from /proc/self/environ: it runs with leak checking on, and that fails at exit. So
+# the tests of read roots with the in-process layer, in tests/cli/test_python_targets.py, are
+# not run here; none of the tests below is one.)
 #
 # Usage: scripts/test_asan_e2e.sh [pytest args]; the build must exist.
 set -euo pipefail
