@@ -2,17 +2,20 @@
 # The escape tests (tests/bypass) and the network CLI tests again, against the ASan+UBSan build
 # in build/asan (scripts/test.sh builds it): its `hermetic` executable (glibc, dynamically
 # linked, where the installed one is static against musl) runs every sandboxed attempt and its
-# supervisor, and its extension is the in-process layer injected into every Python target. The
-# preload library stays unsanitized (docs/architecture.md, Tests, says why).
+# supervisor, and its extension and preload library are the in-process layer injected into
+# every Python target (docs/architecture.md, Tests).
 #
 # A sanitizer report fails the run whatever the test concluded: a supervisor that dies of one
 # may look like a refusal to a test that expects a refusal. Every report goes to a file under
-# build/asan/reports (log_path) and the script fails when one is there. (A target under
-# --fs-readonly cannot write there: its sanitizer says so on stderr and ends it, a failure.
-# Under --fs-readonly=ROOT a Python target's ASan runtime cannot even read its options, which
-# it takes from /proc/self/environ: it runs with leak checking on, and that fails at exit. So
-# the tests of read roots with the in-process layer, in tests/cli/test_python_targets.py, are
-# not run here; none of the tests below is one.)
+# build/asan/reports (log_path) and the script fails when one is there. Where a report cannot
+# reach a file, the error still ends the process that has it:
+# - UBSan's reports reach a file only from the executable, which links libubsan in; in a
+#   Python target they go to its stderr;
+# - a target under --fs-readonly cannot write there; its sanitizer says so on stderr;
+# - under --fs-readonly=ROOT a Python target's ASan runtime cannot even read its options (it
+#   takes them from /proc/self/environ): it runs with leak checking on, which fails at exit. So
+#   the read-root tests with the in-process layer (tests/cli/test_python_targets.py) are not
+#   run here; none of the tests below is one.
 #
 # Usage: scripts/test_asan_e2e.sh [pytest args]; the build must exist.
 set -euo pipefail
