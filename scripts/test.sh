@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole suite, from a fresh clone: set-up, C++ units (plain and ASan+UBSan), format and
-# lint checks, then the end-to-end pytest suite against the installed hermetic.
+# lint checks, the end-to-end pytest suite against the installed hermetic, then the escape and
+# network tests again against the ASan+UBSan build (scripts/test_asan_e2e.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -13,7 +14,8 @@ cmake --build build/tests -j "$jobs"
 ctest --test-dir build/tests --output-on-failure -j "$jobs"
 
 echo "== C++ units under ASan+UBSan" >&2
-cmake -S . -B build/asan -G Ninja -DHERMETIC_BUILD_TESTS=ON -DHERMETIC_BUILD_PYTHON=OFF \
+# With the executable and the extension, which scripts/test_asan_e2e.sh runs end to end.
+cmake -S . -B build/asan -G Ninja -DHERMETIC_BUILD_TESTS=ON -DHERMETIC_BUILD_PYTHON=ON \
   -DHERMETIC_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
 cmake --build build/asan -j "$jobs"
 ctest --test-dir build/asan --output-on-failure -j "$jobs"
@@ -21,7 +23,7 @@ ctest --test-dir build/asan --output-on-failure -j "$jobs"
 echo "== fuzzers (bounded, over the committed corpora)" >&2
 cmake -S tests/fuzz -B build/fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++-14 >/dev/null
 cmake --build build/fuzz -j "$jobs"
-# All three at once, each for a bounded time; new inputs go to a scratch directory, crash
+# All four at once, each for a bounded time; new inputs go to a scratch directory, crash
 # inputs to build/fuzz/. A crash, a sanitizer report or a failed check fails the suite.
 fuzz_scratch=$(mktemp -d)
 fuzzers=(target_decode cli_options policy_json policy_file)
@@ -54,3 +56,6 @@ printf '%s\n' "${tidy[@]}" | xargs -P "$jobs" -n 6 \
 
 echo "== end to end (pytest)" >&2
 PATH="$PWD/.venv/bin:$PATH" .venv/bin/python -m pytest -q tests
+
+echo "== escape and network tests against the ASan+UBSan build" >&2
+bash scripts/test_asan_e2e.sh

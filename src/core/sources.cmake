@@ -40,6 +40,7 @@ set(HERMETIC_TARGET_SOURCES
   target/python_targets.cpp
   target/runtime_reads.cpp
   target/inprocess_injection.cpp
+  target/sanitizer_runtime.cpp
   target/target.cpp)
 set(HERMETIC_LAUNCH_SOURCES
   launch/probe.cpp

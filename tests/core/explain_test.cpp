@@ -44,5 +44,15 @@ TEST(Explain, SaysWhenTheKernelLacksLandlock) {
   EXPECT_NE(text.find("needs ABI 1: the run would fail"), std::string::npos);
 }
 
+TEST(Explain, SaysWhetherTheTargetIsInADomain) {
+  KernelFeatures features;
+  features.landlock_abi = 7;
+  EXPECT_NE(describe(sample_plan(), features).find("no ptrace or /proc/PID/mem"),
+            std::string::npos);
+  RunPlan bare = sample_plan();
+  bare.kernel.landlock_layers.clear();
+  EXPECT_NE(describe(bare, features).find("no domain"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace hermetic

@@ -124,6 +124,23 @@ TEST(KernelLayer, NoEnvironmentAloneGetsADomainToo) {
   }
 }
 
+// Flags without a kernel part of their own (the Python-only ones) still get a domain, where it
+// restricts nothing they allow: from ABI 2 (an ABI 1 domain refuses renames across directories),
+// and never as a reason to fail without Landlock. A run that restricts nothing gets none.
+TEST(KernelLayer, EveryRunThatRestrictsSomethingGetsADomainFromAbi2) {
+  Policy python_only;
+  python_only.block_code_exec = true;
+  for (int abi = 2; abi <= 7; ++abi) {
+    const auto layers = layers_on(python_only, abi);
+    ASSERT_EQ(layers.size(), 1U) << abi;
+    EXPECT_EQ(layers[0].purpose, "ptrace confinement") << abi;
+    expect_refer_everywhere(layers[0]);
+  }
+  EXPECT_TRUE(layers_on(python_only, 1).empty());
+  EXPECT_TRUE(layers_on(python_only, 0).empty());
+  EXPECT_TRUE(layers_on(Policy{}, 7).empty());
+}
+
 TEST(KernelLayer, AnotherLayerIsDomainEnough) {
   Policy policy;
   policy.block_environment = true;

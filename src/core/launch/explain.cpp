@@ -52,7 +52,11 @@ void describe_landlock(std::ostringstream& out, const KernelPlan& kernel,
       << (features.landlock_abi > 0 ? "ABI " + std::to_string(features.landlock_abi)
                                     : std::string("none"))
       << "):\n";
-  if (kernel.landlock_layers.empty()) out << "  no layers\n";
+  if (kernel.landlock_layers.empty()) {
+    out << "  no layers: no domain, the target may trace processes of its user outside it\n";
+  } else {
+    out << "  (the layers make a domain: no ptrace or /proc/PID/mem of a process outside it)\n";
+  }
   int number = 0;
   for (const auto& layer : kernel.landlock_layers) {
     out << "  layer " << ++number << ": " << layer.purpose;

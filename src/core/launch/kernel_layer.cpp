@@ -27,14 +27,16 @@ landlock::PathRule refer_everywhere() {
 }
 
 // Any Landlock domain confines ptrace: a process inside cannot trace, read or write the memory
-// of one outside (ptrace, /proc/PID/mem, process_vm_writev, pidfd_getfd). Without a domain a
-// --no-network target could make an unsandboxed process of its user connect for it, and a
-// --no-environment target read a secret from its memory. --no-network always has a domain (the
-// abstract-unix scope, which fails closed below ABI 6); when no other layer makes one, this one
-// does, restricting nothing else: it handles REFER and grants it on "/".
+// of one outside (ptrace, /proc/PID/mem, process_vm_writev, pidfd_getfd); its own children, in
+// the same domain, it still can (gdb, strace). Without a domain a --no-network target could make
+// an unsandboxed process of its user connect for it, a --no-environment target read a secret
+// from its memory, and any target run code outside every restriction. So every run that
+// restricts anything gets a domain: when no other layer makes one, this one does, restricting
+// nothing else: it handles REFER and grants it on "/".
 // ABI 1 has no REFER; it handles MAKE_BLOCK instead, and like every ABI 1 layer it refuses
-// renames and links across directories. Without Landlock the layer is planned all the same
-// (its build then fails closed), unless Yama already forbids every attach (ptrace_scope 2 or 3).
+// renames and links across directories: there only --no-network and --no-environment take that
+// cost. Without Landlock those two plan the layer all the same (its build then fails closed),
+// unless Yama already forbids every attach (ptrace_scope 2 or 3); other runs go without.
 landlock::Layer ptrace_confinement(int abi) {
   if (abi >= 2) {
     return {"ptrace confinement", 2, ll::fs::kRefer, 0, {refer_everywhere()}};
@@ -111,8 +113,10 @@ std::vector<landlock::Layer> landlock_layers(const Policy& policy,
   // --no-environment too: an outside process of the target's user may hold the secret in its
   // memory (the caller's shell does), and /proc/PID/mem would read it.
   const bool kernel_forbids_attach = features.landlock_abi == 0 && features.yama_forbids_attach;
-  if ((policy.block_network || policy.block_environment) && layers.empty() &&
-      !kernel_forbids_attach) {
+  if (!layers.empty() || policy.empty()) return layers;
+  if (policy.block_network || policy.block_environment) {
+    if (!kernel_forbids_attach) layers.push_back(ptrace_confinement(features.landlock_abi));
+  } else if (features.landlock_abi >= 2) {
     layers.push_back(ptrace_confinement(features.landlock_abi));
   }
   return layers;

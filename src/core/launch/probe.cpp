@@ -62,8 +62,12 @@ KernelFeatures probe_kernel() {
 
 KernelFeatures probe_kernel_for(const Policy& policy) {
   KernelFeatures f;
-  // The condition under which syscall_rules::rules_for and kernel_layer plan anything.
-  if (!policy.has_kernel_part()) return f;
+  // The condition under which syscall_rules::rules_for and kernel_layer plan anything; any
+  // other run that restricts something still gets a Landlock domain (kernel_layer.cpp).
+  if (!policy.has_kernel_part()) {
+    if (!policy.empty()) f.landlock_abi = landlock::abi_version();
+    return f;
+  }
   f.seccomp_filter = seccomp_filter_available();
   // The filter kills the whole process on a foreign ABI (seccomp_filter::compile).
   f.seccomp_kill_process = f.seccomp_filter && seccomp_action_available(SECCOMP_RET_KILL_PROCESS);

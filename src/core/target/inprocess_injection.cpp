@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "landlock/landlock_abi.hpp"
+#include "target/sanitizer_runtime.hpp"
 
 #ifndef HERMETIC_PYTHON_VERSION
 #define HERMETIC_PYTHON_VERSION ""
@@ -121,9 +122,10 @@ Result<std::vector<std::string>> environment_for(const Policy& policy,
     }
     return std::vector<std::string>{};  // the kernel layer alone; plainer messages
   }
-  std::string preload = installation->preload_library;
+  // (A sanitized build's extension needs the ASan runtime first: sanitizer_runtime.hpp.)
+  std::string preload = sanitizer_runtime::preload_prefix() + installation->preload_library;
   if (!current_preload.empty()) preload += ":" + current_preload;
-  return std::vector<std::string>{
+  std::vector<std::string> out{
       "LD_PRELOAD=" + preload,
       "HERMETIC_POLICY=" + to_json(policy),
       "HERMETIC_INPROC_LIB=" + installation->extension,
@@ -131,6 +133,8 @@ Result<std::vector<std::string>> environment_for(const Policy& policy,
       std::string("HERMETIC_INPROC_REQUIRED=") + (required ? "1" : "0"),
       std::string("HERMETIC_INPROC_DEFER=") + (may_defer(policy) ? "1" : "0"),
   };
+  for (auto& option : sanitizer_runtime::options()) out.push_back(std::move(option));
+  return out;
 }
 
 }  // namespace hermetic::inprocess_injection
