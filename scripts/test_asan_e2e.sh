@@ -15,7 +15,10 @@
 # - under --fs-readonly=ROOT a Python target's ASan runtime cannot even read its options (it
 #   takes them from /proc/self/environ): it runs with leak checking on, which fails at exit. So
 #   the read-root tests with the in-process layer (tests/cli/test_python_targets.py) are not
-#   run here; none of the tests below is one.
+#   run here; none of the tests below is one;
+# - curl (not instrumented) hangs in its first setlocale() with the ASan runtime preloaded, with
+#   or without hermetic (`LD_PRELOAD=libasan.so curl ...`, gcc 12, glibc 2.36), so the curl case
+#   of test_allow_connect.py is left to the plain run.
 #
 # Usage: scripts/test_asan_e2e.sh [pytest args]; the build must exist.
 set -euo pipefail
@@ -46,7 +49,8 @@ export HERMETIC_BIN=$build/src/cli/hermetic HERMETIC_PACKAGE_DIR=$package
 status=0
 PATH="$PWD/.venv/bin:$PATH" .venv/bin/python -m pytest -q -p no:cacheprovider \
   tests/bypass tests/cli/test_allow_localhost.py tests/cli/test_allow_domain.py \
-  tests/cli/test_trace.py tests/cli/test_allow_connect.py "$@" || status=$?
+  tests/cli/test_trace.py tests/cli/test_allow_connect.py \
+  --deselect tests/cli/test_allow_connect.py::test_a_program_without_python "$@" || status=$?
 
 # One warning is expected and is not a report: the TMPDIR's cleaner is a clone(CLONE_VM) on a
 # stack of its own (tmpdir_cleaner.cpp), where ASan cannot tell its _exit's stack apart from the
