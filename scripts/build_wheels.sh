@@ -3,9 +3,10 @@
 #   - the sdist (python -m build --sdist), which builds from source with the packages README.md
 #     lists;
 #   - from that sdist, one wheel per architecture, tagged cp39-abi3 (the extension is built for
-#     CPython's stable ABI, the executable is static): compiled by zig against its own glibc 2.17
-#     (the extension, the preload library) and musl (the executable), with libseccomp.a linked
-#     in, then checked and tagged manylinux2014 by auditwheel repair, which must graft nothing.
+#     CPython's stable ABI, the executable is static): compiled by zig against its own glibc
+#     2.28 (the extension, the preload library; memfd_create and getrandom need 2.27 and 2.25)
+#     and musl (the executable), with libseccomp.a linked in, then checked and tagged
+#     manylinux_2_28 by auditwheel repair, which must graft nothing.
 #
 #   bash scripts/build_wheels.sh [--arch x86_64|aarch64|all] [--reproducible] [--out DIR]
 #
@@ -98,7 +99,7 @@ build_wheel() {
   local bin=$dir.zig
   mkdir -p "$bin"
   for mode in cc c++; do
-    printf '#!/bin/sh\nexec "%s" %s -target %s-linux-gnu.2.17 "$@"\n' "$zig" "$mode" "$arch" \
+    printf '#!/bin/sh\nexec "%s" %s -target %s-linux-gnu.2.28 "$@"\n' "$zig" "$mode" "$arch" \
       >"$bin/zig-$mode"
     chmod +x "$bin/zig-$mode"
   done
@@ -146,14 +147,14 @@ for arch in "${arches[@]}"; do
   build_wheel "$arch" "$work/$arch" "$work/$arch.raw"
   raw=$(ls "$work/$arch.raw"/hermetic-*.whl)
   rm -f "$out"/hermetic-*-"$arch".whl "$out"/hermetic-*_"$arch".whl
-  "$py" -m auditwheel repair --plat "manylinux2014_$arch" --only-plat -w "$out" "$raw" \
+  "$py" -m auditwheel repair --plat "manylinux_2_28_$arch" --only-plat -w "$out" "$raw" \
     >"$work/$arch.audit.log" 2>&1 || { cat "$work/$arch.audit.log" >&2; exit 1; }
   if grep -q "grafted\|Grafting" "$work/$arch.audit.log"; then
     say "auditwheel grafted a library: something outside the policy is linked"
     cat "$work/$arch.audit.log" >&2
     exit 1
   fi
-  wheel=$(ls "$out"/hermetic-*manylinux2014_"$arch"*.whl)
+  wheel=$(ls "$out"/hermetic-*manylinux_2_28_"$arch"*.whl)
   "$py" -m auditwheel show "$wheel" | tr -s ' \n' ' ' | sed 's/^/build_wheels:   /' >&2
   echo >&2
   check_elf "$arch" "$wheel"
@@ -162,7 +163,7 @@ for arch in "${arches[@]}"; do
     build_wheel "$arch" "$work/$arch-again" "$work/$arch-again.raw"
     again=$work/$arch-again.repaired
     rm -rf "$again"
-    "$py" -m auditwheel repair --plat "manylinux2014_$arch" --only-plat -w "$again" \
+    "$py" -m auditwheel repair --plat "manylinux_2_28_$arch" --only-plat -w "$again" \
       "$work/$arch-again.raw"/hermetic-*.whl >/dev/null 2>&1
     first=$(sha256sum <"$wheel" | cut -d' ' -f1)
     second=$(sha256sum <"$again"/hermetic-*.whl | cut -d' ' -f1)

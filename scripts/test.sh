@@ -30,7 +30,7 @@ printf '%s\n' "${tidy[@]}" | xargs -P "$jobs" -n 6 \
 
 # setup.sh's build packed as a wheel (its build directory: no recompilation), checked by
 # auditwheel (no library outside the manylinux policy), installed with pip on a system that
-# cannot build, and run there (scripts/install_test.sh). The release wheels (zig, glibc 2.17,
+# cannot build, and run there (scripts/install_test.sh). The release wheels (zig, glibc 2.28,
 # aarch64) and their reproducibility are scripts/build_wheels.sh's, run by hand
 # (docs/packaging.md).
 echo "== the wheel, installed on a system without a compiler" >&2
