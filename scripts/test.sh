@@ -36,8 +36,8 @@ printf '%s\n' "${tidy[@]}" | xargs -P "$jobs" -n 6 \
 echo "== the wheel, installed on a system without a compiler" >&2
 rm -rf build/wheelhouse
 .venv/bin/python -m pip wheel -q --no-build-isolation --no-deps -w build/wheelhouse/raw .
-.venv/bin/auditwheel repair -w build/wheelhouse build/wheelhouse/raw/hermetic-*.whl 2>&1 |
-  tail -1 >&2
+PATH="$PWD/.venv/bin:$PATH" .venv/bin/auditwheel repair -w build/wheelhouse \
+  build/wheelhouse/raw/hermetic-*.whl 2>&1 | tail -1 >&2
 bash scripts/install_test.sh build/wheelhouse/hermetic-*manylinux*.whl
 
 echo "== end to end (pytest)" >&2
