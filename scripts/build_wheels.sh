@@ -39,6 +39,9 @@ done
 work=$root/build/release
 mkdir -p "$work" "$out"
 say() { echo "build_wheels: $*" >&2; }
+# One at a time: a second run would empty the directories the first is building in.
+exec 9>"$work/.lock"
+flock -n 9 || { say "another build_wheels.sh is running"; exit 1; }
 
 # The pinned build requirements, read from pyproject.toml, plus the release tools.
 mapfile -t requires < <(python3 - <<'EOF'
