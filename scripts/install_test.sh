@@ -38,6 +38,16 @@ root=$root_dir/build/install-root
 mkdir -p "$debs"
 start=$(date +%s)
 
+# The root's /proc and /dev are mounted while the tests run; never remove the root (or anything
+# in it) with them still there, as a run killed before its trap could leave them.
+cleanup() {
+  for m in "$root/dev" "$root/proc"; do
+    if mountpoint -q "$m"; then umount -R -l "$m"; fi
+  done
+  return 0
+}
+cleanup
+
 if [[ $(cat "$root/.packages" 2>/dev/null) != "${packages[*]}" ]]; then
   say "making the root from ${#packages[@]} Debian packages"
   missing=()
@@ -48,7 +58,7 @@ if [[ $(cat "$root/.packages" 2>/dev/null) != "${packages[*]}" ]]; then
       (cd "$debs" && apt-get download -qq "${missing[@]}")
     }
   fi
-  rm -rf "$root"
+  rm -rf --one-file-system "$root"
   mkdir -p "$root"
   for deb in "$debs"/*.deb; do dpkg-deb -x "$deb" "$root"; done
   # What maintainer scripts and base-files would have made: the merged /usr links, /bin/sh,
@@ -71,17 +81,11 @@ if ! compgen -G "$tools/pytest-*.whl" >/dev/null; then
   python3 -m pip download -q --only-binary=:all: --python-version 3.11 -d "$tools" pytest
 fi
 
-cleanup() {
-  for m in "$root/work" "$root/dev" "$root/proc"; do
-    mountpoint -q "$m" && umount -l "$m"
-  done
-  return 0
-}
 trap cleanup EXIT
 mount -t proc proc "$root/proc"
 mount --rbind /dev "$root/dev"
 mount --make-rslave "$root/dev"
-rm -rf "$root/work"/* "$root/opt/venv" "$root/tmp"/*
+rm -rf --one-file-system "$root/work" "$root/opt/venv" "$root/tmp"/*
 mkdir -p "$root/work/tests" "$root/work/wheels"
 cp -r tests/conftest.py tests/bypass tests/cli tests/helpers "$root/work/tests/"
 cp "$wheel" "$tools"/*.whl "$root/work/wheels/"
