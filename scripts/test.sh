@@ -54,6 +54,18 @@ printf '%s\n' "${tidy[@]}" | xargs -P "$jobs" -n 6 \
 .venv/bin/ruff check python tests bench scripts
 .venv/bin/mypy python/hermetic
 
+# setup.sh's build packed as a wheel (its build directory: no recompilation), checked by
+# auditwheel (no library outside the manylinux policy), installed with pip on a system that
+# cannot build, and run there (scripts/install_test.sh). The release wheels (zig, glibc 2.28,
+# aarch64) and their reproducibility are scripts/build_wheels.sh's, run by hand
+# (docs/packaging.md).
+echo "== the wheel, installed on a system without a compiler" >&2
+rm -rf build/wheelhouse
+.venv/bin/python -m pip wheel -q --no-build-isolation --no-deps -w build/wheelhouse/raw .
+PATH="$PWD/.venv/bin:$PATH" .venv/bin/auditwheel repair -w build/wheelhouse \
+  build/wheelhouse/raw/hermetic-*.whl 2>&1 | tail -1 >&2
+bash scripts/install_test.sh build/wheelhouse/hermetic-*manylinux*.whl
+
 echo "== end to end (pytest)" >&2
 PATH="$PWD/.venv/bin:$PATH" .venv/bin/python -m pytest -q tests
 

@@ -35,16 +35,9 @@ endforeach()
 
 # Only the headers of the libraries the CLI uses, each from Debian, in a directory of their own:
 # adding /usr/include itself would put glibc's headers before musl's.
-find_path(NLOHMANN_HEADERS nlohmann/json.hpp REQUIRED)
-find_path(TOMLPLUSPLUS_HEADERS toml++/toml.h REQUIRED)
-find_path(SECCOMP_HEADERS seccomp.h REQUIRED)
+include(${PROJECT_SOURCE_DIR}/cmake/foreign_headers.cmake)
 set(foreign "${CMAKE_CURRENT_BINARY_DIR}/musl-foreign-include")
-file(MAKE_DIRECTORY "${foreign}")
-foreach(entry "${NLOHMANN_HEADERS}/nlohmann" "${TOMLPLUSPLUS_HEADERS}/toml++" "${SECCOMP_HEADERS}/seccomp.h"
-              "${SECCOMP_HEADERS}/seccomp-syscalls.h")
-  get_filename_component(name "${entry}" NAME)
-  file(CREATE_LINK "${entry}" "${foreign}/${name}" SYMBOLIC)
-endforeach()
+hermetic_foreign_headers("${foreign}")
 
 set(musl_binary_dir "${CMAKE_CURRENT_BINARY_DIR}/musl")
 ExternalProject_Add(hermetic_musl

@@ -185,9 +185,18 @@ void assume_kernel_api(bool user_notif) {
   (void)seccomp_api_set(user_notif ? 5U : 3U);
 }
 
-Result<Program> compile(const std::vector<syscall_rules::Rule>& rules, const ExecToken& token) {
+Result<Program> compile(const std::vector<syscall_rules::Rule>& rules, const ExecToken& token,
+                        std::uint32_t arch) {
   Context ctx(seccomp_init(SCMP_ACT_ALLOW));
   if (!ctx) return Error{"seccomp: cannot create a filter context"};
+  // Another architecture: libseccomp takes each rule's number in the native table and
+  // translates it by name into that architecture's, where a syscall it lacks is left out.
+  if (arch != SCMP_ARCH_NATIVE && arch != seccomp_arch_native()) {
+    if (seccomp_arch_add(ctx.get(), arch) < 0 ||
+        seccomp_arch_remove(ctx.get(), SCMP_ARCH_NATIVE) < 0) {
+      return Error{"seccomp: cannot compile for architecture " + std::to_string(arch)};
+    }
+  }
 
   // Only the native ABI is in the filter; libseccomp applies the bad-arch action to every other
   // one, and to x32 numbers on x86_64. Kill the whole process, not just the thread.

@@ -36,9 +36,12 @@ void assume_kernel_api(bool user_notif);
 // A filter that allows everything except `rules`. Calls of any ABI other than the native one
 // (i386 `int $0x80`, x32 numbers on x86_64) kill the process: a filter keyed on native syscall
 // numbers would let them through.
-// `token` is what `not_exec_token` rules let through.
+// `token` is what `not_exec_token` rules let through. `arch` (an SCMP_ARCH_* token; 0 is
+// SCMP_ARCH_NATIVE) compiles the filter for another architecture instead, with each syscall
+// resolved by name in that architecture's table (tests/core checks aarch64's on any machine);
+// a syscall the architecture lacks (aarch64 has no fork, open, chmod) gets no row there.
 [[nodiscard]] Result<Program> compile(const std::vector<syscall_rules::Rule>& rules,
-                                      const ExecToken& token = {});
+                                      const ExecToken& token = {}, std::uint32_t arch = 0);
 
 // Installs the program. `all_threads` synchronises every thread of the process (sealed mode in
 // a running interpreter). With `listener`, the filter gets a user-notification fd (stored there,

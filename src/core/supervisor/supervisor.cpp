@@ -84,9 +84,12 @@ Result<std::unique_ptr<Supervisor>> Supervisor::start(Fd listener, Config config
       new Supervisor(std::move(listener), std::move(wake), std::move(config)));  // NOLINT
   for (const auto& rule : supervisor->config_.rules) {
     if (rule.action == syscall_rules::Action::deny) continue;
-    const int nr = seccomp_syscall_resolve_name(std::string(rule.syscall).c_str());
+    int nr = seccomp_syscall_resolve_name(std::string(rule.syscall).c_str());
+    // As seccomp_filter::compile: a syscall newer than libseccomp has its number in the table.
+    if (nr == __NR_SCMP_ERROR) nr = rule.number_if_unknown;
     if (nr == __NR_SCMP_ERROR)
       return Error{"supervisor: unknown syscall " + std::string(rule.syscall)};
+    if (nr < 0) continue;  // libseccomp's marker for a syscall this architecture lacks (chmod)
     supervisor->resolved_.push_back({nr, rule});
   }
   const std::lock_guard lock(supervisor->mutex_);

@@ -31,6 +31,20 @@ std::optional<fs::path> package_dir() {
          "site-packages" / "hermetic";
 }
 
+// A wheel is built once for every CPython 3.9+ (abi3); installed with another version than the
+// build's, the package sits in that version's lib/pythonX.Y. Looked for only when the build's
+// own directory lacks it, so the usual start pays nothing for it.
+std::optional<fs::path> package_dir_of_another_version(const fs::path& expected) {
+  const fs::path lib = expected.parent_path().parent_path().parent_path();
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(lib, ec)) {
+    if (!entry.path().filename().string().starts_with("python3.")) continue;
+    fs::path dir = entry.path() / "site-packages" / "hermetic";
+    if (::access((dir / "libhermetic_preload.so").c_str(), F_OK) == 0) return dir;
+  }
+  return std::nullopt;
+}
+
 // HERMETIC_INPROCESS=0: the user asked for the kernel layer alone.
 bool switched_off() {
   const char* value = std::getenv("HERMETIC_INPROCESS");
@@ -40,11 +54,17 @@ bool switched_off() {
 }  // namespace
 
 std::optional<Installation> find_installation() {
-  const auto dir = package_dir();
+  auto dir = package_dir();
   if (!dir) return std::nullopt;
   std::error_code ec;
   Installation found{(*dir / "libhermetic_preload.so").string(), {}};
-  if (::access(found.preload_library.c_str(), F_OK) != 0) return std::nullopt;
+  if (::access(found.preload_library.c_str(), F_OK) != 0) {
+    const char* given = std::getenv("HERMETIC_PACKAGE_DIR");
+    if (given != nullptr && *given != '\0') return std::nullopt;
+    dir = package_dir_of_another_version(*dir);
+    if (!dir) return std::nullopt;
+    found.preload_library = (*dir / "libhermetic_preload.so").string();
+  }
   // The extension by the name this build gives it; a listing only if it is not there.
   if (const std::string_view name(HERMETIC_PYTHON_EXTENSION); !name.empty()) {
     const std::string expected = (*dir / name).string();
