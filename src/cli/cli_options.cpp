@@ -181,8 +181,9 @@ Result<LoadedPolicy> load_file_policy(const std::optional<std::string>& file,
   auto found = find_policy_file(cwd);
   if (!found) return found.error();
   if (!found.value()) {
-    return Error{"--policy: no hermetic.toml, nor pyproject.toml with [tool.hermetic], in " + cwd +
-                 " or above (or name one with --policy-file FILE)"};
+    return Error{
+        one_line("--policy: no hermetic.toml, nor pyproject.toml with [tool.hermetic], in " + cwd +
+                 " or above (or name one with --policy-file FILE)")};
   }
   return load_policy_file(*found.value(), name);
 }

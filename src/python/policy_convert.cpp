@@ -187,9 +187,8 @@ PyObject* load_policy_tuple(PyObject* args) {
     }
     if (!found.value()) {
       const std::string message =
-          "policy=: no hermetic.toml, nor pyproject.toml with "
-          "[tool.hermetic], in " +
-          start_dir + " or above";
+          one_line("policy=: no hermetic.toml, nor pyproject.toml with [tool.hermetic], in " +
+                   start_dir + " or above");
       PyErr_SetString(PyExc_ValueError, message.c_str());
       return nullptr;
     }

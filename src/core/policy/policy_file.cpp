@@ -52,7 +52,7 @@ bool exists(const std::string& path) {
 
 Result<std::string> read_file(const std::string& file) {
   std::ifstream in(file, std::ios::binary);
-  if (!in) return Error{file + ": cannot read the policy file"};
+  if (!in) return Error{one_line(file + ": cannot read the policy file")};
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
@@ -336,9 +336,11 @@ Status check_only_tightens(const LoadedPolicy& loaded, const Policy& extra) {
     bool widens = false;
     std::visit([&](auto member) { widens = !(joined.*member == only_file.*member); }, field.member);
     if (widens) {
-      return Error{std::string(field.key) + " would widen policy '" + loaded.name + "' of " +
-                   loaded.file + ", which sets " + std::string(field.exception_to) +
-                   ": flags and keywords can only tighten a policy file's policy (add it there)"};
+      return Error{one_line(std::string(field.key) + " would widen policy '" + loaded.name +
+                            "' of " + loaded.file + ", which sets " +
+                            std::string(field.exception_to) +
+                            ": flags and keywords can only tighten a policy file's policy (add "
+                            "it there)")};
     }
   }
   return Ok{};
