@@ -103,7 +103,9 @@ Result<Plan> plan(const Policy& policy, std::string_view machine_hosts) {
   for (const auto& entry : policy.allow_connect) {
     auto split = address_class::split_host_port(entry);
     if (!split) return Error{"--allow-connect " + entry + ": " + split.error().message};
-    const auto& [host, port] = split.value();
+    // (Copies, not a structured binding: the lambda below captures the host.)
+    const std::string host = split.value().host;
+    const std::uint16_t port = split.value().port;
     std::vector<address_policy::Address> addresses;
     if (auto literal = address_policy::parse_address(host)) {
       addresses.push_back(literal.value());

@@ -65,11 +65,14 @@ class Reader {
       : file_(std::move(file)), dir_(directory_of(file_)), check_paths_(check_paths) {}
 
   // User text (a key, a value, the file's name) may hold line breaks: one_line keeps one line.
-  Error error_at(const toml::node& node, const std::string& key, const std::string& what) const {
+  [[nodiscard]] Error error_at(const toml::node& node, const std::string& key,
+                               const std::string& what) const {
     return Error{one_line(file_ + ":" + std::to_string(node.source().begin.line) + ": " + key +
                           ": " + what)};
   }
-  Error error(const std::string& what) const { return Error{one_line(file_ + ": " + what)}; }
+  [[nodiscard]] Error error(const std::string& what) const {
+    return Error{one_line(file_ + ": " + what)};
+  }
 
   // The [tool.hermetic] table of a pyproject.toml, or the whole hermetic.toml.
   Result<const toml::table*> root(const toml::table& document, std::string* prefix) const {
