@@ -78,7 +78,8 @@ def landlock_arguments(explain: str, readable: str) -> list[str]:
         if in_landlock and not line.startswith(" "):
             break
         text = line.strip()
-        if not in_landlock or not text or text.startswith("except beneath"):
+        # (the closing remark, "(the layers make a domain: ...)", carries no rule)
+        if not in_landlock or not text or text.startswith(("except beneath", "(")):
             continue
         if text.startswith("layer "):
             layers.append({"handled": [], "scopes": [], "rules": []})
