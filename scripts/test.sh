@@ -26,7 +26,7 @@ cmake --build build/fuzz -j "$jobs"
 # All four at once, each for a bounded time; new inputs go to a scratch directory, crash
 # inputs to build/fuzz/. A crash, a sanitizer report or a failed check fails the suite.
 fuzz_scratch=$(mktemp -d)
-fuzzers=(target_decode cli_options policy_json policy_file)
+fuzzers=(target_decode cli_options policy_json policy_file report_event)
 fuzz_pids=()
 for fuzzer in "${fuzzers[@]}"; do
   mkdir -p "$fuzz_scratch/$fuzzer"
