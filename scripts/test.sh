@@ -12,8 +12,12 @@ bash scripts/setup.sh
 
 jobs=$(nproc)
 step "C++ units"
-cmake -S . -B build/tests -G Ninja -DHERMETIC_BUILD_TESTS=ON -DHERMETIC_BUILD_PYTHON=ON \
-  -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+# In the build directory setup.sh's `pip install .` just used, with the units switched on: the
+# core, the executable and the extension are compiled once for both (Release, as installed).
+# build/tests names it for the steps below and for quick rebuilds by hand.
+wheel_build="build/cp39-abi3-linux_$(uname -m)"
+cmake -S . -B "$wheel_build" -DHERMETIC_BUILD_TESTS=ON >/dev/null
+ln -sfn "$(basename "$wheel_build")" build/tests
 cmake --build build/tests -j "$jobs"
 ctest --test-dir build/tests --output-on-failure -j "$jobs"
 
