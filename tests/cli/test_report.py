@@ -104,17 +104,22 @@ def test_writes_refused_from_python_and_from_a_shell(run_hermetic, tmp_path):
     assert python.returncode == 0, python.stderr
     # chmod and touch's utimensat go to the supervisor, which refuses them outside the writable
     # places (a new file's creation is Landlock's alone: docs/report.md, what a report cannot see).
-    shell = run_hermetic(["--fs-readonly", "--report", report, "--",
-                          "sh", "-c", f"chmod 600 {existing}; touch {existing}; exit 0"])
+    # The report itself is writable to the target, but not a writable place of the supervisor's:
+    # its mode stays.
+    report_mode = report.stat().st_mode & 0o777
+    shell = run_hermetic(["--fs-readonly", "--report", report, "--", "sh", "-c",
+                          f"chmod 600 {existing}; touch {existing}; chmod 600 {report}; exit 0"])
     assert shell.returncode == 0, shell.stderr
     assert not (data / "new").exists()
     assert existing.stat().st_mode & 0o777 == 0o644
+    assert report.stat().st_mode & 0o777 == report_mode
     events = read_report(report)
     seen = [(e["layer"], e["capability"], e["operation"], e["detail"].get("path")) for e in events]
     assert seen == [
         ("inprocess", "fs_write", "open", str(data / "new")),
         ("supervisor", "fs_write", "chmod", str(existing)),
         ("supervisor", "fs_write", "utime", str(existing)),
+        ("supervisor", "fs_write", "chmod", str(report)),
     ], events
     assert events[1]["program"].endswith("/chmod") and events[2]["program"].endswith("/touch")
     assert {e["flag"] for e in events} == {"--fs-readonly"}
