@@ -216,7 +216,7 @@ std::string attribute_text(PyObject* object, const char* name) {
 
 // The innermost frame of this thread whose code lies outside the skipped directories.
 std::optional<OwnFrame> own_frame() {
-  PyObject* frame = reinterpret_cast<PyObject*>(PyEval_GetFrame());  // borrowed
+  auto* frame = reinterpret_cast<PyObject*>(PyEval_GetFrame());  // borrowed
   PyRef current = frame != nullptr ? PyRef::borrow(frame) : PyRef();
   // Deep recursion is the program's business; a bound keeps a refusal cheap.
   for (int depth = 0; current && current.get() != Py_None && depth < 256; ++depth) {
