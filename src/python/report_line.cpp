@@ -113,7 +113,7 @@ Words words_of(const Denial& denial) {
     words.operation = denial.target == "compile" ? "compile" : "exec";
     words.name = denial.target;
   } else if (guard == "imports") {
-    const bool native = message.starts_with("native");
+    const bool native = message.starts_with("native") || denial.report_capability == "native";
     words.capability = native ? "native" : "import";
     if (!native) {
       words.operation = "import";

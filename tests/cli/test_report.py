@@ -146,6 +146,48 @@ def test_a_report_outside_the_read_root_and_without_the_environment(run_hermetic
     assert not beside.exists()
 
 
+def test_every_in_process_capability_has_its_words(run_hermetic, tmp_path):
+    report = tmp_path / "report.jsonl"
+    script = tmp_path / "attempts.py"
+    script.write_text(textwrap.dedent("""\
+        import os, sys
+        for attempt in (
+            lambda: eval("1 + 1"),
+            lambda: __import__("json"),
+            lambda: open("/proc/1/environ"),
+            lambda: sys.path.append("/nowhere"),
+            lambda: os.chdir("/"),
+            lambda: __import__("ctypes"),
+            lambda: os.system("true"),
+            lambda: open(sys.argv[1] + "/new", "w"),
+            lambda: os.rename(sys.argv[0], sys.argv[1] + "/moved"),
+        ):
+            try:
+                attempt()
+            except Exception:
+                pass
+    """))
+    flags = ["--no-code-exec", "--deny-import", "json", "--no-environment",
+             "--no-interpreter-mutation", "--block-native", "--no-subprocess", "--fs-readonly"]
+    proc = run_hermetic([*flags, "--report", report, "--", PY, script, tmp_path])
+    assert proc.returncode == 0, proc.stderr
+    events = read_report(report)
+    assert [(e["capability"], e["operation"], e["flag"]) for e in events] == [
+        ("code", "exec", "--no-code-exec"),
+        ("import", "import", "--deny-import"),
+        ("environment", "getenv", "--no-environment"),
+        ("interpreter", "mutate", "--no-interpreter-mutation"),
+        ("interpreter", "chdir", "--no-interpreter-mutation"),
+        ("native", "load", "--block-native"),
+        ("subprocess", "exec", "--no-subprocess"),
+        ("fs_write", "open", "--fs-readonly"),
+        ("fs_write", "rename", "--fs-readonly"),
+    ], events
+    assert [e["frame"]["line"] for e in events] == list(range(3, 12))
+    assert {e["frame"]["file"] for e in events} == {str(script)}
+    assert not (tmp_path / "new").exists() and script.exists()
+
+
 def test_concurrent_refusals_are_whole_lines(run_hermetic, tmp_path):
     report = tmp_path / "report.jsonl"
     each = 150
