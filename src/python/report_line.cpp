@@ -165,6 +165,29 @@ std::string_view refusing_flag(std::string_view capability, Face face) {
 
 namespace {
 
+// Whether `policy` has the switch that refuses `capability`.
+bool blocks(const Policy& policy, std::string_view capability) {
+  if (capability == "network") return policy.block_network;
+  if (capability == "subprocess") return policy.block_subprocess;
+  if (capability == "fs_write") return policy.fs_readonly;
+  if (capability == "fs_read") return policy.fs_root.has_value();
+  if (capability == "environment") return policy.block_environment;
+  if (capability == "code") return policy.block_code_exec;
+  if (capability == "import") return !policy.deny_imports.empty();
+  if (capability == "native") return policy.block_native;
+  if (capability == "interpreter") return policy.block_interpreter_mutation;
+  return false;
+}
+
+// Whose words the flag is in: the outermost level with the refusing switch (a blocker inside a
+// CLI run refuses in keywords, the CLI in flags); `fallback` when no level says.
+Face refusing_face(const Snapshot& snapshot, std::string_view capability, Face fallback) {
+  for (const auto& level : snapshot.levels) {
+    if (blocks(level.policy, capability)) return level.face;
+  }
+  return fallback;
+}
+
 // Directories whose frames are not the program's own: the standard library (where os.py lies;
 // lib-dynload is inside it) and hermetic's package (where this extension lies). Found without
 // an import or any other audited call: this runs inside the audit hook.
@@ -271,7 +294,8 @@ void write(const Snapshot& snapshot, const Denial& denial) {
         .address = words.address,
         .port = words.port,
         .name = words.name,
-        .flag = refusing_flag(words.capability, level->face),
+        .flag =
+            refusing_flag(words.capability, refusing_face(snapshot, words.capability, level->face)),
         .frame = frame ? &where : nullptr,
     };
     (void)report::append(level->report_path.c_str(), event);

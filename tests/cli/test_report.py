@@ -246,6 +246,25 @@ def test_the_python_api_reports_its_refusals(tmp_path):
     assert event["frame"]["file"] == "<string>" and event["frame"]["line"] == 5
 
 
+def test_a_blocker_inside_a_run_is_named_in_its_own_words(run_hermetic, tmp_path):
+    report = tmp_path / "report.jsonl"
+    code = textwrap.dedent("""\
+        import os, socket
+        from hermetic import hermetic_blocker
+        with hermetic_blocker(block_subprocess=True):
+            for attempt in (lambda: os.system("true"), socket.socket):
+                try:
+                    attempt()
+                except OSError:
+                    pass
+    """)
+    proc = run_hermetic(["--no-network", "--report", report, "--", PY, "-c", code])
+    assert proc.returncode == 0, proc.stderr
+    # The run's report has the blocker's refusal too, with the keyword that refused it.
+    assert [(e["capability"], e["flag"]) for e in read_report(report)] == [
+        ("subprocess", "block_subprocess"), ("network", "--no-network")]
+
+
 def test_the_checker_refuses_what_the_format_does_not_allow():
     good = ('{"v":1,"time":"2026-12-07T14:31:02.123456Z","pid":4,"capability":"network",'
             '"operation":"connect","decision":"refused","layer":"supervisor","detail":{}}')
