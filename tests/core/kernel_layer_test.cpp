@@ -16,7 +16,7 @@ std::vector<landlock::Layer> layers_on(const Policy& policy, int abi) {
   features.landlock_abi = abi;
   fs_layers::Inputs fs;
   fs.landlock_abi = abi;
-  return plan_kernel_layer(policy, {"/usr/bin/true"}, fs, features,
+  return plan_kernel_layer(policy, {"/usr/bin/true"}, {}, fs, features,
                            syscall_rules::Supervision::unavailable)
       .landlock_layers;
 }
@@ -72,14 +72,15 @@ TEST(KernelLayer, NoNetworkBelowAbi6PlansTheScopeItCannotHave) {
   KernelFeatures yama;  // Yama's attach rule confines ptrace, not abstract sockets
   yama.yama_forbids_attach = true;
   fs_layers::Inputs fs;
-  ASSERT_EQ(plan_kernel_layer(no_network(), {"/usr/bin/true"}, fs, yama,
+  ASSERT_EQ(plan_kernel_layer(no_network(), {"/usr/bin/true"}, {}, fs, yama,
                               syscall_rules::Supervision::unavailable)
                 .landlock_layers.size(),
             1U);
-  const auto build = landlock::build(plan_kernel_layer(no_network(), {"/usr/bin/true"}, fs, yama,
-                                                       syscall_rules::Supervision::unavailable)
-                                         .landlock_layers[0],
-                                     5);
+  const auto build =
+      landlock::build(plan_kernel_layer(no_network(), {"/usr/bin/true"}, {}, fs, yama,
+                                        syscall_rules::Supervision::unavailable)
+                          .landlock_layers[0],
+                      5);
   ASSERT_FALSE(build.ok());
   EXPECT_EQ(build.error().message,
             "the abstract unix socket scope of --no-network needs Landlock ABI 6 and this kernel "
@@ -101,7 +102,7 @@ TEST(KernelLayer, NoLandlockFailsClosedUnlessYamaForbidsAttaching) {
   KernelFeatures yama;
   yama.yama_forbids_attach = true;
   fs_layers::Inputs fs;
-  EXPECT_TRUE(plan_kernel_layer(no_environment, {"/usr/bin/true"}, fs, yama,
+  EXPECT_TRUE(plan_kernel_layer(no_environment, {"/usr/bin/true"}, {}, fs, yama,
                                 syscall_rules::Supervision::unavailable)
                   .landlock_layers.empty());
 }
