@@ -153,3 +153,38 @@ TEST(KernelLayer, AnotherLayerIsDomainEnough) {
 
 }  // namespace
 }  // namespace hermetic
+
+namespace hermetic {
+namespace {
+
+// --allow-exec: the exec layer grants the target's chain, then each listed program and loader
+// once, and the seccomp filter has no process or exec row left for Landlock to stand behind.
+TEST(KernelLayer, AllowExecGrantsTheListOnTheExecLayerAlone) {
+  Policy policy;
+  policy.block_subprocess = true;
+  policy.allow_exec = {"git"};
+  KernelFeatures features;
+  features.landlock_abi = 7;
+  fs_layers::Inputs fs;
+  const std::vector<exec_allow::Grant> grants{
+      {"/usr/bin/git", false, true, "--allow-exec git"},
+      {"/lib64/ld-linux-x86-64.so.2", false, false, "ELF loader of /usr/bin/git"}};
+  const auto plan =
+      plan_kernel_layer(policy, {"/usr/bin/true", "/lib64/ld-linux-x86-64.so.2"}, grants, fs,
+                        features, syscall_rules::Supervision::unavailable);
+  ASSERT_EQ(plan.landlock_layers.size(), 1U);
+  const auto& rules = plan.landlock_layers[0].rules;
+  std::vector<std::string> executable;
+  for (const auto& rule : rules) {
+    if ((rule.allowed_access & ll::fs::kExecute) != 0) executable.push_back(rule.path);
+  }
+  EXPECT_EQ(executable, (std::vector<std::string>{"/usr/bin/true", "/lib64/ld-linux-x86-64.so.2",
+                                                  "/usr/bin/git"}));
+  for (const auto& rule : plan.seccomp_rules) {
+    EXPECT_NE(rule.syscall, "execve");
+    EXPECT_NE(rule.syscall, "clone");
+  }
+}
+
+}  // namespace
+}  // namespace hermetic
