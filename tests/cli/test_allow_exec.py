@@ -184,9 +184,11 @@ def test_needs_no_subprocess(run_hermetic):
 
 
 def test_python_refusal_names_the_flag(run_hermetic, tmp_path):
-    """The in-process layer lets a listed program through and names --allow-exec for another."""
+    """The in-process layer lets a listed program and the target itself through (as the kernel
+    does), and names --allow-exec for another."""
     marker = tmp_path / "marker"
     code = ("import subprocess, sys; subprocess.run(['true'], check=True); "
+            "subprocess.run([sys.executable, '-c', 'pass'], check=True); "
             "subprocess.run(['touch', sys.argv[1]])")
     proc = run_hermetic(["--no-subprocess", "--allow-exec", "true", "--", sys.executable, "-c",
                          code, str(marker)])

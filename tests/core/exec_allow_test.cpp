@@ -36,7 +36,11 @@ TEST(ExecAllow, ABareNameIsFoundOnPathAndItsLoaderAdded) {
   EXPECT_TRUE(grants.value()[0].listed);
   EXPECT_EQ(grants.value()[1].path, loader);
   EXPECT_FALSE(grants.value()[1].listed);
-  EXPECT_EQ(listed_paths(grants.value()), std::vector<std::string>{sh});
+  EXPECT_EQ(listed_paths(grants.value(), {}), std::vector<std::string>{sh});
+  // The target's own programs count too, its loader does not.
+  const std::string true_real = fs::canonical("/bin/true").string();
+  EXPECT_EQ(listed_paths(grants.value(), {true_real, loader}),
+            (std::vector<std::string>{sh, true_real}));
 }
 
 TEST(ExecAllow, ADirectoryGrantsWhatIsBeneathAndTheLoadersItsProgramsName) {

@@ -420,9 +420,9 @@ Result<std::unique_ptr<PreparedRun>> prepare(const Policy& policy,
   Policy injected =
       inprocess_injection::mirror_kernel_grants(policy, run->plan.kernel.landlock_layers);
   // The in-process layer matches programs against what the kernel grants: names found on PATH
-  // now, real paths (not the loaders granted for them).
+  // now, real paths, the target's own programs (not the loaders granted for them).
   if (!run->plan.exec_allowed.empty()) {
-    injected.allow_exec = exec_allow::listed_paths(run->plan.exec_allowed);
+    injected.allow_exec = exec_allow::listed_paths(run->plan.exec_allowed, run->plan.exec_files);
   }
   // The caller's own LD_PRELOAD follows hermetic's library only where it would pass the scrub.
   const std::optional<std::string> preload_env = environment::passes(policy, "LD_PRELOAD")

@@ -134,10 +134,22 @@ Result<std::vector<Grant>> resolve(const std::vector<std::string>& entries,
   return grants;
 }
 
-std::vector<std::string> listed_paths(const std::vector<Grant>& grants) {
+std::vector<std::string> listed_paths(const std::vector<Grant>& grants,
+                                      const std::vector<std::string>& target_chain) {
   std::vector<std::string> out;
   for (const auto& grant : grants) {
     if (grant.listed) out.push_back(grant.path);
+  }
+  std::vector<std::string> loaders;
+  for (const auto& file : target_chain) {
+    std::error_code ec;
+    if (auto loader = exec_chain::elf_interpreter(file); !loader.empty()) {
+      loaders.push_back(real_path(loader, ec));
+    }
+  }
+  for (const auto& file : target_chain) {
+    const bool loader = std::find(loaders.begin(), loaders.end(), file) != loaders.end();
+    if (!loader && std::find(out.begin(), out.end(), file) == out.end()) out.push_back(file);
   }
   return out;
 }

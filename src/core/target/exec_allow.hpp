@@ -39,8 +39,11 @@ struct Grant {
 // Whether `real_file` (a real path) is `grant`'s file or lies beneath its directory.
 [[nodiscard]] bool covers(const Grant& grant, const std::string& real_file);
 
-// The user's entries among `grants` (not the loaders added for them), as real paths: what the
-// in-process layer matches a program against.
-[[nodiscard]] std::vector<std::string> listed_paths(const std::vector<Grant>& grants);
+// The user's entries among `grants` (not the loaders added for them), then the programs of the
+// target's own chain (`target_chain`, without its ELF loaders), as real paths: what the
+// in-process layer matches a program against, as the kernel lets them all run (a Python target
+// that starts itself again, as multiprocessing and pip do).
+[[nodiscard]] std::vector<std::string> listed_paths(const std::vector<Grant>& grants,
+                                                    const std::vector<std::string>& target_chain);
 
 }  // namespace hermetic::exec_allow
