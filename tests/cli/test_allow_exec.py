@@ -227,3 +227,21 @@ def test_the_elf_loader_route_is_a_documented_limit(run_hermetic, tmp_path):
     kernel_only = run_hermetic([*flags, *argv], env={"HERMETIC_INPROCESS": "0"})
     assert kernel_only.returncode == 0, kernel_only.stderr
     assert marker.exists()
+
+
+def test_a_policy_file_lists_programs_by_name_and_relative_path(run_hermetic, tmp_path):
+    """allow_exec in hermetic.toml: a bare name found on PATH, a path relative to the file."""
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    script = tools / "mark.sh"
+    script.write_text('#!/bin/sh\n: > "$1"\n')
+    script.chmod(0o755)
+    (tmp_path / "hermetic.toml").write_text(
+        '[policies.build]\nblock_subprocess = true\nallow_exec = ["sh", "tools/mark.sh"]\n')
+    work = tmp_path / "sub"
+    work.mkdir()
+    out, refused = tmp_path / "out", tmp_path / "refused"
+    proc = run_hermetic(["--policy=build", "--", "sh", "-c",
+                         f"{script} {out}; touch {refused}"], cwd=work)
+    assert out.exists(), proc.stderr
+    assert not refused.exists()
