@@ -96,16 +96,19 @@ const Level* refusing_level(const Snapshot& snapshot, const std::string& real, b
   return found == snapshot.levels.end() ? nullptr : &*found;
 }
 
-// fork_exec(args, executable_list, ...): each executable it may try must be allowed.
+// fork_exec(args, executable_list, ...): each executable it may try must be allowed. The list is
+// every PATH directory joined with the name: the candidates that do not exist fail with ENOENT
+// in the child (and one created meanwhile meets the kernel's list), so only existing ones count.
 const Level* refusing_fork_exec(const Snapshot& snapshot, PyObject* args, std::string* program) {
+  if (const Level* no_list = refusing_level(snapshot, {}, /*runs_program=*/false)) return no_list;
   PyObject* executables = arg_at(args, 1);
   const Py_ssize_t count = items_in(executables);
-  if (count == 0) return refusing_level(snapshot, {}, /*runs_program=*/true);
   for (Py_ssize_t i = 0; i < count; ++i) {
     std::string path;
-    if (!path_of(item_at(executables, i), &path)) path.clear();
-    const Level* refusing = refusing_level(snapshot, real_program(path), /*runs_program=*/true);
-    if (refusing != nullptr) {
+    if (!path_of(item_at(executables, i), &path)) continue;
+    const std::string real = real_program(path);
+    if (real.empty()) continue;
+    if (const Level* refusing = refusing_level(snapshot, real, /*runs_program=*/true)) {
       *program = path;
       return refusing;
     }

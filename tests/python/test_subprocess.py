@@ -138,3 +138,22 @@ def test_sealed_allow_exec_holds_in_the_kernel(tmp_path, run_python):
     assert result.returncode == 0, result.stderr
     assert ran.exists(), result.stderr
     assert not refused.exists()
+
+
+def test_allow_exec_checks_what_fork_exec_would_run(tmp_path, marker, monkeypatch):
+    """The wrapped _posixsubprocess.fork_exec: the candidates that exist must be listed (the
+    missing ones of PATH's directories fail by themselves)."""
+    import _posixsubprocess
+
+    out = tmp_path / "listed"
+    monkeypatch.setenv("PATH", f"{tmp_path / 'missing'}:{os.environ['PATH']}")
+    with hermetic_blocker(block_subprocess=True, allow_exec=["sh"]):
+        # subprocess holds the original; hand it the wrapper, with this Python's arguments.
+        monkeypatch.setattr(subprocess, "_fork_exec", _posixsubprocess.fork_exec)
+        subprocess.run(["sh", "-c", f": > {out}"], check=True)
+        # Refused before the arguments are used (their number differs between versions).
+        args = [None] * 23
+        args[1] = [os.fsencode(shutil.which("touch"))]
+        with pytest.raises(PolicyViolation, match="allow_exec="):
+            _posixsubprocess.fork_exec(*args)
+    assert out.exists()
