@@ -22,6 +22,7 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -233,13 +234,21 @@ pid_t spawn_sharing_memory(ChildStart start) {
 // table already: no round trip through pipes and pidfd_getfd while the child waits, no "go".
 // CLONE_VFORK: this process sleeps until the child has exec'd or failed, so nothing else uses
 // the shared table meanwhile, and the child's memory is released before the cleaner uses it.
-// (The stack is a copy-on-write copy of this frame's array in the child.)
 pid_t spawn_sharing_files(ChildStart start) {
-  constexpr std::size_t kStackSize = std::size_t{64} * 1024;
-  alignas(16) std::array<char, kStackSize> stack;  // NOLINT: uninitialised on purpose
+  // Mapped rather than on this stack, which may be a small thread stack in the library's monitor
+  // (a fork of the caller's thread); only the pages the child touches are ever allocated, in its
+  // copy of the memory.
+  constexpr std::size_t kStackSize = std::size_t{256} * 1024;
+  void* stack = mmap(nullptr, kStackSize, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
+  if (stack == MAP_FAILED) return -1;
   start.extras.shares_memory = false;
-  return clone(&cloned_child_main, stack.data() + stack.size(), CLONE_FILES | CLONE_VFORK | SIGCHLD,
-               &start);
+  const pid_t child = clone(&cloned_child_main, static_cast<char*>(stack) + kStackSize,
+                            CLONE_FILES | CLONE_VFORK | SIGCHLD, &start);
+  const int saved = errno;
+  (void)munmap(stack, kStackSize);  // the child has exec'd or exited: its copy is gone
+  errno = saved;
+  return child;
 }
 
 // The children of this process other than `keep`: what the target forked and left behind,
