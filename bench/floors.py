@@ -21,6 +21,7 @@ import os
 import platform
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -152,13 +153,15 @@ def main() -> None:
         medians = time_commands(variants, args.runs, env_with_real_python_first(),
                                 extra_env=extra_env)
     print(report("python3 -c pass: hermetic against the floors of its design", medians,
-                 "bare python3 -c pass"))
-    bare_ms = medians["bare python3 -c pass"] * 1e3
-    for name in policies:
-        floor_ms = medians[f"{name} floor"] * 1e3 - bare_ms
-        own_ms = medians[f"hermetic {name}"] * 1e3 - bare_ms - floor_ms
-        print(f"- {name}: the floor adds {floor_ms:.2f} ms ({floor_ms / bare_ms:.1%} of bare); "
-              f"hermetic's own work {own_ms:.2f} ms ({own_ms / bare_ms:.1%}).")
+                 "bare python3 -c pass", cpu=True))
+    cpu = {name: statistics.median(values) for name, values in medians.cpu_samples.items()}
+    for what, times in (("wall", dict(medians)), ("CPU", cpu)):
+        bare_ms = times["bare python3 -c pass"] * 1e3
+        for name in policies:
+            floor_ms = times[f"{name} floor"] * 1e3 - bare_ms
+            own_ms = times[f"hermetic {name}"] * 1e3 - bare_ms - floor_ms
+            print(f"- {name}, {what}: the floor adds {floor_ms:.2f} ms ({floor_ms / bare_ms:.1%} "
+                  f"of bare); hermetic's own work {own_ms:.2f} ms ({own_ms / bare_ms:.1%}).")
 
 
 if __name__ == "__main__":

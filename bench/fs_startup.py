@@ -34,7 +34,8 @@ def main() -> None:
         extra_env = {"--fs-readonly=ROOT, kernel layer only": {"HERMETIC_INPROCESS": "0"}}
         medians = time_commands(variants, args.runs, env_with_real_python_first(),
                                 extra_env=extra_env)
-    print(report("python3 -c pass under --fs-readonly=ROOT", medians, "bare python3 -c pass"))
+    print(report("python3 -c pass under --fs-readonly=ROOT", medians, "bare python3 -c pass",
+                 cpu=True))
 
 
 if __name__ == "__main__":

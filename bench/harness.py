@@ -52,17 +52,23 @@ def seal_bin() -> str:
 
 class Timings(dict[str, float]):
     """Median wall time in seconds of each variant, with every sample kept, so that a report can
-    say how far a ratio of medians would move on a rerun."""
+    say how far a ratio of medians would move on a rerun; and the CPU time (user + system) of
+    each run, the command's and its waited-for children's, which the machine's other load
+    disturbs far less than the wall time (a loaded 2-core VM makes every wake-up wait)."""
 
-    def __init__(self, samples: Mapping[str, list[float]]) -> None:
+    def __init__(self, samples: Mapping[str, list[float]],
+                 cpu_samples: Mapping[str, list[float]] | None = None) -> None:
         super().__init__({name: statistics.median(values) for name, values in samples.items()})
         self.samples = dict(samples)
+        self.cpu_samples = dict(cpu_samples or {})
 
-    def ratio_interval(self, name: str, baseline: str,
-                       resamples: int = 1000) -> tuple[float, float]:
-        """95% bootstrap interval of median(name) / median(baseline)."""
+    def ratio_interval(self, name: str, baseline: str, resamples: int = 1000,
+                       cpu: bool = False) -> tuple[float, float]:
+        """95% bootstrap interval of median(name) / median(baseline), of the wall times or of
+        the CPU times."""
         rng = random.Random(20261127)
-        ours, base = self.samples[name], self.samples[baseline]
+        samples = self.cpu_samples if cpu else self.samples
+        ours, base = samples[name], samples[baseline]
         ratios = sorted(
             statistics.median(rng.choices(ours, k=len(ours)))
             / statistics.median(rng.choices(base, k=len(base)))
@@ -83,6 +89,7 @@ def time_commands(variants: Mapping[str, Sequence[str]], runs: int, env: Mapping
     changes what it works on, such as an install, gets a fresh copy). (No timeout: with one,
     subprocess polls with doubling sleeps and every time snaps to a polling step.)"""
     samples: dict[str, list[float]] = {name: [] for name in variants}
+    cpu_samples: dict[str, list[float]] = {name: [] for name in variants}
     envs = {name: {**env, **(extra_env or {}).get(name, {})} for name in variants}
     order = list(variants)
     shuffle = random.Random(20261127).shuffle
@@ -93,21 +100,33 @@ def time_commands(variants: Mapping[str, Sequence[str]], runs: int, env: Mapping
             if prepare is not None:
                 prepare(name)
             start = time.perf_counter()
-            subprocess.run(argv, env=envs[name], check=True, stdout=subprocess.DEVNULL)
+            proc = subprocess.Popen(argv, env=envs[name], stdout=subprocess.DEVNULL)
+            _, status, usage = os.wait4(proc.pid, 0)  # as subprocess.run waits, with rusage
             elapsed = time.perf_counter() - start
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            if proc.returncode != 0:
+                raise subprocess.CalledProcessError(proc.returncode, argv)
             if i >= warmup:
                 samples[name].append(elapsed)
-    return Timings(samples)
+                cpu_samples[name].append(usage.ru_utime + usage.ru_stime)
+    return Timings(samples, cpu_samples)
 
 
 def report(title: str, medians: Mapping[str, float], baseline: str, unit: float = 1e3,
-           unit_name: str = "ms") -> str:
+           unit_name: str = "ms", cpu: bool = False) -> str:
     """A Markdown table: median and ratio to `baseline` for each variant; from Timings, also the
-    ratio's 95% bootstrap interval (this VM's run-to-run noise is of the order of the goals)."""
+    ratio's 95% bootstrap interval (this VM's run-to-run noise is of the order of the goals),
+    and with `cpu` the same for the CPU times, and the load average the run ended with."""
     spread = isinstance(medians, Timings)
+    with_cpu = cpu and isinstance(medians, Timings) and bool(medians.cpu_samples)
     head = f"| variant | median ({unit_name}) | ratio to {baseline} |"
-    lines = [f"### {title}", "", head + (" 95% interval |" if spread else ""),
-             "|---|---:|---:|" + ("---:|" if spread else "")]
+    rule = "|---|---:|---:|" + ("---:|" if spread else "")
+    if spread:
+        head += " 95% interval |"
+    if with_cpu:
+        head += f" CPU ({unit_name}) | CPU ratio | 95% interval |"
+        rule += "---:|---:|---:|"
+    lines = [f"### {title}", "", head, rule]
     base = medians[baseline]
     for name, value in medians.items():
         row = f"| {name} | {value * unit:.2f} | {value / base:.3f} |"
@@ -116,5 +135,16 @@ def report(title: str, medians: Mapping[str, float], baseline: str, unit: float 
             row += f" {low:.3f}–{high:.3f} |"
         elif spread:
             row += " |"
+        if with_cpu and isinstance(medians, Timings):
+            ours = statistics.median(medians.cpu_samples[name])
+            theirs = statistics.median(medians.cpu_samples[baseline])
+            row += f" {ours * unit:.2f} | {ours / theirs:.3f} |"
+            if name != baseline:
+                low, high = medians.ratio_interval(name, baseline, cpu=True)
+                row += f" {low:.3f}–{high:.3f} |"
+            else:
+                row += " |"
         lines.append(row)
+    if with_cpu:
+        lines += ["", f"(load average at the end: {os.getloadavg()[0]:.1f})"]
     return "\n".join(lines) + "\n"

@@ -28,7 +28,6 @@ set(HERMETIC_LANDLOCK_SOURCES
   landlock/fs_layers.cpp)
 set(HERMETIC_SUPERVISOR_SOURCES
   supervisor/unotify.cpp
-  supervisor/listener_handoff.cpp
   supervisor/target_decode.cpp
   supervisor/supervisor_calls.cpp
   supervisor/supervisor_metadata.cpp

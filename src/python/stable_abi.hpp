@@ -2,8 +2,8 @@
 // loads into every CPython 3.9 or newer that a target runs, not only the one hermetic was
 // installed with. The few functions it needs beyond the 3.9 limited API are declared here:
 // each is exported, with this signature, by every CPython since 3.9 (PySys_AddAuditHook since
-// 3.8; PyUnicode_AsUTF8AndSize since 3.3, limited API from 3.10; PyCode_Type always), and
-// none of them depends on a struct's layout.
+// 3.8; PyUnicode_AsUTF8AndSize since 3.3, limited API from 3.10; PyCode_Type always;
+// PyFrame_GetBack since 3.9), and none of them depends on a struct's layout.
 #pragma once
 
 #define PY_SSIZE_T_CLEAN
@@ -21,4 +21,6 @@ PyAPI_FUNC(int) PySys_AddAuditHook(HermeticAuditHook hook, void* user_data);
 PyAPI_FUNC(const char*) PyUnicode_AsUTF8AndSize(PyObject* unicode, Py_ssize_t* size);
 #endif
 PyAPI_DATA(PyTypeObject) PyCode_Type;  // only its address is used
+// Objects/frameobject.c since 3.9: the calling frame, a strong reference or null.
+PyAPI_FUNC(PyFrameObject*) PyFrame_GetBack(PyFrameObject* frame);
 }

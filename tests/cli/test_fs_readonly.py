@@ -320,6 +320,42 @@ def test_cleaner_holds_no_file_of_the_run_and_is_not_the_targets_to_wait_for() -
         proc.wait(TIMEOUT)
 
 
+def _links(pid: int) -> set[str]:
+    links = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            links.add(os.readlink(f"/proc/{pid}/fd/{fd}"))
+        except FileNotFoundError:  # closed meanwhile
+            pass
+    return links
+
+
+def test_the_supervisors_listener_stays_with_hermetic() -> None:
+    """The child that becomes the target shares hermetic's descriptor table until its exec, where
+    its seccomp listener is made: the exec leaves it to hermetic alone. A target holding it could
+    answer its own supervised calls."""
+    proc = subprocess.Popen(
+        [hermetic_bin(), "--fs-readonly", "--", "sh", "-c", "echo ready; exec sleep 60"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )
+    try:
+        assert proc.stdout is not None and proc.stdout.readline() == "ready\n"
+        deadline = time.monotonic() + TIMEOUT
+        targets: list[int] = []
+        while time.monotonic() < deadline:  # until the exec of sleep is done
+            targets = [c for c in _children(proc.pid) if os.path.basename(
+                os.readlink(f"/proc/{c}/exe")) == "sleep"]
+            if targets:
+                break
+            time.sleep(0.01)
+        assert targets, "no target"
+        assert any("seccomp" in link for link in _links(proc.pid))  # the way of looking works
+        assert not any("seccomp" in link for link in _links(targets[0]))
+    finally:
+        proc.kill()
+        proc.wait(TIMEOUT)
+
+
 def test_dev_null_and_inherited_stdout_stay_writable(tmp_path: Path) -> None:
     out = tmp_path / "out.txt"
     with out.open("w") as stdout:  # opened before the sandbox: Landlock checks at open

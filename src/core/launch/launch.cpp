@@ -11,18 +11,21 @@
 //      environment before fork
 //   4. with nothing left to do after exec but removing the TMPDIR (handed to a detached
 //      cleaner): apply the kernel layer here and become the target
-//   5. otherwise fork; the child ties itself to hermetic's life, applies the hosts overlay,
-//      starts the TMPDIR's cleaner, applies the kernel layer, hands the seccomp listener to the
-//      parent (when a rule is supervised) and execs the target; the parent (the run's
-//      subreaper) starts the supervisor on that listener, forwards signals, waits, kills what
-//      the target left running, removes the run's files, and exits as the target did (the
-//      executable; the library's monitor the same)
+//   5. otherwise start a child (sharing the descriptor table, vfork-like); the child ties itself
+//      to hermetic's life, applies the hosts overlay, starts the TMPDIR's cleaner, applies the
+//      kernel layer (a supervised filter's listener lands in the shared table) and execs the
+//      target; the parent (the run's subreaper) adopts the listener for the supervisor (whose
+//      threads start at the first notification), forwards signals, waits, kills what the target
+//      left running, removes the run's files, and exits as the target did (the executable; the
+//      library's monitor the same)
 #include "hermetic/launch.hpp"
 
 #include <fcntl.h>
 #include <sched.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -61,7 +64,6 @@
 #include "launch/tmpdir_cleaner.hpp"
 #include "seccomp/seccomp_filter.hpp"
 #include "seccomp/syscall_rules.hpp"
-#include "supervisor/listener_handoff.hpp"
 #include "supervisor/supervisor.hpp"
 #include "target/inprocess_injection.hpp"
 #include "target/target.hpp"
@@ -96,12 +98,17 @@ std::vector<char*> c_string_array(const std::vector<std::string>& strings) {
   return out;
 }
 
-// What the child reports through the CLOEXEC pipe: the TMPDIR's cleaner it started, and, when it
-// fails before exec, the exit code and the step's name. A successful exec closes the pipe.
+// What the child reports through the CLOEXEC pipe: the TMPDIR's cleaner it started, the seccomp
+// listener it made, and, when it fails before exec, the exit code and the step's name. A
+// successful exec closes the pipe.
 struct ChildReport {
-  enum class Kind : int { cleaner, failure };
+  enum class Kind : int { cleaner, listener, failure };
   Kind kind;
   pid_t cleaner;  // Kind::cleaner
+  // In the descriptor table the child shares with hermetic (spawn_sharing_files), left there for
+  // hermetic: Kind::cleaner, the end of the cleaner's pipe that the child's exec was to close;
+  // Kind::listener, the listener.
+  int fd;
   int exit_code;  // Kind::failure
   int error_number;
   std::array<char, 96> step;
@@ -113,7 +120,7 @@ void child_report(int report_fd, const ChildReport& report) {
 }
 
 [[noreturn]] void child_fail(int report_fd, int exit_code, int error_number, const char* step) {
-  ChildReport failure{ChildReport::Kind::failure, -1, exit_code, error_number, {}};
+  ChildReport failure{ChildReport::Kind::failure, -1, -1, exit_code, error_number, {}};
   std::strncpy(failure.step.data(), step, failure.step.size() - 1);
   child_report(report_fd, failure);
   _exit(exit_code);
@@ -122,14 +129,14 @@ void child_report(int report_fd, const ChildReport& report) {
 // What the child needs beyond the kernel layer; null members are not used by this policy.
 struct ChildExtras {
   const hosts_overlay::Overlay* hosts = nullptr;
-  const listener_handoff::Channel* handoff = nullptr;
-  const std::string* tmpdir = nullptr;  // removed by a cleaner this (forked) child starts
-  bool wipe_environment = false;        // --no-environment: the cleaner must not keep it
+  bool supervised = false;              // its filter has a listener, for hermetic's supervisor
+  const std::string* tmpdir = nullptr;  // removed by a cleaner this child starts
   pid_t parent = 0;
-  bool shares_memory = false;  // cloned by spawn_sharing_memory
+  bool shares_memory = false;  // cloned by spawn_sharing_memory, else by spawn_sharing_files
 };
 
-// Runs in the child: only async-signal-safe calls from here to execve.
+// Runs in the child: only async-signal-safe calls from here to execve. Descriptors it opens land
+// in hermetic's table too (CLONE_FILES), and those it closes leave it: it closes only its own.
 [[noreturn]] void child_main(const PreparedKernelLayer& kernel, const target::Resolved& target,
                              char* const* argv, char* const* envp, int report_fd,
                              ChildExtras extras) {
@@ -144,42 +151,40 @@ struct ChildExtras {
   const char* step = "";
   // Mounts first: Landlock forbids changing mounts once applied.
   if (extras.hosts != nullptr) {
+    // Its user namespace's uid_map is written through /proc/self, which an undumpable process
+    // (hermetic made itself one before the spawn) cannot; the cleaner makes it undumpable again.
+    (void)prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
     if (int err = extras.hosts->apply(&step); err != 0) {
       child_fail(report_fd, exit_code::kError, err, step);
     }
   }
   // The TMPDIR goes when the target has exited, however this hermetic ends: a detached cleaner,
-  // started here (this forked child is about to become the target; after the hosts file, which
-  // writes this process's uid_map: the cleaner makes it undumpable) as an in-place run starts
-  // it. Only from a fork: a cleaner shares the memory of the process that starts it.
+  // started here (this child is about to become the target; after the hosts file, which writes
+  // this process's uid_map: the cleaner makes it undumpable) as an in-place run starts it. Only
+  // from a child with memory of its own: a cleaner shares the memory of the process that starts
+  // it, which must be gone (exec'd) before the cleaner uses it.
   if (extras.tmpdir != nullptr) {
-    // The cleaner keeps this memory after the exec: a scrubbed environment goes first, as an
-    // in-place run wipes it before starting its cleaner.
-    if (extras.wipe_environment) environment::wipe_own_block();
-    // It watches hermetic, not this process: hermetic exits once the target has and what the
-    // target left running is gone (end_leftovers), so nothing writes there any more.
-    const pid_t cleaner = tmpdir_cleaner::start(*extras.tmpdir, extras.parent);
+    // The cleaner keeps this memory after the exec; a scrubbed environment was wiped from it
+    // before the spawn. It watches hermetic, not this process: hermetic exits once the target has
+    // and what the target left running is gone (end_leftovers), so nothing writes there any more.
+    int launcher_end = -1;
+    const pid_t cleaner = tmpdir_cleaner::start(*extras.tmpdir, extras.parent, &launcher_end);
     if (cleaner < 0) {
       child_fail(report_fd, exit_code::kError, EAGAIN, "starting the TMPDIR's cleaner");
     }
-    child_report(report_fd, {ChildReport::Kind::cleaner, cleaner, 0, 0, {}});
-    // The cleaner made this memory (now also its own) undumpable; until the listener is handed
-    // over, hermetic must still be able to copy an fd from this process (pidfd_getfd, which an
-    // unprivileged user may not do to an undumpable process). Undumpable again before exec.
-    (void)prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+    child_report(report_fd, {ChildReport::Kind::cleaner, cleaner, launcher_end, 0, 0, {}});
   }
+  // The listener lands in the table this child shares with hermetic: no handoff. The exec
+  // closes the target's copy (the kernel unshares the table first, then closes O_CLOEXEC
+  // descriptors), hermetic's stays. Hermetic learns its number here and adopts it once this
+  // child has left (vfork): it must not be closed here.
   int listener = -1;
-  if (int err = kernel.apply(/*all_threads=*/false, &step,
-                             extras.handoff != nullptr ? &listener : nullptr);
+  if (int err = kernel.apply(/*all_threads=*/false, &step, extras.supervised ? &listener : nullptr);
       err != 0) {
     child_fail(report_fd, exit_code::kError, err, step);
   }
-  if (extras.handoff != nullptr) {
-    if (int err = extras.handoff->child_hand_over(listener); err != 0) {
-      child_fail(report_fd, exit_code::kError, err, "handing the seccomp listener to hermetic");
-    }
-  }
-  if (extras.tmpdir != nullptr) (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);  // the cleaner's memory
+  if (extras.supervised)
+    child_report(report_fd, {ChildReport::Kind::listener, -1, listener, 0, 0, {}});
   if (extras.shares_memory) signal_relay::restore_defaults_in_shared_child();
   const int err = kernel.exec(target.exec_path.c_str(), argv, envp);
   child_fail(report_fd, err == ENOENT ? exit_code::kNotFound : exit_code::kNotExecutable, err,
@@ -193,13 +198,13 @@ struct ChildStart {
   char* const* argv;
   char* const* envp;
   int report_fd;
-  pid_t parent;
+  ChildExtras extras;
 };
 
-int shared_child_main(void* arg) {
+int cloned_child_main(void* arg) {
   const auto* start = static_cast<const ChildStart*>(arg);
   child_main(*start->kernel, *start->target, start->argv, start->envp, start->report_fd,
-             {.parent = start->parent, .shares_memory = true});
+             start->extras);
 }
 
 // The child of step 5 as posix_spawn makes one: clone(CLONE_VM | CLONE_VFORK). No page tables
@@ -212,13 +217,39 @@ pid_t spawn_sharing_memory(ChildStart start) {
   constexpr std::size_t kStackSize = std::size_t{64} * 1024;
   alignas(16) std::array<char, kStackSize> stack;  // NOLINT: uninitialised on purpose
   const signal_relay::BlockAll blocked;
-  const pid_t child = clone(&shared_child_main, stack.data() + stack.size(),
+  start.extras.shares_memory = true;
+  start.extras.tmpdir = nullptr;  // no cleaner from shared memory: this process removes it
+  const pid_t child = clone(&cloned_child_main, stack.data() + stack.size(),
                             CLONE_VM | CLONE_VFORK | SIGCHLD, &start);
 #ifdef __SANITIZE_ADDRESS__
   // The child ran instrumented code on this array, in this memory: the redzones of its frames
   // are still marked in the shared shadow, where this process's later frames would trip on them.
   __asan_unpoison_memory_region(stack.data(), stack.size());
 #endif
+  return child;
+}
+
+// The child of step 5 when it needs more than spawn_sharing_memory allows (a TMPDIR's cleaner,
+// which must have memory of its own; a namespace for the hosts file; a seccomp listener for the
+// supervisor): clone(CLONE_FILES | CLONE_VFORK), memory of its own (copy-on-write, as fork),
+// the descriptor table shared. The listener the child's filter makes is then in this process's
+// table already: no round trip through pipes and pidfd_getfd while the child waits, no "go".
+// CLONE_VFORK: this process sleeps until the child has exec'd or failed, so nothing else uses
+// the shared table meanwhile, and the child's memory is released before the cleaner uses it.
+pid_t spawn_sharing_files(ChildStart start) {
+  // Mapped rather than on this stack, which may be a small thread stack in the library's monitor
+  // (a fork of the caller's thread); only the pages the child touches are ever allocated, in its
+  // copy of the memory.
+  constexpr std::size_t kStackSize = std::size_t{256} * 1024;
+  void* stack = mmap(nullptr, kStackSize, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
+  if (stack == MAP_FAILED) return -1;
+  start.extras.shares_memory = false;
+  const pid_t child = clone(&cloned_child_main, static_cast<char*>(stack) + kStackSize,
+                            CLONE_FILES | CLONE_VFORK | SIGCHLD, &start);
+  const int saved = errno;
+  (void)munmap(stack, kStackSize);  // the child has exec'd or exited: its copy is gone
+  errno = saved;
   return child;
 }
 
@@ -304,16 +335,10 @@ std::vector<std::uint16_t> bind_ports(const Policy& policy) {
   return out;
 }
 
-// Parent side of step 4: takes the child's listener and serves it, then lets the child exec.
-// An empty result with no error means the child failed first (its report says why).
+// The supervisor of the child's listener (adopted from the table they shared).
 Result<std::unique_ptr<supervisor::Supervisor>> start_supervisor(
-    listener_handoff::Channel& handoff, pid_t child, const PreparedKernelLayer& kernel,
-    const Policy& policy, const name_pins::Plan& names, const fs_layers::Inputs& fs,
-    const std::string& report_path) {
-  handoff.parent_side();
-  auto listener = handoff.parent_take(child);
-  if (!listener) return listener.error();
-  if (!listener.value()) return std::unique_ptr<supervisor::Supervisor>();
+    Fd listener, const PreparedKernelLayer& kernel, const Policy& policy,
+    const name_pins::Plan& names, const fs_layers::Inputs& fs, const std::string& report_path) {
   supervisor::Config config{kernel.seccomp_rules(),
                             address_policy::Rules(policy.allow_localhost, names.allowed,
                                                   names.allowed_endpoints, bind_ports(policy)),
@@ -321,11 +346,7 @@ Result<std::unique_ptr<supervisor::Supervisor>> start_supervisor(
                             writable_places(fs),
                             policy.trace,
                             report_path};
-  auto started = supervisor::Supervisor::start(std::move(listener).value(), std::move(config));
-  if (!started) return started.error();
-  make_undumpable();  // the listener is ours: from here on the child may exec the target
-  if (auto go = handoff.parent_go(); !go) return go.error();
-  return started;
+  return supervisor::Supervisor::start(std::move(listener), std::move(config));
 }
 
 // Whether hermetic must outlive the exec to serve the run: a supervisor to answer the kernel, or
@@ -431,9 +452,6 @@ Result<std::unique_ptr<PreparedRun>> prepare(const Policy& policy,
   auto kernel = PreparedKernelLayer::prepare(run->plan.kernel, features);
   if (!kernel) return kernel.error();
   run->kernel.emplace(std::move(kernel).value());
-  if (run->kernel->needs_supervisor()) {
-    if (auto opened = run->handoff.emplace().open(); !opened) return opened.error();
-  }
   Policy injected =
       inprocess_injection::mirror_kernel_grants(policy, run->plan.kernel.landlock_layers);
   // The in-process layer matches programs against what the kernel grants: names found on PATH
@@ -478,8 +496,8 @@ Result<int> serve_as_waiting_parent(PreparedRun& run, const std::function<void()
   const target::Resolved& target = run.plan.target;
   PreparedKernelLayer& kernel = *run.kernel;
   std::optional<hosts_overlay::Overlay>& hosts = run.hosts;
-  std::optional<listener_handoff::Channel>& handoff = run.handoff;
   std::optional<PrivateTmpdir>& tmpdir = run.tmpdir;
+  const bool supervised = kernel.needs_supervisor();
 
   // 5. Start a child, with the relayed signals blocked so none arrives before the relay knows
   // the child, and wait.
@@ -495,44 +513,31 @@ Result<int> serve_as_waiting_parent(PreparedRun& run, const std::function<void()
   // What the target leaves running becomes this process's child when its parent dies, so that
   // it ends with the run (end_leftovers).
   (void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-  if (!hosts && !handoff) {
-    child = spawn_sharing_memory({&kernel, &target, run.child_argv.data(), run.child_envp.data(),
-                                  report_write.get(), getpid()});
-  } else {
-    const pid_t parent = getpid();
-    const std::string* tmpdir_path = tmpdir ? &tmpdir->path() : nullptr;
-    child = fork();
-    if (child == 0) {
-      child_main(kernel, target, run.child_argv.data(), run.child_envp.data(), report_write.get(),
-                 {hosts ? &*hosts : nullptr, handoff ? &*handoff : nullptr, tmpdir_path,
-                  policy.block_environment, parent});
-    }
-  }
-  if (child < 0) return Error{std::string("fork: ") + std::strerror(errno)};
+  // Before the spawn, which returns only once the target runs: from then on this process, which
+  // stays, must not keep secrets readable (the exec token; the environment --no-environment
+  // took away). The child gets a copy of the memory as it is now.
+  if (policy.block_environment) environment::wipe_own_block();
+  make_undumpable();
+  // Both spawns return once the child has exec'd or failed (CLONE_VFORK).
+  ChildStart start{&kernel,
+                   &target,
+                   run.child_argv.data(),
+                   run.child_envp.data(),
+                   report_write.get(),
+                   {.hosts = hosts ? &*hosts : nullptr,
+                    .supervised = supervised,
+                    .tmpdir = tmpdir ? &tmpdir->path() : nullptr,
+                    .parent = getpid()}};
+  child = !hosts && !supervised ? spawn_sharing_memory(start) : spawn_sharing_files(start);
+  if (child < 0) return Error{std::string("clone: ") + std::strerror(errno)};
   report_write.reset();
-  // Not before the spawn: a child that makes a user namespace (the hosts file) writes its own
-  // /proc/self/uid_map, which an undumpable process cannot; with a handoff, start_supervisor
-  // does it once the listener is taken.
-  if (!handoff) make_undumpable();
   const rlimit no_core{0, 0};
   (void)setrlimit(RLIMIT_CORE, &no_core);  // the child has its own limits by now
-  // The child has its copy; a parent that stays must not keep secrets readable either.
-  if (policy.block_environment) environment::wipe_own_block();
   relay.start(child);
-  std::unique_ptr<supervisor::Supervisor> supervisor;
-  if (handoff) {
-    auto started =
-        start_supervisor(*handoff, child, kernel, policy, run.names, run.plan.fs, run.report_path);
-    if (!started) {
-      ::kill(child, SIGKILL);  // it waits for "go" and must not run unsupervised
-      (void)relay.wait_for_child();
-      return started.error();
-    }
-    supervisor = std::move(started).value();
-  }
 
   // Did the child reach exec? Then wait for it and exit as it did.
   pid_t cleaner = -1;
+  Fd listener;
   std::optional<ChildReport> failure;
   for (;;) {
     ChildReport report{};
@@ -541,12 +546,37 @@ Result<int> serve_as_waiting_parent(PreparedRun& run, const std::function<void()
     if (got != static_cast<ssize_t>(sizeof report)) break;  // end of file: exec'd, or gone
     if (report.kind == ChildReport::Kind::cleaner) {
       cleaner = report.cleaner;
+      // The child has left its memory: the cleaner may use it from now on.
+      const Fd launcher_end(report.fd);
+    } else if (report.kind == ChildReport::Kind::listener) {
+      listener.reset(report.fd);
     } else {
       failure = report;
     }
   }
   kernel.forget_exec_token();  // the child has exec'd or failed: nobody needs it now
-  if (!failure) reached_exec();
+  // The supervisor answers the target's calls from the listener on; until then they wait in the
+  // kernel. Its threads start at the target's first supervised call, if it makes one; until then
+  // this thread watches for it.
+  Status served = Ok{};
+  std::unique_ptr<supervisor::Supervisor> supervisor;
+  if (listener && !failure) {
+    auto started = start_supervisor(std::move(listener), kernel, policy, run.names, run.plan.fs,
+                                    run.report_path);
+    if (started) {
+      supervisor = std::move(started).value();
+    } else {
+      served = started.error();
+    }
+  }
+  if (!failure && served) reached_exec();
+  if (supervisor) {
+    const long pidfd = syscall(SYS_pidfd_open, child, 0U);
+    const Fd target_exit(static_cast<int>(pidfd));
+    served = pidfd < 0 ? Status(Error{std::string("pidfd_open: ") + std::strerror(errno)})
+                       : supervisor->serve_from_first_call(target_exit.get());
+  }
+  if (!served) ::kill(child, SIGKILL);  // its supervised calls would wait for an answer forever
   const int status = relay.wait_for_child();
   end_leftovers(cleaner);
   // The run's own files go before mirroring: dying by the target's signal skips destructors.
@@ -560,6 +590,7 @@ Result<int> serve_as_waiting_parent(PreparedRun& run, const std::function<void()
                          tmp_path.c_str());
     }
   }
+  if (!served) return served.error();
   if (failure) {
     failure->step.back() = '\0';
     const std::string step(failure->step.data());

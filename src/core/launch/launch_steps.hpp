@@ -19,7 +19,6 @@
 #include "launch/name_pins.hpp"
 #include "launch/private_tmpdir.hpp"
 #include "launch/run_plan.hpp"
-#include "supervisor/listener_handoff.hpp"
 
 namespace hermetic::launch_steps {
 
@@ -33,7 +32,6 @@ struct PreparedRun {
   std::optional<hosts_overlay::Overlay> hosts;
   RunPlan plan;
   std::optional<PreparedKernelLayer> kernel;
-  std::optional<listener_handoff::Channel> handoff;
   std::vector<std::string> target_env;
   std::vector<char*> child_argv;  // execve's arrays over plan.target.argv and target_env
   std::vector<char*> child_envp;

@@ -69,7 +69,7 @@ int cleaner_main(void* raw) {
 
 }  // namespace
 
-pid_t start(const std::string& path, pid_t watched) {
+pid_t start(const std::string& path, pid_t watched, int* launcher_end) {
   // O_CLOEXEC: the target has none.
   const long pidfd = syscall(SYS_pidfd_open, watched != 0 ? watched : getpid(), 0U);
   if (pidfd < 0) return -1;
@@ -103,6 +103,7 @@ pid_t start(const std::string& path, pid_t watched) {
   // The cleaner has its own copies of the pidfd and the read end (no CLONE_FILES), and closes its
   // copy of the write end. This one stays open until the exec (or exit) closes it: O_CLOEXEC.
   // Returning closes this process's copies of the other two.
+  if (launcher_end != nullptr) *launcher_end = gone_write.get();
   (void)gone_write.release();
   return cleaner;
 }

@@ -20,8 +20,11 @@ namespace hermetic::tmpdir_cleaner {
 // `watched`: the process whose exit starts the removal, when not the caller (0): a waiting
 // hermetic, for the child it forked, so that the removal follows the end of the whole run (the
 // processes the target left behind are killed first, launch.cpp).
+// `launcher_end`, when given, receives the descriptor whose closing at the caller's exec tells the
+// cleaner that the memory is its own: a caller that shares its descriptor table with a waiting
+// hermetic (launch.cpp) has hermetic close it once the caller has exec'd.
 // Returns the cleaner's pid, or -1, with nothing started, when the kernel lacks what it needs
 // (pidfd_open, Linux 5.3); the caller then stays as a waiting parent.
-[[nodiscard]] pid_t start(const std::string& path, pid_t watched = 0);
+[[nodiscard]] pid_t start(const std::string& path, pid_t watched = 0, int* launcher_end = nullptr);
 
 }  // namespace hermetic::tmpdir_cleaner

@@ -93,15 +93,36 @@ Result<std::unique_ptr<Supervisor>> Supervisor::start(Fd listener, Config config
     if (nr < 0) continue;  // libseccomp's marker for a syscall this architecture lacks (chmod)
     supervisor->resolved_.push_back({nr, rule});
   }
-  const std::lock_guard lock(supervisor->mutex_);
-  if (!supervisor->spawn_locked()) return Error{"supervisor: cannot start a thread"};
+  return supervisor;
+}
+
+Status Supervisor::start_threads() {
+  const std::lock_guard lock(mutex_);
+  if (!spawn_locked()) return Error{"supervisor: cannot start a thread"};
   try {
-    Supervisor* self = supervisor.get();
-    supervisor->threads_.emplace_back([self] { self->watch(); });
+    threads_.emplace_back([this] { watch(); });
   } catch (const std::system_error&) {
     return Error{"supervisor: cannot start the watchdog thread"};
   }
-  return supervisor;
+  return Ok{};
+}
+
+Status Supervisor::serve_from_first_call(int pidfd) {
+  // Two threads cost a start-up ~0.4 ms of CPU on a 2-core VM (stacks, clone, their first
+  // wake-up, the joins at the end), for runs that mostly never need them.
+  std::array<pollfd, 2> fds{pollfd{listener_.get(), POLLIN, 0}, pollfd{pidfd, POLLIN, 0}};
+  for (;;) {
+    if (poll(fds.data(), fds.size(), -1) < 0) {
+      if (errno == EINTR) continue;  // a signal the relay forwarded
+      break;                         // cannot wait here: serve from threads, as if a call had come
+    }
+    // The target has exited, or no process uses the filter any more (POLLHUP without POLLIN):
+    // nothing is waiting for an answer. What the target left running is killed next
+    // (end_leftovers); a call it makes meanwhile waits, killable, for that.
+    if (fds[1].revents != 0 || (fds[0].revents & POLLIN) == 0) return Ok{};
+    break;
+  }
+  return start_threads();
 }
 
 Supervisor::Supervisor(Fd listener, Fd wake, Config config)

@@ -3,11 +3,14 @@
 // address (supervisor_calls.hpp) or, for a metadata call of --fs-readonly, on its resolved object
 // (supervisor_metadata.hpp), and performed here; a "trace" rule's call is logged and refused.
 //
-// Threads: a leader/followers pool. One thread (the leader) waits for the next notification and
-// answers it itself; waking another thread per call would cost more than most calls. A call that
-// may block (a socket without O_NONBLOCK) is marked, and when it is still running after
-// kStallLimit a watchdog passes the lead to an idle thread (spawning one if none is idle, up to a
-// cap), so a slow blocking connect holds up the calls behind it for milliseconds at most.
+// Threads: none until the target's first notification (serve_from_first_call): a run whose
+// programs never make a supervised call (a Python start-up under --fs-readonly makes none) pays
+// for no thread. From then on a leader/followers pool. One thread (the leader) waits for the next
+// notification and answers it itself; waking another thread per call would cost more than most
+// calls. A call that may block (a socket without O_NONBLOCK) is marked, and when it is still
+// running after kStallLimit a watchdog passes the lead to an idle thread (spawning one if none is
+// idle, up to a cap), so a slow blocking connect holds up the calls behind it for milliseconds at
+// most.
 //
 // Fail closed: if this object (or the whole hermetic process) goes away, the kernel fails every
 // trapped call of the target with ENOSYS; nothing is let through.
@@ -46,8 +49,15 @@ struct Config {
 
 class Supervisor {
  public:
-  // Starts serving `listener` (a SECCOMP_FILTER_FLAG_NEW_LISTENER fd).
+  // Takes `listener` (a SECCOMP_FILTER_FLAG_NEW_LISTENER fd), not yet serving it: notifications
+  // wait in the kernel until serve_from_first_call starts the threads.
   [[nodiscard]] static Result<std::unique_ptr<Supervisor>> start(Fd listener, Config config);
+
+  // Waits, in the calling thread, for the first notification or for `pidfd` (the target) to
+  // exit, whichever comes first; at a notification starts the pool, which serves every call from
+  // then on, and returns at once. An Error when no thread could be started: the waiting call
+  // would never be answered, so the caller must end the target (fail closed).
+  [[nodiscard]] Status serve_from_first_call(int pidfd);
 
   // Stops: wakes the waiting thread, aborts calls in flight, joins every thread. Calls still
   // trapped afterwards fail with ENOSYS.
@@ -67,7 +77,8 @@ class Supervisor {
   void serve();  // the loop of one pool thread
   void watch();  // the watchdog's loop
   void handle(const seccomp_notif& notification, const MayBlock& may_block) const;
-  [[nodiscard]] bool spawn_locked();  // false when no thread could be started
+  [[nodiscard]] bool spawn_locked();     // false when no thread could be started
+  [[nodiscard]] Status start_threads();  // the first pool thread and the watchdog
   void log_refusal(const syscall_rules::Rule& rule, const Reply& reply) const;
 
   Fd listener_;
