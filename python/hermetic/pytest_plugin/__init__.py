@@ -204,7 +204,14 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
                 item.stash[_CHILD] = (write_fd, log)
                 isolate.apply_kernel(kernel)
                 item.stash[_INPROC] = (policy, writable)
-                return (yield)
+                try:
+                    return (yield)
+                except (KeyboardInterrupt, pytest.exit.Exception) as err:
+                    # pytest lets these through its call phase; here they would leave the child
+                    # running the rest of the session. The child's report says what happened.
+                    raise RuntimeError(
+                        f"{type(err).__name__} in a test isolated in a child process: {err}"
+                    ) from err
         report, why = child.result(item.config)
         if report is not None:
             item.stash[_CHILD_REPORT] = report
@@ -251,12 +258,16 @@ def pytest_runtest_makereport(
         return report
     policy = item.stash.get(_POLICY, None)
     child = item.stash.get(_CHILD, None)
+    if child is not None:  # the child: hand the report over and end, whatever happens
+        try:
+            if policy is not None and call.excinfo is not None:
+                refusal.describe(item, call.excinfo, policy, report)
+            write_fd, log = child
+            isolate.send(item.config, write_fd, report, list(log))
+        finally:
+            isolate.exit_child()
     if policy is not None and call.excinfo is not None:
         refusal.describe(item, call.excinfo, policy, report)
-    if child is not None:
-        write_fd, log = child
-        isolate.send(item.config, write_fd, report, list(log))
-        isolate.exit_child()
     from_child = item.stash.get(_CHILD_REPORT, None)
     if from_child is not None:
         del item.stash[_CHILD_REPORT]

@@ -73,7 +73,12 @@ def _how_it_ended(status: int) -> str:
 def fork() -> tuple[Child | None, int]:
     """Fork: the parent gets a Child, the child gets None and the pipe's write end."""
     read_fd, write_fd = os.pipe()
-    pid = os.fork()
+    with warnings.catch_warnings():
+        # Python 3.12+ warns when a process with threads forks (a session server's, pytest-xdist's
+        # I/O thread): known here; the child only runs the test's call phase and exits, as
+        # pytest-forked's children do.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
     if pid == 0:
         os.close(read_fd)
         return None, write_fd

@@ -21,7 +21,10 @@ def _violation(exc: BaseException | None) -> PolicyViolation | None:
         if isinstance(exc, PolicyViolation):
             return exc
         seen.add(id(exc))
-        exc = exc.__cause__ or exc.__context__
+        # A doctest's exception comes wrapped in doctest.UnexpectedException(exc_info=...).
+        wrapped = getattr(exc, "exc_info", None)
+        inner = wrapped[1] if isinstance(wrapped, tuple) and len(wrapped) == 3 else None
+        exc = inner if isinstance(inner, BaseException) else exc.__cause__ or exc.__context__
     return None
 
 

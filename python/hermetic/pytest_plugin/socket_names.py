@@ -7,8 +7,8 @@ left to it, and the plugin says so once). What each name does here:
 - ``--disable-socket``, marker ``disable_socket``, fixture ``socket_disabled``:
   ``block_network``.
 - ``--allow-hosts=H1,H2``, marker ``allow_hosts(["H1", ...])``: ``block_network`` with
-  ``allow_domains`` = the hosts (addresses, or names as they are given to ``connect``).
-  Names are never resolved here: only what the test itself looks up is pinned.
+  ``allow_domains`` = the hosts, and for a name also the addresses it resolves to (looked up
+  once per run, as pytest-socket does). Networks (``10.0.0.0/8``) are refused.
 - ``--allow-unix-socket``: accepted; hermetic never blocks AF_UNIX sockets.
 - ``--force-enable-socket``, marker ``enable_socket``, fixture ``socket_enabled``: the network
   is not blocked (``block_network=False``), whatever the run's default says.
@@ -21,6 +21,8 @@ below the ``hermetic`` markers.
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 from collections.abc import Iterator
 
 import pytest
@@ -61,13 +63,38 @@ def socket_enabled() -> Iterator[None]:
     yield
 
 
-def _hosts(value: object, source: str) -> list[str]:
+_RESOLVED = pytest.StashKey[dict[str, list[str]]]()
+
+
+def _addresses(config: pytest.Config, name: str) -> list[str]:
+    """What pytest-socket allows for a host name: its addresses, looked up once per run (by the
+    parent, before any test's policy)."""
+    cache = config.stash.setdefault(_RESOLVED, {})
+    if name not in cache:
+        try:
+            found = socket.getaddrinfo(name, None)
+        except (OSError, UnicodeError):
+            found = []
+        cache[name] = sorted({str(info[4][0]) for info in found})
+    return cache[name]
+
+
+def _hosts(config: pytest.Config, value: object, source: str) -> list[str]:
+    """allow_hosts' value (a list, or a comma-separated str) as allow_domains: each host, and
+    for a name the addresses it has (pytest-socket allows a connect to either)."""
     hosts = value.split(",") if isinstance(value, str) else list(value)  # type: ignore[call-overload]
-    out = [str(h).strip() for h in hosts if str(h).strip()]
-    for host in out:
+    out = []
+    for host in (str(h).strip() for h in hosts):
+        if not host:
+            continue
         if "/" in host:
             raise pytest.UsageError(
                 f"hermetic: {source}: networks ({host}) are not supported: list the hosts")
+        out.append(host)
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            out.extend(_addresses(config, host))
     return out
 
 
@@ -95,7 +122,8 @@ def layer(item: pytest.Item) -> Layer | None:
     else:
         value, source = None, ""
     if value is not None:
-        return Layer(source, {"block_network": True, "allow_domains": _hosts(value, source)})
+        return Layer(source,
+                     {"block_network": True, "allow_domains": _hosts(config, value, source)})
     if config.getoption("disable_socket"):
         return Layer("--disable-socket", {"block_network": True})
     return None
