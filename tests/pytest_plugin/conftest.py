@@ -13,11 +13,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from plugin_helpers import QUIET
 
 Inner = Callable[..., pytest.RunResult]
 
-# pytest-asyncio (a test extra) asks every run without this setting to choose.
-QUIET = ("-o", "asyncio_default_fixture_loop_scope=function")
 
 
 @pytest.fixture

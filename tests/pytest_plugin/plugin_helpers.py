@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import textwrap
 
+# pytest-asyncio (a test extra) asks every run without this setting to choose.
+QUIET = ("-o", "asyncio_default_fixture_loop_scope=function")
+
 
 def line_of(source: str, snippet: str) -> int:
     """The line number of the first line of `source` (as inner() writes it) with `snippet`."""

@@ -14,7 +14,7 @@ import sysconfig
 from pathlib import Path
 
 import pytest
-from plugin_helpers import line_of
+from plugin_helpers import QUIET, line_of
 
 _EXTENSION = r"""
 // netext.connect(port): TCP connect to 127.0.0.1:port with libc, below Python's socket module.
@@ -266,7 +266,7 @@ def test_xfail():
 
 def test_report_comes_back_whole(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_inner=REPORT)
-    recorder = pytester.inline_run("-o", "asyncio_default_fixture_loop_scope=function")
+    recorder = pytester.inline_run(*QUIET)
     reports = {r.nodeid.split("::")[-1]: r
                for r in recorder.getreports("pytest_runtest_logreport") if r.when == "call"}
     rep = reports["test_reports"]
@@ -302,10 +302,9 @@ def test_c():
 
 def test_exitfirst_and_last_failed(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_inner=FAILING)
-    quiet = ("-o", "asyncio_default_fixture_loop_scope=function")
-    pytester.runpytest_inprocess(*quiet, "-x").assert_outcomes(failed=1)
-    pytester.runpytest_inprocess(*quiet).assert_outcomes(failed=2, passed=1)
-    result = pytester.runpytest_inprocess(*quiet, "--lf")
+    pytester.runpytest_inprocess(*QUIET, "-x").assert_outcomes(failed=1)
+    pytester.runpytest_inprocess(*QUIET).assert_outcomes(failed=2, passed=1)
+    result = pytester.runpytest_inprocess(*QUIET, "--lf")
     result.assert_outcomes(failed=2)  # test_c passed before: not run again
 
 

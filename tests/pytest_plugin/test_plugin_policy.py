@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 import pytest
-from plugin_helpers import line_of
+from plugin_helpers import QUIET, line_of
 
 CONNECT = """
 import os, socket, pytest
@@ -163,6 +163,22 @@ def test_typo():
 
 def test_bad_option_is_a_usage_error(pytester: pytest.Pytester) -> None:
     pytester.makepyfile("def test_x(): pass")
-    result = pytester.runpytest_inprocess("--hermetic-policy=nope")
+    result = pytester.runpytest_inprocess(*QUIET, "--hermetic-policy=nope")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert "hermetic:" in result.stderr.str()
+
+
+def test_fixture_update_from_the_test_itself_is_an_error(inner) -> None:
+    result = inner("""
+import pytest
+
+def test_late(hermetic_policy):
+    hermetic_policy.update(block_network=False)
+
+@pytest.mark.hermetic(sealed=True)
+def test_sealed():
+    pass
+""")
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines(["*hermetic_policy.update() after the test started*",
+                                 "*unknown or unusable keyword 'sealed'*"])

@@ -8,6 +8,7 @@ Judged by side effect: the outer listener's count on 127.0.0.1. Names used: `loc
 from __future__ import annotations
 
 import pytest
+from plugin_helpers import QUIET
 
 HEAD = """
 import os, socket
@@ -170,10 +171,10 @@ def test_names_left_to_pytest_socket_when_installed(pytester: pytest.Pytester) -
     # loaded as a plugin here, so its options are nobody's).
     pytester.makepyfile(pytest_socket="", test_inner="def test_x(): pass")
     pytester.syspathinsert()
-    result = pytester.runpytest_inprocess("-o", "asyncio_default_fixture_loop_scope=function",
+    result = pytester.runpytest_inprocess(*QUIET,
                                           "--disable-socket")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert "unrecognized arguments: --disable-socket" in result.stderr.str()
-    result = pytester.runpytest_inprocess("-o", "asyncio_default_fixture_loop_scope=function")
+    result = pytester.runpytest_inprocess(*QUIET)
     result.assert_outcomes(passed=1, warnings=1)
     result.stdout.fnmatch_lines(["*hermetic: pytest-socket is installed, so --disable-socket*"])

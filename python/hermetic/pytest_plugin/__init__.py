@@ -42,14 +42,29 @@ class _State:
         self.run_layers = options.run_layers(config)
         self.isolate = options.isolation(config)
         self.socket_names = config.pluginmanager.has_plugin(_SOCKET_NAMES)
+        self.socket_options = self.socket_names and socket_names.asked(config)
         self.start = start_dir(config.rootpath)
         self.cache: dict[str, Layer] = {}
+        # A test's policy by the layers it is made of (the same objects, from the caches above):
+        # most tests of a run share one.
+        self.policies: dict[tuple[int, ...], TestPolicy] = {}
 
     def marker_layer(self, source: str, kwargs: Mapping[str, Any]) -> Layer:
         key = f"{source}|{kwargs!r}"
         if key not in self.cache:
             self.cache[key] = layer_from_keywords(source, kwargs, self.start)
         return self.cache[key]
+
+    def same_layer(self, layer: Layer) -> Layer:
+        """The cached layer equal to `layer` (pytest-socket's names make a new one per test)."""
+        return self.cache.setdefault(f"{layer.source}|{layer.values!r}", layer)
+
+    def policy(self, layers: list[Layer]) -> TestPolicy:
+        key = tuple(id(layer) for layer in layers)
+        found = self.policies.get(key)
+        if found is None or found.layers != layers:
+            found = self.policies[key] = TestPolicy(layers)
+        return found
 
 
 _STATE = pytest.StashKey[_State]()
@@ -131,14 +146,29 @@ def hermetic_policy(request: pytest.FixtureRequest) -> PolicyFixture:
     return PolicyFixture(request.node)
 
 
+_MARKERS = frozenset({"hermetic", "enable_socket", "disable_socket", "allow_hosts"})
+_FIXTURES = frozenset({"socket_enabled", "socket_disabled"})
+
+
+def _asks(item: pytest.Item, state: _State) -> bool:
+    """Whether anything of the item speaks of a policy (the plugin's cost for other tests)."""
+    if state.run_layers or state.socket_options or _FIXTURE_LAYERS in item.stash:
+        return True
+    if any(mark.name in _MARKERS for mark in item.iter_markers()):
+        return True
+    return state.socket_names and not _FIXTURES.isdisjoint(getattr(item, "fixturenames", ()))
+
+
 def _test_policy(item: pytest.Item) -> TestPolicy | None:
     """The test's policy, or None when nothing speaks of one."""
     state = item.config.stash[_STATE]
+    if not _asks(item, state):
+        return None
     layers = list(state.run_layers)
     if state.socket_names:
         compat = socket_names.layer(item)
         if compat is not None:
-            layers.append(compat)
+            layers.append(state.same_layer(compat))
     marks = list(item.iter_markers_with_node("hermetic"))
     for node, mark in reversed(marks):  # farthest (module) first
         if mark.args:
@@ -148,7 +178,7 @@ def _test_policy(item: pytest.Item) -> TestPolicy | None:
     fixture_layers = item.stash.get(_FIXTURE_LAYERS, None)
     if fixture_layers:
         layers.extend(fixture_layers)
-    return TestPolicy(layers) if layers else None
+    return state.policy(layers) if layers else None
 
 
 def _kw_text(kwargs: Mapping[str, Any]) -> str:
@@ -189,7 +219,7 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
     if policy is None or not policy.active():
         return (yield)
     item.stash[_POLICY] = policy
-    private = _PrivateTmp() if policy.values["fs_readonly"] or policy.values["fs_root"] else None
+    private = _PrivateTmp() if policy.readonly() else None
     writable = _writable(item) + ([private.path] if private else [])
     try:
         kernel = policy.kernel_part()
@@ -241,7 +271,7 @@ def pytest_runtest_call_level(item: pytest.Item) -> Generator[None, object, obje
         return (yield)
     del item.stash[_INPROC]
     policy, writable = inproc
-    token = _push(policy.config(writable).to_policy())
+    token = _push(policy.in_process(writable))
     try:
         return (yield)
     finally:

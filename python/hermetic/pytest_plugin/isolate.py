@@ -13,6 +13,7 @@ had run there; a child that dies without a report fails the test with how it die
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import signal
@@ -78,7 +79,15 @@ def fork() -> tuple[Child | None, int]:
         # I/O thread): known here; the child only runs the test's call phase and exits, as
         # pytest-forked's children do.
         warnings.simplefilter("ignore", DeprecationWarning)
+        # The child's garbage collector would walk (and so copy, page by page) every object of
+        # pytest's process; frozen, they are left out of its walks. The parent takes them back
+        # (unless someone froze objects before: then they stay as they were).
+        freeze = gc.get_freeze_count() == 0
+        if freeze:
+            gc.freeze()
         pid = os.fork()
+        if pid != 0 and freeze:
+            gc.unfreeze()
     if pid == 0:
         os.close(read_fd)
         return None, write_fd

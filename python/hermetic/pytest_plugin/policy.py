@@ -77,19 +77,32 @@ class TestPolicy:
     __test__ = False  # not a test class, whatever pytest's collection thinks of the name
 
     def __init__(self, layers: list[Layer]) -> None:
+        self.layers = list(layers)
         self.values: dict[str, Any] = BlockConfig()._values()
         self.sources: dict[str, str] = {}
         for layer in layers:
             for key, value in layer.values.items():
                 self.values[key] = value
                 self.sources[key] = layer.source
+        self._plain: dict[str, Any] | None = None
+
+    def readonly(self) -> bool:
+        return bool(self.values["fs_readonly"] or self.values["fs_root"])
 
     def config(self, allow_write: list[str]) -> BlockConfig:
         """The policy as a BlockConfig, with extra writable paths when it is read-only."""
         values = {f.key: self.values[f.key] for f in TEST_FIELDS}
-        if values["fs_readonly"] or values["fs_root"]:
+        if self.readonly():
             values["allow_write"] = [*values["allow_write"], *allow_write]
         return BlockConfig(**values)
+
+    def in_process(self, allow_write: list[str]) -> dict[str, Any]:
+        """The level to push (the native module's form); made once when nothing is added."""
+        if self.readonly():
+            return self.config(allow_write).to_policy()
+        if self._plain is None:
+            self._plain = self.config([]).to_policy()
+        return dict(self._plain)
 
     def active(self) -> bool:
         """Whether anything is blocked (a policy of only exceptions and settings is none)."""

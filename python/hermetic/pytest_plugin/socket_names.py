@@ -98,6 +98,12 @@ def _hosts(config: pytest.Config, value: object, source: str) -> list[str]:
     return out
 
 
+def asked(config: pytest.Config) -> bool:
+    """Whether an option of pytest-socket's was given (then every test has a layer)."""
+    return bool(config.getoption("disable_socket") or config.getoption("force_enable_socket")
+                or config.getoption("allow_hosts"))
+
+
 def layer(item: pytest.Item) -> Layer | None:
     """The layer pytest-socket's names give this test, or None when they say nothing."""
     config = item.config
