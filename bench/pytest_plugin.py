@@ -10,8 +10,15 @@ suite in a scratch directory:
                             that applies the kernel layer to itself
   pytest-socket             --disable-socket, pytest-socket in a venv of its own (bench/.venvs),
                             same pytest version; its bare run is listed too
+  fork floor                bare, plus a plugin that forks before each test and reaps a child
+                            that exits at once: what any fork per test costs here (no kernel
+                            layer, no report), the floor of "isolated"
 
 Goals: at most 1 ms added per isolated test; at most 2% added for tests that need no isolation.
+
+Each run is timed twice: wall time, and the CPU time of pytest with everything it waited for
+(its forked children included; getrusage(RUSAGE_CHILDREN)), which other load on the machine
+disturbs less than wall time.
 
     .venv/bin/python bench/pytest_plugin.py [--runs N]
 """
@@ -19,13 +26,17 @@ Goals: at most 1 ms added per isolated test; at most 2% added for tests that nee
 from __future__ import annotations
 
 import argparse
+import random
+import resource
 import subprocess
 import sys
 import tempfile
+import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
-from harness import BENCH_DIR, report, time_commands
+from harness import BENCH_DIR, Timings, report
 
 TESTS = 500
 SUITE = f"""
@@ -36,6 +47,17 @@ def test_trivial(n):
     assert n >= 0
 """
 SOCKET_VENV = BENCH_DIR / ".venvs" / "pytest-socket"
+FORK_FLOOR = """
+import os
+import pytest
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_call(item):
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    os.waitpid(pid, 0)
+"""
 
 
 def socket_python() -> str:
@@ -48,6 +70,30 @@ def socket_python() -> str:
     return str(exe)
 
 
+def time_runs(variants: Mapping[str, Sequence[str]], runs: int, env: Mapping[str, str],
+              extra_env: Mapping[str, Mapping[str, str]]) -> tuple[Timings, Timings]:
+    """Wall and CPU time of each command, round-robin in a shuffled order (bench/harness.py's
+    time_commands, with the CPU time beside), after one round of warm-up."""
+    wall: dict[str, list[float]] = {name: [] for name in variants}
+    cpu: dict[str, list[float]] = {name: [] for name in variants}
+    order = list(variants)
+    shuffle = random.Random(20261127).shuffle
+    for i in range(1 + runs):
+        shuffle(order)
+        for name in order:
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            start = time.perf_counter()
+            subprocess.run(variants[name], env={**env, **extra_env.get(name, {})}, check=True,
+                           stdout=subprocess.DEVNULL)
+            elapsed = time.perf_counter() - start
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            if i >= 1:
+                wall[name].append(elapsed)
+                cpu[name].append(after.ru_utime - before.ru_utime
+                                 + after.ru_stime - before.ru_stime)
+    return Timings(wall), Timings(cpu)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
@@ -56,6 +102,7 @@ def main() -> None:
         suite = Path(work)
         (suite / "test_suite.py").write_text(SUITE)
         (suite / "pytest.ini").write_text("[pytest]\n")  # this directory is the root
+        (suite / "fork_floor.py").write_text(FORK_FLOOR)
         run = ["-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
                "-p", "no:asyncio", str(suite)]
         ours, theirs = sys.executable, socket_python()
@@ -67,12 +114,17 @@ def main() -> None:
             "hermetic, isolated": [ours, *run, "--hermetic-block-network"],
             "pytest-socket venv, bare": [theirs, *run, "-p", "no:socket"],
             "pytest-socket --disable-socket": [theirs, *run, "--disable-socket"],
+            "fork floor": [ours, *run, "-p", "no:hermetic", "-p", "fork_floor"],
         }
-        timings = time_commands(variants, args.runs, {"PATH": "/usr/bin:/bin"}, warmup=1)
-    print(report(f"{TESTS} trivial tests", timings, "bare"))
-    base = timings["bare"]
-    for name, value in timings.items():
-        print(f"{name}: {(value - base) / TESTS * 1e3:+.3f} ms per test against bare")
+        wall, cpu = time_runs(variants, args.runs, {"PATH": "/usr/bin:/bin"},
+                              {"fork floor": {"PYTHONPATH": str(suite)}})
+    for title, timings in ((f"{TESTS} trivial tests, wall time", wall),
+                           (f"{TESTS} trivial tests, CPU time", cpu)):
+        print(report(title, timings, "bare"))
+        base = timings["bare"]
+        for name, value in timings.items():
+            print(f"{name}: {(value - base) / TESTS * 1e3:+.3f} ms per test against bare")
+        print()
 
 
 if __name__ == "__main__":

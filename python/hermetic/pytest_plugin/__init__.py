@@ -150,11 +150,25 @@ _MARKERS = frozenset({"hermetic", "enable_socket", "disable_socket", "allow_host
 _FIXTURES = frozenset({"socket_enabled", "socket_disabled"})
 
 
+_NODE_ASKS = pytest.StashKey[bool]()
+
+
+def _node_asks(node: pytest.Item | pytest.Collector | None) -> bool:
+    """Whether a collector or one above it carries a marker of ours; found once per node."""
+    if node is None:
+        return False
+    found = node.stash.get(_NODE_ASKS, None)
+    if found is None:
+        found = any(m.name in _MARKERS for m in node.own_markers) or _node_asks(node.parent)
+        node.stash[_NODE_ASKS] = found
+    return found
+
+
 def _asks(item: pytest.Item, state: _State) -> bool:
     """Whether anything of the item speaks of a policy (the plugin's cost for other tests)."""
     if state.run_layers or state.socket_options or _FIXTURE_LAYERS in item.stash:
         return True
-    if any(mark.name in _MARKERS for mark in item.iter_markers()):
+    if any(m.name in _MARKERS for m in item.own_markers) or _node_asks(item.parent):
         return True
     return state.socket_names and not _FIXTURES.isdisjoint(getattr(item, "fixturenames", ()))
 

@@ -85,6 +85,8 @@ class TestPolicy:
                 self.values[key] = value
                 self.sources[key] = layer.source
         self._plain: dict[str, Any] | None = None
+        self._active = any(self.values[f.key] for f in TEST_FIELDS if f.role == "block")
+        self._kernel = self._kernel_part()
 
     def readonly(self) -> bool:
         return bool(self.values["fs_readonly"] or self.values["fs_root"])
@@ -106,12 +108,16 @@ class TestPolicy:
 
     def active(self) -> bool:
         """Whether anything is blocked (a policy of only exceptions and settings is none)."""
-        return any(self.values[f.key] for f in TEST_FIELDS if f.role == "block")
+        return self._active
 
     def kernel_part(self) -> dict[str, bool]:
-        """What a forked child applies to itself in the kernel: the part that sealing a policy
-        applies (src/python/seal.cpp, kernel_part): the network when no destination is allowed
-        at all (exceptions need a supervisor outside the process), and new processes."""
+        """What a forked child applies to itself in the kernel (a copy)."""
+        return dict(self._kernel)
+
+    def _kernel_part(self) -> dict[str, bool]:
+        """The part that sealing a policy applies (src/python/seal.cpp, kernel_part): the
+        network when no destination is allowed at all (exceptions need a supervisor outside the
+        process), and new processes."""
         v = self.values
         exceptions = any(v[f.key] for f in _FIELDS if f.exception_to == "block_network")
         return {
