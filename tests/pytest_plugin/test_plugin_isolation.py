@@ -161,12 +161,24 @@ def test_neighbour_spawns_and_forks():
         mark("neighbour-forked")
         os._exit(0)
     os.waitpid(pid, 0)
+
+@pytest.fixture
+def no_processes(hermetic_policy):
+    hermetic_policy.update(block_subprocess=True)
+
+def test_tightened_by_the_fixture(no_processes):
+    pid = ctypes.CDLL(None).fork()
+    if pid == 0:
+        mark("fixture-forked")
+        os._exit(0)
+    if pid > 0:
+        os.waitpid(pid, 0)
 """
 
 
 def test_writes_and_spawns_fail_naming_the_call(inner, marks: Path) -> None:
     result = inner(WRITES_AND_SPAWNS)
-    result.assert_outcomes(passed=3, failed=2)
+    result.assert_outcomes(passed=4, failed=2)
     assert sorted(p.name for p in marks.iterdir()) == [
         "neighbour-forked", "neighbour-spawned", "neighbour-wrote"]
     outside = line_of(WRITES_AND_SPAWNS, 'mark("outside")')

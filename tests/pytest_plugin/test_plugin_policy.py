@@ -147,6 +147,19 @@ def test_write(tmp_path):
         "by the call at test_inner.py:*: with open(os.path.join(*, \"outside\"), \"w\") as f:",
         "*fs_readonly from @pytest.mark.hermetic(policy='writes')*",
     ])
+    # The same default from the ini file; the fixture gives one test its network back.
+    pytester.makeini("[pytest]\nhermetic_policy = offline\n")
+    result = inner(source + """
+@pytest.fixture
+def online(hermetic_policy):
+    hermetic_policy.update(block_network=False)
+
+def test_online(online):
+    connect("online")
+""", "--hermetic-isolation=off")
+    result.assert_outcomes(passed=1, failed=2)
+    assert listener.settle().tcp == 1
+    result.stdout.fnmatch_lines(["*block_network from ini hermetic_policy=offline*"])
 
 
 def test_bad_keyword_is_one_line(inner) -> None:

@@ -224,6 +224,15 @@ class _PrivateTmp:
         shutil.rmtree(self.path, ignore_errors=True)
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A test run again (pytest-rerunfailures) starts without the last run's fixture layers."""
+    if _STARTED in item.stash:
+        del item.stash[_STARTED]
+        if _FIXTURE_LAYERS in item.stash:
+            del item.stash[_FIXTURE_LAYERS]
+
+
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
     """Outermost around the call phase: decide where the test runs, fork when it needs the
