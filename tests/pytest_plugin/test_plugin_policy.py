@@ -195,3 +195,18 @@ def test_sealed():
     result.assert_outcomes(failed=2)
     result.stdout.fnmatch_lines(["*hermetic_policy.update() after the test started*",
                                  "*unknown or unusable keyword 'sealed'*"])
+
+
+def test_named_by_p_when_plugins_are_not_autoloaded(
+    inner, listener, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    source = CONNECT + """
+def test_net():
+    connect("net")
+"""
+    result = inner(source, "-p", "hermetic", "-p", "asyncio", "--hermetic-block-network")
+    result.assert_outcomes(failed=1)
+    assert listener.settle().tcp == 0
+    result = inner(source, "-p", "asyncio", "--hermetic-block-network")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
