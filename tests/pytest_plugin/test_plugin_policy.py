@@ -35,6 +35,9 @@ def test_plain():
     assert (marks / "pid").read_text() == str(os.getpid())  # ran here, not in a child
 
 
+# In-process levels hold every thread of the process, the outer listener's too (its accept()
+# makes a socket): with --hermetic-isolation=off, the tests that reach the listener come after
+# every test that blocks the network, so that no level is in force while it accepts.
 def test_marker_closest_wins_per_field(inner, listener, marks: Path) -> None:
     result = inner(CONNECT + """
 pytestmark = pytest.mark.hermetic(block_network=True)
@@ -44,12 +47,12 @@ def test_module_level():
 
 @pytest.mark.hermetic(block_network=False, deny_imports=["xml"])
 class TestWidened:
-    def test_class_level(self):
-        connect("class")
-
     @pytest.mark.hermetic(block_network=True)
     def test_function_level(self):
         connect("function")
+
+    def test_class_level(self):
+        connect("class")
 """, "--hermetic-isolation=off")
     result.assert_outcomes(passed=1, failed=2)
     assert sorted(p.name for p in marks.iterdir()) == ["class", "function", "module"]
@@ -100,13 +103,6 @@ def online(hermetic_policy):
 def test_default():
     connect("default")
 
-@pytest.mark.hermetic(block_network=False)
-def test_marker():
-    connect("marker")
-
-def test_fixture(online):
-    connect("fixture")
-
 @pytest.fixture
 def no_processes(hermetic_policy):
     hermetic_policy.update(block_subprocess=True)
@@ -114,6 +110,13 @@ def no_processes(hermetic_policy):
 def test_tightened(no_processes):
     import subprocess
     subprocess.run(["true"], check=False)
+
+@pytest.mark.hermetic(block_network=False)
+def test_marker():
+    connect("marker")
+
+def test_fixture(online):
+    connect("fixture")
 """, "--hermetic-isolation=off")
     result.assert_outcomes(passed=2, failed=2)
     assert listener.settle().tcp == 2
