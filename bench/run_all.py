@@ -23,6 +23,7 @@ SCRIPTS = [  # (script, arguments, what it answers)
     ("floors.py", [], "issues 3 and 6: what the design costs at the least, beside hermetic"),
     ("block_native.py", [], "issue 13: --block-native maps the standard library's extensions"),
     ("pip_install.py", [], "issue 13: pip install into a venv under --fs-readonly"),
+    ("pytest_plugin.py", [], "issue 16: the pytest plugin on 500 trivial tests"),
 ]
 
 

@@ -24,6 +24,9 @@ import pytest
 
 HELPERS_DIR = Path(__file__).parent / "helpers"
 
+# tests/pytest_plugin runs pytest inside pytest (hermetic's plugin is tested from the outside).
+pytest_plugins = ("pytester",)
+
 # Every subprocess of the suite gets a timeout; this one unless a test asks for another.
 DEFAULT_TIMEOUT = 60
 
