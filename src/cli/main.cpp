@@ -9,6 +9,7 @@
 #include "hermetic/policy.hpp"
 #include "hermetic/probe.hpp"
 #include "launch/launch_steps.hpp"
+#include "learn_command.hpp"
 
 namespace {
 
@@ -19,6 +20,9 @@ int report(const hermetic::Error& error) {
 
 int run_cli(int argc, char** argv) {
   const std::vector<std::string> args(argv + 1, argv + argc);
+  if (!args.empty() && args.front() == "learn") {  // a subcommand: docs/learn.md
+    return hermetic::cli::learn_main({args.begin() + 1, args.end()});
+  }
   auto action = hermetic::cli::parse(args);
   if (!action) return report(action.error());
 
