@@ -218,7 +218,7 @@ inline void encode(const Event& event, const timespec& now, Line& line) noexcept
   line.raw("}");
 
   if (event.frame != nullptr) {
-    line.raw(",\"frame\":{\"file\":");
+    line.raw(R"(,"frame":{"file":)");
     line.string(event.frame->file);
     line.raw(",\"line\":");
     line.number(event.frame->line);

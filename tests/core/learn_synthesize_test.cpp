@@ -183,6 +183,23 @@ TEST(LearnSynthesize, ReadReportTakesObservedLinesAndRefusesOthers) {
   EXPECT_FALSE(read_report("not json\n").ok());
 }
 
+TEST(LearnSynthesize, EachRefusalGetsTheLinesThatWouldAllowIt) {
+  const std::set<std::string> existing{"/work/proj/log.txt"};
+  const Learned current = learn({net("connect", "127.0.0.1", 8765)}, existing);
+  const auto explained = explain_refusals(
+      {net("connect", "127.0.0.1", 8766), net("connect", "127.0.0.1", 8766),
+       file("fs_write", "open", "/work/proj/log.txt"), net("connect", "127.0.0.1", 8765)},
+      current, grants(),
+      [&](const std::string& path) { return existing.contains(path) || path == "/work/proj"; },
+      "/work/proj", "/home/u");
+  ASSERT_EQ(explained.size(), 3U);
+  EXPECT_EQ(explained[0].what, "network connect 127.0.0.1:8766");
+  EXPECT_EQ(explained[0].lines, std::vector<std::string>{"allow_connect += \"127.0.0.1:8766\""});
+  EXPECT_EQ(explained[1].what, "fs_write open /work/proj/log.txt");
+  EXPECT_EQ(explained[1].lines, std::vector<std::string>{"allow_write += \"log.txt\""});
+  EXPECT_TRUE(explained[2].lines.empty());  // already allowed: refused for another reason
+}
+
 TEST(LearnPolicyWriter, ReplacesOneTableAndKeepsEveryOtherByte) {
   const std::string text =
       "# top comment\ndefault = \"ci\"\n\n[policies.ci]\nblock_network = true  # keep\n\n"

@@ -66,7 +66,8 @@ void group(std::set<std::string>& paths, const Grants& grants) {
     drop_covered(paths);
     std::map<std::string, int> children;
     for (const auto& path : paths) ++children[parent(path)];
-    for (const auto& [dir, count] : children) {
+    for (const auto& [entry, count] : children) {
+      const std::string dir = entry;  // (a structured binding cannot be captured in C++20)
       const int level = depth(dir);
       const int needed = level >= 3 ? 2 : 3;
       if (level < 2 || count < needed || dir == grants.home || under(grants.root, dir)) continue;
@@ -123,7 +124,7 @@ void list_lines(std::vector<std::string>& out, std::string_view key,
 
 }  // namespace
 
-Result<std::vector<Observed>> read_report(std::string_view text) {
+Result<std::vector<Observed>> read_report(std::string_view text, std::string_view decision) {
   std::vector<Observed> out;
   std::istringstream lines{std::string(text)};
   std::string line;
@@ -135,7 +136,7 @@ Result<std::vector<Observed>> read_report(std::string_view text) {
     if (!json.is_object() || json.value("v", 0) != 1) {
       return Error{"report line " + std::to_string(number) + " is not a version 1 report line"};
     }
-    if (json.value("decision", "") != "observed") continue;
+    if (json.value("decision", "") != decision) continue;
     Observed event;
     event.capability = json.value("capability", "");
     event.operation = json.value("operation", "");
@@ -209,7 +210,7 @@ Learned synthesize(const std::vector<Observed>& observed, const Grants& grants,
       const std::string& path = use.path;
       if (path.empty() || process_specific(path)) continue;
       const std::string& op = use.operation;
-      if (op == "create" || op == "mkdir") {
+      if (op == "create" || op == "mkdir" || op == "link") {  // a new name in a directory
         created.insert(path);
         writes.insert(parent(path));
       } else if (op == "remove") {
@@ -220,9 +221,6 @@ Learned synthesize(const std::vector<Observed>& observed, const Grants& grants,
           created.insert(use.path2);
           writes.insert(parent(use.path2));
         }
-      } else if (op == "link") {
-        created.insert(path);
-        writes.insert(parent(path));
       } else {
         writes.insert(path);
       }
@@ -392,6 +390,28 @@ std::vector<std::string> added_lines(const std::vector<std::string>& before,
     } else if (!line.ends_with(" = [")) {
       out.push_back(line);
     }
+  }
+  return out;
+}
+
+std::vector<Unexpected> explain_refusals(const std::vector<Observed>& refused,
+                                         const Learned& current, const Grants& grants,
+                                         const std::function<bool(const std::string&)>& exists,
+                                         const std::string& base, const std::string& home) {
+  std::vector<Unexpected> out;
+  const std::vector<std::string> before = table_lines(current, base, home);
+  for (const auto& use : refused) {
+    std::string what = use.capability + " " + use.operation;
+    if (!use.address.empty()) {
+      what += " " + (use.port >= 0 ? host_port(use.address, use.port) : use.address);
+    }
+    if (!use.path.empty()) what += " " + use.path;
+    if (!use.path2.empty()) what += " -> " + use.path2;
+    if (std::any_of(out.begin(), out.end(), [&](const Unexpected& u) { return u.what == what; })) {
+      continue;
+    }
+    const Learned allowing = widen(current, synthesize({use}, grants, exists));
+    out.push_back({what, added_lines(before, table_lines(allowing, base, home))});
   }
   return out;
 }

@@ -25,9 +25,11 @@ struct Observed {
   long port = -1;
 };
 
-// The "observed" lines of a report (format version 1); other decisions and blank lines are
-// skipped. An error names the line that is not a report line.
-[[nodiscard]] Result<std::vector<Observed>> read_report(std::string_view text);
+// The lines of a report (format version 1) with `decision` ("observed": learn mode's; "refused":
+// an enforced run's); other decisions and blank lines are skipped. An error names the line that is
+// not a report line.
+[[nodiscard]] Result<std::vector<Observed>> read_report(std::string_view text,
+                                                        std::string_view decision = "observed");
 
 // What an enforced run of the target has without asking: reads under the working directory and
 // the runtime's reads, writes to the private TMPDIR and the standard devices, the files of the
@@ -79,5 +81,19 @@ struct Learned {
 // in `after`'s order.
 [[nodiscard]] std::vector<std::string> added_lines(const std::vector<std::string>& before,
                                                    const std::vector<std::string>& after);
+
+// One refusal of an enforced run, and the policy lines that would have allowed it (none when no
+// line can: a name lookup, a refusal learn does not model).
+struct Unexpected {
+  std::string what;  // "network connect 127.0.0.1:8766", "fs_write create /x/y"
+  std::vector<std::string> lines;
+};
+
+// For --report-unexpected: each distinct refusal with the lines `current` lacks to allow it,
+// as table_lines and added_lines word them.
+[[nodiscard]] std::vector<Unexpected> explain_refusals(
+    const std::vector<Observed>& refused, const Learned& current, const Grants& grants,
+    const std::function<bool(const std::string&)>& exists, const std::string& base,
+    const std::string& home);
 
 }  // namespace hermetic::learn

@@ -200,7 +200,9 @@ struct Use {
   std::string address;
   long port = -1;
 
-  auto key() const { return std::tie(capability, operation, path, path2, address, port); }
+  [[nodiscard]] auto key() const {
+    return std::tie(capability, operation, path, path2, address, port);
+  }
   bool operator<(const Use& other) const { return key() < other.key(); }
 };
 
@@ -240,7 +242,7 @@ void message_destination(pid_t pid, const target_decode::KernelMsghdr& header,
 // The uses one trapped call makes (none, one, or several for sendmmsg).
 std::vector<Use> uses_of(const Row& row, const seccomp_notif& n) {
   std::vector<Use> out;
-  const pid_t pid = static_cast<pid_t>(n.pid);
+  const auto pid = static_cast<pid_t>(n.pid);
   const auto& args = n.data.args;
   const auto path_arg = [&](int index, int dirfd_index, bool follow) -> std::optional<std::string> {
     std::string path;
