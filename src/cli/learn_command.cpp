@@ -14,14 +14,12 @@
 #include "base/fd.hpp"
 #include "hermetic/launch.hpp"
 #include "hermetic/policy_file.hpp"
-#include "hermetic/probe.hpp"
 #include "launch/launch_steps.hpp"
 #include "launch/private_tmpdir.hpp"
-#include "launch/run_plan.hpp"
+#include "learn/grants.hpp"
 #include "learn/learn_run.hpp"
 #include "learn/policy_writer.hpp"
 #include "learn/synthesize.hpp"
-#include "target/exec_chain.hpp"
 
 namespace hermetic::cli {
 namespace {
@@ -113,40 +111,6 @@ std::string canonical_or_same(const std::string& path) {
   return ec ? path : real.string();
 }
 
-// What an enforced run of this target under --fs-readonly=ROOT has without asking, from the
-// launch's own plan (the same rules it would apply).
-learn::Grants grants_for(const std::vector<std::string>& argv, const learn::RunFacts& facts,
-                         const std::string& root) {
-  learn::Grants grants;
-  grants.root = root;
-  const char* home = std::getenv("HOME");
-  grants.home = home != nullptr ? canonical_or_same(home) : "";
-  const char* path_env_c = std::getenv("PATH");
-  const std::string path_env = path_env_c != nullptr ? path_env_c : "/usr/bin:/bin";
-  Policy policy;
-  policy.fs_readonly = true;
-  policy.fs_root = root;
-  auto plan = plan_run(policy, argv, probe_kernel_for(policy), path_env, facts.tmpdir, "");
-  if (plan) {
-    for (const auto& layer : plan.value().kernel.landlock_layers) {
-      const bool reads = layer.purpose.starts_with("reads confined");
-      const bool writes = layer.purpose == "read-only filesystem";
-      for (const auto& rule : layer.rules) {
-        if (rule.path.starts_with("/proc/self/fd/")) continue;  // stdio files, by fd
-        if (reads) grants.reads.push_back(canonical_or_same(rule.path));
-        if (writes) grants.writes.push_back(canonical_or_same(rule.path));
-      }
-    }
-  }
-  grants.writes.push_back(facts.tmpdir);
-  if (auto chain = exec_chain::files_executed(facts.exec_path, path_env)) {
-    grants.execs = chain.value();
-  }
-  grants.execs.push_back(canonical_or_same(facts.exec_path));
-  grants.execs.push_back(facts.exec_path);
-  return grants;
-}
-
 // The file the policy goes to: -o, else the one --policy would find, else ./hermetic.toml.
 Result<std::string> policy_file_for(const Options& options, const std::string& cwd) {
   if (!options.output.empty()) return fs::absolute(options.output).lexically_normal().string();
@@ -167,12 +131,14 @@ int learn_main(const std::vector<std::string>& args) {
   const auto parsed = parse(args, code);
   if (!parsed) return code;
   const Options& options = *parsed;
-  (void)std::fputs("hermetic: learn mode: observing what the target uses; nothing is enforced\n",
-                   stderr);
 
   const std::string cwd = canonical_or_same(fs::current_path().string());
   auto file = policy_file_for(options, cwd);
   if (!file) return fail(file.error().message, file.error().exit_code);
+  // Checked before the run: a policy that cannot be written must not cost a run.
+  if (const auto dir = fs::path(file.value()).parent_path(); !fs::is_directory(dir)) {
+    return fail("learn: no directory " + dir.string() + " for the policy file", 1);
+  }
   auto header = learn::table_header(file.value(), options.name);
   if (!header) return fail(header.error().message, header.error().exit_code);
 
@@ -216,6 +182,9 @@ int learn_main(const std::vector<std::string>& args) {
     if (scratch) (void)::unlink(scratch->c_str());
   };
 
+  // The run's first line: nothing below is enforced.
+  (void)std::fputs("hermetic: learn mode: observing what the target uses; nothing is enforced\n",
+                   stderr);
   auto facts = learn::run(options.target, report);
   if (!facts) {
     cleanup();
@@ -225,12 +194,9 @@ int learn_main(const std::vector<std::string>& args) {
   cleanup();
   if (!observed) return fail("learn: " + observed.error().message, 1);
 
-  const learn::Grants grants = grants_for(options.target, facts.value(), cwd);
-  const learn::Learned learned =
-      learn::synthesize(observed.value(), grants, [](const std::string& path) {
-        std::error_code ec;
-        return fs::exists(fs::symlink_status(path, ec));
-      });
+  const learn::Grants grants =
+      learn::grants_for(options.target, facts.value().exec_path, facts.value().tmpdir, cwd);
+  const learn::Learned learned = learn::synthesize(observed.value(), grants, learn::exists_now);
 
   const std::string base = fs::path(file.value()).parent_path().string();
   const std::string& home = grants.home;

@@ -61,6 +61,7 @@ set(HERMETIC_LAUNCH_SOURCES
 set(HERMETIC_LEARN_SOURCES
   learn/learn_run.cpp
   learn/synthesize.cpp
+  learn/grants.cpp
   learn/policy_writer.cpp)
 set(HERMETIC_CORE_PARTS base policy seccomp landlock supervisor target launch learn)
 set(HERMETIC_CORE_SOURCES

@@ -196,3 +196,35 @@ def test_report_lines_and_a_pyproject_kept_byte_for_byte(place: Place,
     assert connects and all(line["v"] == 1 and line["decision"] == "observed" and
                             line["layer"] == "supervisor" for line in lines)
     assert place.enforced(["curl", "-sS", good.url], policy="web").returncode == 0
+
+
+def test_output_file_and_usage_errors(place: Place, servers: tuple[Server, Server]) -> None:
+    good, _ = servers
+    args = ["curl", "-sS", good.url]
+    before = good.connections()
+    learned = place.run([place.hermetic, "learn", "-o", "policies/net.toml", "--policy", "net",
+                         "--", *args])
+    assert learned.returncode == 1 and "policies" in learned.stderr  # checked before the run
+    assert good.connections() == before
+    (place.work / "policies").mkdir()
+    learned = place.run([place.hermetic, "learn", "-o", "policies/net.toml", "--policy", "net",
+                         "--", *args])
+    assert learned.returncode == 0, learned.stderr
+    assert not (place.work / "hermetic.toml").exists()
+    enforced = place.run([place.hermetic, "--policy-file", "policies/net.toml", "--policy", "net",
+                          "--", *args])
+    assert enforced.returncode == 0 and enforced.stdout == "hello from loopback\n"
+    for bad in (["--policy", "a.b", "--", "true"], ["--policy", "x"], ["--bogus", "--", "true"]):
+        usage = place.run([place.hermetic, "learn", *bad])
+        assert usage.returncode == 2 and len(usage.stderr.splitlines()) == 1, usage.stderr
+
+
+def test_a_script_run_through_env_is_no_subprocess(place: Place) -> None:
+    script = place.work / "tool.py"
+    script.write_text("#!/usr/bin/env python3\nprint('hello from a script')\n")
+    script.chmod(0o755)
+    bare = place.run([script])
+    assert bare.returncode == 0, bare.stderr
+    _same(bare, place.learn([script]))
+    assert "block_subprocess = true" in place.policy_text  # env's exec is the run's own
+    _same(bare, place.enforced([script]))

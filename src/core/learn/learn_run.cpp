@@ -12,7 +12,6 @@
 #include <filesystem>
 #include <fstream>
 
-#include "base/path_search.hpp"
 #include "hermetic/launch.hpp"
 #include "hermetic/probe.hpp"
 #include "launch/environment.hpp"
@@ -21,6 +20,7 @@
 #include "seccomp/seccomp_filter.hpp"
 #include "supervisor/listener_handoff.hpp"
 #include "supervisor/observer.hpp"
+#include "target/target.hpp"
 
 namespace hermetic::learn {
 namespace {
@@ -82,16 +82,12 @@ Result<RunFacts> run(const std::vector<std::string>& argv, const std::string& re
   if (!features.seccomp_user_notif || !features.pidfd_getfd) {
     return Error{"learn mode needs seccomp user notification and pidfd_getfd (Linux 5.6)"};
   }
+  // The program an enforced run would exec, found as it finds it (env's NAME and pyenv shims
+  // resolved here): learn observes the same processes the enforced run will have.
   const char* path_env = std::getenv("PATH");
-  const std::string& name = argv.front();
-  if (name.find('/') != std::string::npos) {
-    facts.exec_path = name;
-  } else if (auto found =
-                 path_search::find(name, path_env != nullptr ? path_env : "/usr/bin:/bin")) {
-    facts.exec_path = *found;
-  } else {
-    return Error{"cannot run " + name + ": not found on PATH", exit_code::kNotFound};
-  }
+  auto resolved = target::resolve(argv, path_env != nullptr ? path_env : "/usr/bin:/bin");
+  if (!resolved) return resolved.error();
+  facts.exec_path = resolved.value().exec_path;
 
   // The TMPDIR an enforced --fs-readonly run has: what the target writes there needs no grant.
   auto tmpdir = PrivateTmpdir::create(tmpdir_parent());
@@ -105,7 +101,7 @@ Result<RunFacts> run(const std::vector<std::string>& argv, const std::string& re
     env.push_back(entry);
   }
   for (const char* key : {"TMPDIR=", "TMP=", "TEMP="}) env.push_back(key + facts.tmpdir);
-  std::vector<std::string> args = argv;
+  std::vector<std::string> args = resolved.value().argv;
   const std::vector<char*> child_argv = c_strings(args);
   const std::vector<char*> child_envp = c_strings(env);
 

@@ -166,6 +166,12 @@ std::string resolve(pid_t pid, std::uint64_t dirfd_arg, bool has_dirfd, const st
     full = fs::path(base) / full;
   }
   full = full.lexically_normal();
+  // Names of the caller's own fds and process: resolved here they would name hermetic's. They
+  // stay as written (synthesis leaves them out: stdio is the target's anyway).
+  const std::string text = full.string();
+  for (const char* own : {"/dev/std", "/dev/fd/", "/proc/self/", "/proc/thread-self/"}) {
+    if (text.starts_with(own)) return text;
+  }
   std::error_code ec;
   if (follow) {
     auto real = fs::canonical(full, ec);
