@@ -168,7 +168,7 @@ std::string resolve(pid_t pid, std::uint64_t dirfd_arg, bool has_dirfd, const st
   full = full.lexically_normal();
   // Names of the caller's own fds and process: resolved here they would name hermetic's. They
   // stay as written (synthesis leaves them out: stdio is the target's anyway).
-  const std::string text = full.string();
+  std::string text = full.string();
   for (const char* own : {"/dev/std", "/dev/fd/", "/proc/self/", "/proc/thread-self/"}) {
     if (text.starts_with(own)) return text;
   }
