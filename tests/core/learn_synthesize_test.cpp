@@ -2,6 +2,7 @@
 // policy file writer, which changes one table and no other byte.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <set>
 #include <string>
@@ -168,6 +169,14 @@ TEST(LearnSynthesize, TableLinesAreRelativeToTheFileAndParseAsAPolicy) {
   // Stored and learned again: the same table (paths compared normalized).
   const Learned stored = from_policy(loaded.value().policy, exec_from_table(text));
   EXPECT_EQ(table_lines(stored, "/work/proj", "/home/u"), lines);
+
+  // What learn does not see stays as the file had it.
+  Policy more = loaded.value().policy;
+  more.block_environment = true;
+  more.deny_imports = {"pickle"};
+  const auto kept = table_lines(widen(from_policy(more, {}), out), "/work/proj", "/home/u");
+  EXPECT_NE(std::find(kept.begin(), kept.end(), "block_environment = true"), kept.end());
+  EXPECT_NE(std::find(kept.begin(), kept.end(), "deny_imports = ["), kept.end());
 }
 
 TEST(LearnSynthesize, ReadReportTakesObservedLinesAndRefusesOthers) {

@@ -289,6 +289,11 @@ Learned widen(const Learned& a, const Learned& b) {
   drop_covered(out.write);
   out.read = join(a.read, b.read);
   drop_covered(out.read);
+  out.kept = a.kept;
+  for (const auto& line : b.kept) {
+    if (std::find(out.kept.begin(), out.kept.end(), line) == out.kept.end())
+      out.kept.push_back(line);
+  }
   out.notes = a.notes;
   out.notes.insert(out.notes.end(), b.notes.begin(), b.notes.end());
   return out;
@@ -318,6 +323,22 @@ Learned from_policy(const Policy& policy, const std::set<std::string>& exec) {
   if (policy.fs_root) out.root = normal(*policy.fs_root);
   out.write = paths(policy.allow_write);
   out.read = paths(policy.allow_read);
+  const auto as_is = [](const std::string& value) { return value; };
+  const auto keep_flag = [&](std::string_view key, bool on) {
+    if (on) out.kept.push_back(std::string(key) + " = true");
+  };
+  const auto keep_list = [&](std::string_view key, const std::vector<std::string>& values) {
+    list_lines(out.kept, key, std::set<std::string>(values.begin(), values.end()), as_is);
+  };
+  std::vector<std::string> pins;
+  for (const auto& pin : policy.resolve) pins.push_back(pin.name + ":" + pin.address);
+  keep_list("resolve", pins);
+  keep_flag("block_environment", policy.block_environment);
+  keep_list("keep_env", policy.keep_env);
+  keep_flag("block_code_exec", policy.block_code_exec);
+  keep_list("deny_imports", policy.deny_imports);
+  keep_flag("block_native", policy.block_native);
+  keep_flag("block_interpreter_mutation", policy.block_interpreter_mutation);
   return out;
 }
 
@@ -350,6 +371,7 @@ std::vector<std::string> table_lines(const Learned& learned, const std::string& 
     list_lines(out, "allow_write", learned.write, path);
     if (learned.root) list_lines(out, "allow_read", learned.read, path);
   }
+  out.insert(out.end(), learned.kept.begin(), learned.kept.end());
   return out;
 }
 

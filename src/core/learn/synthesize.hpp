@@ -56,6 +56,9 @@ struct Learned {
   std::set<std::string> write;
   std::set<std::string> read;
   std::vector<std::string> notes;  // what a policy cannot say, for the summary
+  // Lines of a stored policy's fields that learn does not see (block_environment, deny_imports,
+  // resolve, ...): kept as they were when learn rewrites the table.
+  std::vector<std::string> kept;
 };
 
 // `exists` answers whether a path exists now (after the run).
