@@ -30,27 +30,29 @@ inline constexpr std::size_t kMaxLine = 4096;
 // The first frame of the program's own code (outside the standard library and hermetic), for a
 // Python caller.
 struct Frame {
-  std::string_view file;
+  std::string_view file{};
   long line = 0;
-  std::string_view function;
+  std::string_view function{};
 };
 
 // What happened. The capability names the policy's vocabulary (docs/report.md lists each
 // capability's operations); the detail fields not used by an event stay empty and are left out.
+// Every member has a default, so that a designated initializer names only what an event has
+// (GCC's -Wmissing-field-initializers warns of a skipped member without one).
 struct Event {
   std::string_view
-      capability;  // network, subprocess, fs_write, fs_read, environment, code, import, native
-  std::string_view operation;  // connect, bind, exec, create, getenv, ... (docs/report.md)
+      capability{};  // network, subprocess, fs_write, fs_read, environment, code, import, native
+  std::string_view operation{};  // connect, bind, exec, create, getenv, ... (docs/report.md)
   std::string_view decision = "refused";  // or "observed" (learn mode)
-  std::string_view layer;  // kernel (a seccomp or Landlock refusal), supervisor, preload, inprocess
+  std::string_view layer{};               // supervisor, preload, inprocess, cli (docs/report.md)
   long pid = 0;
-  std::string_view program;  // the process's executable (its path, or argv[0] when unknown)
-  std::string_view path;     // a file or directory
-  std::string_view path2;    // the second path of a rename or link
-  std::string_view address;  // "127.0.0.1", "::1", "/run/x.sock", "@abstract"
-  long port = -1;            // with address, for inet families
-  std::string_view name;     // a host name, an environment variable, a module, a syscall
-  std::string_view flag;     // the flag (or keyword) that refused it, or would allow it
+  std::string_view program{};  // the process's executable (its path, or argv[0] when unknown)
+  std::string_view path{};     // a file or directory
+  std::string_view path2{};    // the second path of a rename or link
+  std::string_view address{};  // "127.0.0.1", "::1", "/run/x.sock", "@abstract"
+  long port = -1;              // with address, for inet families
+  std::string_view name{};     // a host name, an environment variable, a module, a syscall
+  std::string_view flag{};     // the flag (or keyword) that refused it, or would allow it
   const Frame* frame = nullptr;
 };
 

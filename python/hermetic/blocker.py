@@ -13,6 +13,7 @@ from hermetic import _hermetic, _patches
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
 if TYPE_CHECKING:
+    import os
     from collections.abc import Callable, Iterable
     from types import TracebackType
     from typing import Any, TypeVar
@@ -201,10 +202,10 @@ _FIELDS_IN_SIGNATURE = tuple(
 
 # The native module hands out an opaque token per level, and lifts a level (or changes what the
 # interpreter guard watches) only for that token: the blockers keep theirs, never a module.
-def _push(policy: dict[str, Any]) -> Token:
+def _push(policy: dict[str, Any], report: str | None = None) -> Token:
     with _LOCK:
         _patches.prepare(policy)
-        token = _hermetic.push(policy)
+        token = _hermetic.push(policy, report)
         _patches.sync(_hermetic.effective(), token)
         return token
 
@@ -247,18 +248,19 @@ def _wraps(func: Any) -> Any:
 class _HermeticBlocker:
     """A blocker policy as a sync or async context manager, or a decorator."""
 
-    __slots__ = ("cfg", "_tokens")
+    __slots__ = ("cfg", "report", "_tokens")
 
-    def __init__(self, cfg: BlockConfig) -> None:
-        """Store the policy that should be applied on entry."""
+    def __init__(self, cfg: BlockConfig, report: str | None = None) -> None:
+        """Store the policy that should be applied on entry, and where to report refusals."""
         self.cfg = cfg
+        self.report = report  # absolute; the file exists (hermetic_blocker made it)
         # One token per active entry: the same blocker may be entered by several threads or
         # recursively through a decorated function.
         self._tokens: list[Token] = []
 
     def __enter__(self) -> _HermeticBlocker:
         """Activate this blocker policy for the whole process (all threads)."""
-        token = _push(self.cfg.to_policy())
+        token = _push(self.cfg.to_policy(), self.report)
         self._tokens.append(token)
         return self
 
@@ -329,6 +331,7 @@ def hermetic_blocker(
     allow_bind: Iterable[str] = (),
     policy: str | None = None,
     policy_file: str | None = None,
+    report: str | os.PathLike[str] | None = None,
 ) -> _HermeticBlocker:
     """Build a blocker that applies the requested hermetic guards.
 
@@ -347,6 +350,9 @@ def hermetic_blocker(
         #    found from the working directory upward, or `policy_file`); "" is its default.
         #    The keyword arguments add to it and may only tighten it.
         hermetic_blocker(policy="ci")
+
+    ``report``: a file that gets one JSON line per refusal while the blocker is active (the
+    format of ``hermetic --report``, docs/report.md); created if missing, appended to.
     """
     if _config is not None:
         if not isinstance(_config, BlockConfig):
@@ -372,7 +378,18 @@ def hermetic_blocker(
         )
         cfg = _config_from_json(text) | cfg
 
-    return _HermeticBlocker(cfg)
+    return _HermeticBlocker(cfg, _report_file(report) if report is not None else None)
+
+
+def _report_file(report: str | os.PathLike[str]) -> str:
+    """Create (or keep) the report file now, so that a path that cannot be written is an error
+    here and not lines lost later; its absolute path, as the native layer appends to it."""
+    import os  # only for reports: keeps `import hermetic` fast
+
+    path = os.path.abspath(os.fspath(report))
+    with open(path, "a", encoding="utf-8"):
+        pass
+    return path
 
 
 def _profile_config(name: str) -> BlockConfig:

@@ -44,7 +44,7 @@ exit codes:
 )";
 
 // What one long option does: set or add to policy fields, or one of the CLI's own actions.
-enum class Own { none, help, version, check, explain, profile, policy, policy_file };
+enum class Own { none, help, version, check, explain, report, profile, policy, policy_file };
 struct OptionMeaning {
   std::string name{};
   int has_arg = no_argument;
@@ -101,6 +101,12 @@ std::vector<OptionMeaning> option_meanings() {
                  .own = Own::explain,
                  .help = "Print the rules the run would apply (target, exec chain, each "
                          "Landlock layer, seccomp), then exit without running the target."});
+  out.push_back({.name = "report",
+                 .has_arg = required_argument,
+                 .own = Own::report,
+                 .metavar = " FILE",
+                 .help = "Append one JSON line per refused action to FILE, from every process "
+                         "and layer of the run (docs/report.md)."});
   out.push_back({.name = "version",
                  .own = Own::version,
                  .help = "Display program version information and exit"});
@@ -221,6 +227,7 @@ Result<Action> parse(const std::vector<std::string>& args) {
   bool explain = false;
   std::optional<std::string> policy_name;  // --policy, with its NAME or ""
   std::optional<std::string> policy_file;
+  std::string report_file;
   // "-": every word is returned in order (stray words as 1); ":": a missing value is ':';
   // opterr 0: the messages are made below. optind 0 resets getopt's state (glibc and musl).
   opterr = 0;
@@ -256,6 +263,10 @@ Result<Action> parse(const std::vector<std::string>& args) {
         continue;
       case Own::explain:
         explain = true;
+        continue;
+      case Own::report:
+        if (*optarg == '\0') return usage("--report: the FILE is empty");
+        report_file = optarg;
         continue;
       case Own::profile:
         builder.add_profile(optarg);
@@ -325,7 +336,7 @@ Result<Action> parse(const std::vector<std::string>& args) {
   if (explain) {
     return Action{ExplainTarget{std::move(policy).value(), std::move(target), std::move(source)}};
   }
-  return Action{RunTarget{std::move(policy).value(), std::move(target)}};
+  return Action{RunTarget{std::move(policy).value(), std::move(target), std::move(report_file)}};
 }
 
 }  // namespace hermetic::cli

@@ -18,6 +18,7 @@ struct ShowKernelCheck {};  // --check
 struct RunTarget {
   Policy policy;
   std::vector<std::string> target_argv;
+  std::string report_file;  // --report FILE as given (an output, not part of the policy), or ""
 };
 struct ExplainTarget {  // --explain: print the rules a run would apply, run nothing
   Policy policy;

@@ -9,6 +9,7 @@
 #include "hermetic/policy.hpp"
 #include "hermetic/probe.hpp"
 #include "launch/launch_steps.hpp"
+#include "launch/report_file.hpp"
 #include "learn_command.hpp"
 
 namespace {
@@ -44,8 +45,14 @@ int run_cli(int argc, char** argv) {
     return 0;
   }
   const auto& run = std::get<hermetic::cli::RunTarget>(action.value());
+  std::string report_path;  // absolute: the target's layers may run in another directory
+  if (!run.report_file.empty()) {
+    auto opened = hermetic::report_file::open_for_run(run.report_file);
+    if (!opened) return report(opened.error());
+    report_path = std::move(opened).value();
+  }
   // In place of this process when it can: launch_steps.hpp.
-  auto status = hermetic::launch_cli::run(run.policy, run.target_argv);
+  auto status = hermetic::launch_cli::run(run.policy, run.target_argv, report_path);
   if (!status) return report(status.error());
   return status.value();
 }

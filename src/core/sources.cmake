@@ -34,6 +34,7 @@ set(HERMETIC_SUPERVISOR_SOURCES
   supervisor/supervisor_calls.cpp
   supervisor/supervisor_metadata.cpp
   supervisor/observer.cpp
+  supervisor/refusal_report.cpp
   supervisor/supervisor.cpp)
 set(HERMETIC_TARGET_SOURCES
   target/exec_chain.cpp
@@ -55,6 +56,7 @@ set(HERMETIC_LAUNCH_SOURCES
   launch/name_pins.cpp
   launch/hosts_overlay.cpp
   launch/inherited_sockets.cpp
+  launch/report_file.cpp
   launch/signal_relay.cpp
   launch/launch.cpp
   launch/spawn.cpp)

@@ -8,8 +8,9 @@
 // cost every run a waiting hermetic process. Instead this library, already in every process of
 // the run, interposes the libc functions that make the calls: each calls the real function and,
 // when it failed with the errno of the refusing row and the policy blocks that capability, writes
-// one line, once per capability and process. A run refused nothing pays one lookup of the real
-// function per function used. Nothing here enforces anything: the kernel already refused.
+// one line, once per capability and process, and (with --report) one report line per refusal. A
+// run refused nothing pays one lookup of the real function per function used. Nothing here
+// enforces anything: the kernel already refused.
 //
 // Not seen: statically linked programs, raw syscalls, and libc's internal calls (system() and
 // popen() spawn through libc itself). Calls the supervisor decides (--allow-localhost,
@@ -19,6 +20,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cerrno>
@@ -28,6 +30,7 @@
 #include <cstring>
 #include <string_view>
 
+#include "hermetic/report_event.hpp"
 #include "hermetic/report_lines.hpp"
 
 namespace {
@@ -49,20 +52,59 @@ bool reported_here(Capability capability) {
 
 std::array<std::atomic<bool>, kCapabilities> g_said{};
 
-// Writes `[hermetic] blocked action: <what> by <program>; <hint>` once per capability. Keeps errno.
-void note(Capability capability, const char* what, const char* hint) {
+// What the --report line of a refusal says beyond the note (docs/report.md, layer "preload").
+struct Detail {
+  std::string_view operation{};  // socket, fork, exec
+  std::string_view path{};       // exec: the program
+  std::string_view name{};       // socket: the family
+};
+
+// The --report line: every refusal, not once per capability as the note. The file is the one
+// hermetic names in HERMETIC_REPORT; nothing is written without it.
+void report(Capability capability, const Detail& detail) {
+  const char* path = std::getenv(hermetic::report::kReportPathVariable.data());
+  if (path == nullptr) return;
+  std::array<char, 4096> exe{};
+  const ssize_t n = readlink("/proc/self/exe", exe.data(), exe.size() - 1);
+  const std::string_view program =
+      n > 0 ? std::string_view(exe.data(), static_cast<std::size_t>(n))
+            : std::string_view(program_invocation_name != nullptr ? program_invocation_name : "");
+  const bool network = capability == kNetwork;
+  const hermetic::report::Event event{.capability = network ? "network" : "subprocess",
+                                      .operation = detail.operation,
+                                      .layer = "preload",
+                                      .pid = static_cast<long>(getpid()),
+                                      .program = program,
+                                      .path = detail.path,
+                                      .name = detail.name,
+                                      .flag = network ? "--no-network" : "--no-subprocess"};
+  (void)hermetic::report::append(path, event);
+}
+
+// Under --trace every refusal gets its line, as every report line has its trace line.
+bool traced() {
+  const char* policy = std::getenv("HERMETIC_POLICY");
+  return policy != nullptr && std::strstr(policy, "\"trace\":true") != nullptr;
+}
+
+// Writes `[hermetic] blocked action: <what> by <program>; <hint>` once per capability (each
+// time under --trace), and the report line of every refusal. Keeps errno.
+void note(Capability capability, const char* what, const char* hint, const Detail& detail) {
   const int saved = errno;
-  if (!g_said[capability].exchange(true) && reported_here(capability)) {
-    std::array<char, 512> line{};
-    const char* program =
-        program_invocation_short_name != nullptr ? program_invocation_short_name : "?";
-    const int n = std::snprintf(line.data(), line.size(), "%.*s%s by %s (pid %d); %s\n",
-                                static_cast<int>(hermetic::kTraceLinePrefix.size()),
-                                hermetic::kTraceLinePrefix.data(), what, program,
-                                static_cast<int>(getpid()), hint);
-    if (n > 0) {
-      const auto length = std::min<std::size_t>(static_cast<std::size_t>(n), line.size() - 1);
-      (void)!write(STDERR_FILENO, line.data(), length);
+  if (reported_here(capability)) {
+    report(capability, detail);
+    if (!g_said[capability].exchange(true) || traced()) {
+      std::array<char, 512> line{};
+      const char* program =
+          program_invocation_short_name != nullptr ? program_invocation_short_name : "?";
+      const int n = std::snprintf(line.data(), line.size(), "%.*s%s by %s (pid %d); %s\n",
+                                  static_cast<int>(hermetic::kTraceLinePrefix.size()),
+                                  hermetic::kTraceLinePrefix.data(), what, program,
+                                  static_cast<int>(getpid()), hint);
+      if (n > 0) {
+        const auto length = std::min<std::size_t>(static_cast<std::size_t>(n), line.size() - 1);
+        (void)!write(STDERR_FILENO, line.data(), length);
+      }
     }
   }
   errno = saved;
@@ -88,7 +130,8 @@ void exec_refused(const char* path) {
   std::array<char, 320> what{};
   (void)std::snprintf(what.data(), what.size(), "subprocess disabled: exec(%.256s)",
                       path != nullptr ? path : "?");
-  note(kSubprocess, what.data(), kSubprocessHint);
+  note(kSubprocess, what.data(), kSubprocessHint,
+       {.operation = "exec", .path = path != nullptr ? path : ""});
 }
 
 using SocketFn = int (*)(int, int, int);
@@ -139,19 +182,27 @@ extern "C" {
 int socket(int domain, int type, int protocol) {
   const int fd = real("socket", g_socket)(domain, type, protocol);
   if (fd < 0 && errno == EACCES && domain != AF_UNIX) {
-    std::string_view name = hermetic::socket_family_name(domain);
-    if (name.empty()) name = "a non-local family";
+    const std::string_view name = hermetic::socket_family_name(domain);
+    const std::string_view shown = name.empty() ? "a non-local family" : name;
     std::array<char, 96> what{};
     (void)std::snprintf(what.data(), what.size(), "network disabled: socket(%.*s)",
-                        static_cast<int>(name.size()), name.data());
-    note(kNetwork, what.data(), kNetworkHint);
+                        static_cast<int>(shown.size()), shown.data());
+    std::array<char, 24> number{};  // the report names a family it has no name for by number
+    const int digits = std::snprintf(number.data(), number.size(), "%d", domain);
+    note(kNetwork, what.data(), kNetworkHint,
+         {.operation = "socket",
+          .name = !name.empty() ? name
+                                : std::string_view(number.data(),
+                                                   static_cast<std::size_t>(std::max(digits, 0)))});
   }
   return fd;
 }
 
 pid_t fork() {
   const pid_t pid = real("fork", g_fork)();
-  if (pid < 0 && errno == EPERM) note(kSubprocess, "subprocess disabled: fork", kSubprocessHint);
+  if (pid < 0 && errno == EPERM) {
+    note(kSubprocess, "subprocess disabled: fork", kSubprocessHint, {.operation = "fork"});
+  }
   return pid;
 }
 
@@ -188,7 +239,10 @@ int fexecve(int fd, char* const argv[], char* const envp[]) {
 int posix_spawn(pid_t* pid, const char* path, const posix_spawn_file_actions_t* actions,
                 const posix_spawnattr_t* attr, char* const argv[], char* const envp[]) {
   const int err = real("posix_spawn", g_posix_spawn)(pid, path, actions, attr, argv, envp);
-  if (err == EPERM) note(kSubprocess, "subprocess disabled: posix_spawn", kSubprocessHint);
+  if (err == EPERM) {
+    note(kSubprocess, "subprocess disabled: posix_spawn", kSubprocessHint,
+         {.operation = "fork", .path = path});
+  }
   if (err == EACCES) {
     errno = EACCES;
     exec_refused(path);
@@ -199,7 +253,10 @@ int posix_spawn(pid_t* pid, const char* path, const posix_spawn_file_actions_t* 
 int posix_spawnp(pid_t* pid, const char* file, const posix_spawn_file_actions_t* actions,
                  const posix_spawnattr_t* attr, char* const argv[], char* const envp[]) {
   const int err = real("posix_spawnp", g_posix_spawnp)(pid, file, actions, attr, argv, envp);
-  if (err == EPERM) note(kSubprocess, "subprocess disabled: posix_spawn", kSubprocessHint);
+  if (err == EPERM) {
+    note(kSubprocess, "subprocess disabled: posix_spawn", kSubprocessHint,
+         {.operation = "fork", .path = file});
+  }
   if (err == EACCES) {
     errno = EACCES;
     exec_refused(file);

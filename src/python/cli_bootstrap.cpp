@@ -15,6 +15,7 @@
 #include "guards.hpp"
 #include "hermetic/launch.hpp"
 #include "hermetic/policy.hpp"
+#include "hermetic/report_event.hpp"
 #include "level_token.hpp"
 #include "policy_stack.hpp"
 #include "py_ref.hpp"
@@ -37,6 +38,16 @@ std::optional<Policy>& startup_policy() {
 std::optional<Policy>& user_code_policy() {
   static std::optional<Policy> policy;  // empty: nothing to add
   return policy;
+}
+// The --report file the launcher named (HERMETIC_REPORT), read before the program could change
+// its environment (at preinit; in the deferred form, at the wake); empty for none.
+std::string& report_path() {
+  static std::string path;
+  return path;
+}
+void remember_report_path() {
+  const char* path = std::getenv(hermetic::report::kReportPathVariable.data());
+  report_path() = path != nullptr ? path : "";
 }
 // The hook runs with the GIL held; no other synchronisation is needed.
 bool g_activated = false;
@@ -124,7 +135,8 @@ int activate() {
   const bool scrubbed = policy.block_environment;
   // Before site or any .pth file could change what sys says about the interpreter's prefix.
   if (policy.block_native && stdlib_extensions::remember() != 0) return -1;
-  g_cli_level = policy_stack::push(std::move(policy), /*seal=*/true, Face::kCli, scrubbed);
+  g_cli_level =
+      policy_stack::push(std::move(policy), /*seal=*/true, Face::kCli, scrubbed, report_path());
   return cli_exit::install();
 }
 
@@ -152,7 +164,7 @@ int enter_user_code() {
   }
   if (user_code_policy()) {
     if (code_guard::trust_stdlib_generators() != 0 || code_guard::trust_runpy() != 0) return -1;
-    (void)policy_stack::push(*user_code_policy(), /*seal=*/true, Face::kCli);
+    (void)policy_stack::push(*user_code_policy(), /*seal=*/true, Face::kCli, false, report_path());
   }
   const auto snapshot = policy_stack::current();
   const Policy& merged = snapshot->merged;
@@ -255,6 +267,7 @@ extern "C" int hermetic_wake(const char* policy_json) {
     return 1;  // not a policy the launcher defers
   }
   boot::startup_policy() = std::move(policy).value();
+  boot::remember_report_path();
   boot::g_activated = true;
   boot::g_in_user_code = true;
   if (boot::activate() != 0 || boot::enter_user_code() != 0) boot::fail_closed();
@@ -270,6 +283,7 @@ extern "C" int hermetic_preinit(const char* policy_json) {
   startup.block_code_exec = false;
   startup.deny_imports.clear();
   boot::startup_policy() = std::move(startup);
+  boot::remember_report_path();
   if (policy.value().block_code_exec || !policy.value().deny_imports.empty()) {
     hermetic::Policy user;
     user.block_code_exec = policy.value().block_code_exec;

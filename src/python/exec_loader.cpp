@@ -8,6 +8,8 @@
 #include <cstring>
 #include <string_view>
 
+#include "base/path_search.hpp"
+
 namespace hermetic::inproc::exec_loader {
 namespace {
 
@@ -69,16 +71,7 @@ bool maps_libraries(const std::string& path, int depth) {
 
 std::string locate(const std::string& program, const std::string& search_path) {
   if (program.empty() || program.find('/') != std::string::npos) return program;
-  std::string_view rest(search_path);
-  while (true) {
-    const auto colon = rest.find(':');
-    std::string dir(rest.substr(0, colon));
-    if (dir.empty()) dir = ".";
-    std::string candidate = dir + "/" + program;
-    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
-    if (colon == std::string_view::npos) return {};
-    rest.remove_prefix(colon + 1);
-  }
+  return path_search::find(program, search_path).value_or(std::string());
 }
 
 bool maps_libraries(const std::string& path) { return maps_libraries(path, 0); }

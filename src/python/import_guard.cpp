@@ -40,7 +40,9 @@ std::optional<Denial> denial_for(const Snapshot& snapshot, const std::string& na
   if (snapshot.merged.block_native &&
       std::any_of(kNativeInterfaces.begin(), kNativeInterfaces.end(),
                   [&](std::string_view n) { return under(name, n); })) {
-    return Denial{"imports", "import blocked: " + name, name, ErrorKind::kImport};
+    Denial denial{"imports", "import blocked: " + name, name, ErrorKind::kImport};
+    denial.report_capability = "native";  // ctypes, cffi: a way to load native code
+    return denial;
   }
   return std::nullopt;
 }

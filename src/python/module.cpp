@@ -26,7 +26,7 @@ using namespace hermetic::inproc;  // NOLINT(google-build-using-namespace): modu
 
 // Pushes a built policy; a sealed one first gets the kernel layer (so a failure leaves the
 // stack unchanged) and then becomes permanent.
-PyObject* push_policy(hermetic::Result<hermetic::Policy> built) {
+PyObject* push_policy(hermetic::Result<hermetic::Policy> built, std::string report_path = {}) {
   if (PyErr_Occurred()) return nullptr;
   if (!built) {
     PyErr_SetString(PyExc_ValueError, built.error().message.c_str());
@@ -38,7 +38,9 @@ PyObject* push_policy(hermetic::Result<hermetic::Policy> built) {
   if (sealed && raise_unless_ok(seal::apply_kernel(policy_stack::preview_push(policy))) != 0) {
     return nullptr;
   }
-  return level_token::make(policy_stack::push(std::move(policy), sealed));
+  return level_token::make(policy_stack::push(std::move(policy), sealed, Face::kApi,
+                                              /*environment_scrubbed=*/false,
+                                              std::move(report_path)));
 }
 
 // The named profiles, from the core's table (src/core/policy/profiles.cpp): the one place they are
@@ -88,7 +90,19 @@ PyObject* deny_native_code(PyObject* /*self*/, PyObject* /*unused*/) {
   Py_RETURN_NONE;
 }
 
-PyObject* push(PyObject* /*self*/, PyObject* dict) { return push_policy(policy_from_dict(dict)); }
+// push(policy, report=None): `report` is the absolute path of the blocker's report file, which
+// the caller created (blocker.py).
+PyObject* push(PyObject* /*self*/, PyObject* args) {
+  PyObject* dict = nullptr;
+  PyObject* report = Py_None;
+  if (PyArg_ParseTuple(args, "O|O:push", &dict, &report) == 0) return nullptr;
+  std::string report_path;
+  if (report != Py_None && !path_of(report, &report_path)) {
+    PyErr_SetString(PyExc_TypeError, "push(): report must be a path or None");
+    return nullptr;
+  }
+  return push_policy(policy_from_dict(dict), std::move(report_path));
+}
 
 PyObject* push_json(PyObject* /*self*/, PyObject* arg) {
   const char* text = PyUnicode_AsUTF8AndSize(arg, nullptr);
@@ -228,10 +242,11 @@ PyObject* kernel_part_json(PyObject* /*self*/, PyObject* /*unused*/) {
 }
 
 PyMethodDef methods[] = {  // NOLINT: CPython's API takes a mutable array
-    {"push", push, METH_O,
-     "push(policy: dict) -> Token\n\nActivate a policy level (keys as in the JSON form); "
-     "returns its token, the only way to pop it. A sealed policy also gets the kernel layer and "
-     "can never be popped."},
+    {"push", push, METH_VARARGS,
+     "push(policy: dict, report: str | None = None) -> Token\n\nActivate a policy level (keys "
+     "as in the JSON form), its refusals reported as JSON lines to the file `report` (an "
+     "absolute path); returns its token, the only way to pop it. A sealed policy also gets the "
+     "kernel layer and can never be popped."},
     {"push_json", push_json, METH_O,
      "push_json(text: str) -> Token\n\nLike push, from the JSON form (hermetic::to_json)."},
     {"profile_names", profile_names, METH_NOARGS,

@@ -35,7 +35,7 @@ void publish(Snapshot next) {
 }
 
 Level make_level(Policy policy, std::uint64_t token, Face face) {
-  Level level{std::move(policy), std::nullopt, {}, {}, token, face};
+  Level level{std::move(policy), std::nullopt, {}, {}, token, face, false, {}};
   if (level.policy.fs_root) {
     // A root that does not resolve still confines: keep the literal path (nothing real is
     // inside a missing directory).
@@ -59,12 +59,14 @@ Snapshot preview_push(const Policy& policy) {
   return with_levels(std::move(levels), now.sealed_floor);
 }
 
-std::uint64_t push(Policy policy, bool seal, Face face, bool environment_scrubbed) {
+std::uint64_t push(Policy policy, bool seal, Face face, bool environment_scrubbed,
+                   std::string report_path) {
   const auto& now = *current_slot();
   const std::uint64_t token = g_next_token++;
   auto levels = now.levels;
   levels.push_back(make_level(std::move(policy), token, face));
   levels.back().environment_scrubbed = environment_scrubbed;
+  levels.back().report_path = std::move(report_path);
   const std::size_t floor = seal ? levels.size() : now.sealed_floor;
   publish(with_levels(std::move(levels), floor));
   return token;

@@ -31,6 +31,9 @@ struct Level {
   // environment, so the process's own environment (what is left of it) is readable and its
   // own to change. A level of the Python API refuses reads and writes instead.
   bool environment_scrubbed = false;
+  // Where this level's refusals are reported (report_line.hpp): the CLI's --report file
+  // (HERMETIC_REPORT), a blocker's report=; empty for none.
+  std::string report_path;
 };
 
 // Every check asks each level and denies when any level denies, so an inner block can only
@@ -55,9 +58,9 @@ namespace policy_stack {
 // Adds a level; `seal` makes it and every level below it permanent. Returns the level's token.
 // Pure bookkeeping: the caller applies any kernel layer before pushing a sealed level.
 // `face`: who pushed it (Level::face); `environment_scrubbed`: Level::environment_scrubbed (the
-// CLI's level only).
+// CLI's level only); `report_path`: Level::report_path.
 [[nodiscard]] std::uint64_t push(Policy policy, bool seal, Face face = Face::kApi,
-                                 bool environment_scrubbed = false);
+                                 bool environment_scrubbed = false, std::string report_path = {});
 
 // The snapshot that push(policy, ...) would publish, to decide what to seal before doing so.
 [[nodiscard]] Snapshot preview_push(const Policy& policy);

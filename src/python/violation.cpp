@@ -6,6 +6,7 @@
 
 #include "error_classes.hpp"
 #include "py_ref.hpp"
+#include "report_line.hpp"
 
 namespace hermetic::inproc {
 namespace {
@@ -105,6 +106,7 @@ int deny(const Snapshot& snapshot, const Denial& denial) {
   // likely to be such a probe).
   last_violation() = denial.message;
   if (snapshot.merged.trace) trace_line(denial.message);
+  report_line::write(snapshot, denial);  // the same event, as data (--report, report=)
   raise(denial);
   return -1;
 }

@@ -37,6 +37,9 @@ struct Denial {
   // kPermission: the kernel's errno for the call and the path it would name (empty: None).
   int error_number = EACCES;
   std::string filename = {};
+  // The --report capability when the guard and message do not tell it (report_line.cpp): an
+  // import refused by block_native reads as one refused by deny_imports.
+  std::string_view report_capability = {};
 };
 
 // A refusal with an OS meaning (kPermission): EACCES, naming `path` when it is a file's.

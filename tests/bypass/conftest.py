@@ -47,6 +47,13 @@ class Sandbox:
         return self.flags is not None
 
 
+@pytest.fixture
+def new_sandbox() -> Callable[[str, tuple[str, ...] | None], Sandbox]:
+    """Sandbox itself, for test files that make their own sets of runs (conftest is not a module
+    test files import)."""
+    return Sandbox
+
+
 @dataclass
 class Attempt:
     proc: subprocess.CompletedProcess

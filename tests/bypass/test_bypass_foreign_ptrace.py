@@ -16,7 +16,6 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -35,18 +34,6 @@ def yama_scope() -> int:
     scope = Path("/proc/sys/kernel/yama/ptrace_scope")
     value = int(scope.read_text()) if scope.exists() else 0
     return 0 if os.geteuid() == 0 and value < 3 else value
-
-
-@dataclass(frozen=True)
-class Sandbox:
-    """As conftest's Sandbox (run_attempt reads `flags`): None for the bare run."""
-
-    name: str
-    flags: tuple[str, ...] | None
-
-    @property
-    def sandboxed(self) -> bool:
-        return self.flags is not None
 
 
 @contextmanager
@@ -86,15 +73,16 @@ def sandbox_params() -> list:
 
 
 @pytest.fixture(params=sandbox_params())
-def foreign_sandbox(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
+def foreign_sandbox(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch,
+                    new_sandbox):
     if request.param is None:
-        return Sandbox("bare", None)
+        return new_sandbox("bare", None)
     flags, abi, inprocess = SANDBOXES[request.param]
     if abi is not None:
         monkeypatch.setenv("HERMETIC_LANDLOCK_ABI_MAX", abi)
     if inprocess:
         monkeypatch.delenv("HERMETIC_INPROCESS", raising=False)
-    return Sandbox(request.param, flags)
+    return new_sandbox(request.param, flags)
 
 
 @pytest.mark.parametrize("route", ["attach", "mem"])
@@ -113,7 +101,8 @@ def test_cannot_write_an_outside_process(route, foreign_sandbox, c_helpers, run_
 
 @pytest.mark.parametrize("name", ["no-network", "no-network-abi5", "no-network-abi2",
                                   "no-code-exec"])
-def test_can_still_trace_its_own_child(name, monkeypatch, marker, c_helpers, run_attempt):
+def test_can_still_trace_its_own_child(name, monkeypatch, marker, c_helpers, run_attempt,
+                                      new_sandbox):
     """The child creates the marker only when it finds the flag its parent poked."""
     if yama_scope() >= 2:
         pytest.skip("Yama forbids every attach here, to children too")
@@ -122,6 +111,6 @@ def test_can_still_trace_its_own_child(name, monkeypatch, marker, c_helpers, run
         monkeypatch.setenv("HERMETIC_LANDLOCK_ABI_MAX", abi)
     if inprocess:
         monkeypatch.delenv("HERMETIC_INPROCESS", raising=False)
-    attempt = run_attempt([c_helpers["ptrace_poke"], "own-child", marker], Sandbox(name, flags))
+    attempt = run_attempt([c_helpers["ptrace_poke"], "own-child", marker], new_sandbox(name, flags))
     assert attempt.proc.returncode == 0, attempt.describe()
     assert marker.exists(), attempt.describe()

@@ -57,6 +57,19 @@ TEST(FsLayers, WritableOnlyWhereAllowed) {
                                    "/dev/ptmx", "/tmp/hermetic-abc", "/work/out"}));
 }
 
+TEST(FsLayers, TheReportFileIsAppendableAndNothingElse) {
+  auto in = readonly_inputs(7);
+  in.report_file = "/home/u/report.jsonl";
+  in.read_root = "/work";
+  const auto layers = fs_layers::layers(in);
+  const auto* rule = rule_for(layers[0], "/home/u/report.jsonl");
+  ASSERT_NE(rule, nullptr);
+  EXPECT_EQ(rule->allowed_access, ll::kWriteFile);  // no creation, removal or rename beside it
+  EXPECT_FALSE(rule->optional);
+  // Appending needs no read right: the read layer does not grant the file.
+  EXPECT_EQ(rule_for(layers[1], "/home/u/report.jsonl"), nullptr);
+}
+
 TEST(FsLayers, NoDeviceNodesEvenWhereWritesAreAllowed) {
   const auto layer = fs_layers::layers(readonly_inputs(7))[0];
   for (const auto& rule : layer.rules) {

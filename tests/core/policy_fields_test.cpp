@@ -9,6 +9,7 @@
 #include <set>
 
 #include "cli_options.hpp"
+#include "hermetic/launch.hpp"
 #include "hermetic/policy.hpp"
 
 namespace hermetic {
@@ -143,6 +144,17 @@ TEST(PolicyFields, TheCommandLineKnowsEveryOptionOfEveryField) {
       EXPECT_TRUE(json_has(run->policy, field.key)) << flag;
     }
   }
+}
+
+TEST(PolicyFields, ReportIsAnOutputNotAPolicyField) {
+  auto action = cli::parse({"--no-network", "--report", "out.jsonl", "--", "true"});
+  ASSERT_TRUE(action.ok()) << action.error().message;
+  const auto& run = std::get<cli::RunTarget>(action.value());
+  EXPECT_EQ(run.report_file, "out.jsonl");
+  EXPECT_EQ(find_policy_field("report"), nullptr);
+  auto empty = cli::parse({"--report=", "--", "true"});
+  ASSERT_FALSE(empty.ok());
+  EXPECT_EQ(empty.error().exit_code, exit_code::kUsage);
 }
 
 TEST(PolicyFields, HelpListsEveryOption) {

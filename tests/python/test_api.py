@@ -48,6 +48,7 @@ def test_hermetic_blocker_signature_matches_the_original():
         "allow_bind",
         "policy",
         "policy_file",
+        "report",
     ]
     assert all(p.kind is p.KEYWORD_ONLY for n, p in params.items() if n != "_config")
     defaults = {n: p.default for n, p in params.items()}

@@ -35,7 +35,7 @@ def test_block_config_and_the_blocker_take_every_field_as_a_keyword():
     blocker = inspect.signature(hermetic_blocker).parameters
     assert set(config) == set(KEYS)
     assert set(KEYS) <= set(blocker)
-    assert set(blocker) - set(KEYS) == {"_config", "profile", "policy", "policy_file"}
+    assert set(blocker) - set(KEYS) == {"_config", "profile", "policy", "policy_file", "report"}
 
 
 @pytest.mark.parametrize("row", FIELDS, ids=KEYS)

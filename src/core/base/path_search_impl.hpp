@@ -22,7 +22,11 @@ std::optional<std::string> find_if(const std::string& name, const std::string& p
     // An empty PATH entry means the working directory.
     const std::string dir(entry.empty() ? std::string_view(".") : entry);
     if (!skip_dir(dir)) {
-      std::string candidate = dir + "/" + name;
+      // Appended in place: `dir + "/" + name` trips GCC 12's -Wrestrict false positive (GCC
+      // bug 105329) once inlined.
+      std::string candidate;
+      candidate.reserve(dir.size() + 1 + name.size());
+      candidate.append(dir).append(1, '/').append(name);
       if (is_executable_file(candidate)) return candidate;
     }
     if (colon == std::string_view::npos) return std::nullopt;

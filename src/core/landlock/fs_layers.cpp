@@ -127,6 +127,11 @@ landlock::Layer write_layer(const Inputs& in) {
   for (const auto& file : in.stdio_write) {
     add(layer.rules, by_fd(file), ll::kWriteFile & handled, inherited(file));
   }
+  // Appending a line is all the report needs: no truncation (not handled anyway), no creation
+  // beside it, no removal.
+  if (!in.report_file.empty()) {
+    add(layer.rules, in.report_file, ll::kWriteFile & handled, "--report (the run's report lines)");
+  }
   return layer;
 }
 

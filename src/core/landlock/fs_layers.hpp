@@ -7,7 +7,9 @@
 //     /dev/ptmx); stdio fds the target inherits stay usable anyway (Landlock checks at open);
 //   - the run's private TMPDIR and each --allow-write path, minus MAKE_CHAR/MAKE_BLOCK: a
 //     privileged target could otherwise create a node for a disk there and write through it;
-//   - a regular file inherited as stdout/stderr, that file only (so /dev/stdout works).
+//   - a regular file inherited as stdout/stderr, that file only (so /dev/stdout works);
+//   - the --report file, WRITE_FILE on that file only: the target's own layers (the preloaded
+//     library, the in-process layer) append their lines to it.
 // REFER is granted only inside the writable places: a hard link or rename from outside into
 // them fails, so nothing read-only (or unreadable) becomes writable (or readable) by a new name.
 // Layer "reads confined to ROOT" handles READ_FILE, READ_DIR, EXECUTE (and REFER) and grants
@@ -56,6 +58,8 @@ struct Inputs {
   // Pseudo-terminals among the stdio fds: under a read root only these of /dev/pts are
   // readable by path (another session's pty would give away what its user types).
   std::vector<InheritedFile> terminals;
+  // The --report file (absolute, existing), empty without one.
+  std::string report_file;
 };
 
 // The write-type filesystem rights the ABI knows (ABI 1 rights, REFER from 2, IOCTL_DEV from 5),

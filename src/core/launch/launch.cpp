@@ -47,6 +47,7 @@
 #include "base/fd.hpp"
 #include "hermetic/probe.hpp"
 #include "hermetic/real_path.hpp"
+#include "hermetic/report_event.hpp"
 #include "launch/environment.hpp"
 #include "launch/hosts_overlay.hpp"
 #include "launch/inherited_sockets.hpp"
@@ -54,6 +55,7 @@
 #include "launch/launch_steps.hpp"
 #include "launch/name_pins.hpp"
 #include "launch/private_tmpdir.hpp"
+#include "launch/report_file.hpp"
 #include "launch/run_plan.hpp"
 #include "launch/signal_relay.hpp"
 #include "launch/tmpdir_cleaner.hpp"
@@ -306,7 +308,8 @@ std::vector<std::uint16_t> bind_ports(const Policy& policy) {
 // An empty result with no error means the child failed first (its report says why).
 Result<std::unique_ptr<supervisor::Supervisor>> start_supervisor(
     listener_handoff::Channel& handoff, pid_t child, const PreparedKernelLayer& kernel,
-    const Policy& policy, const name_pins::Plan& names, const fs_layers::Inputs& fs) {
+    const Policy& policy, const name_pins::Plan& names, const fs_layers::Inputs& fs,
+    const std::string& report_path) {
   handoff.parent_side();
   auto listener = handoff.parent_take(child);
   if (!listener) return listener.error();
@@ -314,7 +317,10 @@ Result<std::unique_ptr<supervisor::Supervisor>> start_supervisor(
   supervisor::Config config{kernel.seccomp_rules(),
                             address_policy::Rules(policy.allow_localhost, names.allowed,
                                                   names.allowed_endpoints, bind_ports(policy)),
-                            policy.fs_readonly, writable_places(fs), policy.trace};
+                            policy.fs_readonly,
+                            writable_places(fs),
+                            policy.trace,
+                            report_path};
   auto started = supervisor::Supervisor::start(std::move(listener).value(), std::move(config));
   if (!started) return started.error();
   make_undumpable();  // the listener is ours: from here on the child may exec the target
@@ -372,15 +378,26 @@ namespace launch_steps {
 
 Result<std::unique_ptr<PreparedRun>> prepare(const Policy& policy,
                                              const std::vector<std::string>& argv,
-                                             const std::vector<std::string>* environment) {
+                                             const std::vector<std::string>* environment,
+                                             const std::string& report_path) {
   auto run = std::make_unique<PreparedRun>();
   run->policy = policy;
+  run->report_path = report_path;
   // 1. Fail closed on anything that cannot be enforced.
   const KernelFeatures features = probe_kernel_for(policy);
   if (auto enforceable = check_enforceable(policy, features); !enforceable) {
     return enforceable.error();
   }
-  if (auto sockets = inherited_sockets::check(policy); !sockets) return sockets.error();
+  if (auto sockets = inherited_sockets::check(policy); !sockets) {
+    report_file::refused_before_start(
+        report_path,
+        {.capability = "network",
+         .operation = "inherit",
+         .flag = "--no-network",
+         .program = argv.empty() ? std::string_view() : std::string_view(argv[0]),
+         .name = sockets.error().message.substr(0, sockets.error().message.find(','))});
+    return sockets.error();
+  }
 
   // 2. The private TMPDIR and the hosts file (each removed on every path out of here), then
   //    the plan: the target, every file its exec will run, the rules (a read root grants the
@@ -406,7 +423,7 @@ Result<std::unique_ptr<PreparedRun>> prepare(const Policy& policy,
     run->hosts.emplace(std::move(overlay).value());
   }
   auto plan = plan_run(policy, argv, features, path_env, run->tmpdir ? run->tmpdir->path() : "",
-                       run->hosts ? run->hosts->file() : "");
+                       run->hosts ? run->hosts->file() : "", report_path);
   if (!plan) return plan.error();
   run->plan = std::move(plan).value();
 
@@ -427,6 +444,10 @@ Result<std::unique_ptr<PreparedRun>> prepare(const Policy& policy,
   if (!injection) return injection.error();
   std::vector<std::string> overrides = std::move(injection).value();
   for (const auto& [name, value] : run->plan.environment) overrides.push_back(name + "=" + value);
+  // An override, so that --no-environment keeps it like hermetic's other variables.
+  if (!report_path.empty()) {
+    overrides.push_back(std::string(report::kReportPathVariable) + "=" + report_path);
+  }
   run->target_env = environment::for_target(policy, base_env, overrides);
   run->child_argv = c_string_array(run->plan.target.argv);
   run->child_envp = c_string_array(run->target_env);
@@ -495,7 +516,8 @@ Result<int> serve_as_waiting_parent(PreparedRun& run, const std::function<void()
   relay.start(child);
   std::unique_ptr<supervisor::Supervisor> supervisor;
   if (handoff) {
-    auto started = start_supervisor(*handoff, child, kernel, policy, run.names, run.plan.fs);
+    auto started =
+        start_supervisor(*handoff, child, kernel, policy, run.names, run.plan.fs, run.report_path);
     if (!started) {
       ::kill(child, SIGKILL);  // it waits for "go" and must not run unsupervised
       (void)relay.wait_for_child();
@@ -551,10 +573,11 @@ int mirror_status(int status) { return hermetic::mirror_status(status); }
 
 namespace launch_cli {
 
-Result<int> run(const Policy& policy, const std::vector<std::string>& argv) {
+Result<int> run(const Policy& policy, const std::vector<std::string>& argv,
+                const std::string& report_path) {
   // Every wait below needs this process's children unreaped by the kernel.
   const signal_relay::OwnChildren own_children;
-  auto prepared = launch_steps::prepare(policy, argv, /*environment=*/nullptr);
+  auto prepared = launch_steps::prepare(policy, argv, /*environment=*/nullptr, report_path);
   if (!prepared) return prepared.error();
   launch_steps::PreparedRun& run = *prepared.value();
   // 4. Become the target, when nothing must outlive its exec.

@@ -27,6 +27,7 @@ namespace hermetic::launch_steps {
 // pointer (child_argv and child_envp point into the strings here) and never moved.
 struct PreparedRun {
   Policy policy;
+  std::string report_path;  // --report's file (absolute, opened by the caller), or empty
   std::optional<PrivateTmpdir> tmpdir;
   name_pins::Plan names;
   std::optional<hosts_overlay::Overlay> hosts;
@@ -42,10 +43,12 @@ struct PreparedRun {
 // policy's scrub and hermetic's own variables then apply) and whose PATH the target is looked
 // up on; null for this process's own environment. Creates the private TMPDIR and the hosts file
 // (removed when the result is destroyed, unless released); changes nothing else in this
-// process.
+// process. `report_path`: the --report file (report_file::open_for_run made it absolute), empty
+// for none: the supervisor, the target's layers (HERMETIC_REPORT) and refusals made here before
+// the start write their lines there.
 [[nodiscard]] Result<std::unique_ptr<PreparedRun>> prepare(
     const Policy& policy, const std::vector<std::string>& argv,
-    const std::vector<std::string>* environment);
+    const std::vector<std::string>* environment, const std::string& report_path = {});
 
 // Whether hermetic must outlive the target's exec to serve the run (a supervisor to answer the
 // kernel, or a hosts file to unmount and remove).
@@ -75,6 +78,8 @@ namespace hermetic::launch_cli {
 // What the hermetic executable does with a target: steps 1-5, in place when it can. Does not
 // return when it execs in place; otherwise returns the status to exit with (after dying by the
 // target's signal, if that did not work) or an Error when hermetic itself failed.
-[[nodiscard]] Result<int> run(const Policy& policy, const std::vector<std::string>& argv);
+// `report_path`: as prepare's.
+[[nodiscard]] Result<int> run(const Policy& policy, const std::vector<std::string>& argv,
+                              const std::string& report_path = {});
 
 }  // namespace hermetic::launch_cli

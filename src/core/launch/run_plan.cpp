@@ -87,7 +87,8 @@ Result<fs_layers::Inputs> gather_fs_inputs(const Policy& policy, const std::stri
 
 Result<RunPlan> plan_run(const Policy& policy, const std::vector<std::string>& argv,
                          const KernelFeatures& features, const std::string& path_env,
-                         const std::string& private_tmpdir, const std::string& hosts_file) {
+                         const std::string& private_tmpdir, const std::string& hosts_file,
+                         const std::string& report_file) {
   // hermetic-seal's target forms (module:attr, a module name for python -m) become programs.
   const auto python_form = python_targets::rewrite(argv, path_env);
   auto resolved = target::resolve(python_form ? *python_form : argv, path_env);
@@ -103,6 +104,7 @@ Result<RunPlan> plan_run(const Policy& policy, const std::vector<std::string>& a
                                    features.landlock_abi, path_env);
   if (!fs_facts) return fs_facts.error();
   plan.fs = std::move(fs_facts).value();
+  if (policy.fs_readonly) plan.fs.report_file = report_file;
   // Under a read root the dynamic loader must still read the preload library, and the
   // interpreter the package: without this, ld.so would skip LD_PRELOAD with a warning and the
   // target would run without the in-process layer.

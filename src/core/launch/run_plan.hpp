@@ -29,11 +29,13 @@ struct RunPlan {
 // `private_tmpdir`: the run's TMPDIR when policy.fs_readonly (already created by the caller,
 // or a placeholder for --explain). `path_env` is the PATH the target is looked up on.
 // `hosts_file`: the hosts file of --resolve/--allow-domain (hosts_overlay), empty if none;
-// a read root grants it.
+// a read root grants it. `report_file`: the --report file (absolute), empty if none; the
+// write layer lets the target append to it.
 [[nodiscard]] Result<RunPlan> plan_run(const Policy& policy, const std::vector<std::string>& argv,
                                        const KernelFeatures& features, const std::string& path_env,
                                        const std::string& private_tmpdir,
-                                       const std::string& hosts_file);
+                                       const std::string& hosts_file,
+                                       const std::string& report_file = {});
 
 // The --fs-readonly facts for a program exec'd as `exec_path`: the user's paths (ROOT,
 // --allow-write, --allow-read) checked to exist and made canonical (an error names the first

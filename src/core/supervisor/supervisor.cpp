@@ -17,6 +17,7 @@
 #include <system_error>
 
 #include "hermetic/report_lines.hpp"
+#include "supervisor/refusal_report.hpp"
 #include "supervisor/unotify.hpp"
 
 namespace hermetic::supervisor {
@@ -244,7 +245,14 @@ void Supervisor::handle(const seccomp_notif& n, const MayBlock& may_block) const
     reply = perform(match->rule.syscall, n, listener_.get(), env_, may_block);
   }
   if (reply.stale) return;  // the caller is gone; there is nobody to answer or report
-  if (match != nullptr && !reply.blocked.empty()) log_refusal(match->rule, reply);
+  if (match != nullptr && !reply.blocked.empty()) {
+    log_refusal(match->rule, reply);
+    // The same event as data; written before the answer, so that the line is in the file by
+    // the time the caller sees its error.
+    if (!config_.report_path.empty()) {
+      refusal_report::write(config_.report_path, match->rule, reply, static_cast<pid_t>(n.pid));
+    }
+  }
   // ENOENT: the caller died after the validity check; nothing to do.
   [[maybe_unused]] const int err =
       unotify::respond(listener_.get(), n.id, reply.value, reply.error);

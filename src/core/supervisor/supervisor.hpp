@@ -22,6 +22,7 @@
 #include <list>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -40,6 +41,7 @@ struct Config {
   bool fs_readonly = false;
   metadata::WritablePlaces writable;  // where --fs-readonly's metadata calls are performed
   bool trace = false;                 // one stderr line per refusal
+  std::string report_path;            // --report: one line per refusal there (refusal_report)
 };
 
 class Supervisor {
