@@ -49,7 +49,7 @@ export HERMETIC_BIN=$build/src/cli/hermetic HERMETIC_PACKAGE_DIR=$package
 status=0
 PATH="$PWD/.venv/bin:$PATH" .venv/bin/python -m pytest -q -p no:cacheprovider \
   tests/bypass tests/cli/test_allow_localhost.py tests/cli/test_allow_domain.py \
-  tests/cli/test_trace.py tests/cli/test_allow_connect.py \
+  tests/cli/test_trace.py tests/cli/test_allow_connect.py tests/cli/test_report.py \
   --deselect tests/cli/test_allow_connect.py::test_a_program_without_python "$@" || status=$?
 
 # One warning is expected and is not a report: the TMPDIR's cleaner is a clone(CLONE_VM) on a

@@ -31,8 +31,12 @@ struct Policy {
   std::vector<std::string> allow_bind;
   std::vector<ResolvePin> resolve;
 
-  // No new processes, no exec of programs other than the target.
+  // No new processes, no exec of programs other than the target. With allow_exec, new
+  // processes are allowed and exec is limited to the listed programs: each a file, a directory
+  // (every program beneath it) or a bare name looked up on PATH when the run is planned
+  // (exec_allow.hpp).
   bool block_subprocess = false;
+  std::vector<std::string> allow_exec;
 
   // Filesystem: fs_readonly forbids writes except to allow_write paths (and the run's private
   // TMPDIR); fs_root additionally confines reads to that root plus allow_read paths and what

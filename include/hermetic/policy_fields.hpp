@@ -54,6 +54,9 @@ struct PolicyField {
   // Checks one value of a names/pins field and brings it to its one spelling (domains in lower
   // case); the error names the CLI option. Null: any non-empty value.
   Result<std::string> (*normalize)(std::string value) = nullptr;
+  // A `paths` field whose value without a '/' is a program name, looked up on PATH when the run
+  // is planned (allow_exec), not a path relative to the policy file or the working directory.
+  bool program_names = false;
 };
 
 // Every field, in --help order.

@@ -66,7 +66,7 @@ class BlockConfig:
 
     Same fields, order and defaults as hermetic-seal's dataclass, then hermetic's own
     (``keep_env``, ``allow_write``, ``allow_read``, ``resolve``, ``allow_connect``,
-    ``allow_bind``); a plain class here so that
+    ``allow_bind``, ``allow_exec``); a plain class here so that
     ``import hermetic`` does not pay for importing ``dataclasses``. The fields and their union
     come from the core's field table; the signature spells them out for readers and type
     checkers (a test keeps the two equal).
@@ -93,6 +93,7 @@ class BlockConfig:
     resolve: list[str]
     allow_connect: list[str]
     allow_bind: list[str]
+    allow_exec: list[str]
 
     def __init__(
         self,
@@ -115,6 +116,7 @@ class BlockConfig:
         resolve: list[str] | None = None,
         allow_connect: list[str] | None = None,
         allow_bind: list[str] | None = None,
+        allow_exec: list[str] | None = None,
     ) -> None:
         """Store the settings; list fields default to new empty lists.
 
@@ -123,7 +125,9 @@ class BlockConfig:
         that stay readable. ``resolve`` (``"NAME:ADDRESS"`` pins) needs the hermetic CLI.
         ``allow_connect``: with ``block_network``, ``"HOST:PORT"`` destinations (an address or
         a name) that stay reachable on that port alone. ``allow_bind``: with ``block_network``,
-        loopback ports (as str) a server may bind and listen on.
+        loopback ports (as str) a server may bind and listen on. ``allow_exec``: with
+        ``block_subprocess``, programs that may still be started: a file, a directory (every
+        program beneath it) or a bare name found on ``PATH``.
         """
         given = locals()
         for field in _FIELDS:
@@ -329,6 +333,7 @@ def hermetic_blocker(
     resolve: Iterable[str] = (),
     allow_connect: Iterable[str] = (),
     allow_bind: Iterable[str] = (),
+    allow_exec: Iterable[str] = (),
     policy: str | None = None,
     policy_file: str | None = None,
     report: str | os.PathLike[str] | None = None,

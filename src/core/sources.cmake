@@ -38,6 +38,7 @@ set(HERMETIC_SUPERVISOR_SOURCES
   supervisor/supervisor.cpp)
 set(HERMETIC_TARGET_SOURCES
   target/exec_chain.cpp
+  target/exec_allow.cpp
   target/pyenv_shim.cpp
   target/python_layout.cpp
   target/python_targets.cpp

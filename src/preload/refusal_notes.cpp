@@ -112,7 +112,8 @@ void note(Capability capability, const char* what, const char* hint, const Detai
 
 constexpr const char* kNetworkHint =
     "--allow-localhost or --allow-domain NAME would allow some destinations";
-constexpr const char* kSubprocessHint = "--no-subprocess refuses new processes and programs";
+constexpr const char* kSubprocessHint =
+    "--no-subprocess refuses new processes and programs; --allow-exec PROGRAM allows listed ones";
 
 // The next definition of `name` after this library's: libc's.
 template <typename Fn>
@@ -125,12 +126,20 @@ Fn real(const char* name, std::atomic<Fn>& cache) {
   return fn;
 }
 
+// Landlock's refusal of a program outside the run's --allow-exec list, or the exec row's.
 void exec_refused(const char* path) {
   if (errno != EACCES) return;
   std::array<char, 320> what{};
   (void)std::snprintf(what.data(), what.size(), "subprocess disabled: exec(%.256s)",
-                      path != nullptr ? path : "?");
-  note(kSubprocess, what.data(), kSubprocessHint,
+                      path != nullptr ? path : "(an fd)");
+  std::array<char, 320> hint{};
+  if (path != nullptr) {
+    (void)std::snprintf(hint.data(), hint.size(),
+                        "--no-subprocess runs only the programs of --allow-exec (allow with "
+                        "--allow-exec %.200s)",
+                        path);
+  }
+  note(kSubprocess, what.data(), path != nullptr ? hint.data() : kSubprocessHint,
        {.operation = "exec", .path = path != nullptr ? path : ""});
 }
 
@@ -232,7 +241,7 @@ int execvpe(const char* file, char* const argv[], char* const envp[]) {
 
 int fexecve(int fd, char* const argv[], char* const envp[]) {
   const int rc = real("fexecve", g_fexecve)(fd, argv, envp);
-  exec_refused("(an fd)");
+  exec_refused(nullptr);
   return rc;
 }
 

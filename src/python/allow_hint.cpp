@@ -76,4 +76,10 @@ std::string read(Face face, std::string_view real_path) {
   return face == Face::kCli ? flag("--allow-read", real_path) : std::string();
 }
 
+std::string exec(Face face, std::string_view program) {
+  if (face == Face::kCli) return flag("--allow-exec", program);
+  const std::string literal = python_string(program);
+  return literal.empty() ? std::string() : with("allow_exec=[" + literal + "]");
+}
+
 }  // namespace hermetic::inproc::allow_hint

@@ -20,5 +20,7 @@ namespace hermetic::inproc::allow_hint {
 [[nodiscard]] std::string write(Face face, const std::string& real_path);
 // --allow-read PATH; the API has no such keyword.
 [[nodiscard]] std::string read(Face face, std::string_view real_path);
+// --allow-exec PROGRAM / allow_exec=["PROGRAM"] for a refused program (as found, or as named).
+[[nodiscard]] std::string exec(Face face, std::string_view program);
 
 }  // namespace hermetic::inproc::allow_hint

@@ -14,6 +14,7 @@ Policy kernel_part(const Snapshot& snapshot) {
         return p.block_network && !p.has_network_exceptions();
       });
   kernel.block_subprocess = snapshot.merged.block_subprocess;
+  if (kernel.block_subprocess) kernel.allow_exec = snapshot.merged.allow_exec;
   return kernel;
 }
 

@@ -7,13 +7,21 @@
 // A refusal is also the PermissionError the kernel layer gives for the same call: EPERM for a
 // new process (fork, clone), EACCES naming the program for an exec. Programs that look for a
 // tool and carry on without it (`except OSError`) then behave as under the kernel layer alone.
+//
+// A level with an allow_exec list (--allow-exec) lets through what runs a listed program: the
+// program as found on PATH, resolved, is a listed file or lies beneath a listed directory (a
+// listed bare name is found on PATH too). A fork that runs no new program passes, as in the
+// kernel layer, where that list lifts the process rows and Landlock decides each exec.
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <string>
 
+#include "allow_hint.hpp"
 #include "exec_loader.hpp"
 #include "guards.hpp"
 #include "py_ref.hpp"
+#include "resolved_paths.hpp"
 #include "violation.hpp"
 
 namespace hermetic::inproc::subprocess_guard {
@@ -50,11 +58,77 @@ std::string program_of(Event event, PyObject* args) {
   return {};
 }
 
+std::string search_path() {
+  const char* path = std::getenv("PATH");
+  return path != nullptr ? path : "/usr/bin:/bin";
+}
+
+// The real path of the file exec would run for `program` (a name is looked up on PATH); empty
+// when there is none.
+std::string real_program(const std::string& program) {
+  if (program.empty()) return {};
+  const std::string file = exec_loader::locate(program, search_path());
+  if (file.empty()) return {};
+  return resolved_path(file).value_or(std::string());
+}
+
+// Whether `level`'s allow_exec list holds the program whose real path is `real`.
+bool listed(const Level& level, const std::string& real) {
+  if (real.empty()) return false;
+  const auto& entries = level.policy.allow_exec;
+  return std::any_of(entries.begin(), entries.end(), [&](const std::string& entry) {
+    const std::string dir_or_file = entry.find('/') == std::string::npos
+                                        ? real_program(entry)
+                                        : resolved_path(entry).value_or(std::string());
+    return !dir_or_file.empty() && path_within(real, dir_or_file);
+  });
+}
+
+// The first level that refuses running the program whose real path is `real` (empty: no program,
+// a fork), or null.
+const Level* refusing_level(const Snapshot& snapshot, const std::string& real, bool runs_program) {
+  const auto found =
+      std::find_if(snapshot.levels.begin(), snapshot.levels.end(), [&](const Level& level) {
+        if (!level.policy.block_subprocess) return false;
+        if (level.policy.allow_exec.empty()) return true;
+        return runs_program && !listed(level, real);
+      });
+  return found == snapshot.levels.end() ? nullptr : &*found;
+}
+
+// fork_exec(args, executable_list, ...): each executable it may try must be allowed. The list is
+// every PATH directory joined with the name: the candidates that do not exist fail with ENOENT
+// in the child (and one created meanwhile meets the kernel's list), so only existing ones count.
+const Level* refusing_fork_exec(const Snapshot& snapshot, PyObject* args, std::string* program) {
+  if (const Level* no_list = refusing_level(snapshot, {}, /*runs_program=*/false)) return no_list;
+  PyObject* executables = arg_at(args, 1);
+  const Py_ssize_t count = items_in(executables);
+  for (Py_ssize_t i = 0; i < count; ++i) {
+    std::string path;
+    if (!path_of(item_at(executables, i), &path)) continue;
+    const std::string real = real_program(path);
+    if (real.empty()) continue;
+    if (const Level* refusing = refusing_level(snapshot, real, /*runs_program=*/true)) {
+      *program = path;
+      return refusing;
+    }
+  }
+  return nullptr;
+}
+
 // m_self = the original fork_exec: refuse, or pass the arguments through untouched.
 PyObject* fork_exec_wrapper(PyObject* original, PyObject* args) {
-  if (policy_stack::current()->merged.block_subprocess) {
-    return deny_now(os_denial("subprocess", "subprocess disabled: _posixsubprocess.fork_exec()", "",
-                              "", EPERM));
+  const auto snapshot = policy_stack::current();
+  if (snapshot->merged.block_subprocess) {
+    std::string program;
+    if (const Level* refusing = refusing_fork_exec(*snapshot, args, &program)) {
+      const std::string hint = refusing->policy.allow_exec.empty() && program.empty()
+                                   ? std::string()
+                                   : allow_hint::exec(refusing->face, program);
+      return deny_now(os_denial(
+          "subprocess", "subprocess disabled: _posixsubprocess.fork_exec(" + program + ")" + hint,
+          program, "", EPERM));
+    }
   }
   return PyObject_CallObject(original, args);
 }
@@ -98,8 +172,21 @@ int check(Event event, const Snapshot& snapshot, const char* event_name, PyObjec
   }
   if (!snapshot.merged.block_subprocess) return 0;
   const std::string program = program_of(event, args);
+  const bool runs_program = event != Event::kOsFork && event != Event::kOsForkpty;
+  // os.system runs the command through the shell: the shell is the program exec'd.
+  const std::string real =
+      runs_program ? real_program(event == Event::kOsSystem ? "/bin/sh" : program) : std::string();
+  const Level* refusing = refusing_level(snapshot, real, runs_program);
+  if (refusing == nullptr) {
+    return g_native_rows ? check_new_program(event, snapshot, event_name, args) : 0;
+  }
   std::string message = std::string("subprocess disabled: ") + event_name;
   message += "(" + program + ")";
+  if (runs_program) {
+    message += allow_hint::exec(refusing->face, event == Event::kOsSystem ? "/bin/sh"
+                                                : real.empty()            ? program
+                                                                          : real);
+  }
   // os.exec* replaces this process: only the exec is refused, with the kernel's EACCES.
   if (event == Event::kOsExec) {
     return deny(snapshot, os_denial("subprocess", message, program, program, EACCES));

@@ -371,7 +371,8 @@ print({MAPPED})
     (["--no-network"], "import socket; socket.socket()", "network disabled: socket(AF_INET)"),
     (["--no-network", "--allow-localhost"], "import socket; socket.getaddrinfo('x.invalid', 80)",
      "network disabled: DNS(x.invalid:80) (allow with --allow-domain x.invalid)"),
-    (["--no-subprocess"], "import os; os.system('true')", "subprocess disabled: os.system(true)"),
+    (["--no-subprocess"], "import os; os.system('true')",
+     "subprocess disabled: os.system(true) (allow with --allow-exec /bin/sh)"),
 ], ids=["socket", "dns", "subprocess"])
 def test_network_and_subprocess_guards_load_at_their_first_event(flags, first_use, blocked,
                                                                   run_hermetic, clean_env):

@@ -16,7 +16,7 @@ std::vector<landlock::Layer> layers_on(const Policy& policy, int abi) {
   features.landlock_abi = abi;
   fs_layers::Inputs fs;
   fs.landlock_abi = abi;
-  return plan_kernel_layer(policy, {"/usr/bin/true"}, fs, features,
+  return plan_kernel_layer(policy, {"/usr/bin/true"}, {}, fs, features,
                            syscall_rules::Supervision::unavailable)
       .landlock_layers;
 }
@@ -72,14 +72,15 @@ TEST(KernelLayer, NoNetworkBelowAbi6PlansTheScopeItCannotHave) {
   KernelFeatures yama;  // Yama's attach rule confines ptrace, not abstract sockets
   yama.yama_forbids_attach = true;
   fs_layers::Inputs fs;
-  ASSERT_EQ(plan_kernel_layer(no_network(), {"/usr/bin/true"}, fs, yama,
+  ASSERT_EQ(plan_kernel_layer(no_network(), {"/usr/bin/true"}, {}, fs, yama,
                               syscall_rules::Supervision::unavailable)
                 .landlock_layers.size(),
             1U);
-  const auto build = landlock::build(plan_kernel_layer(no_network(), {"/usr/bin/true"}, fs, yama,
-                                                       syscall_rules::Supervision::unavailable)
-                                         .landlock_layers[0],
-                                     5);
+  const auto build =
+      landlock::build(plan_kernel_layer(no_network(), {"/usr/bin/true"}, {}, fs, yama,
+                                        syscall_rules::Supervision::unavailable)
+                          .landlock_layers[0],
+                      5);
   ASSERT_FALSE(build.ok());
   EXPECT_EQ(build.error().message,
             "the abstract unix socket scope of --no-network needs Landlock ABI 6 and this kernel "
@@ -101,7 +102,7 @@ TEST(KernelLayer, NoLandlockFailsClosedUnlessYamaForbidsAttaching) {
   KernelFeatures yama;
   yama.yama_forbids_attach = true;
   fs_layers::Inputs fs;
-  EXPECT_TRUE(plan_kernel_layer(no_environment, {"/usr/bin/true"}, fs, yama,
+  EXPECT_TRUE(plan_kernel_layer(no_environment, {"/usr/bin/true"}, {}, fs, yama,
                                 syscall_rules::Supervision::unavailable)
                   .landlock_layers.empty());
 }
@@ -148,6 +149,41 @@ TEST(KernelLayer, AnotherLayerIsDomainEnough) {
   const auto layers = layers_on(policy, 3);
   ASSERT_EQ(layers.size(), 1U);
   EXPECT_EQ(layers[0].purpose, "exec limit of --no-subprocess");
+}
+
+}  // namespace
+}  // namespace hermetic
+
+namespace hermetic {
+namespace {
+
+// --allow-exec: the exec layer grants the target's chain, then each listed program and loader
+// once, and the seccomp filter has no process or exec row left for Landlock to stand behind.
+TEST(KernelLayer, AllowExecGrantsTheListOnTheExecLayerAlone) {
+  Policy policy;
+  policy.block_subprocess = true;
+  policy.allow_exec = {"git"};
+  KernelFeatures features;
+  features.landlock_abi = 7;
+  fs_layers::Inputs fs;
+  const std::vector<exec_allow::Grant> grants{
+      {"/usr/bin/git", false, true, "--allow-exec git"},
+      {"/lib64/ld-linux-x86-64.so.2", false, false, "ELF loader of /usr/bin/git"}};
+  const auto plan =
+      plan_kernel_layer(policy, {"/usr/bin/true", "/lib64/ld-linux-x86-64.so.2"}, grants, fs,
+                        features, syscall_rules::Supervision::unavailable);
+  ASSERT_EQ(plan.landlock_layers.size(), 1U);
+  const auto& rules = plan.landlock_layers[0].rules;
+  std::vector<std::string> executable;
+  for (const auto& rule : rules) {
+    if ((rule.allowed_access & ll::fs::kExecute) != 0) executable.push_back(rule.path);
+  }
+  EXPECT_EQ(executable, (std::vector<std::string>{"/usr/bin/true", "/lib64/ld-linux-x86-64.so.2",
+                                                  "/usr/bin/git"}));
+  for (const auto& rule : plan.seccomp_rules) {
+    EXPECT_NE(rule.syscall, "execve");
+    EXPECT_NE(rule.syscall, "clone");
+  }
 }
 
 }  // namespace

@@ -38,6 +38,18 @@ TEST(PolicyFile, OnePolicyIsTheDefaultAndPathsAreTheFilesDirectorys) {
   EXPECT_EQ(p.allow_read, (std::vector<std::string>{"/proj/../shared"}));
 }
 
+TEST(PolicyFile, AProgramNameStaysANameAndAProgramPathIsTheFilesDirectorys) {
+  auto loaded = parse(
+      "[policies.a]\nblock_subprocess = true\n"
+      "allow_exec = [\"git\", \"./tools/gen\", \"/usr/lib/git-core\"]\n");
+  ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+  EXPECT_EQ(loaded.value().policy.allow_exec,
+            (std::vector<std::string>{"git", "/proj/./tools/gen", "/usr/lib/git-core"}));
+  EXPECT_NE(error_of("[policies.a]\nallow_exec = [\"git\"]\n")
+                .find("hermetic.toml:2: policies.a.allow_exec: an exception to block_subprocess"),
+            std::string::npos);
+}
+
 TEST(PolicyFile, TildeIsHome) {
   ASSERT_EQ(::setenv("HOME", "/home/someone", 1), 0);
   auto loaded = parse("[policies.a]\nfs_readonly = true\nallow_write = [\"~/.cache\"]\n");

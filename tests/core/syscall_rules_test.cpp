@@ -68,6 +68,24 @@ TEST(SyscallRules, SubprocessDeniesEveryExecButTheTargetsOwn) {
   EXPECT_EQ(find(rules, "execveat")->error, EACCES);
 }
 
+TEST(SyscallRules, AllowExecLiftsTheProcessAndExecRowsButKeepsClone3) {
+  Policy p;
+  p.block_subprocess = true;
+  p.allow_exec = {"/usr/bin/git"};
+  const auto rules = rules_for(p);
+  for (const char* lifted : {"fork", "vfork", "clone", "execve", "execveat"}) {
+    EXPECT_EQ(find(rules, lifted), nullptr) << lifted;  // Landlock EXECUTE decides the programs
+  }
+  ASSERT_NE(find(rules, "clone3"), nullptr);
+  EXPECT_EQ(find(rules, "clone3")->error, ENOSYS);
+  // A memfd is a file Landlock does not judge: only a never-executable one may be made.
+  ASSERT_NE(find(rules, "memfd_create"), nullptr);
+  EXPECT_EQ(find(rules, "memfd_create")->test, ArgTest::arg1_masked_equal);
+  EXPECT_EQ(find(rules, "memfd_create")->value, 0x8ULL << 32U);
+  p.allow_exec.clear();
+  EXPECT_EQ(find(rules_for(p), "memfd_create"), nullptr);
+}
+
 TEST(SeccompFilter, ExecTokenHidesInTheIgnoredHalves) {
   auto first = seccomp_filter::ExecToken::generate();
   auto second = seccomp_filter::ExecToken::generate();

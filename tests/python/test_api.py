@@ -46,6 +46,7 @@ def test_hermetic_blocker_signature_matches_the_original():
         "resolve",
         "allow_connect",
         "allow_bind",
+        "allow_exec",
         "policy",
         "policy_file",
         "report",

@@ -6,6 +6,7 @@ import asyncio
 import multiprocessing
 import os
 import pty
+import shutil
 import subprocess
 import sys
 
@@ -100,3 +101,59 @@ def test_other_guards_do_not_block_subprocess(tmp_path):
     with hermetic_blocker(block_network=True):
         assert subprocess.run(_touch_cmd(path)).returncode == 0
     assert path.exists()
+
+
+def test_allow_exec_lets_listed_programs_run(tmp_path, marker):
+    out = tmp_path / "listed"
+    with hermetic_blocker(block_subprocess=True, allow_exec=["sh"]):
+        subprocess.run(["sh", "-c", f": > {out}"], check=True)  # a name, found on PATH
+        with pytest.raises(PolicyViolation, match="allow_exec=") as info:
+            subprocess.run(["touch", str(marker)])
+    assert out.exists()
+    assert info.value.guard == "subprocess"
+    assert os.path.realpath(shutil.which("touch")) in str(info.value)
+
+
+def test_allow_exec_is_checked_level_by_level(tmp_path, marker):
+    with hermetic_blocker(block_subprocess=True, allow_exec=["sh"]):
+        with hermetic_blocker(block_subprocess=True):
+            with pytest.raises(PolicyViolation, match="subprocess disabled"):
+                subprocess.run(["sh", "-c", f": > {marker}"])
+
+
+def test_sealed_allow_exec_holds_in_the_kernel(tmp_path, run_python):
+    ran, refused = tmp_path / "ran", tmp_path / "refused"
+    result = run_python(
+        f"""
+        import ctypes
+        from hermetic import hermetic_blocker
+        with hermetic_blocker(block_subprocess=True, allow_exec=["sh"], sealed=True):
+            pass
+        libc = ctypes.CDLL(None)
+        # libc's own fork and exec: the in-process layer sees neither, the kernel both.
+        libc.system(b": > {ran}")
+        libc.system(b"touch {refused}")
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    assert ran.exists(), result.stderr
+    assert not refused.exists()
+
+
+def test_allow_exec_checks_what_fork_exec_would_run(tmp_path, marker, monkeypatch):
+    """The wrapped _posixsubprocess.fork_exec: the candidates that exist must be listed (the
+    missing ones of PATH's directories fail by themselves)."""
+    import _posixsubprocess
+
+    out = tmp_path / "listed"
+    monkeypatch.setenv("PATH", f"{tmp_path / 'missing'}:{os.environ['PATH']}")
+    with hermetic_blocker(block_subprocess=True, allow_exec=["sh"]):
+        # subprocess holds the original; hand it the wrapper, with this Python's arguments.
+        monkeypatch.setattr(subprocess, "_fork_exec", _posixsubprocess.fork_exec)
+        subprocess.run(["sh", "-c", f": > {out}"], check=True)
+        # Refused before the arguments are used (their number differs between versions).
+        args = [None] * 23
+        args[1] = [os.fsencode(shutil.which("touch"))]
+        with pytest.raises(PolicyViolation, match="allow_exec="):
+            _posixsubprocess.fork_exec(*args)
+    assert out.exists()

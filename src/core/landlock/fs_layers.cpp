@@ -151,6 +151,9 @@ landlock::Layer read_layer(const Inputs& in) {
   for (const auto& file : in.exec_files) {
     add(layer.rules, file, ll::kReadFile | ll::kExecute, "exec chain of the target");
   }
+  // Read and execute (a directory's programs listed too: READ_DIR is dropped for a file).
+  for (const auto& program : in.exec_allowed)
+    add(layer.rules, program.path, kReadExec, program.why);
   for (const auto& file : in.stdio_read) {
     add(layer.rules, by_fd(file), ll::kReadFile, inherited(file));
   }

@@ -13,7 +13,8 @@
 // REFER is granted only inside the writable places: a hard link or rename from outside into
 // them fails, so nothing read-only (or unreadable) becomes writable (or readable) by a new name.
 // Layer "reads confined to ROOT" handles READ_FILE, READ_DIR, EXECUTE (and REFER) and grants
-// reads on ROOT, --allow-read, --allow-write, the TMPDIR, the exec chain, what the runtime
+// reads on ROOT, --allow-read, --allow-write, the TMPDIR, the exec chain, the programs of
+// --allow-exec (a program runs only where it can be read), what the runtime
 // needs (`runtime_reads`) and a fixed set of system paths that hold no user data (see
 // fs_layers.cpp). Exec needs READ_FILE under this layer, so EXECUTE follows READ except on
 // data-only paths.
@@ -47,6 +48,7 @@ struct Inputs {
   std::optional<std::string> read_root;  // set: the read layer is built
   std::vector<std::string> allow_read;   // absolute paths that exist
   std::vector<std::string> exec_files;   // exec_chain::files_executed
+  std::vector<ReadNeed> exec_allowed;    // --allow-exec programs and their loaders (exec_allow)
   std::vector<ReadNeed> runtime_reads;   // optional: skipped when missing
   // Regular files the target inherits as stdin/stdout/stderr, by the direction they are open
   // in. The target can already use them through the fds; these rules keep /dev/stdout,

@@ -88,19 +88,27 @@ std::optional<landlock::Layer> scope_layer(const Policy& policy, int abi,
 // access rights, and the kernel intersects them.
 std::vector<landlock::Layer> landlock_layers(const Policy& policy,
                                              const std::vector<std::string>& exec_files,
+                                             const std::vector<exec_allow::Grant>& exec_allowed,
                                              const fs_layers::Inputs& fs,
                                              const KernelFeatures& features,
                                              syscall_rules::AbstractScope abstract_scope) {
   std::vector<landlock::Layer> layers;
   if (policy.block_subprocess) {
     // The target's own exec must run its chain (seccomp cannot see the path, it is in memory);
-    // later execs are denied by the seccomp exec-token rule as well.
+    // later execs are denied by the seccomp exec-token rule as well, unless an --allow-exec
+    // list grants programs: then this layer alone decides every exec after the target's.
     // Landlock denies cross-directory rename/link in every layer that handles any fs right,
     // unless REFER is granted; grant it everywhere here so that this layer limits exec only.
     const std::uint64_t refer = features.landlock_abi >= 2 ? ll::fs::kRefer : 0;
     landlock::Layer exec_limit{"exec limit of --no-subprocess", 1, ll::fs::kExecute | refer, 0, {}};
     for (const auto& file : exec_files) {
       exec_limit.rules.push_back({file, ll::fs::kExecute, "exec chain of the target"});
+    }
+    for (const auto& grant : exec_allowed) {
+      if (std::find(exec_files.begin(), exec_files.end(), grant.path) != exec_files.end()) {
+        continue;  // the target's own, granted above
+      }
+      exec_limit.rules.push_back({grant.path, ll::fs::kExecute, grant.why});
     }
     if (refer != 0) exec_limit.rules.push_back(refer_everywhere());
     layers.push_back(std::move(exec_limit));
@@ -125,6 +133,7 @@ std::vector<landlock::Layer> landlock_layers(const Policy& policy,
 }  // namespace
 
 KernelPlan plan_kernel_layer(const Policy& policy, const std::vector<std::string>& exec_files,
+                             const std::vector<exec_allow::Grant>& exec_allowed,
                              const fs_layers::Inputs& fs, const KernelFeatures& features,
                              syscall_rules::Supervision supervision) {
   // Below Landlock ABI 6 a supervisor keeps abstract unix sockets in; without one, the scope
@@ -133,7 +142,7 @@ KernelPlan plan_kernel_layer(const Policy& policy, const std::vector<std::string
       features.landlock_abi < 6 && supervision == syscall_rules::Supervision::available
           ? syscall_rules::AbstractScope::supervisor
           : syscall_rules::AbstractScope::landlock;
-  return {landlock_layers(policy, exec_files, fs, features, abstract_scope),
+  return {landlock_layers(policy, exec_files, exec_allowed, fs, features, abstract_scope),
           syscall_rules::rules_for(policy, supervision, abstract_scope)};
 }
 

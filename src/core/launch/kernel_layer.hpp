@@ -14,6 +14,7 @@
 #include "landlock/landlock.hpp"
 #include "seccomp/seccomp_filter.hpp"
 #include "seccomp/syscall_rules.hpp"
+#include "target/exec_allow.hpp"
 
 namespace hermetic {
 
@@ -25,11 +26,13 @@ struct KernelPlan {
 };
 
 // `exec_files` are the files the target may exec (see exec_chain); with block_subprocess,
-// nothing else can be exec'd. Empty when applying to a running process: then no exec at all.
+// nothing else can be exec'd but `exec_allowed` (the resolved --allow-exec list, exec_allow.hpp).
+// Empty when applying to a running process: then no exec at all but `exec_allowed`.
 // `fs` are the facts --fs-readonly needs (ignored without it). `supervision`: whether a
 // supervisor outside the sandbox will serve the filter (syscall_rules::rules_for).
 [[nodiscard]] KernelPlan plan_kernel_layer(const Policy& policy,
                                            const std::vector<std::string>& exec_files,
+                                           const std::vector<exec_allow::Grant>& exec_allowed,
                                            const fs_layers::Inputs& fs,
                                            const KernelFeatures& features,
                                            syscall_rules::Supervision supervision);

@@ -434,8 +434,13 @@ Result<std::unique_ptr<PreparedRun>> prepare(const Policy& policy,
   if (run->kernel->needs_supervisor()) {
     if (auto opened = run->handoff.emplace().open(); !opened) return opened.error();
   }
-  const Policy injected =
+  Policy injected =
       inprocess_injection::mirror_kernel_grants(policy, run->plan.kernel.landlock_layers);
+  // The in-process layer matches programs against what the kernel grants: names found on PATH
+  // now, real paths, the target's own programs (not the loaders granted for them).
+  if (!run->plan.exec_allowed.empty()) {
+    injected.allow_exec = exec_allow::listed_paths(run->plan.exec_allowed, run->plan.exec_files);
+  }
   // The caller's own LD_PRELOAD follows hermetic's library only where it would pass the scrub.
   const std::optional<std::string> preload_env = environment::passes(policy, "LD_PRELOAD")
                                                      ? variable_in(base_env, "LD_PRELOAD")
@@ -610,15 +615,23 @@ Status apply_to_self(const Policy& policy) {
   // No TMPDIR (nobody would remove it) and no exec; reads follow the running executable.
   std::error_code ec;
   const std::string self = std::filesystem::read_symlink("/proc/self/exe", ec).string();
-  auto fs = gather_fs_inputs(policy, self, {}, "", features.landlock_abi, current_path_env());
+  std::vector<exec_allow::Grant> exec_allowed;
+  if (policy.block_subprocess && !policy.allow_exec.empty()) {
+    auto allowed = exec_allow::resolve(policy.allow_exec, current_path_env(), {});
+    if (!allowed) return allowed.error();
+    exec_allowed = std::move(allowed).value();
+  }
+  auto fs = gather_fs_inputs(policy, self, {}, exec_allowed, "", features.landlock_abi,
+                             current_path_env());
   if (!fs) return fs.error();
   // No supervisor can serve the calling process from inside it (its own calls would be trapped
   // too): kernel-level blocks are refused without a log line (the in-process layer reports
   // Python's), and address allow-lists cannot be enforced here at all.
   Policy kernel_policy = policy;
   kernel_policy.trace = false;
-  const KernelPlan plan = plan_kernel_layer(kernel_policy, /*exec_files=*/{}, fs.value(), features,
-                                            syscall_rules::Supervision::unavailable);
+  const KernelPlan plan =
+      plan_kernel_layer(kernel_policy, /*exec_files=*/{}, exec_allowed, fs.value(), features,
+                        syscall_rules::Supervision::unavailable);
   auto kernel = PreparedKernelLayer::prepare(plan, features);
   if (!kernel) return kernel.error();
   if (kernel.value().needs_supervisor()) {

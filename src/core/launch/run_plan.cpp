@@ -62,6 +62,7 @@ void add_stdio_files(fs_layers::Inputs& in) {
 
 Result<fs_layers::Inputs> gather_fs_inputs(const Policy& policy, const std::string& exec_path,
                                            const std::vector<std::string>& exec_files,
+                                           const std::vector<exec_allow::Grant>& exec_allowed,
                                            const std::string& private_tmpdir, int landlock_abi,
                                            const std::string& path_env) {
   fs_layers::Inputs in;
@@ -81,6 +82,7 @@ Result<fs_layers::Inputs> gather_fs_inputs(const Policy& policy, const std::stri
   if (!readable) return readable.error();
   in.allow_read = std::move(readable).value();
   in.exec_files = exec_files;
+  for (const auto& grant : exec_allowed) in.exec_allowed.push_back({grant.path, grant.why});
   if (!exec_path.empty()) in.runtime_reads = runtime_reads::find(exec_path, path_env);
   return in;
 }
@@ -93,15 +95,21 @@ Result<RunPlan> plan_run(const Policy& policy, const std::vector<std::string>& a
   const auto python_form = python_targets::rewrite(argv, path_env);
   auto resolved = target::resolve(python_form ? *python_form : argv, path_env);
   if (!resolved) return resolved.error();
-  RunPlan plan{std::move(resolved).value(), {}, {}, {}, {}, environment::passing_names(policy)};
+  RunPlan plan{std::move(resolved).value(), {}, {}, {}, {}, {}, environment::passing_names(policy)};
 
   if (policy.block_subprocess || policy.fs_root) {
     auto files = exec_chain::files_executed(plan.target.exec_path, path_env);
     if (!files) return files.error();
     plan.exec_files = std::move(files).value();
   }
-  auto fs_facts = gather_fs_inputs(policy, plan.target.exec_path, plan.exec_files, private_tmpdir,
-                                   features.landlock_abi, path_env);
+  if (policy.block_subprocess && !policy.allow_exec.empty()) {
+    auto allowed = exec_allow::resolve(policy.allow_exec, path_env, plan.exec_files);
+    if (!allowed) return allowed.error();
+    plan.exec_allowed = std::move(allowed).value();
+  }
+  auto fs_facts =
+      gather_fs_inputs(policy, plan.target.exec_path, plan.exec_files, plan.exec_allowed,
+                       private_tmpdir, features.landlock_abi, path_env);
   if (!fs_facts) return fs_facts.error();
   plan.fs = std::move(fs_facts).value();
   if (policy.fs_readonly) plan.fs.report_file = report_file;
@@ -121,7 +129,8 @@ Result<RunPlan> plan_run(const Policy& policy, const std::vector<std::string>& a
   const auto supervision = features.seccomp_user_notif && features.pidfd_getfd
                                ? syscall_rules::Supervision::available
                                : syscall_rules::Supervision::unavailable;
-  plan.kernel = plan_kernel_layer(policy, plan.exec_files, plan.fs, features, supervision);
+  plan.kernel =
+      plan_kernel_layer(policy, plan.exec_files, plan.exec_allowed, plan.fs, features, supervision);
 
   if (policy.fs_readonly && !private_tmpdir.empty()) {
     // Every convention programs use to find a temporary directory.

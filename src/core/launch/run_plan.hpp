@@ -12,14 +12,16 @@
 #include "hermetic/result.hpp"
 #include "landlock/fs_layers.hpp"
 #include "launch/kernel_layer.hpp"
+#include "target/exec_allow.hpp"
 #include "target/target.hpp"
 
 namespace hermetic {
 
 struct RunPlan {
   target::Resolved target;
-  std::vector<std::string> exec_files;  // computed when a rule needs it, else empty
-  fs_layers::Inputs fs;                 // the facts of --fs-readonly
+  std::vector<std::string> exec_files;          // computed when a rule needs it, else empty
+  std::vector<exec_allow::Grant> exec_allowed;  // --allow-exec, resolved (exec_allow.hpp)
+  fs_layers::Inputs fs;                         // the facts of --fs-readonly
   KernelPlan kernel;
   std::vector<std::pair<std::string, std::string>> environment;  // set for the target
   // Under --no-environment: the caller's variables that pass the scrub (environment.hpp).
@@ -40,9 +42,11 @@ struct RunPlan {
 // The --fs-readonly facts for a program exec'd as `exec_path`: the user's paths (ROOT,
 // --allow-write, --allow-read) checked to exist and made canonical (an error names the first
 // missing one), the regular files this process has as stdin/stdout/stderr, and what the
-// program needs to read (runtime_reads) when reads are confined.
+// program needs to read (runtime_reads) when reads are confined, the programs of --allow-exec
+// (`exec_allowed`) among them.
 [[nodiscard]] Result<fs_layers::Inputs> gather_fs_inputs(
     const Policy& policy, const std::string& exec_path, const std::vector<std::string>& exec_files,
-    const std::string& private_tmpdir, int landlock_abi, const std::string& path_env);
+    const std::vector<exec_allow::Grant>& exec_allowed, const std::string& private_tmpdir,
+    int landlock_abi, const std::string& path_env);
 
 }  // namespace hermetic

@@ -145,6 +145,18 @@ const std::array kFields = {
                 .options = {"no-subprocess"},
                 .help = "Disable new processes and exec of other programs.",
                 .member = &Policy::block_subprocess},
+    PolicyField{.key = "allow_exec",
+                .type = paths,
+                .role = exception,
+                .layer = both,
+                .options = {"allow-exec"},
+                .metavar = "PATH",
+                .help = "With --no-subprocess: let the target start processes that run the "
+                        "program PATH, every program beneath directory PATH, or a bare NAME "
+                        "found on PATH. Repeatable.",
+                .exception_to = "block_subprocess",
+                .member = &Policy::allow_exec,
+                .program_names = true},
     PolicyField{.key = "fs_readonly",
                 .type = flag,
                 .role = block,

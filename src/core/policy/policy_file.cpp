@@ -206,7 +206,10 @@ class Reader {
         auto items = strings(value, name);
         if (!items) return items.error();
         for (auto& item : items.value()) {
-          if (field->type == FieldType::paths) {
+          // A bare program name stays a name, found on PATH when the run is planned.
+          const bool program_name =
+              field->program_names && !item.empty() && item.find('/') == std::string::npos;
+          if (field->type == FieldType::paths && !program_name) {
             auto path = path_value(value, name, item);
             if (!path) return path.error();
             item = std::move(path).value();

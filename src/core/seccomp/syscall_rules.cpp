@@ -30,6 +30,10 @@ constexpr std::uint64_t kTruncMask = kAccessMode | O_TRUNC;
 constexpr std::uint64_t kTruncReadOnly = (kTruncMask << 32U) | O_RDONLY | O_TRUNC;
 constexpr std::uint64_t kTruncNoAccess = (kTruncMask << 32U) | kAccessMode | O_TRUNC;
 
+// MFD_NOEXEC_SEAL (<linux/memfd.h>, Linux 6.3; not in every libc's headers): a memfd that is not
+// executable and can never be made so.
+constexpr std::uint64_t kMfdNoexecSeal = 0x0008U;
+
 // ext4's own ioctls (<linux/ext4.h> is not in every libc's headers) that change a file or the
 // filesystem and check ownership or a capability, not that the fd is open for writing.
 constexpr std::uint64_t kExt4SetVersion = _IOW('f', 4, long);   // the inode's generation
@@ -173,19 +177,34 @@ constexpr std::array kRules{
     Rule{network, "ioctl", EACCES, arg1_masked_equal, ioctl_request(TUNSETIFF),
          "ioctl TUNSETIFF (a tun/tap device injects packets)"},
 
-    // --no-subprocess: no new processes. Threads stay: clone with CLONE_THREAD passes.
-    Rule{subprocess, "fork", EPERM, always, 0, "fork"},
-    Rule{subprocess, "vfork", EPERM, always, 0, "vfork"},
-    Rule{subprocess, "clone", EPERM, arg0_bits_clear, CLONE_THREAD, "clone without CLONE_THREAD"},
+    // --no-subprocess: no new processes. Threads stay: clone with CLONE_THREAD passes. With an
+    // --allow-exec list processes may be created (the listed programs need them: git and gcc
+    // fork their helpers) and Landlock EXECUTE decides what they run (kernel_layer.cpp).
+    Rule{subprocess, "fork", EPERM, always, 0, "fork", When::without_programs},
+    Rule{subprocess, "vfork", EPERM, always, 0, "vfork", When::without_programs},
+    Rule{subprocess, "clone", EPERM, arg0_bits_clear, CLONE_THREAD, "clone without CLONE_THREAD",
+         When::without_programs},
     // clone3 passes its flags in memory, which seccomp cannot read. ENOSYS (never EPERM) makes
     // glibc fall back to clone(), where the rule above can see the flags: threads keep working.
+    // Kept with an --allow-exec list too: the flags it hides are clone's, which that row sees.
     Rule{subprocess, "clone3", ENOSYS, always, 0, "clone3 (glibc falls back to clone)"},
     // No exec after the target's own. Landlock EXECUTE must allow the target's ELF loader, and
     // the loader run as a program maps any other binary itself; so hermetic execs the target
     // with execveat carrying a one-time token (kernel_layer) and every other exec is denied.
-    // EACCES, as Landlock's own refusal.
-    Rule{subprocess, "execve", EACCES, always, 0, "exec after the target's own"},
-    Rule{subprocess, "execveat", EACCES, not_exec_token, 0, "exec after the target's own"},
+    // EACCES, as Landlock's own refusal. (With an --allow-exec list the loaders of the listed
+    // programs are granted, and that route is open: docs/subprocess.md says why it stays.)
+    Rule{subprocess, "execve", EACCES, always, 0, "exec after the target's own",
+         When::without_programs},
+    Rule{subprocess, "execveat", EACCES, not_exec_token, 0, "exec after the target's own",
+         When::without_programs},
+    // With an --allow-exec list, Landlock decides each exec by the file's path, and it lets
+    // every file of a filesystem no one can mount through: a memfd is one, so a memfd holding
+    // any program would run (fexecve, /proc/self/fd/N). A memfd made with MFD_NOEXEC_SEAL
+    // (Linux 6.3) can never be executable; every other memfd_create fails with ENOSYS, the
+    // answer of a kernel without the call, on which programs fall back to a file (shm_open,
+    // a temporary file: paths Landlock judges).
+    Rule{subprocess, "memfd_create", ENOSYS, arg1_masked_equal, kMfdNoexecSeal << 32U,
+         "memfd_create without MFD_NOEXEC_SEAL", When::with_programs},
 
     // --fs-readonly: what Landlock has no right for. Writes, creation, removal, renames, links,
     // truncation and mknod (MAKE_*) are Landlock's; these change metadata in place. Seccomp
@@ -374,10 +393,12 @@ std::vector<Rule> rules_for(const Policy& policy, Supervision supervision,
                         // --no-environment too: typed into the caller's shell, a command runs
                         // with the secret.
                         (rule.capability == system && policy.has_kernel_part());
-    const bool now =
-        rule.when == When::always || (rule.when == When::with_addresses      ? addresses
-                                      : rule.when == When::without_addresses ? !addresses
-                                                                             : supervised_calls);
+    const bool now = rule.when == When::always ||
+                     (rule.when == When::with_addresses      ? addresses
+                      : rule.when == When::without_addresses ? !addresses
+                      : rule.when == When::without_programs  ? policy.allow_exec.empty()
+                      : rule.when == When::with_programs     ? !policy.allow_exec.empty()
+                                                             : supervised_calls);
     if (!wanted || !now) continue;
     const bool covered = std::any_of(out.begin(), out.end(), [&](const Rule& earlier) {
       return earlier.syscall == rule.syscall && earlier.test == always;

@@ -41,14 +41,17 @@ enum class ArgTest {
   arg2_masked_equal,  // (arg2 & value >> 32) == (u32)value (openat: flags of a kind)
 };
 
-// When a network rule is part of the filter. Address exceptions (--allow-localhost,
-// --allow-domain) swap the flat socket ban for a supervised one.
+// When a rule is part of the filter. Address exceptions (--allow-localhost, --allow-domain)
+// swap the flat socket ban for a supervised one; an --allow-exec list lifts the process rows.
 enum class When {
   always,             // whenever its capability is blocked
   without_addresses,  // --no-network with no address exceptions
   with_addresses,     // --no-network with --allow-localhost or --allow-domain
   supervised_calls,   // the calls that name an address, when the supervisor decides them: with
                       // address exceptions, or where it stands in for the abstract-unix scope
+  without_programs,   // --no-subprocess with no --allow-exec list (with one, new processes are
+                      // allowed and Landlock EXECUTE alone decides which programs run)
+  with_programs,      // --no-subprocess with an --allow-exec list: what Landlock cannot see
 };
 
 // What the filter does with a matching call.
