@@ -149,12 +149,10 @@ int learn_main(const std::vector<std::string>& args) {
     std::ostringstream content;
     content << in.rdbuf();
     text = content.str();
-    if (const auto span = learn::find_table(text, header.value())) {
+    if (learn::find_table(text, header.value())) {
       auto loaded = load_policy_file(file.value(), options.name);
       if (!loaded) return fail(loaded.error().message, loaded.error().exit_code);
-      const std::string_view table =
-          std::string_view(text).substr(span->begin, span->end - span->begin);
-      stored = learn::from_policy(loaded.value().policy, learn::exec_from_table(table));
+      stored = learn::from_policy(loaded.value().policy);
     }
   }
   if (options.check && !stored) {
@@ -196,7 +194,8 @@ int learn_main(const std::vector<std::string>& args) {
 
   const learn::Grants grants =
       learn::grants_for(options.target, facts.value().exec_path, facts.value().tmpdir, cwd);
-  const learn::Learned learned = learn::synthesize(observed.value(), grants, learn::exists_now);
+  learn::Learned learned = learn::synthesize(observed.value(), grants, learn::exists_now);
+  learn::add_interpreters(learned.exec);
 
   const std::string base = fs::path(file.value()).parent_path().string();
   const std::string& home = grants.home;

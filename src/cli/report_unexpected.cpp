@@ -81,8 +81,7 @@ int run_reporting_unexpected(const UnexpectedRun& run) {
   const std::string cwd = fs::current_path().string();
   const std::string root = run.policy.fs_root.value_or(cwd);
   const learn::Grants grants = learn::grants_for(run.target_argv, exec_path, "", root);
-  // (The programs a policy lets run come with allow_exec, which the policy model gains next.)
-  const learn::Learned current = learn::from_policy(run.policy, {});
+  const learn::Learned current = learn::from_policy(run.policy);
   const std::string base =
       run.policy_file.empty() ? cwd : fs::path(run.policy_file).parent_path().string();
   const auto explained = learn::explain_refusals(refused.value(), current, grants,

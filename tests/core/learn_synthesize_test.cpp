@@ -79,11 +79,17 @@ TEST(LearnSynthesize, BindsByPortAndPortZeroAllowsLocalhost) {
 }
 
 TEST(LearnSynthesize, ProgramsRunOpenSubprocessesButNotTheTargetItself) {
-  EXPECT_TRUE(learn({file("subprocess", "exec", "/usr/bin/tool")}).block_subprocess);
-  const Learned out = learn({file("subprocess", "exec", "/usr/bin/git")});
-  EXPECT_FALSE(out.block_subprocess);
+  const Learned itself = learn({file("subprocess", "exec", "/usr/bin/tool")});
+  EXPECT_TRUE(itself.block_subprocess);
+  EXPECT_TRUE(itself.exec.empty());
+  const Learned out =
+      learn({file("subprocess", "fork", ""), file("subprocess", "exec", "/usr/bin/git")});
+  EXPECT_TRUE(out.block_subprocess);  // with allow_exec: processes, and these programs alone
   EXPECT_EQ(out.exec, (std::set<std::string>{"/usr/bin/git"}));
-  EXPECT_FALSE(learn({file("subprocess", "fork", "")}).block_subprocess);
+  // Processes but no other program: the target alone may run (allow_exec is not empty).
+  const Learned forks = learn({file("subprocess", "fork", "")});
+  EXPECT_TRUE(forks.block_subprocess);
+  EXPECT_EQ(forks.exec, (std::set<std::string>{"/usr/bin/tool"}));
 }
 
 TEST(LearnSynthesize, WritesGoToTheNearestPlaceThatWasThereBefore) {
@@ -138,11 +144,11 @@ TEST(LearnSynthesize, WidenJoinsWhatEitherAllows) {
   Learned b = learn({net("connect", "127.0.0.1", 8766), file("subprocess", "fork", "")});
   const Learned both = widen(a, b);
   EXPECT_EQ(both.connect, (std::set<std::string>{"127.0.0.1:8765", "127.0.0.1:8766"}));
-  EXPECT_FALSE(both.block_subprocess);
+  EXPECT_EQ(both.exec, (std::set<std::string>{"/usr/bin/tool"}));
   const auto added = added_lines(table_lines(a, "/work/proj", "/home/u"),
                                  table_lines(both, "/work/proj", "/home/u"));
   EXPECT_EQ(added, (std::vector<std::string>{"allow_connect += \"127.0.0.1:8766\"",
-                                             "block_subprocess = false"}));
+                                             "allow_exec += \"/usr/bin/tool\""}));
 }
 
 TEST(LearnSynthesize, TableLinesAreRelativeToTheFileAndParseAsAPolicy) {
@@ -156,7 +162,7 @@ TEST(LearnSynthesize, TableLinesAreRelativeToTheFileAndParseAsAPolicy) {
   EXPECT_NE(text.find("fs_root = \".\"\n"), std::string::npos) << text;
   EXPECT_NE(text.find("  \"out\",\n"), std::string::npos) << text;
   EXPECT_NE(text.find("  \"~/.gitconfig\",\n"), std::string::npos) << text;
-  EXPECT_EQ(exec_from_table(text), (std::set<std::string>{"/usr/bin/git"}));
+  EXPECT_NE(text.find("allow_exec = [\n  \"/usr/bin/git\",\n]\n"), std::string::npos) << text;
   // The file's ~ is $HOME.
   const char* home = std::getenv("HOME");
   const std::string saved = home != nullptr ? home : "";
@@ -165,16 +171,17 @@ TEST(LearnSynthesize, TableLinesAreRelativeToTheFileAndParseAsAPolicy) {
   ::setenv("HOME", saved.c_str(), 1);
   ASSERT_TRUE(loaded.ok()) << loaded.error().message << "\n" << text;
   EXPECT_EQ(loaded.value().policy.allow_connect, std::vector<std::string>{"127.0.0.1:8765"});
-  EXPECT_FALSE(loaded.value().policy.block_subprocess);
+  EXPECT_TRUE(loaded.value().policy.block_subprocess);
+  EXPECT_EQ(loaded.value().policy.allow_exec, std::vector<std::string>{"/usr/bin/git"});
   // Stored and learned again: the same table (paths compared normalized).
-  const Learned stored = from_policy(loaded.value().policy, exec_from_table(text));
+  const Learned stored = from_policy(loaded.value().policy);
   EXPECT_EQ(table_lines(stored, "/work/proj", "/home/u"), lines);
 
   // What learn does not see stays as the file had it.
   Policy more = loaded.value().policy;
   more.block_environment = true;
   more.deny_imports = {"pickle"};
-  const auto kept = table_lines(widen(from_policy(more, {}), out), "/work/proj", "/home/u");
+  const auto kept = table_lines(widen(from_policy(more), out), "/work/proj", "/home/u");
   EXPECT_NE(std::find(kept.begin(), kept.end(), "block_environment = true"), kept.end());
   EXPECT_NE(std::find(kept.begin(), kept.end(), "deny_imports = ["), kept.end());
 }

@@ -228,3 +228,20 @@ def test_a_script_run_through_env_is_no_subprocess(place: Place) -> None:
     _same(bare, place.learn([script]))
     assert "block_subprocess = true" in place.policy_text  # env's exec is the run's own
     _same(bare, place.enforced([script]))
+
+
+def test_programs_run_become_the_exec_allow_list(place: Place) -> None:
+    args = ["sh", "-c", "date +%Y > year.txt"]
+    bare = place.run(args)
+    assert bare.returncode == 0, bare.stderr
+    (place.work / "year.txt").unlink()  # made by the run, as it will be in the learned one
+    _same(bare, place.learn(args))
+    text = place.policy_text
+    assert "block_subprocess = true" in text and "allow_exec = [" in text, text
+    (place.work / "year.txt").unlink()
+    _same(bare, place.enforced(args))
+    assert (place.work / "year.txt").exists()
+    # One thing more: another program, in a place the policy lets it write.
+    variant = place.enforced(["sh", "-c", "touch marker.txt"])
+    assert variant.returncode != 0
+    assert not (place.work / "marker.txt").exists()

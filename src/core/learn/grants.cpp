@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "base/path_search.hpp"
 #include "hermetic/probe.hpp"
 #include "launch/run_plan.hpp"
 #include "target/exec_chain.hpp"
@@ -49,6 +50,28 @@ Grants grants_for(const std::vector<std::string>& argv, const std::string& exec_
   grants.execs.push_back(canonical_or_same(exec_path));
   grants.execs.push_back(exec_path);
   return grants;
+}
+
+void add_interpreters(std::set<std::string>& programs) {
+  constexpr int kMaxShebangDepth = 4;  // the kernel's BINPRM_MAX_RECURSION
+  const char* path_env_c = std::getenv("PATH");
+  const std::string path_env = path_env_c != nullptr ? path_env_c : "/usr/bin:/bin";
+  const std::set<std::string> listed = programs;
+  for (const auto& program : listed) {
+    std::string current = canonical_or_same(program);
+    for (int depth = 0; depth < kMaxShebangDepth; ++depth) {
+      const auto shebang = exec_chain::read_shebang(current);
+      std::string next = shebang.interpreter;
+      if (next.empty()) break;
+      if (fs::path(next).filename() == "env" && !shebang.argument.empty()) {
+        next = path_search::find(shebang.argument.substr(0, shebang.argument.find(' ')), path_env)
+                   .value_or("");
+        if (next.empty()) break;
+      }
+      current = canonical_or_same(next);
+      programs.insert(current);
+    }
+  }
 }
 
 bool exists_now(const std::string& path) {

@@ -155,6 +155,7 @@ Learned synthesize(const std::vector<Observed>& observed, const Grants& grants,
                    const std::function<bool(const std::string&)>& exists) {
   Learned out;
   out.root = grants.root;
+  bool forks = false;
   std::set<std::string> loopback_ports;  // "ADDR:PORT" of loopback destinations
   bool ephemeral = false;
   std::set<std::string> created;
@@ -198,11 +199,10 @@ Learned synthesize(const std::vector<Observed>& observed, const Grants& grants,
         out.connect.insert(host_port(use.address, use.port));
       }
     } else if (use.capability == "subprocess") {
-      if (use.operation == "fork") out.block_subprocess = false;
+      if (use.operation == "fork") forks = true;
       // The target's own chain (a script's interpreter) is the run itself, not a subprocess.
       if (use.operation == "exec" && !use.path.empty() &&
           std::find(grants.execs.begin(), grants.execs.end(), use.path) == grants.execs.end()) {
-        out.block_subprocess = false;
         out.exec.insert(use.path);
         reads.insert(use.path);  // under a read root a program is run only where it is read
       }
@@ -265,6 +265,16 @@ Learned synthesize(const std::vector<Observed>& observed, const Grants& grants,
   } else {
     out.connect.insert(loopback_ports.begin(), loopback_ports.end());
   }
+  // Programs run: block_subprocess with allow_exec, which lets processes be made and limits
+  // exec to the list. Processes made but no other program run: the target alone in the list
+  // (it may always run again), so that new processes are allowed and no program is.
+  if (forks && out.exec.empty()) {
+    if (grants.execs.empty()) {
+      out.block_subprocess = false;
+    } else {
+      out.exec.insert(grants.execs.front());
+    }
+  }
   out.notes.assign(notes.begin(), notes.end());
   return out;
 }
@@ -299,7 +309,7 @@ Learned widen(const Learned& a, const Learned& b) {
   return out;
 }
 
-Learned from_policy(const Policy& policy, const std::set<std::string>& exec) {
+Learned from_policy(const Policy& policy) {
   // A policy file keeps paths as written under its directory ("dir/."): compare them normalized.
   const auto normal = [](const std::string& path) {
     std::string out = fs::path(path).lexically_normal().string();
@@ -318,7 +328,7 @@ Learned from_policy(const Policy& policy, const std::set<std::string>& exec) {
   out.domains.insert(policy.allow_domains.begin(), policy.allow_domains.end());
   out.bind.insert(policy.allow_bind.begin(), policy.allow_bind.end());
   out.block_subprocess = policy.block_subprocess;
-  out.exec = exec;
+  out.exec = paths(policy.allow_exec);
   out.fs_readonly = policy.fs_readonly;
   if (policy.fs_root) out.root = normal(*policy.fs_root);
   out.write = paths(policy.allow_write);
@@ -358,13 +368,7 @@ std::vector<std::string> table_lines(const Learned& learned, const std::string& 
     list_lines(out, "allow_bind", learned.bind, as_is);
   }
   flag("block_subprocess", learned.block_subprocess);
-  if (!learned.exec.empty()) {
-    // Until the policy model has allow_exec (an exec allow-list under block_subprocess), the
-    // programs run are kept here, where a second learn finds them again.
-    out.emplace_back("# allow_exec = [  (programs run; with allow_exec, block_subprocess = true)");
-    for (const auto& program : learned.exec) out.push_back("#   " + quoted(program) + ",");
-    out.emplace_back("# ]");
-  }
+  if (learned.block_subprocess) list_lines(out, "allow_exec", learned.exec, path);
   flag("fs_readonly", learned.fs_readonly);
   if (learned.fs_readonly) {
     if (learned.root) out.push_back("fs_root = " + quoted(path(*learned.root)));
@@ -372,28 +376,6 @@ std::vector<std::string> table_lines(const Learned& learned, const std::string& 
     if (learned.root) list_lines(out, "allow_read", learned.read, path);
   }
   out.insert(out.end(), learned.kept.begin(), learned.kept.end());
-  return out;
-}
-
-std::set<std::string> exec_from_table(std::string_view table) {
-  std::set<std::string> out;
-  std::istringstream lines{std::string(table)};
-  std::string line;
-  bool inside = false;
-  while (std::getline(lines, line)) {
-    if (line.starts_with("# allow_exec = [")) {
-      inside = true;
-    } else if (inside && line.starts_with("#   \"") && line.ends_with("\",")) {
-      std::string value;
-      for (std::size_t i = 5; i + 2 < line.size(); ++i) {
-        if (line[i] == '\\' && i + 3 < line.size()) ++i;
-        value += line[i];
-      }
-      out.insert(value);
-    } else {
-      inside = false;
-    }
-  }
   return out;
 }
 
@@ -405,9 +387,7 @@ std::vector<std::string> added_lines(const std::vector<std::string>& before,
     if (line.ends_with(" = [")) list = line.substr(0, line.size() - 4);
     if (line == "]") continue;
     if (std::find(before.begin(), before.end(), line) != before.end()) continue;
-    if (line.starts_with("#   \"")) {
-      out.push_back("allow_exec += " + line.substr(4, line.size() - 5));
-    } else if (line.starts_with("  ") && !list.empty()) {
+    if (line.starts_with("  ") && !list.empty()) {
       out.push_back(list + " += " + line.substr(2, line.size() - 3));
     } else if (!line.ends_with(" = [")) {
       out.push_back(line);

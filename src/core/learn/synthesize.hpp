@@ -50,7 +50,7 @@ struct Learned {
   std::set<std::string> domains;  // kept from a stored policy (learn itself sees addresses)
   std::set<std::string> bind;     // ports
   bool block_subprocess = true;
-  std::set<std::string> exec;  // programs run (the exec allow-list)
+  std::set<std::string> exec;  // allow_exec: programs run (with block_subprocess)
   bool fs_readonly = true;
   std::optional<std::string> root;
   std::set<std::string> write;
@@ -68,17 +68,13 @@ struct Learned {
 // The union of what two policies allow (a second learn of the same name).
 [[nodiscard]] Learned widen(const Learned& a, const Learned& b);
 
-// A stored policy as a Learned (the fields learn writes; `exec` from the table's comment until
-// the policy model has allow_exec).
-[[nodiscard]] Learned from_policy(const Policy& policy, const std::set<std::string>& exec);
+// A stored policy as a Learned (the fields learn writes, and the ones it keeps).
+[[nodiscard]] Learned from_policy(const Policy& policy);
 
 // The table's body, one value per line (so that a change is a set of added lines): paths under
 // `base` relative to it (the policy file's directory), under `home` as ~/..., else absolute.
 [[nodiscard]] std::vector<std::string> table_lines(const Learned& learned, const std::string& base,
                                                    const std::string& home);
-
-// The programs of a table written by table_lines (its allow_exec comment).
-[[nodiscard]] std::set<std::string> exec_from_table(std::string_view table);
 
 // The lines of `after` that `before` lacks (what a widening added, what a check found missing),
 // in `after`'s order.
