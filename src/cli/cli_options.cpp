@@ -44,7 +44,18 @@ exit codes:
 )";
 
 // What one long option does: set or add to policy fields, or one of the CLI's own actions.
-enum class Own { none, help, version, check, explain, report, profile, policy, policy_file };
+enum class Own {
+  none,
+  help,
+  version,
+  check,
+  explain,
+  report,
+  report_unexpected,
+  profile,
+  policy,
+  policy_file
+};
 struct OptionMeaning {
   std::string name{};
   int has_arg = no_argument;
@@ -107,6 +118,10 @@ std::vector<OptionMeaning> option_meanings() {
                  .metavar = " FILE",
                  .help = "Append one JSON line per refused action to FILE, from every process "
                          "and layer of the run (docs/report.md)."});
+  out.push_back({.name = "report-unexpected",
+                 .own = Own::report_unexpected,
+                 .help = "When the run was refused anything, exit 3 listing each refusal and the "
+                         "policy lines that would allow it (a ratchet for CI; docs/learn.md)."});
   out.push_back({.name = "version",
                  .own = Own::version,
                  .help = "Display program version information and exit"});
@@ -228,6 +243,7 @@ Result<Action> parse(const std::vector<std::string>& args) {
   std::optional<std::string> policy_name;  // --policy, with its NAME or ""
   std::optional<std::string> policy_file;
   std::string report_file;
+  bool report_unexpected = false;
   // "-": every word is returned in order (stray words as 1); ":": a missing value is ':';
   // opterr 0: the messages are made below. optind 0 resets getopt's state (glibc and musl).
   opterr = 0;
@@ -267,6 +283,9 @@ Result<Action> parse(const std::vector<std::string>& args) {
       case Own::report:
         if (*optarg == '\0') return usage("--report: the FILE is empty");
         report_file = optarg;
+        continue;
+      case Own::report_unexpected:
+        report_unexpected = true;
         continue;
       case Own::profile:
         builder.add_profile(optarg);
@@ -322,6 +341,7 @@ Result<Action> parse(const std::vector<std::string>& args) {
   }
   if (!roots.empty()) builder.add_value(root_field->key, roots.front());
   std::string source;
+  std::string source_file;
   if (policy_name || policy_file) {
     auto loaded = load_file_policy(policy_file, policy_name.value_or(""));
     if (!loaded) return loaded.error();
@@ -329,6 +349,7 @@ Result<Action> parse(const std::vector<std::string>& args) {
       return tightens.error();
     }
     source = "policy " + loaded.value().name + " of " + loaded.value().file;
+    source_file = loaded.value().file;
     builder.add(loaded.value().policy);
   }
   auto policy = builder.build();
@@ -336,7 +357,8 @@ Result<Action> parse(const std::vector<std::string>& args) {
   if (explain) {
     return Action{ExplainTarget{std::move(policy).value(), std::move(target), std::move(source)}};
   }
-  return Action{RunTarget{std::move(policy).value(), std::move(target), std::move(report_file)}};
+  return Action{RunTarget{std::move(policy).value(), std::move(target), std::move(report_file),
+                          report_unexpected, std::move(source_file)}};
 }
 
 }  // namespace hermetic::cli

@@ -19,6 +19,8 @@ struct RunTarget {
   Policy policy;
   std::vector<std::string> target_argv;
   std::string report_file;  // --report FILE as given (an output, not part of the policy), or ""
+  bool report_unexpected = false;  // --report-unexpected (src/cli/report_unexpected.hpp)
+  std::string policy_file;         // the policy file --policy read, or ""
 };
 struct ExplainTarget {  // --explain: print the rules a run would apply, run nothing
   Policy policy;

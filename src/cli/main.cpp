@@ -10,6 +10,8 @@
 #include "hermetic/probe.hpp"
 #include "launch/launch_steps.hpp"
 #include "launch/report_file.hpp"
+#include "learn_command.hpp"
+#include "report_unexpected.hpp"
 
 namespace {
 
@@ -20,6 +22,9 @@ int report(const hermetic::Error& error) {
 
 int run_cli(int argc, char** argv) {
   const std::vector<std::string> args(argv + 1, argv + argc);
+  if (!args.empty() && args.front() == "learn") {  // a subcommand: docs/learn.md
+    return hermetic::cli::learn_main({args.begin() + 1, args.end()});
+  }
   auto action = hermetic::cli::parse(args);
   if (!action) return report(action.error());
 
@@ -41,6 +46,10 @@ int run_cli(int argc, char** argv) {
     return 0;
   }
   const auto& run = std::get<hermetic::cli::RunTarget>(action.value());
+  if (run.report_unexpected) {  // the ratchet: report_unexpected.hpp
+    return hermetic::cli::run_reporting_unexpected(
+        {run.policy, run.target_argv, run.report_file, run.policy_file});
+  }
   std::string report_path;  // absolute: the target's layers may run in another directory
   if (!run.report_file.empty()) {
     auto opened = hermetic::report_file::open_for_run(run.report_file);

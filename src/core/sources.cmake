@@ -10,6 +10,7 @@
 #   supervisor  the seccomp user-notify supervisor (network, metadata) -> seccomp, policy
 #   target      what the target is: exec chain, Python, what it reads  -> landlock, policy
 #   launch      a run: plan, kernel layer, fork/exec, TMPDIR, signals  -> all of the above
+#   learn       `hermetic learn`: an observed run, events -> policy    -> all of the above
 set(HERMETIC_BASE_SOURCES
   base/real_path.cpp)
 set(HERMETIC_POLICY_SOURCES
@@ -31,6 +32,7 @@ set(HERMETIC_SUPERVISOR_SOURCES
   supervisor/target_decode.cpp
   supervisor/supervisor_calls.cpp
   supervisor/supervisor_metadata.cpp
+  supervisor/observer.cpp
   supervisor/refusal_report.cpp
   supervisor/supervisor.cpp)
 set(HERMETIC_TARGET_SOURCES
@@ -58,8 +60,13 @@ set(HERMETIC_LAUNCH_SOURCES
   launch/signal_relay.cpp
   launch/launch.cpp
   launch/spawn.cpp)
-set(HERMETIC_CORE_PARTS base policy seccomp landlock supervisor target launch)
+set(HERMETIC_LEARN_SOURCES
+  learn/learn_run.cpp
+  learn/synthesize.cpp
+  learn/grants.cpp
+  learn/policy_writer.cpp)
+set(HERMETIC_CORE_PARTS base policy seccomp landlock supervisor target launch learn)
 set(HERMETIC_CORE_SOURCES
   ${HERMETIC_BASE_SOURCES} ${HERMETIC_POLICY_SOURCES} ${HERMETIC_SECCOMP_SOURCES}
   ${HERMETIC_LANDLOCK_SOURCES} ${HERMETIC_SUPERVISOR_SOURCES} ${HERMETIC_TARGET_SOURCES}
-  ${HERMETIC_LAUNCH_SOURCES})
+  ${HERMETIC_LAUNCH_SOURCES} ${HERMETIC_LEARN_SOURCES})

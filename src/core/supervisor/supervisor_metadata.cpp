@@ -28,33 +28,12 @@ namespace {
 constexpr std::size_t kPathMax = 4096;        // PATH_MAX, the NUL included
 constexpr std::size_t kXattrNameMax = 255;    // XATTR_NAME_MAX, the NUL excluded
 constexpr std::size_t kXattrSizeMax = 65536;  // XATTR_SIZE_MAX
-constexpr std::uint64_t kPage = 4096;
-constexpr int kAtFdcwd = -100;  // AT_FDCWD as the kernel reads the int argument
+constexpr int kAtFdcwd = -100;                // AT_FDCWD as the kernel reads the int argument
 constexpr std::uint64_t kKnownAtFlags = AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH;
 
 using Args = std::array<std::uint64_t, 6>;
 
-// A NUL-terminated string from the caller, read a page at a time (a string may end just before
-// an unmapped page). ENAMETOOLONG when no NUL comes within `max` bytes, or the read's errno.
-int read_string(pid_t tid, std::uint64_t address, std::size_t max, std::string& out) {
-  if (address == 0) return EFAULT;
-  out.clear();
-  while (out.size() < max) {
-    const std::uint64_t at = address + out.size();
-    const std::size_t chunk = std::min<std::size_t>(kPage - (at % kPage), max - out.size());
-    std::array<char, kPage> buffer{};
-    if (int err = unotify::read_memory(tid, at, buffer.data(), chunk)) return err;
-    const char* chunk_start = buffer.data();
-    const char* chunk_end = chunk_start + chunk;
-    const char* nul = std::find(chunk_start, chunk_end, '\0');
-    if (nul != chunk_end) {
-      out.append(buffer.data(), static_cast<std::size_t>(nul - buffer.data()));
-      return 0;
-    }
-    out.append(buffer.data(), chunk);
-  }
-  return ENAMETOOLONG;
-}
+using unotify::read_string;
 
 // What a call asks for, copied from the caller once.
 struct Copied {

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -79,6 +80,27 @@ int read_memory(pid_t tid, std::uint64_t address, void* out, std::size_t length)
   const ssize_t got = process_vm_readv(tid, &local, 1, &remote, 1, 0);
   if (got < 0) return errno;
   return static_cast<std::size_t>(got) == length ? 0 : EFAULT;
+}
+
+int read_string(pid_t tid, std::uint64_t address, std::size_t max, std::string& out) {
+  constexpr std::uint64_t kPage = 4096;
+  if (address == 0) return EFAULT;
+  out.clear();
+  while (out.size() < max) {
+    const std::uint64_t at = address + out.size();
+    const std::size_t chunk = std::min<std::size_t>(kPage - (at % kPage), max - out.size());
+    std::array<char, kPage> buffer{};
+    if (int err = read_memory(tid, at, buffer.data(), chunk)) return err;
+    const char* chunk_start = buffer.data();
+    const char* chunk_end = chunk_start + chunk;
+    const char* nul = std::find(chunk_start, chunk_end, '\0');
+    if (nul != chunk_end) {
+      out.append(buffer.data(), static_cast<std::size_t>(nul - buffer.data()));
+      return 0;
+    }
+    out.append(buffer.data(), chunk);
+  }
+  return ENAMETOOLONG;
 }
 
 int write_memory(pid_t tid, std::uint64_t address, const void* in, std::size_t length) {

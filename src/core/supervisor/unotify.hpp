@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "base/fd.hpp"
@@ -47,6 +48,10 @@ void prefer_sync_wake_up(int listener);
 
 // Copies exactly `length` bytes from the caller. Returns 0 or an errno; partial reads fail.
 [[nodiscard]] int read_memory(pid_t tid, std::uint64_t address, void* out, std::size_t length);
+// A NUL-terminated string from the caller, read a page at a time (a string may end just before
+// an unmapped page). Returns 0, ENAMETOOLONG when no NUL comes within `max` bytes, EFAULT for a
+// NULL address, or the read's errno.
+[[nodiscard]] int read_string(pid_t tid, std::uint64_t address, std::size_t max, std::string& out);
 // Writes exactly `length` bytes into the caller (sendmmsg's msg_len). Returns 0 or an errno.
 [[nodiscard]] int write_memory(pid_t tid, std::uint64_t address, const void* in,
                                std::size_t length);
