@@ -33,6 +33,7 @@ set(HERMETIC_SUPERVISOR_SOURCES
   supervisor/supervisor_calls.cpp
   supervisor/supervisor_metadata.cpp
   supervisor/observer.cpp
+  supervisor/listener_handoff.cpp
   supervisor/refusal_report.cpp
   supervisor/supervisor.cpp)
 set(HERMETIC_TARGET_SOURCES
