@@ -213,18 +213,17 @@ check_musl_shared() {
 for arch in "${arches[@]}"; do
   cpu=$(cpu_of "$arch")
   family=$(family_of "$arch")
-  # auditwheel tags a musl wheel with the musl it finds on the build machine, or (none here:
-  # Debian's musl has no /lib/libc.musl-*) with the newest policy; named here, it is the same
-  # everywhere: 1.2, the series zig's musl and Debian 12's (1.2.3) belong to.
-  plat=()
-  [[ $family == musllinux ]] && plat=(--plat "musllinux_1_2_$cpu")
+  # No --plat either for musl (auditwheel offers only the build machine's libc's tags there):
+  # it tells a musl wheel by its libc.musl-ARCH.so.1 and, finding no musl of its own here
+  # (Debian's musl has no /lib/libc.musl-*), tags it with the newest policy, musllinux_1_2
+  # ("can't determine musl libc version" is that warning).
   say "$arch: building the wheel from the sdist"
   build_wheel "$arch" "$work/$arch" "$work/$arch.raw"
   raw=$(ls "$work/$arch.raw"/hermetic-*.whl)
   rm -f "$out"/hermetic-*-"$family"_*_"$cpu".whl
   # No --plat for manylinux: auditwheel takes the wheel's own architecture and the newest glibc
   # symbol the binaries use (2.27: memfd_create), and must graft nothing.
-  "$py" -m auditwheel repair --only-plat "${plat[@]}" -w "$out" "$raw" \
+  "$py" -m auditwheel repair --only-plat -w "$out" "$raw" \
     >"$work/$arch.audit.log" 2>&1 || { cat "$work/$arch.audit.log" >&2; exit 1; }
   if grep -q "grafted\|Grafting" "$work/$arch.audit.log"; then
     say "auditwheel grafted a library: something outside the policy is linked"
@@ -232,6 +231,10 @@ for arch in "${arches[@]}"; do
     exit 1
   fi
   wheel=$(ls "$out"/hermetic-*"$family"_*_"$cpu".whl)
+  if [[ $family == musllinux && $wheel != *musllinux_1_2_* ]]; then
+    say "expected musllinux_1_2: $(basename "$wheel")"
+    exit 1
+  fi
   "$py" -m auditwheel show "$wheel" | tr -s ' \n' ' ' | sed 's/^/build_wheels:   /' >&2
   echo >&2
   check_elf "$arch" "$wheel"
@@ -240,7 +243,7 @@ for arch in "${arches[@]}"; do
     build_wheel "$arch" "$work/$arch-again" "$work/$arch-again.raw"
     again=$work/$arch-again.repaired
     rm -rf "$again"
-    "$py" -m auditwheel repair --only-plat "${plat[@]}" -w "$again" \
+    "$py" -m auditwheel repair --only-plat -w "$again" \
       "$work/$arch-again.raw"/hermetic-*.whl >/dev/null 2>&1
     first=$(sha256sum <"$wheel" | cut -d' ' -f1)
     second=$(sha256sum <"$again"/hermetic-*.whl | cut -d' ' -f1)
