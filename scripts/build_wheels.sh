@@ -213,16 +213,15 @@ check_musl_shared() {
 for arch in "${arches[@]}"; do
   cpu=$(cpu_of "$arch")
   family=$(family_of "$arch")
-  # No --plat either for musl (auditwheel offers only the build machine's libc's tags there):
-  # it tells a musl wheel by its libc.musl-ARCH.so.1 and, finding no musl of its own here
-  # (Debian's musl has no /lib/libc.musl-*), tags it with the newest policy, musllinux_1_2
-  # ("can't determine musl libc version" is that warning).
   say "$arch: building the wheel from the sdist"
   build_wheel "$arch" "$work/$arch" "$work/$arch.raw"
   raw=$(ls "$work/$arch.raw"/hermetic-*.whl)
   rm -f "$out"/hermetic-*-"$family"_*_"$cpu".whl
-  # No --plat for manylinux: auditwheel takes the wheel's own architecture and the newest glibc
-  # symbol the binaries use (2.27: memfd_create), and must graft nothing.
+  # No --plat: auditwheel takes the wheel's own architecture and the newest glibc symbol the
+  # binaries use (2.27: memfd_create), and must graft nothing. A musl wheel it tells by its
+  # libc.musl-ARCH.so.1 and, finding no musl of its own here (Debian's musl has no
+  # /lib/libc.musl-*; "can't determine musl libc version"), tags with its newest policy,
+  # musllinux_1_2, checked below (its --plat offers only the build machine's libc's tags).
   "$py" -m auditwheel repair --only-plat -w "$out" "$raw" \
     >"$work/$arch.audit.log" 2>&1 || { cat "$work/$arch.audit.log" >&2; exit 1; }
   if grep -q "grafted\|Grafting" "$work/$arch.audit.log"; then
