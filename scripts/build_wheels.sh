@@ -222,7 +222,11 @@ for arch in "${arches[@]}"; do
   # libc.musl-ARCH.so.1 and, finding no musl of its own here (Debian's musl has no
   # /lib/libc.musl-*; "can't determine musl libc version"), tags with its newest policy,
   # musllinux_1_2, checked below (its --plat offers only the build machine's libc's tags).
-  "$py" -m auditwheel repair --only-plat -w "$out" "$raw" \
+  # Its library path for musl comes from /etc/ld-musl-*.path, of which it wants one at most
+  # (Debian's musl and musl:arm64 install two): named here, musl's own directory for ARCH.
+  audit=()
+  [[ $family == musllinux ]] && audit=(--ldpaths "/usr/lib/$cpu-linux-musl")
+  "$py" -m auditwheel repair --only-plat "${audit[@]}" -w "$out" "$raw" \
     >"$work/$arch.audit.log" 2>&1 || { cat "$work/$arch.audit.log" >&2; exit 1; }
   if grep -q "grafted\|Grafting" "$work/$arch.audit.log"; then
     say "auditwheel grafted a library: something outside the policy is linked"
@@ -234,7 +238,7 @@ for arch in "${arches[@]}"; do
     say "expected musllinux_1_2: $(basename "$wheel")"
     exit 1
   fi
-  "$py" -m auditwheel show "$wheel" | tr -s ' \n' ' ' | sed 's/^/build_wheels:   /' >&2
+  "$py" -m auditwheel show "${audit[@]}" "$wheel" | tr -s ' \n' ' ' | sed 's/^/build_wheels:   /' >&2
   echo >&2
   check_elf "$arch" "$wheel"
   if ((reproducible)); then
@@ -242,7 +246,7 @@ for arch in "${arches[@]}"; do
     build_wheel "$arch" "$work/$arch-again" "$work/$arch-again.raw"
     again=$work/$arch-again.repaired
     rm -rf "$again"
-    "$py" -m auditwheel repair --only-plat -w "$again" \
+    "$py" -m auditwheel repair --only-plat "${audit[@]}" -w "$again" \
       "$work/$arch-again.raw"/hermetic-*.whl >/dev/null 2>&1
     first=$(sha256sum <"$wheel" | cut -d' ' -f1)
     second=$(sha256sum <"$again"/hermetic-*.whl | cut -d' ' -f1)
