@@ -48,8 +48,9 @@ mkdir -p "$work/src"
 orig_python=$(ls "$work"/src/python3.11_*.orig.tar.gz)
 orig_zlib=$(ls "$work"/src/zlib_*.orig.tar.bz2)
 
-# Linux's UAPI headers (libc-independent) for the modules that include <linux/...>: musl-gcc
-# sees musl's headers alone.
+# Linux's UAPI headers (libc-independent) for the modules that include <linux/...> (_socket):
+# musl-gcc sees musl's headers alone. Given with -I, not -isystem: setup.py hands the modules
+# only CPPFLAGS' -I directories.
 kernel=$work/kernel-include
 rm -rf "$kernel"
 mkdir -p "$kernel"
@@ -82,6 +83,7 @@ PKG_CONFIG_LIBDIR=/nonexistent PKG_CONFIG_PATH= \
   ZLIB_CFLAGS="-I$work/zlib-install/include" ZLIB_LIBS="-L$work/zlib-install/lib -lz" \
   ./configure --prefix="$prefix" --without-ensurepip --disable-test-modules \
   >"$work/configure.log" 2>&1 || { tail -30 "$work/configure.log" >&2; exit 1; }
+# (_ctypes fails to build, for want of libffi for musl: expected, nothing here needs it.)
 "${jobs[@]}" make -j2 >"$work/make.log" 2>&1 || { tail -40 "$work/make.log" >&2; exit 1; }
 grep -A4 "necessary bits to build these optional modules were not found" "$work/make.log" >&2 || true
 "${jobs[@]}" make install >"$work/install.log" 2>&1 || { tail -40 "$work/install.log" >&2; exit 1; }
