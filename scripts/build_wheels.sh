@@ -206,8 +206,10 @@ check_musl_shared() {
     <(nm -D "$file" | awk '$1 == "U" {print $2}' | grep -v '^_\?Py' | sort -u) \
     <(nm -D --defined-only --format=just-symbols "$libc" | sort -u) | tr '\n' ' ')
   [[ -z $missing ]] || { say "$file needs symbols musl ($libc) lacks: $missing"; exit 1; }
-  package=$(dpkg -S "$libc" 2>/dev/null | cut -d: -f1,2)
-  say "    every symbol it needs is CPython's or in $libc (${package:-?} $(dpkg-query -W -f '${Version}' "$package" 2>/dev/null))"
+  local debian_arch version
+  [[ $cpu == x86_64 ]] && debian_arch=amd64 || debian_arch=arm64
+  version=$(dpkg-query -W -f '${Version}' "musl:$debian_arch" 2>/dev/null) || version="?"
+  say "    every symbol it needs is CPython's or in $libc (musl:$debian_arch $version)"
 }
 
 for arch in "${arches[@]}"; do
