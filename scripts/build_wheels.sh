@@ -7,9 +7,14 @@
 #     2.28 (the extension, the preload library; memfd_create and getrandom need 2.27 and 2.25)
 #     and musl (the executable), with libseccomp.a linked in, then checked and tagged
 #     (manylinux_2_27: the newest glibc symbol used) by auditwheel repair, which must graft
-#     nothing.
+#     nothing;
+#   - with --arch x86_64-musl or aarch64-musl, the musllinux wheel: the extension and the
+#     preload library compiled by zig against musl, as shared objects whose one library is
+#     musl's libc (libc.musl-ARCH.so.1), libseccomp.a linked in; tagged musllinux_1_2 by
+#     auditwheel repair, which must graft nothing either.
 #
-#   bash scripts/build_wheels.sh [--arch x86_64|aarch64|all] [--reproducible] [--out DIR]
+#   bash scripts/build_wheels.sh [--arch x86_64|aarch64|x86_64-musl|aarch64-musl|all]
+#                                [--reproducible] [--out DIR]
 #
 # --reproducible builds each wheel a second time, from another directory, and compares the
 # bytes (sha256). SOURCE_DATE_EPOCH is the commit's time; the build requirements are pinned in
@@ -26,7 +31,9 @@ reproducible=0
 out=$root/dist
 while (($#)); do
   case $1 in
-    --arch) shift; [[ $1 == all ]] && arches=(x86_64 aarch64) || arches=("$1") ;;
+    --arch)
+      shift
+      [[ $1 == all ]] && arches=(x86_64 aarch64 x86_64-musl aarch64-musl) || arches=("$1") ;;
     --reproducible) reproducible=1 ;;
     --out) shift; out=$(realpath -m "$1") ;;
     *) echo "build_wheels: unknown argument $1" >&2; exit 2 ;;
@@ -34,7 +41,8 @@ while (($#)); do
   shift
 done
 for arch in "${arches[@]}"; do
-  [[ $arch == x86_64 || $arch == aarch64 ]] || { echo "build_wheels: no arch $arch" >&2; exit 2; }
+  [[ ${arch%-musl} == x86_64 || ${arch%-musl} == aarch64 ]] ||
+    { echo "build_wheels: no arch $arch" >&2; exit 2; }
 done
 
 work=$root/build/release
@@ -95,23 +103,34 @@ seccomp_archive() {
   echo "$archive"
 }
 
+# The target of an --arch: its processor, and zig's C library for the shared objects (an old
+# glibc, or musl for the musllinux wheels).
+cpu_of() { echo "${1%-musl}"; }
+zig_target() {
+  if [[ $1 == *-musl ]]; then echo "${1%-musl}-linux-musl"; else echo "$1-linux-gnu.2.28"; fi
+}
+# The wheels' platform tag family: auditwheel tags by the binaries' C library.
+family_of() { if [[ $1 == *-musl ]]; then echo musllinux; else echo manylinux; fi; }
+
 # One wheel for one architecture, built from the sdist unpacked in `dir`, into `dest`.
 build_wheel() {
   local arch=$1 dir=$2 dest=$3
+  local cpu
+  cpu=$(cpu_of "$arch")
   rm -rf "$dir" "$dest"
   mkdir -p "$dir" "$dest"
   tar -xzf "$sdist" -C "$dir" --strip-components=1
   local bin=$dir.zig
   mkdir -p "$bin"
   for mode in cc c++; do
-    printf '#!/bin/sh\nexec "%s" %s -target %s-linux-gnu.2.28 "$@"\n' "$zig" "$mode" "$arch" \
+    printf '#!/bin/sh\nexec "%s" %s -target %s "$@"\n' "$zig" "$mode" "$(zig_target "$arch")" \
       >"$bin/zig-$mode"
     chmod +x "$bin/zig-$mode"
   done
-  local cmake_args=(-DHERMETIC_OWN_LIBC=ON "-DSECCOMP_STATIC_LIBRARY=$(seccomp_archive "$arch")")
-  local platform=linux-$arch
-  if [[ $arch != "$(uname -m)" ]]; then
-    cmake_args+=(-DCMAKE_SYSTEM_NAME=Linux "-DCMAKE_SYSTEM_PROCESSOR=$arch")
+  local cmake_args=(-DHERMETIC_OWN_LIBC=ON "-DSECCOMP_STATIC_LIBRARY=$(seccomp_archive "$cpu")")
+  local platform=linux-$cpu
+  if [[ $cpu != "$(uname -m)" ]]; then
+    cmake_args+=(-DCMAKE_SYSTEM_NAME=Linux "-DCMAKE_SYSTEM_PROCESSOR=$cpu")
   fi
   # Paths of this directory do not reach the binaries (__FILE__, debug sections).
   local map="-ffile-prefix-map=$dir=/hermetic"
@@ -122,8 +141,9 @@ build_wheel() {
 }
 
 check_elf() {
-  local arch=$1 wheel=$2 want
-  [[ $arch == x86_64 ]] && want="X86-64" || want="AArch64"
+  local arch=$1 wheel=$2 want cpu
+  cpu=$(cpu_of "$arch")
+  [[ $cpu == x86_64 ]] && want="X86-64" || want="AArch64"
   local unpacked=$work/elf-$arch
   rm -rf "$unpacked"
   mkdir -p "$unpacked"
@@ -135,8 +155,10 @@ check_elf() {
     kind=$(readelf -h "$file" | sed -n 's/^ *Type: *//p')
     [[ $machine == *"$want"* ]] || { say "$file is not $want: $machine"; exit 1; }
     say "  ${file#"$unpacked"/}: ELF $kind, $machine"
+    say "    $(file -b "$file" | cut -d, -f1-5)"
+    [[ $arch == *-musl ]] && check_musl_shared "$cpu" "$file"
   done < <(find "$unpacked" -type f -print0)
-  if [[ $arch == aarch64 ]]; then
+  if [[ $cpu == aarch64 ]]; then
     local exe
     exe=$(find "$unpacked" -path '*scripts/hermetic' -type f)
     if command -v qemu-aarch64-static >/dev/null; then
@@ -155,22 +177,70 @@ check_elf() {
   fi
 }
 
+# A musllinux wheel's shared object: musl's libc its one library, no glibc symbol version, and
+# every symbol it takes from outside (but CPython's, for the extension) one musl's libc.so
+# defines (Debian's musl, the one for this architecture: musl:arm64 for aarch64): an undefined
+# symbol would only show when a musl system loads the file.
+check_musl_shared() {
+  local cpu=$1 file=$2
+  [[ $(readelf -h "$file" | sed -n 's/^ *Type: *//p') == DYN* ]] || return 0
+  local needed
+  needed=$(readelf -d "$file" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')
+  say "    NEEDED: $needed"
+  [[ $needed == "libc.musl-$cpu.so.1 " ]] || { say "$file needs more than musl's libc"; exit 1; }
+  ! readelf -V "$file" | grep -q GLIBC_ || { say "$file has glibc symbol versions"; exit 1; }
+  local libc=/usr/lib/$cpu-linux-musl/libc.so
+  if [[ ! -f $libc && $cpu == aarch64 && $(id -u) -eq 0 ]]; then
+    say "installing musl:arm64 (its libc.so: the symbols an aarch64 musl system has)"
+    dpkg --add-architecture arm64
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq musl:arm64 >/dev/null
+  fi
+  if [[ ! -f $libc ]]; then
+    say "    symbols not checked: no $libc (Debian's musl for $cpu)"
+    return 0
+  fi
+  # Strong references only: a weak one (zig's libc++ and crt have a few) may stay unresolved.
+  local missing package
+  missing=$(comm -23 \
+    <(nm -D "$file" | awk '$1 == "U" {print $2}' | grep -v '^_\?Py' | sort -u) \
+    <(nm -D --defined-only --format=just-symbols "$libc" | sort -u) | tr '\n' ' ')
+  [[ -z $missing ]] || { say "$file needs symbols musl ($libc) lacks: $missing"; exit 1; }
+  local debian_arch version
+  [[ $cpu == x86_64 ]] && debian_arch=amd64 || debian_arch=arm64
+  version=$(dpkg-query -W -f '${Version}' "musl:$debian_arch" 2>/dev/null) || version="?"
+  say "    every symbol it needs is CPython's or in $libc (musl:$debian_arch $version)"
+}
+
 for arch in "${arches[@]}"; do
+  cpu=$(cpu_of "$arch")
+  family=$(family_of "$arch")
   say "$arch: building the wheel from the sdist"
   build_wheel "$arch" "$work/$arch" "$work/$arch.raw"
   raw=$(ls "$work/$arch.raw"/hermetic-*.whl)
-  rm -f "$out"/hermetic-*-"$arch".whl "$out"/hermetic-*_"$arch".whl
+  rm -f "$out"/hermetic-*-"$family"_*_"$cpu".whl
   # No --plat: auditwheel takes the wheel's own architecture and the newest glibc symbol the
-  # binaries use (2.27: memfd_create), and must graft nothing.
-  "$py" -m auditwheel repair --only-plat -w "$out" "$raw" \
+  # binaries use (2.27: memfd_create), and must graft nothing. A musl wheel it tells by its
+  # libc.musl-ARCH.so.1 and, finding no musl of its own here (Debian's musl has no
+  # /lib/libc.musl-*; "can't determine musl libc version"), tags with its newest policy,
+  # musllinux_1_2, checked below (its --plat offers only the build machine's libc's tags).
+  # Its library path for musl comes from /etc/ld-musl-*.path, of which it wants one at most
+  # (Debian's musl and musl:arm64 install two): named here, musl's own directory for ARCH.
+  audit=()
+  [[ $family == musllinux ]] && audit=(--ldpaths "/usr/lib/$cpu-linux-musl")
+  "$py" -m auditwheel repair --only-plat "${audit[@]}" -w "$out" "$raw" \
     >"$work/$arch.audit.log" 2>&1 || { cat "$work/$arch.audit.log" >&2; exit 1; }
   if grep -q "grafted\|Grafting" "$work/$arch.audit.log"; then
     say "auditwheel grafted a library: something outside the policy is linked"
     cat "$work/$arch.audit.log" >&2
     exit 1
   fi
-  wheel=$(ls "$out"/hermetic-*manylinux_*_"$arch".whl)
-  "$py" -m auditwheel show "$wheel" | tr -s ' \n' ' ' | sed 's/^/build_wheels:   /' >&2
+  wheel=$(ls "$out"/hermetic-*"$family"_*_"$cpu".whl)
+  if [[ $family == musllinux && $wheel != *musllinux_1_2_* ]]; then
+    say "expected musllinux_1_2: $(basename "$wheel")"
+    exit 1
+  fi
+  "$py" -m auditwheel show "${audit[@]}" "$wheel" | tr -s ' \n' ' ' | sed 's/^/build_wheels:   /' >&2
   echo >&2
   check_elf "$arch" "$wheel"
   if ((reproducible)); then
@@ -178,7 +248,7 @@ for arch in "${arches[@]}"; do
     build_wheel "$arch" "$work/$arch-again" "$work/$arch-again.raw"
     again=$work/$arch-again.repaired
     rm -rf "$again"
-    "$py" -m auditwheel repair --only-plat -w "$again" \
+    "$py" -m auditwheel repair --only-plat "${audit[@]}" -w "$again" \
       "$work/$arch-again.raw"/hermetic-*.whl >/dev/null 2>&1
     first=$(sha256sum <"$wheel" | cut -d' ' -f1)
     second=$(sha256sum <"$again"/hermetic-*.whl | cut -d' ' -f1)

@@ -245,10 +245,18 @@ int install() {
   // order of registration, so it is made before the handler is registered.
   (void)last_violation();
   (void)blame();
+#if defined(__GLIBC__)
   if (on_exit(at_process_exit, nullptr) != 0) {
     PyErr_SetString(PyExc_RuntimeError, "on_exit failed");
     return -1;
   }
+#else
+  // musl (musllinux wheels) has no on_exit, and no other exit handler learns the status: a
+  // blamed sys.exit keeps its own status there, with no line, and the note on a program's own
+  // status is not written. Guessing the status instead (the blamed one) would turn the exit 0
+  // of a program that caught that SystemExit into a refusal.
+  (void)&at_process_exit;
+#endif
   // Only a run with a refusal can end on one: a run refused nothing pays nothing for it.
   on_first_violation(register_after_program);
   return 0;
