@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# cibuildwheel's before-all on its manylinux_2_28 images (AlmaLinux 8), for CI services: the
-# build dependencies README.md names, which these images lack or have too old (nlohmann-json
-# 3.10+, toml++ 3+, a static libseccomp 2.5+), from their release tarballs, each checked by
-# sha256, into /usr/local. Not run on this project's own machines (no container runtime there);
+# cibuildwheel's before-all on its manylinux_2_28 images (AlmaLinux 8) and musllinux_1_2 images
+# (Alpine), for CI services: the build dependencies README.md names, which these images lack or
+# have too old (nlohmann-json 3.10+, toml++ 3+, a static libseccomp 2.5+), from their release
+# tarballs, each checked by sha256, into /usr/local. On Alpine the image's gcc builds against
+# musl itself: the extension and the preload library need libc.musl-ARCH.so.1 only. Not run on this project's own machines (no container runtime there);
 # scripts/build_wheels.sh is the release path that is tested (docs/packaging.md).
 set -euo pipefail
-dnf install -y -q gperf
+if command -v apk >/dev/null; then
+  apk add --no-cache -q gperf curl linux-headers
+else
+  dnf install -y -q gperf
+fi
 work=$(mktemp -d)
 cd "$work"
 fetch() {  # URL SHA256
