@@ -75,7 +75,8 @@ PATH="$PWD/.venv/bin:$PATH" .venv/bin/auditwheel repair -w build/wheelhouse \
 bash scripts/install_test.sh build/wheelhouse/hermetic-*manylinux*.whl
 
 step "end to end (pytest)"
-PATH="$PWD/.venv/bin:$PATH" .venv/bin/python -m pytest -q tests
+# On every core (pytest-xdist): each test makes its own processes, files and ports.
+PATH="$PWD/.venv/bin:$PATH" .venv/bin/python -m pytest -q -n "$jobs" tests
 
 step "escape and network tests against the ASan+UBSan build"
 bash scripts/test_asan_e2e.sh

@@ -36,6 +36,9 @@ cp "$build/src/python/_hermetic.abi3.so" "$build/src/preload/libhermetic_preload
 reports=$build/reports
 rm -rf "$reports"
 mkdir -p "$reports"
+# Writable to all: some tests run hermetic as an unprivileged user (test_allow_domain.py), whose
+# reports (and the expected warning below) must land here too, not fail to open.
+chmod 1777 "$reports"
 
 # detect_leaks=0: CPython keeps its objects at exit by design, and the targets are Pythons. The
 # build has -fno-sanitize-recover=all: the first error ends the process (abort_on_error, so that
@@ -47,9 +50,12 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:abort_on_error=1:log_pa
 export HERMETIC_BIN=$build/src/cli/hermetic HERMETIC_PACKAGE_DIR=$package
 
 status=0
-PATH="$PWD/.venv/bin:$PATH" .venv/bin/python -m pytest -q -p no:cacheprovider \
+# (tests/cli/test_report.py is not among them: curl hangs under a preloaded libasan, and the
+# report's frame skips hermetic's package by the extension's directory, which this build keeps
+# apart from the package's Python files. The supervisor's report words have their ASan units.)
+PATH="$PWD/.venv/bin:$PATH" .venv/bin/python -m pytest -q -p no:cacheprovider -n "$(nproc)" \
   tests/bypass tests/cli/test_allow_localhost.py tests/cli/test_allow_domain.py \
-  tests/cli/test_trace.py tests/cli/test_allow_connect.py tests/cli/test_report.py \
+  tests/cli/test_trace.py tests/cli/test_allow_connect.py \
   --deselect tests/cli/test_allow_connect.py::test_a_program_without_python "$@" || status=$?
 
 # One warning is expected and is not a report: the TMPDIR's cleaner is a clone(CLONE_VM) on a
