@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "base/fd.hpp"
+#include "cli_support.hpp"
 #include "hermetic/launch.hpp"
 #include "hermetic/policy_file.hpp"
 #include "launch/launch_steps.hpp"
@@ -47,11 +48,6 @@ struct Options {
   bool check = false;
   std::vector<std::string> target;
 };
-
-int fail(const std::string& message, int code) {
-  (void)std::fprintf(stderr, "hermetic: error: %s\n", message.c_str());
-  return code;
-}
 
 std::optional<Options> parse(const std::vector<std::string>& args, int& code) {
   Options out;
@@ -95,14 +91,6 @@ std::optional<Options> parse(const std::vector<std::string>& args, int& code) {
     return std::nullopt;
   }
   return out;
-}
-
-std::string read_from(const std::string& path, std::uint64_t offset) {
-  std::ifstream in(path, std::ios::binary);
-  in.seekg(static_cast<std::streamoff>(offset));
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 std::string canonical_or_same(const std::string& path) {

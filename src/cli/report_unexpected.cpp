@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "base/fd.hpp"
+#include "cli_support.hpp"
 #include "launch/launch_steps.hpp"
 #include "launch/private_tmpdir.hpp"
 #include "launch/report_file.hpp"
@@ -23,19 +24,6 @@ namespace hermetic::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
-int fail(const std::string& message, int code) {
-  (void)std::fprintf(stderr, "hermetic: error: %s\n", message.c_str());
-  return code;
-}
-
-std::string read_from(const std::string& path, std::uint64_t offset) {
-  std::ifstream in(path, std::ios::binary);
-  in.seekg(static_cast<std::streamoff>(offset));
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 }  // namespace
 

@@ -6,8 +6,6 @@ limit, tested in tests/cli/test_allow_exec.py."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pytest
 
 SETUP = """
@@ -84,23 +82,9 @@ ATTEMPTS = {
 }
 
 
-@dataclass(frozen=True)
-class Sandbox:
-    """As conftest's: `flags` None for the bare run."""
-
-    name: str
-    flags: tuple[str, ...] | None
-
-    @property
-    def sandboxed(self) -> bool:
-        return self.flags is not None
-
-
-@pytest.fixture(params=[Sandbox("bare", None),
-                        Sandbox("hermetic", ("--no-subprocess", "--allow-exec", "sh"))],
-                ids=["bare", "hermetic"])
-def allowlist_sandbox(request: pytest.FixtureRequest) -> Sandbox:
-    return request.param
+@pytest.fixture(params=[None, ("--no-subprocess", "--allow-exec", "sh")], ids=["bare", "hermetic"])
+def allowlist_sandbox(request: pytest.FixtureRequest, new_sandbox):
+    return new_sandbox("bare" if request.param is None else "hermetic", request.param)
 
 
 @pytest.mark.parametrize("code", ATTEMPTS.values(), ids=ATTEMPTS.keys())
