@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import Place, Server
+from learn_support import Place, Server
 
 
 def _same(first: subprocess.CompletedProcess[str], second: subprocess.CompletedProcess[str]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 
-from conftest import Place, Server
+from learn_support import Place, Server
 
 
 def test_a_run_the_policy_covers_keeps_its_status(place: Place,
