@@ -27,9 +27,11 @@ inline constexpr int kNotFound = 127;
 // What spawn() (and the hermetic executable) would do, as text: the resolved target and its
 // exec chain, the environment it would get, each Landlock layer with its handled rights and
 // path rules, and the seccomp rules.
-// Runs nothing and creates nothing (the private TMPDIR is shown by its template).
+// Runs nothing and creates nothing (the private TMPDIR is shown by its template). `report_path`:
+// a --report file (absolute), shown with the rule that lets the target append to it.
 [[nodiscard]] Result<std::string> explain(const Policy& policy,
-                                          const std::vector<std::string>& argv);
+                                          const std::vector<std::string>& argv,
+                                          const std::string& report_path = {});
 
 // --block-native's kernel part for a program that is already running: no new executable
 // memory, from now on, in every thread (a seccomp filter installed with

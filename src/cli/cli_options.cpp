@@ -355,7 +355,8 @@ Result<Action> parse(const std::vector<std::string>& args) {
   auto policy = builder.build();
   if (!policy) return policy.error();
   if (explain) {
-    return Action{ExplainTarget{std::move(policy).value(), std::move(target), std::move(source)}};
+    return Action{ExplainTarget{std::move(policy).value(), std::move(target), std::move(source),
+                                std::move(report_file)}};
   }
   return Action{RunTarget{std::move(policy).value(), std::move(target), std::move(report_file),
                           report_unexpected, std::move(source_file)}};

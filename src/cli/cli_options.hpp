@@ -26,6 +26,7 @@ struct ExplainTarget {  // --explain: print the rules a run would apply, run not
   Policy policy;
   std::vector<std::string> target_argv;
   std::string policy_source;  // "policy NAME of FILE" when a policy file was used
+  std::string report_file;    // --report's FILE as given (shown, not created)
 };
 using Action = std::variant<ShowText, ShowKernelCheck, RunTarget, ExplainTarget>;
 

@@ -1,7 +1,9 @@
 // hermetic: parse the command line into a Policy, then run the target under it.
 #include <cstdio>
 #include <exception>
+#include <filesystem>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "cli_options.hpp"
@@ -37,7 +39,15 @@ int run_cli(int argc, char** argv) {
     return 0;
   }
   if (const auto* explain = std::get_if<hermetic::cli::ExplainTarget>(&action.value())) {
-    auto text = hermetic::explain(explain->policy, explain->target_argv);
+    // Shown as the run would open it, but not created: --explain creates nothing.
+    std::string report_path;
+    if (!explain->report_file.empty()) {
+      std::error_code ec;
+      const auto absolute = std::filesystem::absolute(explain->report_file, ec);
+      const auto shown = ec ? absolute : std::filesystem::weakly_canonical(absolute, ec);
+      report_path = (ec ? absolute : shown).string();
+    }
+    auto text = hermetic::explain(explain->policy, explain->target_argv, report_path);
     if (!text) return report(text.error());
     if (!explain->policy_source.empty()) {
       (void)std::printf("from: %s\n", explain->policy_source.c_str());

@@ -277,3 +277,14 @@ def test_the_checker_refuses_what_the_format_does_not_allow():
         except (AssertionError, ValueError):
             continue
         raise AssertionError(f"accepted: {bad}")
+
+
+def test_explain_shows_the_report_file_and_creates_nothing(run_hermetic, tmp_path):
+    report = tmp_path / "report.jsonl"
+    proc = run_hermetic(["--fs-readonly", "--report", report, "--explain", "--", "true"])
+    assert proc.returncode == 0, proc.stderr
+    assert f"report: {report} " in proc.stdout
+    # The rule that lets the target append to it, among the write rules.
+    assert any(line.split()[:2] == [str(report), "write_file"]
+               for line in proc.stdout.splitlines()), proc.stdout
+    assert not report.exists()

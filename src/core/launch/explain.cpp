@@ -124,7 +124,8 @@ std::string describe(const RunPlan& plan, const KernelFeatures& features) {
   return out.str();
 }
 
-Result<std::string> explain(const Policy& policy, const std::vector<std::string>& argv) {
+Result<std::string> explain(const Policy& policy, const std::vector<std::string>& argv,
+                            const std::string& report_path) {
   // The plan may run the interpreter to find a module (python_targets) and wait for it.
   const signal_relay::OwnChildren own_children;
   const KernelFeatures features = probe_kernel();
@@ -137,7 +138,7 @@ Result<std::string> explain(const Policy& policy, const std::vector<std::string>
   const std::string tmpdir = policy.fs_readonly ? tmpdir_parent() + "/hermetic-XXXXXX" : "";
   const bool names_given = name_pins::names_given(policy);
   const std::string hosts_file = names_given ? hosts_overlay::directory_template() + "/hosts" : "";
-  auto plan = plan_run(policy, argv, features, path_env, tmpdir, hosts_file);
+  auto plan = plan_run(policy, argv, features, path_env, tmpdir, hosts_file, report_path);
   if (!plan) return plan.error();
   if (plan.value().exec_files.empty()) {
     // Not needed by any rule; shown anyway, since "what runs" is half of "why".
@@ -145,7 +146,9 @@ Result<std::string> explain(const Policy& policy, const std::vector<std::string>
       plan.value().exec_files = std::move(files).value();
     }
   }
-  return describe(plan.value(), features);
+  std::string text = describe(plan.value(), features);
+  if (!report_path.empty()) text += "report: " + report_path + " (every layer appends refusals)\n";
+  return text;
 }
 
 }  // namespace hermetic
