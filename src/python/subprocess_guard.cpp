@@ -49,6 +49,13 @@ std::string program_of(Event event, PyObject* args) {
   PyObject* obj = arg_at(args, index);
   std::string out;
   if (path_of(obj, &out)) return out;
+  if (event == Event::kOsExec && obj != nullptr && PyLong_Check(obj) != 0) {
+    // os.execve(fd, ...) is fexecve: the program is the fd's file, which its /proc link names
+    // (resolved_path follows it), as Landlock judges the file itself.
+    const long fd = PyLong_AsLong(obj);
+    if (fd >= 0) return "/proc/self/fd/" + std::to_string(fd);
+    PyErr_Clear();
+  }
   if (path_of(item_at(obj, 0), &out)) return out;
   if (event == Event::kSubprocessPopen) {  // executable=None: the program is args[0]
     PyObject* argv = arg_at(args, 1);

@@ -198,6 +198,22 @@ def test_python_refusal_names_the_flag(run_hermetic, tmp_path):
     assert not marker.exists()
 
 
+def test_python_fexecve_of_a_listed_program_runs(run_hermetic, tmp_path):
+    """os.execve(fd, ...) runs the fd's file: a listed one runs (the in-process layer refused
+    every exec through an fd, where the kernel judges the file), an unlisted one is refused."""
+    marker = tmp_path / "marker"
+    code = ("import os, sys; fd = os.open(sys.argv[1], os.O_RDONLY); "
+            "os.execve(fd, ['touch', sys.argv[2]], dict(os.environ))")
+    touch = os.path.realpath(shutil.which("touch"))
+    args = ["--no-subprocess", "--", sys.executable, "-c", code, touch, str(marker)]
+    refused = run_hermetic(["--allow-exec", "true", *args])
+    assert refused.returncode == 2, refused.stderr
+    assert not marker.exists()
+    ran = run_hermetic(["--allow-exec", "touch", *args])
+    assert ran.returncode == 0, ran.stderr
+    assert marker.exists()
+
+
 def elf_loader() -> str:
     """This Python's ELF loader, which a listed dynamically linked program needs too."""
     with open("/proc/self/maps") as maps:
