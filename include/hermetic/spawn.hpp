@@ -42,10 +42,10 @@ struct ChildMaker;  // spawn()'s access to Child's constructor
 // target did: the same exit code, or death by the same signal. So waitpid() on pid() tells the
 // target's status too.
 //
-// Destroying a Child that was not waited for kills the run (SIGKILL to the monitor, and so to
-// the target) and reaps the monitor: a Child never leaves a zombie or its target running behind
-// (what the target itself left running in the background: see kill()). Call detach() first to
-// leave the run going (the caller then reaps pid() itself).
+// Destroying a Child that was not waited for kills the run (kill(SIGKILL)) and reaps the
+// monitor: a Child never leaves a zombie, its target or what the target left running in the
+// background behind. Call detach() first to leave the run going (the caller then reaps pid()
+// itself).
 class Child {
  public:
   Child(Child&& other) noexcept;
@@ -68,11 +68,10 @@ class Child {
   [[nodiscard]] Result<std::optional<ExitStatus>> try_wait();
 
   // Sends `sig` to the monitor. SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGALRM,
-  // SIGPIPE, SIGWINCH and SIGCONT are relayed to the target. SIGKILL ends the monitor and the
-  // target with it; processes the target started and left running in the background outlive a
-  // SIGKILL (they are reparented), so prefer SIGTERM where the target honours it. A run that
-  // has ended but was not waited for still takes it (a zombie), harmlessly; an Error once
-  // waited for or detached.
+  // SIGPIPE, SIGWINCH and SIGCONT are relayed to the target. SIGKILL kills the target, and the
+  // monitor then kills what the target left running in the background and exits by SIGKILL (it
+  // is sent as the monitor's end-the-run signal, SIGRTMAX - 1). A run that has ended but was
+  // not waited for still takes it (a zombie), harmlessly; an Error once waited for or detached.
   [[nodiscard]] Status kill(int sig);
 
   // Gives up the handle: the run goes on, and reaping pid() is the caller's job. Returns pid().

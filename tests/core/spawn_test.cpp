@@ -155,6 +155,29 @@ TEST(Spawn, DestroyingAChildEndsTheTargetAndReapsTheMonitor) {
   EXPECT_EQ(poll(&ended, 1, 30'000), 1);
 }
 
+// What the target started in the background ends with a killed run (and with a destroyed Child,
+// which kills the same way): SIGKILL to the monitor would have orphaned it.
+TEST(Spawn, KillingARunEndsWhatTheTargetLeftInTheBackground) {
+  test_support::TempDir dir;
+  const fs::path pid_file = dir.path() / "pid";
+  auto child = spawn({}, {"sh", "-c", "sleep 60 & echo $! > " + pid_file.string() + "; wait"});
+  ASSERT_TRUE(child.ok());
+  pid_t background = 0;
+  // Written right after the exec spawn() waited for; the bound only keeps a failure finite.
+  for (int tries = 0; background == 0 && tries < 30'000; ++tries) {
+    std::ifstream(pid_file) >> background;
+    if (background == 0) usleep(1000);
+  }
+  ASSERT_GT(background, 0);
+  const Fd background_fd(static_cast<int>(syscall(SYS_pidfd_open, background, 0U)));
+  ASSERT_TRUE(background_fd);
+  ASSERT_TRUE(child.value().kill(SIGKILL).ok());
+  EXPECT_EQ(child.value().wait().value(), (ExitStatus{0, SIGKILL}));
+  // Killed and reaped by the monitor before it exited: its pidfd reports the exit at once.
+  pollfd ended{background_fd.get(), POLLIN, 0};
+  EXPECT_EQ(poll(&ended, 1, 0), 1);
+}
+
 TEST(Spawn, LeavesTheCallersStateAlone) {
   struct sigaction handler {};
   handler.sa_handler = [](int) {};

@@ -22,6 +22,7 @@ sigset_t relayed_set() {
   sigset_t set;
   sigemptyset(&set);
   for (int sig : kRelayed) sigaddset(&set, sig);
+  sigaddset(&set, end_run_signal());
   return set;
 }
 
@@ -35,7 +36,19 @@ void forward(int sig, siginfo_t* info, void* /*context*/) {
   }
 }
 
+// end_run_signal(): SIGKILL to the target, whose exit then ends the run as any exit does (what
+// it left running is killed by end_leftovers). Only when a process sent it, as for `forward`.
+void end_run(int /*sig*/, siginfo_t* info, void* /*context*/) {
+  if (info->si_code <= 0 && g_child > 0) {
+    const int saved = errno;
+    ::kill(g_child, SIGKILL);
+    errno = saved;
+  }
+}
+
 }  // namespace
+
+int end_run_signal() noexcept { return SIGRTMAX - 1; }
 
 Relay::Relay() {
   const sigset_t set = relayed_set();
@@ -47,6 +60,7 @@ Relay::~Relay() {
   struct sigaction dfl {};
   dfl.sa_handler = SIG_DFL;
   for (int sig : kRelayed) sigaction(sig, &dfl, nullptr);
+  sigaction(end_run_signal(), &dfl, nullptr);
   g_child = 0;
   sigprocmask(SIG_SETMASK, &previous_mask_, nullptr);
 }
@@ -58,6 +72,8 @@ void Relay::start(pid_t child) {
   action.sa_flags = SA_SIGINFO | SA_RESTART;
   sigemptyset(&action.sa_mask);
   for (int sig : kRelayed) sigaction(sig, &action, nullptr);
+  action.sa_sigaction = end_run;
+  sigaction(end_run_signal(), &action, nullptr);
   const sigset_t set = relayed_set();
   sigprocmask(SIG_UNBLOCK, &set, nullptr);
 }
@@ -69,6 +85,7 @@ int Relay::wait_for_child() {
     // never a success the target did not have.
     if (errno != EINTR) return 1 << 8;  // "exited with status 1"
   }
+  g_child = 0;  // reaped: its pid may be reused, and no handler may signal it any more
   return status;
 }
 

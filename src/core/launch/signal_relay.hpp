@@ -9,9 +9,16 @@
 
 namespace hermetic::signal_relay {
 
+// The signal that asks a waiting parent (the executable's, or spawn()'s monitor) to end the run
+// now: the target gets SIGKILL, and then, as after any exit of the target, what it left running
+// is killed and the parent exits by the target's signal. SIGKILL itself cannot do that: the
+// waiting parent would die at once and the target's background processes would be orphaned
+// instead. A real-time signal (SIGRTMAX - 1) no program sends to hermetic by accident.
+[[nodiscard]] int end_run_signal() noexcept;
+
 class Relay {
  public:
-  Relay();   // blocks the relayed signals
+  Relay();   // blocks the relayed signals and end_run_signal()
   ~Relay();  // restores the previous handlers and mask
   Relay(const Relay&) = delete;
   Relay& operator=(const Relay&) = delete;

@@ -244,6 +244,11 @@ Status Child::kill(int sig) {
   if (pid_ <= 0) return Error{"this run was already waited for or detached"};
   // The monitor is this process's unreaped child: its pid cannot have been reused, so kill()
   // is as exact as the pidfd (which is used when there is one).
+  // SIGKILL becomes the monitor's end-the-run signal: the target dies by SIGKILL and the
+  // monitor kills what it left running before it exits (a SIGKILL to the monitor would orphan
+  // those). A monitor that has not set its handler up yet dies of it all the same (its target
+  // with it, PR_SET_PDEATHSIG).
+  if (sig == SIGKILL) sig = signal_relay::end_run_signal();
   const long rc =
       pidfd_ >= 0 ? syscall(SYS_pidfd_send_signal, pidfd_, sig, nullptr, 0U) : ::kill(pid_, sig);
   if (rc != 0) return Error{std::string("cannot signal the run: ") + std::strerror(errno)};
