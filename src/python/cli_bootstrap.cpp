@@ -50,8 +50,8 @@ void remember_report_path() {
   const char* path = std::getenv(hermetic::report::kReportPathVariable.data());
   report_path() = path != nullptr ? path : "";
 }
-// A learn run (HERMETIC_LEARN=1, set by `hermetic learn`): no policy, the learn view instead
-// (learn_view.hpp). Read at preinit, like the report path.
+// A learn run (HERMETIC_LEARN=1 with an empty policy, set by `hermetic learn`): no policy, the
+// learn view instead (learn_view.hpp). Read at preinit, like the report path.
 bool g_learn = false;
 // The hook runs with the GIL held; no other synchronisation is needed.
 bool g_activated = false;
@@ -317,8 +317,9 @@ extern "C" int hermetic_preinit(const char* policy_json) {
   startup.deny_imports.clear();
   boot::startup_policy() = std::move(startup);
   boot::remember_report_path();
+  // Only with an empty policy: an enforced run (a policy) inside a learn run enforces.
   const char* learn = std::getenv("HERMETIC_LEARN");
-  boot::g_learn = learn != nullptr && std::strcmp(learn, "1") == 0;
+  boot::g_learn = learn != nullptr && std::strcmp(learn, "1") == 0 && policy.value().empty();
   if (policy.value().block_code_exec || !policy.value().deny_imports.empty()) {
     hermetic::Policy user;
     user.block_code_exec = policy.value().block_code_exec;
