@@ -7,6 +7,10 @@ cannot be removed); it enforces nothing until a blocker is entered::
 
     with hermetic_blocker(block_network=True, allow_localhost=True):
         ...
+
+PYTEST_DONT_REWRITE: under the CLI, a policy with a guard written in Python imports this package
+before the main program (pytest) runs, and pytest would warn that its plugin (hermetic's entry
+point) was imported too early to have its asserts rewritten. It has none to rewrite.
 """
 
 from __future__ import annotations

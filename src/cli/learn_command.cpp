@@ -140,7 +140,7 @@ int learn_main(const std::vector<std::string>& args) {
     if (learn::find_table(text, header.value())) {
       auto loaded = load_policy_file(file.value(), options.name);
       if (!loaded) return fail(loaded.error().message, loaded.error().exit_code);
-      stored = learn::from_policy(loaded.value().policy);
+      stored = learn::from_policy(loaded.value().policy, learn::table_keys(text, header.value()));
     }
   }
   if (options.check && !stored) {
@@ -148,7 +148,8 @@ int learn_main(const std::vector<std::string>& args) {
   }
 
   // The observations: kept in --report FILE, else in a file of this run only.
-  std::string report = options.report;
+  // Absolute: the target's in-process layer appends to it from its own working directory.
+  std::string report = options.report.empty() ? "" : fs::absolute(options.report).string();
   std::optional<std::string> scratch;
   if (report.empty()) {
     std::string pattern = tmpdir_parent() + "/hermetic-learn-XXXXXX";
@@ -180,8 +181,11 @@ int learn_main(const std::vector<std::string>& args) {
   cleanup();
   if (!observed) return fail("learn: " + observed.error().message, 1);
 
-  const learn::Grants grants =
+  learn::Grants grants =
       learn::grants_for(options.target, facts.value().exec_path, facts.value().tmpdir, cwd);
+  grants.target_pid = facts.value().pid;
+  // The in-process layer's own appends to the report (an enforced --report run grants the file).
+  grants.writes.push_back(canonical_or_same(report));
   learn::Learned learned = learn::synthesize(observed.value(), grants, learn::exists_now);
   learn::add_interpreters(learned.exec);
 

@@ -16,6 +16,7 @@
 #include "hermetic/launch.hpp"
 #include "hermetic/policy.hpp"
 #include "hermetic/report_event.hpp"
+#include "learn_view.hpp"
 #include "level_token.hpp"
 #include "policy_stack.hpp"
 #include "py_ref.hpp"
@@ -49,6 +50,9 @@ void remember_report_path() {
   const char* path = std::getenv(hermetic::report::kReportPathVariable.data());
   report_path() = path != nullptr ? path : "";
 }
+// A learn run (HERMETIC_LEARN=1 with an empty policy, set by `hermetic learn`): no policy, the
+// learn view instead (learn_view.hpp). Read at preinit, like the report path.
+bool g_learn = false;
 // The hook runs with the GIL held; no other synchronisation is needed.
 bool g_activated = false;
 bool g_in_user_code = false;
@@ -124,10 +128,15 @@ int add_finder(PyObject* module) {
   return PyList_Append(meta_path, module);
 }
 
-// Phase one: the CLI's policy, permanent from before site, and the exit behaviour.
+// Phase one: the CLI's policy, permanent from before site, and the exit behaviour. In a learn
+// run, the learn view from before site instead (block_native's extent in an enforced run).
 int activate() {
   PyObject* module = load_native_module();
   if (module == nullptr || add_finder(module) != 0) return -1;
+  if (g_learn) {
+    if (stdlib_extensions::remember() != 0) return -1;
+    return learn_view::start(report_path());
+  }
   Policy policy = *startup_policy();
   // The launcher applied the kernel layer before exec; it is not applied a second time.
   if (policy.block_subprocess) seal::note_kernel_blocks_subprocess();
@@ -149,11 +158,35 @@ bool needs_python_guards(const Policy& merged, bool refuses_environment) {
          merged.block_native || merged.block_code_exec;
 }
 
+// hermetic/_learn.py, run as a module of its own that is not in sys.modules, without importing
+// the hermetic package: a learn run must not change what the program finds imported (pytest warns
+// of a plugin imported before it could rewrite it). New reference.
+PyObject* load_learn_module() {
+  PyRef spec(spec_for("hermetic._learn", package_dir() + "/_learn.py", nullptr));
+  PyRef bootstrap(PyImport_ImportModule("_frozen_importlib"));
+  if (!spec || !bootstrap) return nullptr;
+  PyRef module(PyObject_CallMethod(bootstrap.get(), "module_from_spec", "(O)", spec.get()));
+  PyRef loader(spec ? PyObject_GetAttrString(spec.get(), "loader") : nullptr);
+  if (!module || !loader) return nullptr;
+  PyRef done(PyObject_CallMethod(loader.get(), "exec_module", "(O)", module.get()));
+  return done ? module.release() : nullptr;
+}
+
 // Phase two, just before the main program: block_code_exec from here on; the Python-side
 // guards; and under block_native the kernel part too, so that no native code arrives by any
 // route (ExtensionFileLoader, ctypes, cffi): from here on no executable memory, once the
 // standard library's own extension modules are mapped.
 int enter_user_code() {
+  if (g_learn) {
+    // The code generators and runpy's `python -m` that block_code_exec trusts; then the view of
+    // the environment and the named eval/exec/compile (hermetic/_learn.py).
+    if (code_guard::trust_stdlib_generators() != 0 || code_guard::trust_runpy() != 0) return -1;
+    learn_view::enter_user_code();
+    PyRef learn(load_learn_module());
+    if (!learn) return -1;
+    PyRef started(PyObject_CallMethod(learn.get(), "enter_user_code", nullptr));
+    return started ? 0 : -1;
+  }
   // The Python-side guards' own modules are imported before the user's part is pushed: an
   // import they make (importlib.util, say) is the layer's, not the target's.
   const Snapshot whole = policy_stack::preview_push(user_code_policy().value_or(Policy{}));
@@ -284,6 +317,9 @@ extern "C" int hermetic_preinit(const char* policy_json) {
   startup.deny_imports.clear();
   boot::startup_policy() = std::move(startup);
   boot::remember_report_path();
+  // Only with an empty policy: an enforced run (a policy) inside a learn run enforces.
+  const char* learn = std::getenv("HERMETIC_LEARN");
+  boot::g_learn = learn != nullptr && std::strcmp(learn, "1") == 0 && policy.value().empty();
   if (policy.value().block_code_exec || !policy.value().deny_imports.empty()) {
     hermetic::Policy user;
     user.block_code_exec = policy.value().block_code_exec;

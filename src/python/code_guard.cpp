@@ -12,6 +12,7 @@
 // thread or an atexit handler can call those with no frame of its own. pickle.find_class is
 // denied whatever the caller.
 #include <initializer_list>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -123,11 +124,6 @@ PyObject* wrap(PyMethodDef* def, PyObject* original, PyObject* name) {
   }
   PyRef state(PyTuple_Pack(2, original, name));
   return state ? PyCFunction_New(def, state.get()) : nullptr;
-}
-
-int deny_code(const Snapshot& snapshot, const std::string& what, const char* target) {
-  return deny(snapshot, {"code_exec", "dynamic code execution disabled: " + what, target,
-                         ErrorKind::kPolicy});
 }
 
 // The standard library's directory: where os.py lies.
@@ -270,32 +266,41 @@ PyObject* guard_helper(PyObject* original, PyObject* name) {
   return wrap(&g_guarded_def, original, name);
 }
 
-int check(Event event, const Snapshot& snapshot, PyObject* args) {
-  if (!snapshot.merged.block_code_exec) return 0;
+std::optional<Denial> refusal(Event event, PyObject* args) {
+  const auto code = [](const std::string& what, const char* target) {
+    return Denial{"code_exec", "dynamic code execution disabled: " + what, target,
+                  ErrorKind::kPolicy};
+  };
   if (event == Event::kPickleFindClass) {
     const std::string name = text_of(arg_at(args, 0)) + "." + text_of(arg_at(args, 1));
-    return deny_code(snapshot, "pickle.find_class(" + name + ")", "pickle");
+    return code("pickle.find_class(" + name + ")", "pickle");
   }
-  if (caller_is_trusted()) return 0;
+  if (caller_is_trusted()) return std::nullopt;
   switch (event) {
     case Event::kCompile: {
-      if (g_entry == kAstOnly) return 0;
+      if (g_entry == kAstOnly) return std::nullopt;
       // Through eval/exec/compile: named as hermetic-seal names them.
-      if (g_entry != nullptr) return deny_code(snapshot, g_entry, g_entry);
+      if (g_entry != nullptr) return code(g_entry, g_entry);
       std::string filename;
       if (!path_of(arg_at(args, 1), &filename)) filename = "?";
-      return deny_code(snapshot, "compile(" + filename + ")", "compile");
+      return code("compile(" + filename + ")", "compile");
     }
     case Event::kExec:
-      if (g_entry != nullptr) return deny_code(snapshot, g_entry, g_entry);
-      return deny_code(snapshot, "exec(" + code_file(arg_at(args, 0)) + ")", "exec");
+      if (g_entry != nullptr) return code(g_entry, g_entry);
+      return code("exec(" + code_file(arg_at(args, 0)) + ")", "exec");
     case Event::kMarshalLoads:
-      return deny_code(snapshot, "marshal.loads", "marshal");
+      return code("marshal.loads", "marshal");
     case Event::kCodeNew:
-      return deny_code(snapshot, "code.__new__", "code");
+      return code("code.__new__", "code");
     default:
-      return 0;
+      return std::nullopt;
   }
+}
+
+int check(Event event, const Snapshot& snapshot, PyObject* args) {
+  if (!snapshot.merged.block_code_exec) return 0;
+  if (auto denial = refusal(event, args)) return deny(snapshot, *denial);
+  return 0;
 }
 
 }  // namespace hermetic::inproc::code_guard

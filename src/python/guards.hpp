@@ -7,9 +7,11 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
+#include <optional>
 #include <string>
 
 #include "policy_stack.hpp"
+#include "violation.hpp"
 
 namespace hermetic::inproc {
 
@@ -116,6 +118,11 @@ PyObject* readable(PyObject* name);
 
 namespace code_guard {
 int check(Event event, const Snapshot& snapshot, PyObject* args);
+// What block_code_exec refuses of a dynamic-code event (compile, exec, marshal.loads,
+// code.__new__, pickle.find_class) raised now, in this thread: nullopt when it lets it happen
+// (a trusted caller, an AST-only compile). check() and learn mode's view (learn_view.hpp) judge
+// alike.
+std::optional<Denial> refusal(Event event, PyObject* args);
 // Before a level with block_code_exec is pushed: trust the standard library's code generators
 // (collections for namedtuple, dataclasses, typing, enum, ast), found next to os.__file__.
 // Idempotent. Returns -1 with an error set on failure.
@@ -142,6 +149,11 @@ bool caller_is_import_system(bool reads_content);
 
 namespace import_guard {
 int check(Event event, const Snapshot& snapshot, const char* event_name, PyObject* args);
+// What block_native refuses, whatever the policy (learn mode's view judges with these too): a
+// module that is a way to load native code (ctypes, cffi and their native parts), and an
+// extension file that is not one of the interpreter's own (stdlib_extensions.hpp).
+bool is_native_interface(const std::string& name);
+bool is_third_party_extension(const std::string& file);
 // A replacement for builtins.__import__ that also refuses denied modules that are already in
 // sys.modules (the `import` event only fires for a first load). New reference.
 PyObject* wrap_import(PyObject* original);

@@ -30,6 +30,24 @@ bool under(std::string_view name, std::string_view package) {
          (name.size() > package.size() && name.starts_with(package) && name[package.size()] == '.');
 }
 
+bool is_extension_file(std::string_view file) {
+  return file.ends_with(".so") || file.ends_with(".pyd");
+}
+
+}  // namespace
+
+bool is_native_interface(const std::string& name) {
+  return std::any_of(kNativeInterfaces.begin(), kNativeInterfaces.end(),
+                     [&](std::string_view n) { return under(name, n); });
+}
+
+bool is_third_party_extension(const std::string& file) {
+  // The interpreter's own standard library (_json, _socket, _ssl): not third-party code.
+  return is_extension_file(file) && !stdlib_extensions::contains(file);
+}
+
+namespace {
+
 std::optional<Denial> denial_for(const Snapshot& snapshot, const std::string& name) {
   for (const auto& level : snapshot.levels) {
     for (const auto& denied : level.policy.deny_imports) {
@@ -37,18 +55,12 @@ std::optional<Denial> denial_for(const Snapshot& snapshot, const std::string& na
         return Denial{"imports", "import blocked: " + name, name, ErrorKind::kImport};
     }
   }
-  if (snapshot.merged.block_native &&
-      std::any_of(kNativeInterfaces.begin(), kNativeInterfaces.end(),
-                  [&](std::string_view n) { return under(name, n); })) {
+  if (snapshot.merged.block_native && is_native_interface(name)) {
     Denial denial{"imports", "import blocked: " + name, name, ErrorKind::kImport};
     denial.report_capability = "native";  // ctypes, cffi: a way to load native code
     return denial;
   }
   return std::nullopt;
-}
-
-bool is_extension_file(std::string_view file) {
-  return file.ends_with(".so") || file.ends_with(".pyd");
 }
 
 PyObject* guarded_import(PyObject* original, PyObject* args, PyObject* kwargs) {
@@ -101,9 +113,7 @@ int check(Event event, const Snapshot& snapshot, const char* event_name, PyObjec
   const std::string name = text_of(arg_at(args, 0));
   if (auto denial = denial_for(snapshot, name)) return deny(snapshot, *denial);
   if (snapshot.merged.block_native) {
-    const std::string file = text_of(arg_at(args, 1));
-    // The interpreter's own standard library (_json, _socket, _ssl): not third-party code.
-    if (is_extension_file(file) && !stdlib_extensions::contains(file)) {
+    if (is_third_party_extension(text_of(arg_at(args, 1)))) {
       return deny(snapshot,
                   {"imports", "native import blocked: " + name, name, ErrorKind::kImport});
     }

@@ -12,6 +12,7 @@
 #include "guards.hpp"
 #include "hermetic/launch.hpp"
 #include "hermetic/policy.hpp"
+#include "learn_view.hpp"
 #include "level_token.hpp"
 #include "policy_convert.hpp"
 #include "policy_stack.hpp"
@@ -227,6 +228,14 @@ PyObject* environment_readable(PyObject* /*self*/, PyObject* name) {
   return env_guard::readable(name);
 }
 
+PyObject* observe_environment(PyObject* /*self*/, PyObject* name) {
+  return learn_view::observe_environment(name);
+}
+
+PyObject* observe_code(PyObject* /*self*/, PyObject* name) {
+  return learn_view::observe_code(name);
+}
+
 PyObject* extension_allowed(PyObject* /*self*/, PyObject* path) {
   std::string file;
   if (!path_of(path, &file)) {
@@ -274,6 +283,12 @@ PyMethodDef methods[] = {  // NOLINT: CPython's API takes a mutable array
     {"environment_readable", environment_readable, METH_O,
      "environment_readable(name: str | bytes) -> bool\n\nWhether the variable may be read: every "
      "level that refuses the environment keeps it (keep_env)."},
+    {"observe_environment", observe_environment, METH_O,
+     "observe_environment(name: str | bytes | None) -> None\n\nLearn mode: the program read "
+     "variable `name`, or (None) the whole environment; reported once per process."},
+    {"observe_code", observe_code, METH_O,
+     "observe_code(name: str) -> None\n\nLearn mode: the program called runpy's `name`, which "
+     "block_code_exec refuses."},
     {"extension_allowed", extension_allowed, METH_O,
      "extension_allowed(path: str) -> bool\n\nWhether block_native lets the extension file load: "
      "one of the running interpreter's own standard-library extension modules."},

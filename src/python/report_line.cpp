@@ -257,7 +257,43 @@ std::optional<OwnFrame> own_frame() {
   return std::nullopt;
 }
 
+// The interpreter's own executable, as the other layers name the program.
+struct Exe {
+  std::array<char, 4096> path{};
+  ssize_t length = ::readlink("/proc/self/exe", path.data(), path.size() - 1);
+  [[nodiscard]] std::string_view view() const {
+    return length > 0 ? std::string_view(path.data(), static_cast<std::size_t>(length))
+                      : std::string_view();
+  }
+};
+
 }  // namespace
+
+void write_observed(const std::string& report_path, const Words& words, bool with_frame) {
+  PyObject* type = nullptr;
+  PyObject* value = nullptr;
+  PyObject* traceback = nullptr;
+  PyErr_Fetch(&type, &value, &traceback);
+  const std::optional<OwnFrame> frame = with_frame ? own_frame() : std::nullopt;
+  const report::Frame where =
+      frame ? report::Frame{frame->file, frame->line, frame->function} : report::Frame{};
+  const Exe exe;
+  const report::Event event{
+      .capability = words.capability,
+      .operation = words.operation,
+      .decision = "observed",
+      .layer = "inprocess",
+      .pid = static_cast<long>(::getpid()),
+      .program = exe.view(),
+      .path = words.path,
+      .address = words.address,
+      .port = words.port,
+      .name = words.name,
+      .frame = frame ? &where : nullptr,
+  };
+  (void)report::append(report_path.c_str(), event);
+  PyErr_Restore(type, value, traceback);
+}
 
 void write(const Snapshot& snapshot, const Denial& denial) {
   std::vector<const Level*> reporting;
@@ -279,17 +315,14 @@ void write(const Snapshot& snapshot, const Denial& denial) {
   const std::optional<OwnFrame> frame = own_frame();
   const report::Frame where =
       frame ? report::Frame{frame->file, frame->line, frame->function} : report::Frame{};
-  // The interpreter's own executable, as the other layers name the program.
-  std::array<char, 4096> exe{};
-  const ssize_t n = ::readlink("/proc/self/exe", exe.data(), exe.size() - 1);
+  const Exe exe;
   for (const Level* level : reporting) {
     const report::Event event{
         .capability = words.capability,
         .operation = words.operation,
         .layer = "inprocess",
         .pid = static_cast<long>(::getpid()),
-        .program =
-            n > 0 ? std::string_view(exe.data(), static_cast<std::size_t>(n)) : std::string_view(),
+        .program = exe.view(),
         .path = words.path,
         .address = words.address,
         .port = words.port,

@@ -30,4 +30,9 @@ struct Words {
 // no Python error set and raises no audit event of its own.
 void write(const Snapshot& snapshot, const Denial& denial);
 
+// Learn mode (learn_view.hpp): appends `words` as an observed use (decision "observed", no flag)
+// to `report_path`, with the first frame of the program's own code when `with_frame`. Leaves no
+// Python error set and raises no audit event of its own.
+void write_observed(const std::string& report_path, const Words& words, bool with_frame);
+
 }  // namespace hermetic::inproc::report_line

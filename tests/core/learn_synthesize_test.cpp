@@ -186,6 +186,88 @@ TEST(LearnSynthesize, TableLinesAreRelativeToTheFileAndParseAsAPolicy) {
   EXPECT_NE(std::find(kept.begin(), kept.end(), "deny_imports = ["), kept.end());
 }
 
+Observed python(std::string cap, std::string op, std::string name, long pid = 7) {
+  Observed use{std::move(cap), std::move(op), "", "", "", -1, std::move(name)};
+  use.pid = pid;
+  return use;
+}
+Learned learn_python(const std::vector<Observed>& observed) {
+  Grants g = grants();
+  g.target_pid = 7;
+  return synthesize(observed, g, [](const std::string&) { return true; });
+}
+
+TEST(LearnSynthesize, PythonViewBlocksWhatAWatchedTargetDidNotUse) {
+  const Observed watch = python("interpreter", "watch", "");
+  Learned out = learn_python({watch});
+  EXPECT_EQ(out.block_environment, true);
+  EXPECT_EQ(out.block_code_exec, true);
+  EXPECT_EQ(out.block_native, true);
+  EXPECT_TRUE(out.keep_env.empty());
+  // Variables an enforced run keeps anyway are not listed; others are, sorted.
+  out = learn_python({watch, python("environment", "getenv", "Y"),
+                      python("environment", "getenv", "PATH"), python("environment", "getenv", "X"),
+                      python("code", "exec", "exec"), python("native", "load", "_cffi_backend")});
+  EXPECT_EQ(out.block_environment, true);
+  EXPECT_EQ(out.keep_env, (std::set<std::string>{"X", "Y"}));
+  EXPECT_EQ(out.block_code_exec, false);
+  EXPECT_EQ(out.block_native, false);
+  const auto lines = table_lines(out, "/work/proj", "/home/u");
+  const std::vector<std::string> tail(lines.end() - 7, lines.end());
+  EXPECT_EQ(tail, (std::vector<std::string>{"block_environment = true", "keep_env = [", "  \"X\",",
+                                            "  \"Y\",", "]", "block_code_exec = false",
+                                            "block_native = false"}));
+}
+
+TEST(LearnSynthesize, PythonViewJudgesNothingItDidNotWatch) {
+  // Not a Python target (no watch line of its own): the Python-only fields stay unjudged.
+  Learned out = learn_python({python("interpreter", "watch", "", 8)});
+  EXPECT_FALSE(out.block_environment || out.block_code_exec || out.block_native);
+  EXPECT_EQ(table_lines(out, "/work/proj", "/home/u"),
+            table_lines(learn({}), "/work/proj", "/home/u"));
+  // A program run that no watch line follows: its variables are not seen. And block_native's
+  // kernel part would stop any program run.
+  Observed exec = python("subprocess", "exec", "", 9);
+  exec.path = "/usr/bin/git";
+  out = learn_python({python("interpreter", "watch", ""), exec});
+  EXPECT_FALSE(out.block_environment.has_value());
+  EXPECT_EQ(out.block_native, false);
+  EXPECT_EQ(out.block_code_exec, true);
+  out = learn_python(
+      {python("interpreter", "watch", ""), exec, python("interpreter", "watch", "", 9)});
+  EXPECT_EQ(out.block_environment, true);
+  // The whole environment read: no list of names can stand for it.
+  out = learn_python({python("interpreter", "watch", ""), python("environment", "list", "")});
+  EXPECT_EQ(out.block_environment, false);
+}
+
+TEST(LearnSynthesize, PythonViewWidensAndAStoredFalseStays) {
+  Learned first = learn_python({python("interpreter", "watch", ""), python("native", "load", "m"),
+                                python("environment", "getenv", "X")});
+  const auto lines = table_lines(first, "/work/proj", "/home/u");
+  std::string text = "[policies.x]\n";
+  for (const auto& line : lines) text += line + "\n";
+  auto loaded = parse_policy_file(text, "/work/proj/hermetic.toml", "x", /*check_paths=*/false);
+  ASSERT_TRUE(loaded.ok()) << loaded.error().message << "\n" << text;
+  const Learned stored = from_policy(loaded.value().policy, table_keys(text, "[policies.x]"));
+  EXPECT_EQ(stored.block_native, false);
+  const Learned second =
+      learn_python({python("interpreter", "watch", ""), python("environment", "getenv", "Z")});
+  const Learned merged = widen(stored, second);
+  EXPECT_EQ(merged.block_native, false);
+  EXPECT_EQ(merged.block_code_exec, true);
+  EXPECT_EQ(merged.keep_env, (std::set<std::string>{"X", "Z"}));
+  EXPECT_EQ(added_lines(lines, table_lines(merged, "/work/proj", "/home/u")),
+            std::vector<std::string>{"keep_env += \"Z\""});
+  // Without the key, an unset block allows already: widening never turns it on (a policy learned
+  // before the Python view, or from a program that is not Python, gains no block).
+  const Learned unset = from_policy(Policy{});
+  EXPECT_FALSE(unset.block_native.has_value());
+  const Learned none = learn_python({python("interpreter", "watch", "")});
+  EXPECT_EQ(table_lines(widen(unset, none), "/work/proj", "/home/u"),
+            table_lines(unset, "/work/proj", "/home/u"));
+}
+
 TEST(LearnSynthesize, ReadReportTakesObservedLinesAndRefusesOthers) {
   auto events = read_report(
       "{\"v\":1,\"capability\":\"network\",\"operation\":\"connect\",\"decision\":\"observed\","

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
@@ -20,6 +21,7 @@
 #include "seccomp/seccomp_filter.hpp"
 #include "supervisor/listener_handoff.hpp"
 #include "supervisor/observer.hpp"
+#include "target/inprocess_injection.hpp"
 #include "target/target.hpp"
 
 namespace hermetic::learn {
@@ -93,14 +95,21 @@ Result<RunFacts> run(const std::vector<std::string>& argv, const std::string& re
   auto tmpdir = PrivateTmpdir::create(tmpdir_parent());
   if (!tmpdir) return tmpdir.error();
   facts.tmpdir = tmpdir.value().path();
+  // Python targets get the in-process layer in learn mode (src/python/learn_view.hpp): what the
+  // Python-only blocks would refuse goes to the same report.
+  const char* preload = std::getenv("LD_PRELOAD");
+  std::vector<std::string> overrides = inprocess_injection::environment_for_learn(
+      preload != nullptr ? preload : "", std::filesystem::absolute(report_path).string());
+  for (const char* key : {"TMPDIR=", "TMP=", "TEMP="}) overrides.push_back(key + facts.tmpdir);
   std::vector<std::string> env;
   for (const auto& entry : environment::current()) {
-    if (entry.starts_with("TMPDIR=") || entry.starts_with("TMP=") || entry.starts_with("TEMP=")) {
-      continue;
+    const std::string name = entry.substr(0, entry.find('=') + 1);
+    if (std::none_of(overrides.begin(), overrides.end(),
+                     [&](const std::string& o) { return o.starts_with(name); })) {
+      env.push_back(entry);
     }
-    env.push_back(entry);
   }
-  for (const char* key : {"TMPDIR=", "TMP=", "TEMP="}) env.push_back(key + facts.tmpdir);
+  env.insert(env.end(), overrides.begin(), overrides.end());
   std::vector<std::string> args = resolved.value().argv;
   const std::vector<char*> child_argv = c_strings(args);
   const std::vector<char*> child_envp = c_strings(env);
@@ -141,6 +150,7 @@ Result<RunFacts> run(const std::vector<std::string>& argv, const std::string& re
     (void)relay.wait_for_child();
     return go.error();
   }
+  facts.pid = child;
   facts.status = relay.wait_for_child();
   end_leftovers();
   observer.value().reset();  // every process of the run is gone: nothing is trapped any more

@@ -14,6 +14,7 @@ struct RunFacts {
   std::string exec_path;  // the target as found on PATH
   std::string tmpdir;     // the run's private TMPDIR (removed by the time run() returns)
   int status = 0;         // waitpid status of the target
+  long pid = 0;           // the target's process
 };
 
 // Runs `argv` to its end, appending what it used to `report_path` (the file exists). Processes

@@ -75,6 +75,24 @@ std::optional<Span> find_table(std::string_view text, std::string_view header) {
   return std::nullopt;
 }
 
+std::set<std::string> table_keys(std::string_view text, std::string_view header) {
+  std::set<std::string> out;
+  const auto span = find_table(text, header);
+  if (!span) return out;
+  for (const auto& [begin, end] : lines_of(text.substr(span->begin, span->end - span->begin))) {
+    const std::string_view line = trimmed(text.substr(span->begin + begin, end - begin));
+    const auto equals = line.find('=');
+    if (line.starts_with('[') || line.starts_with('#') || equals == std::string_view::npos) {
+      continue;
+    }
+    const std::string_view key = trimmed(line.substr(0, equals));
+    if (!key.empty() && key.find_first_of(" \t\"'") == std::string_view::npos) {
+      out.emplace(key);
+    }
+  }
+  return out;
+}
+
 std::string replace_table(std::string_view text, std::string_view header,
                           const std::vector<std::string>& body) {
   std::string table = std::string(header) + "\n";

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,6 +24,9 @@ struct Span {
   std::size_t end = 0;
 };
 [[nodiscard]] std::optional<Span> find_table(std::string_view text, std::string_view header);
+
+// The keys the table under `header` sets (`KEY = ...` lines), empty when it is absent.
+[[nodiscard]] std::set<std::string> table_keys(std::string_view text, std::string_view header);
 
 // `text` with the table under `header` replaced by header + `body` lines (added at the end,
 // after a blank line, when absent).

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "launch/environment.hpp"
 #include "policy/address_class.hpp"
 
 namespace hermetic::learn {
@@ -122,6 +123,49 @@ void list_lines(std::vector<std::string>& out, std::string_view key,
   out.emplace_back("]");
 }
 
+// What the Python view of a run saw (synthesize's loop).
+struct PythonView {
+  bool target_watched;     // the in-process layer watched the target itself
+  bool unwatched_program;  // a program ran that it did not watch (not Python, or too old)
+  bool programs_run;       // any program ran besides the target
+  bool dynamic_code;
+  bool whole_environment;
+  std::set<std::string> native;  // modules and libraries loaded
+};
+
+// The Python-only blocks: off where a use was seen (also in a refusal, for the ratchet); on where
+// the watched run had none; unjudged (nullopt) where the view did not cover the run.
+void python_view(Learned& out, const PythonView& view, std::set<std::string>& notes) {
+  if (view.dynamic_code) {
+    out.block_code_exec = false;
+  } else if (view.target_watched) {
+    out.block_code_exec = true;
+  }
+  if (!view.native.empty()) {
+    out.block_native = false;
+    constexpr std::size_t kNamed = 5;
+    std::string names;
+    std::size_t count = 0;
+    for (const auto& name : view.native) {
+      if (count++ < kNamed) names += (names.empty() ? "" : ", ") + name;
+    }
+    if (count > kNamed) names += " and " + std::to_string(count - kNamed) + " more";
+    notes.insert("native code loaded: " + names);
+  } else if (view.target_watched) {
+    // block_native's kernel part (no executable memory) would stop any program it then runs.
+    out.block_native = !view.programs_run;
+    if (view.programs_run) notes.insert("block_native stays off: the run starts other programs");
+  }
+  if (view.whole_environment) {
+    out.block_environment = false;
+    notes.insert("the whole environment was read (iterated, copied): block_environment is off");
+  } else if (view.target_watched && !view.unwatched_program) {
+    out.block_environment = true;
+  } else if (view.target_watched) {
+    notes.insert("block_environment not learned: a program of the run is not a watched Python");
+  }
+}
+
 }  // namespace
 
 Result<std::vector<Observed>> read_report(std::string_view text, std::string_view decision) {
@@ -145,7 +189,9 @@ Result<std::vector<Observed>> read_report(std::string_view text, std::string_vie
       event.path2 = detail->value("path2", "");
       event.address = detail->value("address", "");
       event.port = detail->value("port", -1L);
+      event.name = detail->value("name", "");
     }
+    event.pid = json.value("pid", 0L);
     out.push_back(std::move(event));
   }
   return out;
@@ -162,6 +208,14 @@ Learned synthesize(const std::vector<Observed>& observed, const Grants& grants,
   std::set<std::string> writes;
   std::set<std::string> reads;
   std::set<std::string> notes;
+  // The Python view (src/python/learn_view.hpp). A process is watched from its watch line on; a
+  // program it runs (an exec line of its pid) is not, until that program's own watch line.
+  bool target_watched = false;
+  std::set<long> unwatched;
+  bool programs_run = false;
+  bool dynamic_code = false;
+  bool whole_environment = false;
+  std::set<std::string> native;
   for (const auto& use : observed) {
     if (use.capability == "network") {
       if (use.port < 0) {  // a unix socket: outside --no-network but for abstract names
@@ -198,8 +252,26 @@ Learned synthesize(const std::vector<Observed>& observed, const Grants& grants,
       } else {
         out.connect.insert(host_port(use.address, use.port));
       }
+    } else if (use.capability == "interpreter" && use.operation == "watch") {
+      unwatched.erase(use.pid);
+      if (use.pid == grants.target_pid) target_watched = true;
+    } else if (use.capability == "environment") {
+      if (use.operation == "list") whole_environment = true;
+      // Variables an enforced run keeps anyway (PATH, HOME, the locale) need no line.
+      if (use.operation == "getenv" && !use.name.empty() &&
+          !environment::kept_when_scrubbed(use.name)) {
+        out.keep_env.insert(use.name);
+      }
+    } else if (use.capability == "native") {
+      native.insert(use.name.empty() ? use.path : use.name);
+    } else if (use.capability == "code") {
+      dynamic_code = true;
     } else if (use.capability == "subprocess") {
       if (use.operation == "fork") forks = true;
+      if (use.operation == "exec") {
+        programs_run = true;
+        unwatched.insert(use.pid);
+      }
       // The target's own chain (a script's interpreter) is the run itself, not a subprocess.
       if (use.operation == "exec" && !use.path.empty() &&
           std::find(grants.execs.begin(), grants.execs.end(), use.path) == grants.execs.end()) {
@@ -275,6 +347,10 @@ Learned synthesize(const std::vector<Observed>& observed, const Grants& grants,
       out.exec.insert(grants.execs.front());
     }
   }
+  python_view(
+      out,
+      {target_watched, !unwatched.empty(), programs_run, dynamic_code, whole_environment, native},
+      notes);
   out.notes.assign(notes.begin(), notes.end());
   return out;
 }
@@ -299,6 +375,17 @@ Learned widen(const Learned& a, const Learned& b) {
   drop_covered(out.write);
   out.read = join(a.read, b.read);
   drop_covered(out.read);
+  // A Python-only block: `a`'s unset one allows already (widening never turns a block on); `b`'s
+  // unjudged one says nothing.
+  const auto both = [](std::optional<bool> x, std::optional<bool> y) -> std::optional<bool> {
+    if (!y) return x;
+    if (!x) return std::nullopt;
+    return *x && *y;
+  };
+  out.block_environment = both(a.block_environment, b.block_environment);
+  out.keep_env = join(a.keep_env, b.keep_env);
+  out.block_code_exec = both(a.block_code_exec, b.block_code_exec);
+  out.block_native = both(a.block_native, b.block_native);
   out.kept = a.kept;
   for (const auto& line : b.kept) {
     if (std::find(out.kept.begin(), out.kept.end(), line) == out.kept.end())
@@ -309,7 +396,7 @@ Learned widen(const Learned& a, const Learned& b) {
   return out;
 }
 
-Learned from_policy(const Policy& policy) {
+Learned from_policy(const Policy& policy, const std::set<std::string>& keys) {
   // A policy file keeps paths as written under its directory ("dir/."): compare them normalized.
   const auto normal = [](const std::string& path) {
     std::string out = fs::path(path).lexically_normal().string();
@@ -343,12 +430,17 @@ Learned from_policy(const Policy& policy) {
   std::vector<std::string> pins;
   for (const auto& pin : policy.resolve) pins.push_back(pin.name + ":" + pin.address);
   keep_list("resolve", pins);
-  keep_flag("block_environment", policy.block_environment);
-  keep_list("keep_env", policy.keep_env);
-  keep_flag("block_code_exec", policy.block_code_exec);
   keep_list("deny_imports", policy.deny_imports);
-  keep_flag("block_native", policy.block_native);
   keep_flag("block_interpreter_mutation", policy.block_interpreter_mutation);
+  // On, or written off by a learn: judged. Off by default: not judged, as without the key.
+  const auto judged = [&](std::string_view key, bool on) -> std::optional<bool> {
+    if (on || keys.contains(std::string(key))) return on;
+    return std::nullopt;
+  };
+  out.block_environment = judged("block_environment", policy.block_environment);
+  out.keep_env.insert(policy.keep_env.begin(), policy.keep_env.end());
+  out.block_code_exec = judged("block_code_exec", policy.block_code_exec);
+  out.block_native = judged("block_native", policy.block_native);
   return out;
 }
 
@@ -375,6 +467,12 @@ std::vector<std::string> table_lines(const Learned& learned, const std::string& 
     list_lines(out, "allow_write", learned.write, path);
     if (learned.root) list_lines(out, "allow_read", learned.read, path);
   }
+  if (learned.block_environment) {
+    flag("block_environment", *learned.block_environment);
+    if (*learned.block_environment) list_lines(out, "keep_env", learned.keep_env, as_is);
+  }
+  if (learned.block_code_exec) flag("block_code_exec", *learned.block_code_exec);
+  if (learned.block_native) flag("block_native", *learned.block_native);
   out.insert(out.end(), learned.kept.begin(), learned.kept.end());
   return out;
 }
@@ -409,6 +507,7 @@ std::vector<Unexpected> explain_refusals(const std::vector<Observed>& refused,
     }
     if (!use.path.empty()) what += " " + use.path;
     if (!use.path2.empty()) what += " -> " + use.path2;
+    if (!use.name.empty() && use.address.empty() && use.path.empty()) what += " " + use.name;
     if (std::any_of(out.begin(), out.end(), [&](const Unexpected& u) { return u.what == what; })) {
       continue;
     }

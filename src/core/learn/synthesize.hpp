@@ -23,6 +23,8 @@ struct Observed {
   std::string path2;
   std::string address;
   long port = -1;
+  std::string name{};  // a variable, a module, a library
+  long pid = 0;
 };
 
 // The lines of a report (format version 1) with `decision` ("observed": learn mode's; "refused":
@@ -40,6 +42,9 @@ struct Grants {
   std::vector<std::string> reads;   // readable under any read root (subtrees)
   std::vector<std::string> writes;  // writable under --fs-readonly (subtrees)
   std::vector<std::string> execs;   // the target and its interpreters
+  // The learn run's target process: the Python-only fields are learned only when the in-process
+  // layer watched it (its `interpreter watch` line, src/python/learn_view.hpp).
+  long target_pid = 0;
 };
 
 // A policy as learn mode writes it: every capability blocked but what was used.
@@ -55,9 +60,15 @@ struct Learned {
   std::optional<std::string> root;
   std::set<std::string> write;
   std::set<std::string> read;
+  // The Python view: nullopt where nothing was judged (a target that is not a Python the
+  // in-process layer watched), so that a stored value stays.
+  std::optional<bool> block_environment;
+  std::set<std::string> keep_env;  // with block_environment
+  std::optional<bool> block_code_exec;
+  std::optional<bool> block_native;
   std::vector<std::string> notes;  // what a policy cannot say, for the summary
-  // Lines of a stored policy's fields that learn does not see (block_environment, deny_imports,
-  // resolve, ...): kept as they were when learn rewrites the table.
+  // Lines of a stored policy's fields that learn does not see (deny_imports, resolve,
+  // block_interpreter_mutation): kept as they were when learn rewrites the table.
   std::vector<std::string> kept;
 };
 
@@ -65,11 +76,15 @@ struct Learned {
 [[nodiscard]] Learned synthesize(const std::vector<Observed>& observed, const Grants& grants,
                                  const std::function<bool(const std::string&)>& exists);
 
-// The union of what two policies allow (a second learn of the same name).
+// The union of what two policies allow (a second learn of the same name): `a` the stored policy,
+// `b` what a new run used. A Python-only block `a` leaves unset allows already and stays unset; one
+// `b` did not judge stays as `a` has it.
 [[nodiscard]] Learned widen(const Learned& a, const Learned& b);
 
-// A stored policy as a Learned (the fields learn writes, and the ones it keeps).
-[[nodiscard]] Learned from_policy(const Policy& policy);
+// A stored policy as a Learned (the fields learn writes, and the ones it keeps). `keys`: the keys
+// its table sets, where known: a Python-only block a learn wrote as false (`block_native =
+// false`) stays judged, so a later run cannot turn it back on.
+[[nodiscard]] Learned from_policy(const Policy& policy, const std::set<std::string>& keys = {});
 
 // The table's body, one value per line (so that a change is a set of added lines): paths under
 // `base` relative to it (the policy file's directory), under `home` as ~/..., else absolute.

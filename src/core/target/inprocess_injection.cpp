@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <string_view>
 
+#include "hermetic/report_event.hpp"
 #include "landlock/landlock_abi.hpp"
 #include "target/sanitizer_runtime.hpp"
 
@@ -152,6 +153,27 @@ Result<std::vector<std::string>> environment_for(const Policy& policy,
       std::string("HERMETIC_INPROC_MIN_PYVER=") + kOldestPython,
       std::string("HERMETIC_INPROC_REQUIRED=") + (required ? "1" : "0"),
       std::string("HERMETIC_INPROC_DEFER=") + (may_defer(policy) ? "1" : "0"),
+  };
+  for (auto& option : sanitizer_runtime::options()) out.push_back(std::move(option));
+  return out;
+}
+
+std::vector<std::string> environment_for_learn(const std::string& current_preload,
+                                               const std::string& report_path) {
+  if (switched_off()) return {};
+  const auto installation = find_installation();
+  if (!installation) return {};
+  std::string preload = sanitizer_runtime::preload_prefix() + installation->preload_library;
+  if (!current_preload.empty()) preload += ":" + current_preload;
+  std::vector<std::string> out{
+      "LD_PRELOAD=" + preload,
+      "HERMETIC_POLICY=" + to_json(Policy{}),
+      "HERMETIC_INPROC_LIB=" + installation->extension,
+      std::string("HERMETIC_INPROC_MIN_PYVER=") + kOldestPython,
+      "HERMETIC_INPROC_REQUIRED=0",
+      "HERMETIC_INPROC_DEFER=0",
+      "HERMETIC_LEARN=1",
+      std::string(report::kReportPathVariable) + "=" + report_path,
   };
   for (auto& option : sanitizer_runtime::options()) out.push_back(std::move(option));
   return out;

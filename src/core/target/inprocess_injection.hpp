@@ -55,4 +55,11 @@ inline constexpr const char* kOldestPython = "3.9";
 [[nodiscard]] Result<std::vector<std::string>> environment_for(const Policy& policy,
                                                                const std::string& current_preload);
 
+// For a learn run (`hermetic learn`): the in-process layer without a policy, in learn mode
+// (HERMETIC_LEARN=1, which the bootstrap honours only with an empty policy, so an enforced run
+// inside a learn run enforces: src/python/learn_view.hpp), reporting to `report_path`. Empty when
+// it is not installed or HERMETIC_INPROCESS=0: then no Python-only field is learned.
+[[nodiscard]] std::vector<std::string> environment_for_learn(const std::string& current_preload,
+                                                             const std::string& report_path);
+
 }  // namespace hermetic::inprocess_injection
