@@ -32,6 +32,7 @@ set(HERMETIC_SUPERVISOR_SOURCES
   supervisor/target_decode.cpp
   supervisor/supervisor_calls.cpp
   supervisor/supervisor_metadata.cpp
+  supervisor/call_uses.cpp
   supervisor/observer.cpp
   supervisor/listener_handoff.cpp
   supervisor/refusal_report.cpp
