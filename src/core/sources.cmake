@@ -26,7 +26,8 @@ set(HERMETIC_SECCOMP_SOURCES
   seccomp/seccomp_filter.cpp)
 set(HERMETIC_LANDLOCK_SOURCES
   landlock/landlock.cpp
-  landlock/fs_layers.cpp)
+  landlock/fs_layers.cpp
+  landlock/fs_judge.cpp)
 set(HERMETIC_SUPERVISOR_SOURCES
   supervisor/unotify.cpp
   supervisor/target_decode.cpp
