@@ -23,6 +23,11 @@ inline constexpr int kFormatVersion = 1;
 // sets it; --no-environment keeps it).
 inline constexpr std::string_view kReportPathVariable = "HERMETIC_REPORT";
 
+// Set to "subprocess" when hermetic's supervisor writes the lines of refused forks and execs
+// itself (--report's deny_reported rows, syscall_rules.hpp): the preloaded library, which sees
+// the same refusals as libc calls, then leaves the report lines to it (one refusal, one line).
+inline constexpr std::string_view kSupervisorReportsVariable = "HERMETIC_REPORT_SUPERVISED";
+
 // A line is written with one write() to a file opened O_APPEND, so lines from concurrent
 // processes never interleave; at most PIPE_BUF bytes keeps that true on every filesystem.
 inline constexpr std::size_t kMaxLine = 4096;
