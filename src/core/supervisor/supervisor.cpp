@@ -325,7 +325,8 @@ void Supervisor::log_refusal(const syscall_rules::Rule& rule, const Reply& reply
 
 void Supervisor::report_denied(const syscall_rules::Rule& rule, const seccomp_notif& n) const {
   const auto tid = static_cast<pid_t>(n.pid);
-  // A program execvp looks for on PATH is one use (the file that is there); a fork is one use.
+  // An exec's use names its program when the file is there: execvp's tries of PATH entries that
+  // are not give no line (bare, they fail with ENOENT all the same).
   for (const auto& use : decoder_->uses_of(n)) {
     refusal_report::Parts parts;
     parts.capability = use.capability;
