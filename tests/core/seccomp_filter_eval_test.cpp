@@ -443,6 +443,8 @@ TEST(SeccompFilterEval, FsReadonlyReporting) {
   EXPECT_EQ(run(O_RDONLY | O_TRUNC), SECCOMP_RET_USER_NOTIF);  // refused, by the supervisor
   p.fs_root = "/";
   check_policy(p, Supervision::available, AbstractScope::landlock, Reporting::on);
+  p.allow_exec = {"/usr/bin/true"};
+  check_policy(p, Supervision::available, AbstractScope::landlock, Reporting::on);
 }
 
 TEST(SeccompFilterEval, BlockNativeRows) {

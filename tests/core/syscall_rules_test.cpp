@@ -306,6 +306,17 @@ TEST(SyscallRules, ReportingTurnsUnseenRefusalsIntoNotifications) {
     ASSERT_NE(find(reported, name), nullptr) << name;
     EXPECT_EQ(find(reported, name)->action, Action::landlock_reported) << name;
   }
+  // With an --allow-exec list, Landlock decides execs: every exec but the target's own notifies.
+  p.allow_exec = {"/usr/bin/true"};
+  const auto listed = rules_for(p, Supervision::available, AbstractScope::landlock, Reporting::on);
+  EXPECT_EQ(find(listed, "fork"), nullptr);
+  ASSERT_NE(find(listed, "execve"), nullptr);
+  EXPECT_EQ(find(listed, "execve")->action, Action::landlock_reported);
+  ASSERT_NE(find(listed, "execveat"), nullptr);
+  EXPECT_EQ(find(listed, "execveat")->action, Action::landlock_reported);
+  EXPECT_EQ(find(listed, "execveat")->test, ArgTest::not_exec_token);
+  EXPECT_EQ(find(rules_for(p, Supervision::available), "execve"), nullptr);
+  p.allow_exec.clear();
   // Reads are notified only under a read root.
   const auto is_read = [](const Rule& r) { return r.capability == Capability::fs_read; };
   EXPECT_EQ(std::count_if(reported.begin(), reported.end(), is_read), 0);

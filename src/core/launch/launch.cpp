@@ -483,7 +483,8 @@ Result<std::unique_ptr<PreparedRun>> prepare(const Policy& policy,
     const auto& rules = run->plan.kernel.seccomp_rules;
     if (std::any_of(rules.begin(), rules.end(), [](const syscall_rules::Rule& rule) {
           return rule.capability == syscall_rules::Capability::subprocess &&
-                 rule.action == syscall_rules::Action::deny_reported;
+                 (rule.action == syscall_rules::Action::deny_reported ||
+                  rule.action == syscall_rules::Action::landlock_reported);
         })) {
       overrides.push_back(std::string(report::kSupervisorReportsVariable) + "=subprocess");
     }

@@ -216,6 +216,14 @@ constexpr std::array kRules{
     // a temporary file: paths Landlock judges).
     Rule{subprocess, "memfd_create", ENOSYS, arg1_masked_equal, kMfdNoexecSeal << 32U,
          "memfd_create without MFD_NOEXEC_SEAL", When::with_programs},
+    // --report with an --allow-exec list: Landlock EXECUTE refuses the programs off the list and
+    // tells nobody, so every exec after the target's own (which carries the exec token, as
+    // without a list) notifies, and the supervisor reports those Landlock will refuse
+    // (supervisor/landlock_report.hpp). The exec goes on: Landlock decides.
+    Rule{subprocess, "execve", 0, always, 0, "exec (--report)", When::reporting_with_programs,
+         Action::landlock_reported},
+    Rule{subprocess, "execveat", 0, not_exec_token, 0, "exec after the target's own (--report)",
+         When::reporting_with_programs, Action::landlock_reported},
 
     // --fs-readonly: what Landlock has no right for. Writes, creation, removal, renames, links,
     // truncation and mknod (MAKE_*) are Landlock's; these change metadata in place. Seccomp
@@ -476,13 +484,15 @@ std::vector<Rule> rules_for(const Policy& policy, Supervision supervision,
                         // --no-environment too: typed into the caller's shell, a command runs
                         // with the secret.
                         (rule.capability == system && policy.has_kernel_part());
-    const bool now = rule.when == When::always ||
-                     (rule.when == When::with_addresses      ? addresses
-                      : rule.when == When::without_addresses ? !addresses
-                      : rule.when == When::without_programs  ? policy.allow_exec.empty()
-                      : rule.when == When::with_programs     ? !policy.allow_exec.empty()
-                      : rule.when == When::reporting         ? reported
-                                                             : supervised_calls);
+    const bool now =
+        rule.when == When::always ||
+        (rule.when == When::with_addresses            ? addresses
+         : rule.when == When::without_addresses       ? !addresses
+         : rule.when == When::without_programs        ? policy.allow_exec.empty()
+         : rule.when == When::with_programs           ? !policy.allow_exec.empty()
+         : rule.when == When::reporting               ? reported
+         : rule.when == When::reporting_with_programs ? reported && !policy.allow_exec.empty()
+                                                      : supervised_calls);
     if (!wanted || !now) continue;
     const bool covered = std::any_of(out.begin(), out.end(), [&](const Rule& earlier) {
       return earlier.syscall == rule.syscall && earlier.test == always;

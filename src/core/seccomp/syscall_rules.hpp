@@ -53,6 +53,7 @@ enum class When {
                       // allowed and Landlock EXECUTE alone decides which programs run)
   with_programs,      // --no-subprocess with an --allow-exec list: what Landlock cannot see
   reporting,          // --report with a supervisor: calls Landlock decides, for their report lines
+  reporting_with_programs,  // the same, with an --allow-exec list (Landlock EXECUTE decides)
 };
 
 // What the filter does with a matching call.

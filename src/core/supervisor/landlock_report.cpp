@@ -114,6 +114,12 @@ std::optional<Asked> asked_of_open(const std::string& object, std::uint64_t flag
 std::optional<Asked> asked_of(const call_uses::Use& use, const std::string& object) {
   const std::string_view op = use.operation;
   const std::string parent = parent_of(object);
+  if (use.capability == "subprocess") {
+    // An exec opens the program to read and execute it (its #! interpreter and ELF loader
+    // too, which are not judged here: a line may be missed, never written for nothing).
+    if (op != "exec") return std::nullopt;
+    return Asked{{{object, ll::kExecute | ll::kReadFile}}, {}, object, X_OK};
+  }
   if (use.capability == "fs_read" || op == "open") {
     return asked_of_open(object, use.flags);
   }
@@ -193,6 +199,9 @@ std::optional<Refusal> judge(const fs_judge::Judge& judge, const call_uses::Use&
   if (!asked->opened.empty() &&
       ::faccessat(AT_FDCWD, asked->opened.c_str(), asked->open_mode, AT_EACCESS) != 0) {
     return std::nullopt;
+  }
+  if (use.capability == "subprocess") {
+    return Refusal{"subprocess", "exec", use.path, {}, "--no-subprocess"};
   }
   if ((missing & ~kReadRights) != 0) {
     return Refusal{"fs_write", use.operation, use.path, use.path2, "--fs-readonly"};

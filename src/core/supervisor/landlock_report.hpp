@@ -24,11 +24,11 @@ namespace hermetic::supervisor::landlock_report {
 
 // A refusal Landlock will make, in the report's words (docs/report.md).
 struct Refusal {
-  std::string_view capability;  // fs_write, or fs_read (an open outside the read root)
-  std::string_view operation;   // open, create, mkdir, remove, rename, link, list
+  std::string_view capability;  // fs_write, fs_read (outside the read root), subprocess
+  std::string_view operation;   // open, create, mkdir, remove, rename, link, list, exec
   std::string path;
   std::string path2;
-  std::string_view flag;  // --fs-readonly, or --fs-readonly=ROOT
+  std::string_view flag;  // --fs-readonly, --fs-readonly=ROOT, --no-subprocess
 };
 
 // What Landlock will refuse of `use`, made by thread `tid`: nothing when it lets the call through,

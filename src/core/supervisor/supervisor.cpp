@@ -355,7 +355,10 @@ void Supervisor::report_landlock(const seccomp_notif& n) const {
     parts.path2 = refusal->path2;
     parts.flag = refusal->flag;
     refusal_report::write(config_.report_path, "landlock", parts, tid);
-    trace_reported(refusal->capability, refusal->operation, refusal->path);
+    // (An exec's stderr note is the preloaded library's, as in report_denied.)
+    if (refusal->capability != "subprocess") {
+      trace_reported(refusal->capability, refusal->operation, refusal->path);
+    }
   }
 }
 
