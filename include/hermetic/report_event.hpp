@@ -23,9 +23,10 @@ inline constexpr int kFormatVersion = 1;
 // sets it; --no-environment keeps it).
 inline constexpr std::string_view kReportPathVariable = "HERMETIC_REPORT";
 
-// Set to "subprocess" when hermetic's supervisor writes the lines of refused forks and execs
-// itself (--report's deny_reported rows, syscall_rules.hpp): the preloaded library, which sees
-// the same refusals as libc calls, then leaves the report lines to it (one refusal, one line).
+// The capabilities ("network", "subprocess", space-separated) whose refusals hermetic's
+// supervisor writes itself (--report's notifying rows, syscall_rules.hpp): the preloaded library,
+// which sees the same refusals as libc calls, then leaves their report lines to it (one refusal,
+// one line) and prints only its stderr note.
 inline constexpr std::string_view kSupervisorReportsVariable = "HERMETIC_REPORT_SUPERVISED";
 
 // A line is written with one write() to a file opened O_APPEND, so lines from concurrent

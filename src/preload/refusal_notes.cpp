@@ -14,9 +14,9 @@
 //
 // Not seen: statically linked programs, raw syscalls, and libc's internal calls (system() and
 // popen() spawn through libc itself). Calls the supervisor decides (--allow-localhost,
-// --allow-domain) are reported by the supervisor, with the address; so are refused forks and
-// execs under --report when a supervisor can serve (the rows then notify it), and this library
-// writes only their stderr notes.
+// --allow-domain) are reported by the supervisor, with the address; so are refused sockets,
+// forks and execs under --report when a supervisor can serve (the rows then notify it), and this
+// library writes only their stderr notes.
 #include <dlfcn.h>
 #include <spawn.h>
 #include <sys/socket.h>
@@ -68,8 +68,8 @@ void report(Capability capability, const Detail& detail) {
   if (path == nullptr) return;
   // The supervisor writes these itself when the kernel's rows notify it (report_event.hpp).
   const char* supervised = std::getenv(hermetic::report::kSupervisorReportsVariable.data());
-  if (capability == kSubprocess && supervised != nullptr &&
-      std::strstr(supervised, "subprocess") != nullptr) {
+  if (supervised != nullptr &&
+      std::strstr(supervised, capability == kNetwork ? "network" : "subprocess") != nullptr) {
     return;
   }
   std::array<char, 4096> exe{};

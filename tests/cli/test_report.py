@@ -113,8 +113,8 @@ def test_a_static_program_is_refused_as_before_and_reported(run_hermetic, c_help
     data = tmp_path / "data"
     data.mkdir()
     helper = c_helpers["static_attempts"]
-    proc = run_hermetic(["--no-subprocess", "--fs-readonly", "--report", report, "--",
-                         helper, data])
+    proc = run_hermetic(["--no-subprocess", "--fs-readonly", "--no-network", "--report", report,
+                         "--", helper, data])
     # Each refusal had the errno the BPF row or Landlock gives without --report (the helper
     # checks), clone3 kept its ENOSYS and a thread started.
     assert proc.returncode == 0, proc.stderr
@@ -125,7 +125,9 @@ def test_a_static_program_is_refused_as_before_and_reported(run_hermetic, c_help
         ("supervisor", "subprocess", "fork", None, "--no-subprocess"),
         ("supervisor", "subprocess", "exec", os.path.realpath("/bin/sh"), "--no-subprocess"),
         ("landlock", "fs_write", "create", str(data / "new"), "--fs-readonly"),
+        ("supervisor", "network", "socket", None, "--no-network"),
     ], events
+    assert events[-1]["detail"] == {"name": "AF_INET"}
     assert {e["program"] for e in events} == {str(helper)}
 
 

@@ -365,6 +365,10 @@ TEST(SeccompFilterEval, NoNetworkAllowLocalhost) {
   check_policy(p, Supervision::available);
 }
 
+TEST(SeccompFilterEval, NoNetworkReporting) {
+  check_policy(no_network(), Supervision::available, AbstractScope::landlock, Reporting::on);
+}
+
 TEST(SeccompFilterEval, NoNetworkTrace) {
   Policy p = no_network();
   p.trace = true;

@@ -306,6 +306,18 @@ TEST(SyscallRules, ReportingTurnsUnseenRefusalsIntoNotifications) {
     ASSERT_NE(find(reported, name), nullptr) << name;
     EXPECT_EQ(find(reported, name)->action, Action::landlock_reported) << name;
   }
+  // The network rows as --trace has them: a static program's refused socket gets its line too.
+  Policy offline;
+  offline.block_network = true;
+  const auto net =
+      rules_for(offline, Supervision::available, AbstractScope::landlock, Reporting::on);
+  EXPECT_EQ(find(net, "socket")->action, Action::deny_reported);
+  EXPECT_EQ(find(net, "socket")->error, EACCES);
+  offline.trace = true;
+  EXPECT_EQ(find(rules_for(offline, Supervision::available, AbstractScope::landlock, Reporting::on),
+                 "socket")
+                ->action,
+            Action::trace);
   // With an --allow-exec list, Landlock decides execs: every exec but the target's own notifies.
   p.allow_exec = {"/usr/bin/true"};
   const auto listed = rules_for(p, Supervision::available, AbstractScope::landlock, Reporting::on);

@@ -1,7 +1,8 @@
 // static_attempts DIR: a statically linked program (no preloaded library sees its libc calls)
-// that tries what --no-subprocess and --fs-readonly refuse, and checks each refusal's errno is
-// the one a bare kernel row gives: fork() EPERM, execve() EACCES, raw clone3 ENOSYS (glibc's way
-// to clone(); it must stay so), a new file in DIR EACCES (Landlock). A thread must still start.
+// that tries what --no-subprocess, --fs-readonly and --no-network refuse, and checks each
+// refusal's errno is the one a bare kernel row gives: fork() EPERM, execve() EACCES, raw clone3
+// ENOSYS (glibc's way to clone(); it must stay so), a new file in DIR EACCES (Landlock), an
+// AF_INET socket EACCES. A thread must still start.
 // Side effects by marker in DIR: "forked" (the child ran), "execd" (the program ran), "new".
 // Exits 0 when everything was refused as expected, else with the errno of the first surprise.
 // link: -static -pthread
@@ -9,6 +10,7 @@
 #include <linux/sched.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -56,5 +58,6 @@ int main(int argc, char** argv) {
 
   snprintf(path, sizeof path, "%s/new", argv[1]);
   expect_errno("open", open(path, O_WRONLY | O_CREAT | O_EXCL, 0644), EACCES);
+  expect_errno("socket", socket(AF_INET, SOCK_STREAM, 0), EACCES);
   return 0;
 }

@@ -480,13 +480,22 @@ Result<std::unique_ptr<PreparedRun>> prepare(const Policy& policy,
   // An override, so that --no-environment keeps it like hermetic's other variables.
   if (!report_path.empty()) {
     overrides.push_back(std::string(report::kReportPathVariable) + "=" + report_path);
-    const auto& rules = run->plan.kernel.seccomp_rules;
-    if (std::any_of(rules.begin(), rules.end(), [](const syscall_rules::Rule& rule) {
-          return rule.capability == syscall_rules::Capability::subprocess &&
-                 (rule.action == syscall_rules::Action::deny_reported ||
-                  rule.action == syscall_rules::Action::landlock_reported);
-        })) {
-      overrides.push_back(std::string(report::kSupervisorReportsVariable) + "=subprocess");
+    // The capabilities whose refusals the supervisor writes itself: the preloaded library then
+    // leaves their lines to it (report_event.hpp).
+    std::string supervised;
+    for (const auto& rule : run->plan.kernel.seccomp_rules) {
+      const bool reported = rule.action == syscall_rules::Action::deny_reported ||
+                            rule.action == syscall_rules::Action::landlock_reported;
+      const auto name = syscall_rules::capability_name(rule.capability);
+      if (reported && (rule.capability == syscall_rules::Capability::network ||
+                       rule.capability == syscall_rules::Capability::subprocess)) {
+        if (supervised.find(name) == std::string::npos) {
+          supervised += (supervised.empty() ? "" : " ") + std::string(name);
+        }
+      }
+    }
+    if (!supervised.empty()) {
+      overrides.push_back(std::string(report::kSupervisorReportsVariable) + "=" + supervised);
     }
   }
   run->target_env = environment::for_target(policy, base_env, overrides);

@@ -453,11 +453,13 @@ constexpr std::array kRules{
     Rule{system, "kexec_file_load", EPERM, always, 0, "kexec_file_load (another kernel)"},
 };
 
-// The deny rows whose refusals --report's supervisor writes (Action::deny_reported): a static
-// program's fork and exec (a dynamically linked one's libc calls are the preloaded library's,
-// which then leaves these to the supervisor), truncation by path or without write access. Not
-// clone3: its ENOSYS is no refusal but glibc's way to clone(), where the row sees the flags.
+// The deny rows whose refusals --report's supervisor writes (Action::deny_reported): every
+// network row (as --trace has them), a static program's fork and exec (a dynamically linked
+// one's libc calls are the preloaded library's, which then leaves these to the supervisor),
+// truncation by path or without write access. Not clone3: its ENOSYS is no refusal but glibc's
+// way to clone(), where the row sees the flags.
 bool refused_with_report(const Rule& rule) {
+  if (rule.capability == network) return true;
   if (rule.capability == subprocess) {
     return rule.syscall == "fork" || rule.syscall == "vfork" || rule.syscall == "clone" ||
            rule.syscall == "execve" || rule.syscall == "execveat";
@@ -515,7 +517,7 @@ std::vector<Rule> rules_for(const Policy& policy, Supervision supervision,
         supervision == Supervision::unavailable) {
       out.back().action = Action::deny;
     }
-    if (reported && rule.action == Action::deny && refused_with_report(rule)) {
+    if (reported && out.back().action == Action::deny && refused_with_report(rule)) {
       out.back().action = Action::deny_reported;
     }
   }

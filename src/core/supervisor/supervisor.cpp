@@ -276,7 +276,15 @@ void Supervisor::handle(const seccomp_notif& n, const MayBlock& may_block) const
     // Refused whatever the call names, as the BPF row would; the line is written first, so that
     // it is in the file by the time the caller sees its error.
     reply.error = match->rule.error;
-    report_denied(match->rule, n);
+    if (match->rule.capability == syscall_rules::Capability::network) {
+      // In --trace's words (socket(AF_INET6), io_uring_setup()); no stderr line: a dynamically
+      // linked program's preloaded library prints its note, as without --report.
+      Reply described;
+      described.blocked = describe_traced(match->rule, n);
+      refusal_report::write(config_.report_path, match->rule, described, static_cast<pid_t>(n.pid));
+    } else {
+      report_denied(match->rule, n);
+    }
   } else if (match->rule.action == syscall_rules::Action::trace) {
     reply.error = match->rule.error;
     reply.blocked = describe_traced(match->rule, n);
