@@ -26,7 +26,8 @@ struct KernelFeatures {
 
 struct Policy;
 // Only what the kernel layer of `policy` can use; the other members stay false. A launch calls
-// this once, so that a plain run does not pay for questions its rules never ask.
-[[nodiscard]] KernelFeatures probe_kernel_for(const Policy& policy);
+// this once, so that a plain run does not pay for questions its rules never ask. `reporting`: the
+// run writes a --report, whose supervisor also hears of what BPF rows and Landlock refuse.
+[[nodiscard]] KernelFeatures probe_kernel_for(const Policy& policy, bool reporting = false);
 
 }  // namespace hermetic

@@ -23,6 +23,12 @@ inline constexpr int kFormatVersion = 1;
 // sets it; --no-environment keeps it).
 inline constexpr std::string_view kReportPathVariable = "HERMETIC_REPORT";
 
+// The capabilities ("network", "subprocess", space-separated) whose refusals hermetic's
+// supervisor writes itself (--report's notifying rows, syscall_rules.hpp): the preloaded library,
+// which sees the same refusals as libc calls, then leaves their report lines to it (one refusal,
+// one line) and prints only its stderr note.
+inline constexpr std::string_view kSupervisorReportsVariable = "HERMETIC_REPORT_SUPERVISED";
+
 // A line is written with one write() to a file opened O_APPEND, so lines from concurrent
 // processes never interleave; at most PIPE_BUF bytes keeps that true on every filesystem.
 inline constexpr std::size_t kMaxLine = 4096;

@@ -7,7 +7,7 @@
 #   policy      the Policy model, its JSON, profiles, address classes  -> base
 #   seccomp     the syscall rule table and its compiled BPF filter     -> policy
 #   landlock    Landlock rulesets and the filesystem layers            -> base
-#   supervisor  the seccomp user-notify supervisor (network, metadata) -> seccomp, policy
+#   supervisor  the seccomp user-notify supervisor (network, metadata) -> seccomp, landlock, policy
 #   target      what the target is: exec chain, Python, what it reads  -> landlock, policy
 #   launch      a run: plan, kernel layer, fork/exec, TMPDIR, signals  -> all of the above
 #   learn       `hermetic learn`: an observed run, events -> policy    -> all of the above
@@ -26,13 +26,16 @@ set(HERMETIC_SECCOMP_SOURCES
   seccomp/seccomp_filter.cpp)
 set(HERMETIC_LANDLOCK_SOURCES
   landlock/landlock.cpp
-  landlock/fs_layers.cpp)
+  landlock/fs_layers.cpp
+  landlock/fs_judge.cpp)
 set(HERMETIC_SUPERVISOR_SOURCES
   supervisor/unotify.cpp
   supervisor/target_decode.cpp
   supervisor/supervisor_calls.cpp
   supervisor/supervisor_metadata.cpp
+  supervisor/call_uses.cpp
   supervisor/observer.cpp
+  supervisor/landlock_report.cpp
   supervisor/listener_handoff.cpp
   supervisor/refusal_report.cpp
   supervisor/supervisor.cpp)

@@ -14,7 +14,9 @@
 //
 // Not seen: statically linked programs, raw syscalls, and libc's internal calls (system() and
 // popen() spawn through libc itself). Calls the supervisor decides (--allow-localhost,
-// --allow-domain) are reported by the supervisor, with the address.
+// --allow-domain) are reported by the supervisor, with the address; so are refused sockets,
+// forks and execs under --report when a supervisor can serve (the rows then notify it), and this
+// library writes only their stderr notes.
 #include <dlfcn.h>
 #include <spawn.h>
 #include <sys/socket.h>
@@ -64,6 +66,12 @@ struct Detail {
 void report(Capability capability, const Detail& detail) {
   const char* path = std::getenv(hermetic::report::kReportPathVariable.data());
   if (path == nullptr) return;
+  // The supervisor writes these itself when the kernel's rows notify it (report_event.hpp).
+  const char* supervised = std::getenv(hermetic::report::kSupervisorReportsVariable.data());
+  if (supervised != nullptr &&
+      std::strstr(supervised, capability == kNetwork ? "network" : "subprocess") != nullptr) {
+    return;
+  }
   std::array<char, 4096> exe{};
   const ssize_t n = readlink("/proc/self/exe", exe.data(), exe.size() - 1);
   const std::string_view program =

@@ -18,7 +18,7 @@ _TOP = {"v", "time", "pid", "program", "capability", "operation", "decision", "l
         "detail", "frame", "truncated", "lossy"}
 _ALWAYS = {"v", "time", "pid", "capability", "operation", "decision", "layer", "detail"}
 _DETAIL = {"path": str, "path2": str, "address": str, "port": int, "name": str}
-_LAYERS = {"supervisor", "preload", "inprocess", "cli"}
+_LAYERS = {"supervisor", "landlock", "preload", "inprocess", "cli"}
 _DECISIONS = {"refused", "observed"}
 
 

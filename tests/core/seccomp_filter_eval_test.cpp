@@ -339,8 +339,9 @@ seccomp_filter::ExecToken test_token() {
 }
 
 void check_policy(const Policy& policy, Supervision supervision,
-                  AbstractScope scope = AbstractScope::landlock) {
-  Checker checker(rules_for(policy, supervision, scope), test_token());
+                  AbstractScope scope = AbstractScope::landlock,
+                  Reporting reporting = Reporting::off) {
+  Checker checker(rules_for(policy, supervision, scope, reporting), test_token());
   ASSERT_FALSE(checker.program().empty());
   checker.check_all();
   EXPECT_GT(checker.checked(), 8000);  // the generator ran
@@ -362,6 +363,10 @@ TEST(SeccompFilterEval, NoNetworkAllowLocalhost) {
   Policy p = no_network();
   p.allow_localhost = true;
   check_policy(p, Supervision::available);
+}
+
+TEST(SeccompFilterEval, NoNetworkReporting) {
+  check_policy(no_network(), Supervision::available, AbstractScope::landlock, Reporting::on);
 }
 
 TEST(SeccompFilterEval, NoNetworkTrace) {
@@ -414,6 +419,36 @@ TEST(SeccompFilterEval, FsReadonlyRoot) {
   p.fs_root = "/";
   check_policy(p, Supervision::available);
   check_policy(p, Supervision::unavailable);
+}
+
+// --report's rows: opens notify by their flags without overlapping the truncation rows, and a
+// plain read of a write-only policy is not notified.
+TEST(SeccompFilterEval, FsReadonlyReporting) {
+  Policy p;
+  p.fs_readonly = true;
+  p.block_subprocess = true;
+  check_policy(p, Supervision::available, AbstractScope::landlock, Reporting::on);
+  const auto rules = rules_for(p, Supervision::available, AbstractScope::landlock, Reporting::on);
+  Checker checker(rules, test_token());
+  const auto openat = static_cast<int>(seccomp_syscall_resolve_name("openat"));
+  const auto run = [&](std::uint64_t flags) {
+    seccomp_data data{};
+    data.nr = openat;
+    data.arch = AUDIT_ARCH_X86_64;
+    data.args[2] = flags;
+    const auto outcome = bpf_eval::run(checker.program(), data);
+    return std::holds_alternative<std::uint32_t>(outcome) ? std::get<std::uint32_t>(outcome) : 0U;
+  };
+  EXPECT_EQ(run(O_RDONLY | O_CLOEXEC), SECCOMP_RET_ALLOW);
+  EXPECT_EQ(run(O_RDONLY | O_DIRECTORY), SECCOMP_RET_ALLOW);
+  EXPECT_EQ(run(O_WRONLY | O_CREAT | O_TRUNC), SECCOMP_RET_USER_NOTIF);
+  EXPECT_EQ(run(O_RDWR), SECCOMP_RET_USER_NOTIF);
+  EXPECT_EQ(run(O_RDONLY | O_CREAT), SECCOMP_RET_USER_NOTIF);
+  EXPECT_EQ(run(O_RDONLY | O_TRUNC), SECCOMP_RET_USER_NOTIF);  // refused, by the supervisor
+  p.fs_root = "/";
+  check_policy(p, Supervision::available, AbstractScope::landlock, Reporting::on);
+  p.allow_exec = {"/usr/bin/true"};
+  check_policy(p, Supervision::available, AbstractScope::landlock, Reporting::on);
 }
 
 TEST(SeccompFilterEval, BlockNativeRows) {

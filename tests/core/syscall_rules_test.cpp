@@ -268,6 +268,7 @@ TEST(SyscallRules, ReadRootDeniesOpenByHandle) {
 TEST(SyscallRules, ErrnoTellsTheCapability) {
   for (const Rule& rule : all_rules()) {
     if (rule.capability != Capability::fs_write) continue;
+    if (rule.action == Action::landlock_reported) continue;  // answered by Landlock, not here
     // ENOSYS only where the whole syscall goes, so that callers fall back to another one.
     if (rule.error == ENOSYS) {
       EXPECT_EQ(rule.test, ArgTest::always) << rule.syscall;
@@ -275,6 +276,68 @@ TEST(SyscallRules, ErrnoTellsTheCapability) {
       EXPECT_EQ(rule.error, EROFS) << rule.syscall;
     }
   }
+}
+
+// --report: the refusals BPF and Landlock make unseen reach the supervisor, only with a report
+// and a supervisor to serve it; the rest of the table is unchanged.
+TEST(SyscallRules, ReportingTurnsUnseenRefusalsIntoNotifications) {
+  Policy p;
+  p.block_subprocess = true;
+  p.fs_readonly = true;
+  const auto plain = rules_for(p, Supervision::available);
+  const auto reported =
+      rules_for(p, Supervision::available, AbstractScope::landlock, Reporting::on);
+  const auto unserved =
+      rules_for(p, Supervision::unavailable, AbstractScope::landlock, Reporting::on);
+  for (const char* name : {"fork", "vfork", "clone", "execve", "execveat", "truncate"}) {
+    ASSERT_NE(find(plain, name), nullptr) << name;
+    EXPECT_EQ(find(plain, name)->action, Action::deny) << name;
+    EXPECT_EQ(find(unserved, name)->action, Action::deny) << name;
+    ASSERT_NE(find(reported, name), nullptr) << name;
+    EXPECT_EQ(find(reported, name)->action, Action::deny_reported) << name;
+    EXPECT_EQ(find(reported, name)->error, find(plain, name)->error) << name;  // same answer
+  }
+  // clone3's ENOSYS is glibc's way to clone(), not a refusal: it stays in BPF.
+  EXPECT_EQ(find(reported, "clone3")->action, Action::deny);
+  EXPECT_EQ(find(reported, "clone3")->error, ENOSYS);
+  for (const char* name : {"mkdir", "unlinkat", "renameat2", "linkat", "symlink", "creat"}) {
+    EXPECT_EQ(find(plain, name), nullptr) << name;
+    EXPECT_EQ(find(unserved, name), nullptr) << name;
+    ASSERT_NE(find(reported, name), nullptr) << name;
+    EXPECT_EQ(find(reported, name)->action, Action::landlock_reported) << name;
+  }
+  // The network rows as --trace has them: a static program's refused socket gets its line too.
+  Policy offline;
+  offline.block_network = true;
+  const auto net =
+      rules_for(offline, Supervision::available, AbstractScope::landlock, Reporting::on);
+  EXPECT_EQ(find(net, "socket")->action, Action::deny_reported);
+  EXPECT_EQ(find(net, "socket")->error, EACCES);
+  offline.trace = true;
+  EXPECT_EQ(find(rules_for(offline, Supervision::available, AbstractScope::landlock, Reporting::on),
+                 "socket")
+                ->action,
+            Action::trace);
+  // With an --allow-exec list, Landlock decides execs: every exec but the target's own notifies.
+  p.allow_exec = {"/usr/bin/true"};
+  const auto listed = rules_for(p, Supervision::available, AbstractScope::landlock, Reporting::on);
+  EXPECT_EQ(find(listed, "fork"), nullptr);
+  ASSERT_NE(find(listed, "execve"), nullptr);
+  EXPECT_EQ(find(listed, "execve")->action, Action::landlock_reported);
+  ASSERT_NE(find(listed, "execveat"), nullptr);
+  EXPECT_EQ(find(listed, "execveat")->action, Action::landlock_reported);
+  EXPECT_EQ(find(listed, "execveat")->test, ArgTest::not_exec_token);
+  EXPECT_EQ(find(rules_for(p, Supervision::available), "execve"), nullptr);
+  p.allow_exec.clear();
+  // Reads are notified only under a read root.
+  const auto is_read = [](const Rule& r) { return r.capability == Capability::fs_read; };
+  EXPECT_EQ(std::count_if(reported.begin(), reported.end(), is_read), 0);
+  p.fs_root = "/srv";
+  const auto rooted = rules_for(p, Supervision::available, AbstractScope::landlock, Reporting::on);
+  EXPECT_EQ(std::count_if(
+                rooted.begin(), rooted.end(),
+                [&](const Rule& r) { return is_read(r) && r.action == Action::landlock_reported; }),
+            2);  // open and openat
 }
 
 TEST(SeccompFilter, CompilesEveryRuleOfTheTable) {

@@ -45,3 +45,21 @@ def test_a_refused_write_of_a_python_target(place: Place) -> None:
     assert f"fs_write open {outside}" in refused.stderr or \
         f"fs_write create {outside}" in refused.stderr, refused.stderr
     assert "allow_write += " in refused.stderr
+
+
+def test_a_shell_refused_a_write_and_a_fork(place: Place) -> None:
+    # Refusals no layer inside the shell reports: Landlock's of its redirection, the fork row's of
+    # dash's own fork (the supervisor reports both under the ratchet's report).
+    (place.work / "out").mkdir()
+    (place.work / "hermetic.toml").write_text(
+        '[policies.t]\nblock_subprocess = true\nfs_readonly = true\nallow_write = ["out"]\n')
+    outside = place.base / "outside.txt"
+    refused = place.run([place.hermetic, "--policy", "t", "--report-unexpected", "--", "sh", "-c",
+                         f'echo x > {outside}; echo y > out/ok.txt; true; /bin/true; exit 0'])
+    assert refused.returncode == 3, refused.stderr
+    assert not outside.exists()
+    assert (place.work / "out" / "ok.txt").read_text() == "y\n"
+    listed = refused.stderr.split("--report-unexpected:", 1)[1]
+    assert f"fs_write create {outside}\n      allow_write += \"{place.base}\"" in listed, listed
+    assert "subprocess fork\n      allow_exec += " in listed, listed
+    assert "ok.txt" not in listed  # allowed: no line

@@ -63,6 +63,9 @@ constexpr std::array kSystemReads{
     SystemPath{"/etc/pki", kRead, "TLS certificates"},
     SystemPath{"/usr/share/ca-certificates", kRead, "TLS certificates"},
     SystemPath{"/usr/share/locale", kRead, "locale"},
+    // glibc's setlocale reads it at every start with a locale set (LANG=C.UTF-8 too); refused, it
+    // was a --report line in every run for nothing.
+    SystemPath{"/etc/locale.alias", ll::kReadFile, "locale"},
     SystemPath{"/usr/share/i18n", kRead, "locale"},
     SystemPath{"/usr/share/zoneinfo", kRead, "time zones"},
     SystemPath{"/etc/localtime", ll::kReadFile, "time zone"},

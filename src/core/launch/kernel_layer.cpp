@@ -56,7 +56,8 @@ landlock::Layer ptrace_confinement(int abi) {
 // still refuses renames and links across directories once another layer handles one, as an ABI 1
 // layer would: this one handles REFER and grants it everywhere.
 std::optional<landlock::Layer> scope_layer(const Policy& policy, int abi,
-                                           syscall_rules::AbstractScope abstract_scope) {
+                                           syscall_rules::AbstractScope abstract_scope,
+                                           bool supervised) {
   if (abi < 6) {
     // The supervisor stands in for the scope where it can (syscall_rules::AbstractScope).
     if (!policy.block_network || abstract_scope == syscall_rules::AbstractScope::supervisor) {
@@ -75,7 +76,8 @@ std::optional<landlock::Layer> scope_layer(const Policy& policy, int abi,
     purpose = "abstract unix socket scope";
   }
   // A TMPDIR cleaner, a supervisor, or a parent that owns the hosts file of --resolve.
-  const bool outlived = policy.fs_readonly || policy.has_supervisor() || !policy.resolve.empty();
+  const bool outlived =
+      policy.fs_readonly || policy.has_supervisor() || supervised || !policy.resolve.empty();
   if (outlived) {
     scopes |= ll::scope::kSignal;
     purpose += purpose.empty() ? "signal scope" : " and signal scope";
@@ -86,12 +88,10 @@ std::optional<landlock::Layer> scope_layer(const Policy& policy, int abi,
 
 // The Landlock layers a policy asks for. Layers are independent: each handles only its own
 // access rights, and the kernel intersects them.
-std::vector<landlock::Layer> landlock_layers(const Policy& policy,
-                                             const std::vector<std::string>& exec_files,
-                                             const std::vector<exec_allow::Grant>& exec_allowed,
-                                             const fs_layers::Inputs& fs,
-                                             const KernelFeatures& features,
-                                             syscall_rules::AbstractScope abstract_scope) {
+std::vector<landlock::Layer> landlock_layers(
+    const Policy& policy, const std::vector<std::string>& exec_files,
+    const std::vector<exec_allow::Grant>& exec_allowed, const fs_layers::Inputs& fs,
+    const KernelFeatures& features, syscall_rules::AbstractScope abstract_scope, bool supervised) {
   std::vector<landlock::Layer> layers;
   if (policy.block_subprocess) {
     // The target's own exec must run its chain (seccomp cannot see the path, it is in memory);
@@ -116,7 +116,7 @@ std::vector<landlock::Layer> landlock_layers(const Policy& policy,
   if (policy.fs_readonly) {
     for (auto& layer : fs_layers::layers(fs)) layers.push_back(std::move(layer));
   }
-  if (auto scopes = scope_layer(policy, features.landlock_abi, abstract_scope))
+  if (auto scopes = scope_layer(policy, features.landlock_abi, abstract_scope, supervised))
     layers.push_back(*std::move(scopes));
   // --no-environment too: an outside process of the target's user may hold the secret in its
   // memory (the caller's shell does), and /proc/PID/mem would read it.
@@ -135,15 +135,20 @@ std::vector<landlock::Layer> landlock_layers(const Policy& policy,
 KernelPlan plan_kernel_layer(const Policy& policy, const std::vector<std::string>& exec_files,
                              const std::vector<exec_allow::Grant>& exec_allowed,
                              const fs_layers::Inputs& fs, const KernelFeatures& features,
-                             syscall_rules::Supervision supervision) {
+                             syscall_rules::Supervision supervision,
+                             syscall_rules::Reporting reporting) {
   // Below Landlock ABI 6 a supervisor keeps abstract unix sockets in; without one, the scope
   // layer is planned all the same and its build fails closed.
   const auto abstract_scope =
       features.landlock_abi < 6 && supervision == syscall_rules::Supervision::available
           ? syscall_rules::AbstractScope::supervisor
           : syscall_rules::AbstractScope::landlock;
-  return {landlock_layers(policy, exec_files, exec_allowed, fs, features, abstract_scope),
-          syscall_rules::rules_for(policy, supervision, abstract_scope)};
+  auto rules = syscall_rules::rules_for(policy, supervision, abstract_scope, reporting);
+  // A supervisor that only writes --report's lines outlives the exec as one that decides does.
+  const bool supervised = syscall_rules::needs_supervisor(rules);
+  return {
+      landlock_layers(policy, exec_files, exec_allowed, fs, features, abstract_scope, supervised),
+      std::move(rules)};
 }
 
 Result<PreparedKernelLayer> PreparedKernelLayer::prepare(const KernelPlan& plan,

@@ -29,13 +29,13 @@ struct KernelPlan {
 // nothing else can be exec'd but `exec_allowed` (the resolved --allow-exec list, exec_allow.hpp).
 // Empty when applying to a running process: then no exec at all but `exec_allowed`.
 // `fs` are the facts --fs-readonly needs (ignored without it). `supervision`: whether a
-// supervisor outside the sandbox will serve the filter (syscall_rules::rules_for).
-[[nodiscard]] KernelPlan plan_kernel_layer(const Policy& policy,
-                                           const std::vector<std::string>& exec_files,
-                                           const std::vector<exec_allow::Grant>& exec_allowed,
-                                           const fs_layers::Inputs& fs,
-                                           const KernelFeatures& features,
-                                           syscall_rules::Supervision supervision);
+// supervisor outside the sandbox will serve the filter (syscall_rules::rules_for); `reporting`,
+// whether the run writes a --report (syscall_rules::Reporting).
+[[nodiscard]] KernelPlan plan_kernel_layer(
+    const Policy& policy, const std::vector<std::string>& exec_files,
+    const std::vector<exec_allow::Grant>& exec_allowed, const fs_layers::Inputs& fs,
+    const KernelFeatures& features, syscall_rules::Supervision supervision,
+    syscall_rules::Reporting reporting = syscall_rules::Reporting::off);
 
 class PreparedKernelLayer {
  public:

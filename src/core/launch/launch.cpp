@@ -29,6 +29,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <csignal>
@@ -338,14 +339,23 @@ std::vector<std::uint16_t> bind_ports(const Policy& policy) {
 // The supervisor of the child's listener (adopted from the table they shared).
 Result<std::unique_ptr<supervisor::Supervisor>> start_supervisor(
     Fd listener, const PreparedKernelLayer& kernel, const Policy& policy,
-    const name_pins::Plan& names, const fs_layers::Inputs& fs, const std::string& report_path) {
+    const name_pins::Plan& names, const RunPlan& plan, const std::string& report_path) {
   supervisor::Config config{kernel.seccomp_rules(),
                             address_policy::Rules(policy.allow_localhost, names.allowed,
                                                   names.allowed_endpoints, bind_ports(policy)),
                             policy.fs_readonly,
-                            writable_places(fs),
+                            writable_places(plan.fs),
                             policy.trace,
-                            report_path};
+                            report_path,
+                            {},
+                            plan.fs.landlock_abi};
+  // What Landlock decides is judged against the layers it was built from (--report only).
+  const auto& rules = config.rules;
+  if (std::any_of(rules.begin(), rules.end(), [](const syscall_rules::Rule& rule) {
+        return rule.action == syscall_rules::Action::landlock_reported;
+      })) {
+    config.landlock_layers = plan.kernel.landlock_layers;
+  }
   return supervisor::Supervisor::start(std::move(listener), std::move(config));
 }
 
@@ -405,7 +415,7 @@ Result<std::unique_ptr<PreparedRun>> prepare(const Policy& policy,
   run->policy = policy;
   run->report_path = report_path;
   // 1. Fail closed on anything that cannot be enforced.
-  const KernelFeatures features = probe_kernel_for(policy);
+  const KernelFeatures features = probe_kernel_for(policy, !report_path.empty());
   if (auto enforceable = check_enforceable(policy, features); !enforceable) {
     return enforceable.error();
   }
@@ -470,6 +480,23 @@ Result<std::unique_ptr<PreparedRun>> prepare(const Policy& policy,
   // An override, so that --no-environment keeps it like hermetic's other variables.
   if (!report_path.empty()) {
     overrides.push_back(std::string(report::kReportPathVariable) + "=" + report_path);
+    // The capabilities whose refusals the supervisor writes itself: the preloaded library then
+    // leaves their lines to it (report_event.hpp).
+    std::string supervised;
+    for (const auto& rule : run->plan.kernel.seccomp_rules) {
+      const bool reported = rule.action == syscall_rules::Action::deny_reported ||
+                            rule.action == syscall_rules::Action::landlock_reported;
+      const auto name = syscall_rules::capability_name(rule.capability);
+      if (reported && (rule.capability == syscall_rules::Capability::network ||
+                       rule.capability == syscall_rules::Capability::subprocess)) {
+        if (supervised.find(name) == std::string::npos) {
+          supervised += (supervised.empty() ? "" : " ") + std::string(name);
+        }
+      }
+    }
+    if (!supervised.empty()) {
+      overrides.push_back(std::string(report::kSupervisorReportsVariable) + "=" + supervised);
+    }
   }
   run->target_env = environment::for_target(policy, base_env, overrides);
   run->child_argv = c_string_array(run->plan.target.argv);
@@ -561,8 +588,8 @@ Result<int> serve_as_waiting_parent(PreparedRun& run, const std::function<void()
   Status served = Ok{};
   std::unique_ptr<supervisor::Supervisor> supervisor;
   if (listener && !failure) {
-    auto started = start_supervisor(std::move(listener), kernel, policy, run.names, run.plan.fs,
-                                    run.report_path);
+    auto started =
+        start_supervisor(std::move(listener), kernel, policy, run.names, run.plan, run.report_path);
     if (started) {
       supervisor = std::move(started).value();
     } else {

@@ -60,7 +60,7 @@ KernelFeatures probe_kernel() {
   return f;
 }
 
-KernelFeatures probe_kernel_for(const Policy& policy) {
+KernelFeatures probe_kernel_for(const Policy& policy, bool reporting) {
   KernelFeatures f;
   // The condition under which syscall_rules::rules_for and kernel_layer plan anything; any
   // other run that restricts something still gets a Landlock domain (kernel_layer.cpp).
@@ -74,7 +74,7 @@ KernelFeatures probe_kernel_for(const Policy& policy) {
   f.landlock_abi = landlock::abi_version();
   if (f.landlock_abi == 0) f.yama_forbids_attach = yama_forbids_attach();
   // Below Landlock ABI 6 --no-network's abstract-unix scope is the supervisor's too.
-  if (policy.has_supervisor() || (policy.block_network && f.landlock_abi < 6)) {
+  if (policy.has_supervisor() || (policy.block_network && f.landlock_abi < 6) || reporting) {
     f.seccomp_user_notif = f.seccomp_filter && seccomp_action_available(SECCOMP_RET_USER_NOTIF);
     f.pidfd_getfd = pidfd_getfd_available();
   }

@@ -129,8 +129,10 @@ Result<RunPlan> plan_run(const Policy& policy, const std::vector<std::string>& a
   const auto supervision = features.seccomp_user_notif && features.pidfd_getfd
                                ? syscall_rules::Supervision::available
                                : syscall_rules::Supervision::unavailable;
-  plan.kernel =
-      plan_kernel_layer(policy, plan.exec_files, plan.exec_allowed, plan.fs, features, supervision);
+  const auto reporting =
+      report_file.empty() ? syscall_rules::Reporting::off : syscall_rules::Reporting::on;
+  plan.kernel = plan_kernel_layer(policy, plan.exec_files, plan.exec_allowed, plan.fs, features,
+                                  supervision, reporting);
 
   if (policy.fs_readonly && !private_tmpdir.empty()) {
     // Every convention programs use to find a temporary directory.

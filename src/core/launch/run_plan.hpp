@@ -32,7 +32,8 @@ struct RunPlan {
 // or a placeholder for --explain). `path_env` is the PATH the target is looked up on.
 // `hosts_file`: the hosts file of --resolve/--allow-domain (hosts_overlay), empty if none;
 // a read root grants it. `report_file`: the --report file (absolute), empty if none; the
-// write layer lets the target append to it.
+// write layer lets the target append to it, and the supervisor reports what BPF rows and Landlock
+// refuse (syscall_rules::Reporting).
 [[nodiscard]] Result<RunPlan> plan_run(const Policy& policy, const std::vector<std::string>& argv,
                                        const KernelFeatures& features, const std::string& path_env,
                                        const std::string& private_tmpdir,

@@ -29,6 +29,17 @@ constexpr std::uint64_t kAccessMode = 3;
 constexpr std::uint64_t kTruncMask = kAccessMode | O_TRUNC;
 constexpr std::uint64_t kTruncReadOnly = (kTruncMask << 32U) | O_RDONLY | O_TRUNC;
 constexpr std::uint64_t kTruncNoAccess = (kTruncMask << 32U) | kAccessMode | O_TRUNC;
+// --report's opens that Landlock decides: write access, creation, and (under a read root) reads.
+// None of them overlaps the truncation rows above (each notifies, those refuse): O_WRONLY and
+// O_RDWR by the access mode alone, O_CREAT without O_TRUNC for the other two modes, reads without
+// O_TRUNC and without O_PATH (no access to the contents, nothing for Landlock to check).
+constexpr std::uint64_t kOpenWriteOnly = (kAccessMode << 32U) | O_WRONLY;
+constexpr std::uint64_t kOpenReadWrite = (kAccessMode << 32U) | O_RDWR;
+constexpr std::uint64_t kCreateMask = kAccessMode | O_CREAT | O_TRUNC;
+constexpr std::uint64_t kCreateReadOnly = (kCreateMask << 32U) | O_RDONLY | O_CREAT;
+constexpr std::uint64_t kCreateNoAccess = (kCreateMask << 32U) | kAccessMode | O_CREAT;
+constexpr std::uint64_t kReadMask = kAccessMode | O_TRUNC | O_PATH;
+constexpr std::uint64_t kOpenRead = (kReadMask << 32U) | O_RDONLY;
 
 // MFD_NOEXEC_SEAL (<linux/memfd.h>, Linux 6.3; not in every libc's headers): a memfd that is not
 // executable and can never be made so.
@@ -205,6 +216,14 @@ constexpr std::array kRules{
     // a temporary file: paths Landlock judges).
     Rule{subprocess, "memfd_create", ENOSYS, arg1_masked_equal, kMfdNoexecSeal << 32U,
          "memfd_create without MFD_NOEXEC_SEAL", When::with_programs},
+    // --report with an --allow-exec list: Landlock EXECUTE refuses the programs off the list and
+    // tells nobody, so every exec after the target's own (which carries the exec token, as
+    // without a list) notifies, and the supervisor reports those Landlock will refuse
+    // (supervisor/landlock_report.hpp). The exec goes on: Landlock decides.
+    Rule{subprocess, "execve", 0, always, 0, "exec (--report)", When::reporting_with_programs,
+         Action::landlock_reported},
+    Rule{subprocess, "execveat", 0, not_exec_token, 0, "exec after the target's own (--report)",
+         When::reporting_with_programs, Action::landlock_reported},
 
     // --fs-readonly: what Landlock has no right for. Writes, creation, removal, renames, links,
     // truncation and mknod (MAKE_*) are Landlock's; these change metadata in place. Seccomp
@@ -258,6 +277,58 @@ constexpr std::array kRules{
          "openat O_RDONLY|O_TRUNC (truncation without write access)"},
     Rule{fs_write, "openat", EROFS, arg2_masked_equal, kTruncNoAccess,
          "openat with access mode 3 and O_TRUNC"},
+    // --report: Landlock's refusals reach nobody (its audit records need root's audit netlink),
+    // so with a report the calls it decides under --fs-readonly notify: opens with write access
+    // or creation (masked comparisons: the reads of a run cost nothing more), and every call that
+    // makes, removes, renames or links a name. The supervisor writes a line for each that the
+    // run's Landlock layers will refuse and lets the kernel run the call: Landlock decides
+    // (supervisor/landlock_report.hpp). Without --report none of these rows exists.
+    Rule{fs_write, "open", 0, arg1_masked_equal, kOpenWriteOnly, "open O_WRONLY (--report)",
+         When::reporting, Action::landlock_reported},
+    Rule{fs_write, "open", 0, arg1_masked_equal, kOpenReadWrite, "open O_RDWR (--report)",
+         When::reporting, Action::landlock_reported},
+    Rule{fs_write, "open", 0, arg1_masked_equal, kCreateReadOnly, "open O_CREAT (--report)",
+         When::reporting, Action::landlock_reported},
+    Rule{fs_write, "open", 0, arg1_masked_equal, kCreateNoAccess, "open O_CREAT (--report)",
+         When::reporting, Action::landlock_reported},
+    Rule{fs_write, "openat", 0, arg2_masked_equal, kOpenWriteOnly, "openat O_WRONLY (--report)",
+         When::reporting, Action::landlock_reported},
+    Rule{fs_write, "openat", 0, arg2_masked_equal, kOpenReadWrite, "openat O_RDWR (--report)",
+         When::reporting, Action::landlock_reported},
+    Rule{fs_write, "openat", 0, arg2_masked_equal, kCreateReadOnly, "openat O_CREAT (--report)",
+         When::reporting, Action::landlock_reported},
+    Rule{fs_write, "openat", 0, arg2_masked_equal, kCreateNoAccess, "openat O_CREAT (--report)",
+         When::reporting, Action::landlock_reported},
+    Rule{fs_write, "creat", 0, always, 0, "creat (--report)", When::reporting,
+         Action::landlock_reported},
+    Rule{fs_write, "mkdir", 0, always, 0, "mkdir (--report)", When::reporting,
+         Action::landlock_reported},
+    Rule{fs_write, "mkdirat", 0, always, 0, "mkdirat (--report)", When::reporting,
+         Action::landlock_reported},
+    Rule{fs_write, "mknod", 0, always, 0, "mknod (--report)", When::reporting,
+         Action::landlock_reported},
+    Rule{fs_write, "mknodat", 0, always, 0, "mknodat (--report)", When::reporting,
+         Action::landlock_reported},
+    Rule{fs_write, "unlink", 0, always, 0, "unlink (--report)", When::reporting,
+         Action::landlock_reported},
+    Rule{fs_write, "unlinkat", 0, always, 0, "unlinkat (--report)", When::reporting,
+         Action::landlock_reported},
+    Rule{fs_write, "rmdir", 0, always, 0, "rmdir (--report)", When::reporting,
+         Action::landlock_reported},
+    Rule{fs_write, "rename", 0, always, 0, "rename (--report)", When::reporting,
+         Action::landlock_reported},
+    Rule{fs_write, "renameat", 0, always, 0, "renameat (--report)", When::reporting,
+         Action::landlock_reported},
+    Rule{fs_write, "renameat2", 0, always, 0, "renameat2 (--report)", When::reporting,
+         Action::landlock_reported},
+    Rule{fs_write, "link", 0, always, 0, "link (--report)", When::reporting,
+         Action::landlock_reported},
+    Rule{fs_write, "linkat", 0, always, 0, "linkat (--report)", When::reporting,
+         Action::landlock_reported},
+    Rule{fs_write, "symlink", 0, always, 0, "symlink (--report)", When::reporting,
+         Action::landlock_reported},
+    Rule{fs_write, "symlinkat", 0, always, 0, "symlinkat (--report)", When::reporting,
+         Action::landlock_reported},
     // openat2 carries its flags in a struct no BPF can read; ENOSYS makes callers (systemd,
     // some libcs) fall back to openat. io_uring opens files with no open call at all.
     Rule{fs_write, "openat2", ENOSYS, always, 0, "openat2 (flags out of seccomp's sight)",
@@ -340,6 +411,12 @@ constexpr std::array kRules{
          (std::uint64_t{O_CREAT} << 32U) | std::uint64_t{O_CREAT}, "mq_open with O_CREAT"},
     Rule{fs_write, "mq_unlink", EROFS, always, 0, "mq_unlink"},
 
+    // --fs-readonly=ROOT with --report: every open for reading (the rows of fs_write above take
+    // the others), for the lines of Landlock's refusals outside the root.
+    Rule{fs_read, "open", 0, arg1_masked_equal, kOpenRead, "open O_RDONLY (--report)",
+         When::reporting, Action::landlock_reported},
+    Rule{fs_read, "openat", 0, arg2_masked_equal, kOpenRead, "openat O_RDONLY (--report)",
+         When::reporting, Action::landlock_reported},
     // --fs-readonly=ROOT: open_by_handle_at opens a file from a handle, with no path for Landlock
     // to confine (it needs CAP_DAC_READ_SEARCH, which a root target has). EACCES, as Landlock
     // answers a denied open.
@@ -376,14 +453,30 @@ constexpr std::array kRules{
     Rule{system, "kexec_file_load", EPERM, always, 0, "kexec_file_load (another kernel)"},
 };
 
+// The deny rows whose refusals --report's supervisor writes (Action::deny_reported): every
+// network row (as --trace has them), a static program's fork and exec (a dynamically linked
+// one's libc calls are the preloaded library's, which then leaves these to the supervisor),
+// truncation by path or without write access. Not clone3: its ENOSYS is no refusal but glibc's
+// way to clone(), where the row sees the flags.
+bool refused_with_report(const Rule& rule) {
+  if (rule.capability == network) return true;
+  if (rule.capability == subprocess) {
+    return rule.syscall == "fork" || rule.syscall == "vfork" || rule.syscall == "clone" ||
+           rule.syscall == "execve" || rule.syscall == "execveat";
+  }
+  return rule.capability == fs_write &&
+         (rule.syscall == "truncate" || rule.syscall == "open" || rule.syscall == "openat");
+}
+
 }  // namespace
 
 std::span<const Rule> all_rules() { return kRules; }
 
 std::vector<Rule> rules_for(const Policy& policy, Supervision supervision,
-                            AbstractScope abstract_scope) {
+                            AbstractScope abstract_scope, Reporting reporting) {
   const bool addresses = policy.has_network_exceptions();
   const bool supervised_calls = addresses || abstract_scope == AbstractScope::supervisor;
+  const bool reported = reporting == Reporting::on && supervision == Supervision::available;
   std::vector<Rule> out;
   for (const Rule& rule : kRules) {
     const bool wanted = (rule.capability == network && policy.block_network) ||
@@ -393,12 +486,15 @@ std::vector<Rule> rules_for(const Policy& policy, Supervision supervision,
                         // --no-environment too: typed into the caller's shell, a command runs
                         // with the secret.
                         (rule.capability == system && policy.has_kernel_part());
-    const bool now = rule.when == When::always ||
-                     (rule.when == When::with_addresses      ? addresses
-                      : rule.when == When::without_addresses ? !addresses
-                      : rule.when == When::without_programs  ? policy.allow_exec.empty()
-                      : rule.when == When::with_programs     ? !policy.allow_exec.empty()
-                                                             : supervised_calls);
+    const bool now =
+        rule.when == When::always ||
+        (rule.when == When::with_addresses            ? addresses
+         : rule.when == When::without_addresses       ? !addresses
+         : rule.when == When::without_programs        ? policy.allow_exec.empty()
+         : rule.when == When::with_programs           ? !policy.allow_exec.empty()
+         : rule.when == When::reporting               ? reported
+         : rule.when == When::reporting_with_programs ? reported && !policy.allow_exec.empty()
+                                                      : supervised_calls);
     if (!wanted || !now) continue;
     const bool covered = std::any_of(out.begin(), out.end(), [&](const Rule& earlier) {
       return earlier.syscall == rule.syscall && earlier.test == always;
@@ -420,6 +516,9 @@ std::vector<Rule> rules_for(const Policy& policy, Supervision supervision,
     if (rule.capability == fs_write && rule.action == Action::supervise &&
         supervision == Supervision::unavailable) {
       out.back().action = Action::deny;
+    }
+    if (reported && out.back().action == Action::deny && refused_with_report(rule)) {
+      out.back().action = Action::deny_reported;
     }
   }
   return out;

@@ -52,6 +52,8 @@ enum class When {
   without_programs,   // --no-subprocess with no --allow-exec list (with one, new processes are
                       // allowed and Landlock EXECUTE alone decides which programs run)
   with_programs,      // --no-subprocess with an --allow-exec list: what Landlock cannot see
+  reporting,          // --report with a supervisor: calls Landlock decides, for their report lines
+  reporting_with_programs,  // the same, with an --allow-exec list (Landlock EXECUTE decides)
 };
 
 // What the filter does with a matching call.
@@ -60,6 +62,11 @@ enum class Action {
   trace,      // the supervisor logs the call (--trace), then fails it with `error`
   supervise,  // the supervisor decides (on the address; on the object of a metadata call) and
               // performs allowed calls itself; denied calls fail with `error`
+  // --report only (rules_for turns some deny rows into these, and adds the When::reporting rows):
+  deny_reported,      // fails with `error` as `deny` does, answered by the supervisor, which first
+                      // writes the refusal's report line (a static program's fork or exec)
+  landlock_reported,  // the supervisor writes a report line when the run's Landlock layers will
+                      // refuse the call, then lets the kernel run it: Landlock decides
 };
 
 struct Rule {
@@ -88,13 +95,19 @@ enum class Supervision { unavailable, available };
 // abstract destination is refused, in the sandbox too: nothing tells the two apart there).
 enum class AbstractScope { landlock, supervisor };
 
+// Whether the run writes a --report. With a supervisor, the refusals that BPF rows and Landlock
+// make unseen then reach it too (Action::deny_reported, Action::landlock_reported), at the cost
+// of a round trip to hermetic per such call; a run without --report pays nothing for them.
+enum class Reporting { off, on };
+
 // The rules a policy needs, in table order, with their actions for this policy. A syscall that
 // an earlier rule already refuses outright (io_uring_setup: network and fs_write) is listed
 // once. Without a supervisor the metadata rows of --fs-readonly refuse outright (EROFS, in the
 // writable places too); address exceptions still ask for one (the caller refuses them).
 [[nodiscard]] std::vector<Rule> rules_for(const Policy& policy,
                                           Supervision supervision = Supervision::unavailable,
-                                          AbstractScope abstract_scope = AbstractScope::landlock);
+                                          AbstractScope abstract_scope = AbstractScope::landlock,
+                                          Reporting reporting = Reporting::off);
 
 // The rows of --block-native: no new executable memory. Never part of rules_for(): the ELF
 // loader maps the target's own code after exec, so these are installed from inside the target

@@ -25,7 +25,7 @@
 namespace hermetic::observer {
 
 // The filter's rows: every observed call notifies (Action::supervise). One table
-// (observer.cpp) says which calls, with which arguments, and what each records.
+// (call_uses.cpp) says which calls, with which arguments, and what each records.
 [[nodiscard]] std::vector<syscall_rules::Rule> filter_rules();
 
 struct Config {

@@ -11,11 +11,9 @@
 #include "hermetic/report_event.hpp"
 
 namespace hermetic::supervisor::refusal_report {
-namespace {
 
 using syscall_rules::Capability;
 
-// The flag that refused a capability's calls, as the CLI spells it.
 std::string_view refusing_flag(Capability capability) {
   switch (capability) {
     case Capability::network:
@@ -33,6 +31,8 @@ std::string_view refusing_flag(Capability capability) {
   }
   return {};
 }
+
+namespace {
 
 // The supervisor's call names in the report's operations: every addressed send is "sendto" (a
 // datagram's or a Fast Open's destination), the xattr calls are "xattr".
@@ -117,7 +117,10 @@ Parts parts_of(const syscall_rules::Rule& rule, std::string_view blocked) {
 
 void write(const std::string& report_path, const syscall_rules::Rule& rule, const Reply& reply,
            pid_t tid) {
-  const Parts parts = parts_of(rule, reply.blocked);
+  write(report_path, "supervisor", parts_of(rule, reply.blocked), tid);
+}
+
+void write(const std::string& report_path, std::string_view layer, const Parts& parts, pid_t tid) {
   const pid_t pid = process_of(tid);
   // The caller's executable, best effort: it may have exited, or be another user's.
   std::array<char, 4096> exe{};
@@ -125,11 +128,12 @@ void write(const std::string& report_path, const syscall_rules::Rule& rule, cons
   const ssize_t n = ::readlink(link.c_str(), exe.data(), exe.size() - 1);
   report::Event event{.capability = parts.capability,
                       .operation = parts.operation,
-                      .layer = "supervisor",
+                      .layer = layer,
                       .pid = pid,
                       .program = n > 0 ? std::string_view(exe.data(), static_cast<std::size_t>(n))
                                        : std::string_view(),
                       .path = parts.path,
+                      .path2 = parts.path2,
                       .address = parts.address,
                       .port = parts.port,
                       .name = parts.name,

@@ -17,6 +17,7 @@
 #include <system_error>
 
 #include "hermetic/report_lines.hpp"
+#include "supervisor/landlock_report.hpp"
 #include "supervisor/refusal_report.hpp"
 #include "supervisor/unotify.hpp"
 
@@ -92,6 +93,14 @@ Result<std::unique_ptr<Supervisor>> Supervisor::start(Fd listener, Config config
       return Error{"supervisor: unknown syscall " + std::string(rule.syscall)};
     if (nr < 0) continue;  // libseccomp's marker for a syscall this architecture lacks (chmod)
     supervisor->resolved_.push_back({nr, rule});
+    if (rule.action == syscall_rules::Action::deny_reported ||
+        rule.action == syscall_rules::Action::landlock_reported) {
+      if (!supervisor->decoder_) supervisor->decoder_.emplace();
+    }
+    if (rule.action == syscall_rules::Action::landlock_reported && !supervisor->judge_) {
+      supervisor->judge_.emplace(supervisor->config_.landlock_layers,
+                                 supervisor->config_.landlock_abi);
+    }
   }
   return supervisor;
 }
@@ -253,9 +262,29 @@ void Supervisor::handle(const seccomp_notif& n, const MayBlock& may_block) const
       }
     }
   }
+  if (match != nullptr && match->rule.action == syscall_rules::Action::landlock_reported) {
+    report_landlock(n);
+    // Landlock decides this call: the kernel runs it as made. Continuing is safe here because
+    // nothing was decided on what was read (landlock_report.hpp).
+    (void)unotify::let_run(listener_.get(), n.id);
+    return;
+  }
   Reply reply;
   if (match == nullptr) {
     reply.error = EACCES;  // a notification no rule explains: refuse it
+  } else if (match->rule.action == syscall_rules::Action::deny_reported) {
+    // Refused whatever the call names, as the BPF row would; the line is written first, so that
+    // it is in the file by the time the caller sees its error.
+    reply.error = match->rule.error;
+    if (match->rule.capability == syscall_rules::Capability::network) {
+      // In --trace's words (socket(AF_INET6), io_uring_setup()); no stderr line: a dynamically
+      // linked program's preloaded library prints its note, as without --report.
+      Reply described;
+      described.blocked = describe_traced(match->rule, n);
+      refusal_report::write(config_.report_path, match->rule, described, static_cast<pid_t>(n.pid));
+    } else {
+      report_denied(match->rule, n);
+    }
   } else if (match->rule.action == syscall_rules::Action::trace) {
     reply.error = match->rule.error;
     reply.blocked = describe_traced(match->rule, n);
@@ -299,6 +328,56 @@ void Supervisor::log_refusal(const syscall_rules::Rule& rule, const Reply& reply
   }
   line += "\n";
   // One write per line: lines of concurrent refusals never interleave.
+  [[maybe_unused]] const auto written = ::write(STDERR_FILENO, line.data(), line.size());
+}
+
+void Supervisor::report_denied(const syscall_rules::Rule& rule, const seccomp_notif& n) const {
+  const auto tid = static_cast<pid_t>(n.pid);
+  // An exec's use names its program when the file is there: execvp's tries of PATH entries that
+  // are not give no line (bare, they fail with ENOENT all the same).
+  for (const auto& use : decoder_->uses_of(n)) {
+    refusal_report::Parts parts;
+    parts.capability = use.capability;
+    parts.operation = use.operation;
+    parts.path = use.path;
+    parts.path2 = use.path2;
+    parts.flag = refusal_report::refusing_flag(rule.capability);
+    refusal_report::write(config_.report_path, "supervisor", parts, tid);
+    // A dynamically linked program's fork and exec are told on stderr by the preloaded library,
+    // which sees them first (as libc calls); a second line here would repeat it.
+    if (rule.capability != syscall_rules::Capability::subprocess) {
+      trace_reported(use.capability, use.operation, use.path);
+    }
+  }
+}
+
+void Supervisor::report_landlock(const seccomp_notif& n) const {
+  const auto tid = static_cast<pid_t>(n.pid);
+  for (const auto& use : decoder_->uses_of(n)) {
+    const auto refusal = landlock_report::judge(*judge_, use, tid);
+    if (!refusal) continue;
+    refusal_report::Parts parts;
+    parts.capability = refusal->capability;
+    parts.operation = refusal->operation;
+    parts.path = refusal->path;
+    parts.path2 = refusal->path2;
+    parts.flag = refusal->flag;
+    refusal_report::write(config_.report_path, "landlock", parts, tid);
+    // (An exec's stderr note is the preloaded library's, as in report_denied.)
+    if (refusal->capability != "subprocess") {
+      trace_reported(refusal->capability, refusal->operation, refusal->path);
+    }
+  }
+}
+
+void Supervisor::trace_reported(std::string_view capability, std::string_view operation,
+                                const std::string& path) const {
+  // Only under --trace: without it these refusals printed nothing before --report saw them.
+  if (!config_.trace) return;
+  std::string line =
+      std::string(kTraceLinePrefix) +
+      (capability == "fs_read" ? "read outside the root: " : "filesystem mutation disabled: ") +
+      std::string(operation) + "(" + path + ")\n";
   [[maybe_unused]] const auto written = ::write(STDERR_FILENO, line.data(), line.size());
 }
 

@@ -2,6 +2,9 @@
 // the hermetic process (outside the sandbox). A "supervise" rule's call is decided on its copied
 // address (supervisor_calls.hpp) or, for a metadata call of --fs-readonly, on its resolved object
 // (supervisor_metadata.hpp), and performed here; a "trace" rule's call is logged and refused.
+// Under --report, a "deny_reported" rule's call is written to the report and refused, and a
+// "landlock_reported" rule's call is written when Landlock will refuse it, then let run
+// (landlock_report.hpp).
 //
 // Threads: none until the target's first notification (serve_from_first_call): a run whose
 // programs never make a supervised call (a Python start-up under --fs-readonly makes none) pays
@@ -25,14 +28,18 @@
 #include <list>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "base/fd.hpp"
 #include "hermetic/result.hpp"
+#include "landlock/fs_judge.hpp"
+#include "landlock/landlock.hpp"
 #include "policy/address_policy.hpp"
 #include "seccomp/syscall_rules.hpp"
+#include "supervisor/call_uses.hpp"
 #include "supervisor/supervisor_calls.hpp"
 #include "supervisor/supervisor_metadata.hpp"
 
@@ -45,6 +52,10 @@ struct Config {
   metadata::WritablePlaces writable;  // where --fs-readonly's metadata calls are performed
   bool trace = false;                 // one stderr line per refusal
   std::string report_path;            // --report: one line per refusal there (refusal_report)
+  // The run's Landlock layers, for the "landlock_reported" rules (the supervisor judges what
+  // Landlock will refuse against them), and the running Landlock ABI.
+  std::vector<landlock::Layer> landlock_layers;
+  int landlock_abi = 0;
 };
 
 class Supervisor {
@@ -80,6 +91,11 @@ class Supervisor {
   [[nodiscard]] bool spawn_locked();     // false when no thread could be started
   [[nodiscard]] Status start_threads();  // the first pool thread and the watchdog
   void log_refusal(const syscall_rules::Rule& rule, const Reply& reply) const;
+  // --report's rules: the lines of a call refused in BPF's stead, and of one Landlock decides.
+  void report_denied(const syscall_rules::Rule& rule, const seccomp_notif& notification) const;
+  void report_landlock(const seccomp_notif& notification) const;
+  void trace_reported(std::string_view capability, std::string_view operation,
+                      const std::string& path) const;
 
   Fd listener_;
   Fd wake_;  // eventfd: readable once stopping
@@ -87,6 +103,8 @@ class Supervisor {
   std::vector<Resolved> resolved_;
   InFlight in_flight_;
   CallEnv env_;
+  std::optional<call_uses::Decoder> decoder_;        // with --report's rules only
+  std::optional<fs_judge::Judge> judge_;             // with "landlock_reported" rules only
   mutable std::array<std::atomic<bool>, 2> said_{};  // without --trace: network, filesystem
 
   std::mutex mutex_;

@@ -73,6 +73,14 @@ int respond(int listener, std::uint64_t id, std::int64_t value, int error) {
   return 0;
 }
 
+int let_run(int listener, std::uint64_t id) {
+  seccomp_notif_resp response{};
+  response.id = id;
+  response.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+  if (ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &response) != 0) return errno;
+  return 0;
+}
+
 int read_memory(pid_t tid, std::uint64_t address, void* out, std::size_t length) {
   if (length == 0) return 0;
   iovec local{out, length};

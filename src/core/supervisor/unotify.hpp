@@ -46,6 +46,13 @@ void prefer_sync_wake_up(int listener);
 // Returns 0 or an errno (ENOENT: the caller is gone).
 [[nodiscard]] int respond(int listener, std::uint64_t id, std::int64_t value, int error);
 
+// Answers the call by letting the kernel run it as the caller made it
+// (SECCOMP_USER_NOTIF_FLAG_CONTINUE). Unsafe for a decision (the caller may change its memory
+// after it was read: TOCTOU), so only for calls nothing is decided on here: learn mode's
+// observation, and --report's look at a call that another mechanism (Landlock) decides.
+// Returns 0 or an errno (ENOENT: the caller is gone).
+[[nodiscard]] int let_run(int listener, std::uint64_t id);
+
 // Copies exactly `length` bytes from the caller. Returns 0 or an errno; partial reads fail.
 [[nodiscard]] int read_memory(pid_t tid, std::uint64_t address, void* out, std::size_t length);
 // A NUL-terminated string from the caller, read a page at a time (a string may end just before
