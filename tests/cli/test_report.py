@@ -383,4 +383,6 @@ def test_explain_shows_the_report_file_and_creates_nothing(run_hermetic, tmp_pat
     # The rule that lets the target append to it, among the write rules.
     assert any(line.split()[:2] == [str(report), "write_file"]
                for line in proc.stdout.splitlines()), proc.stdout
+    # --report's own rows: Landlock decides those calls, the supervisor only sees them.
+    assert any(line.split()[1:3] == ["mkdir", "seen"] for line in proc.stdout.splitlines())
     assert not report.exists()

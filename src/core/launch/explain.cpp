@@ -85,12 +85,17 @@ void describe_landlock(std::ostringstream& out, const KernelPlan& kernel,
 }
 
 void describe_seccomp(std::ostringstream& out, const KernelPlan& kernel) {
-  out << "seccomp (calls that fail; other architectures' calls kill the process):\n";
+  out << "seccomp (calls that fail, or that --report's rows see; other architectures' calls kill "
+         "the process):\n";
   if (kernel.seccomp_rules.empty()) out << "  no rules\n";
   for (const auto& rule : kernel.seccomp_rules) {
     out << "  " << padded(std::string(syscall_rules::capability_name(rule.capability)), 12)
-        << padded(std::string(rule.syscall), 20) << padded(errno_name(rule.error), 8) << rule.why
-        << "\n";
+        << padded(std::string(rule.syscall), 20)
+        // A --report row fails nothing: the supervisor sees the call, Landlock decides it.
+        << padded(rule.action == syscall_rules::Action::landlock_reported ? "seen"
+                                                                          : errno_name(rule.error),
+                  8)
+        << rule.why << "\n";
   }
 }
 
