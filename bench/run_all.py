@@ -21,6 +21,7 @@ SCRIPTS = [  # (script, arguments, what it answers)
      "issue 5: the in-process layer"),
     ("cli_tools.py", [], "issue 6: Python tools under the CLI"),
     ("floors.py", [], "issues 3 and 6: what the design costs at the least, beside hermetic"),
+    ("fs_startup_split.py", [], "issue 17: --fs-readonly=ROOT's start-up part by part"),
     ("block_native.py", [], "issue 13: --block-native maps the standard library's extensions"),
     ("pip_install.py", [], "issue 13: pip install into a venv under --fs-readonly"),
     ("pytest_plugin.py", [], "issue 16: the pytest plugin on 500 trivial tests"),

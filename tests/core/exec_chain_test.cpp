@@ -43,6 +43,18 @@ TEST(Shebang, SplitsInterpreterAndOneArgument) {
   EXPECT_EQ(s.argument, "python3 -u");
 }
 
+TEST(Shebang, ReadsALongLineWholeAndNoneFromABinaryOrAnEmptyFile) {
+  TempDir dir;
+  const std::string argument(300, 'a');  // the line spans more than one read
+  auto s = read_shebang(write_script(dir.path() / "long", "#!/bin/sh " + argument + "\n#!x\n"));
+  EXPECT_EQ(s.interpreter, "/bin/sh");
+  EXPECT_EQ(s.argument, argument);
+  EXPECT_EQ(read_shebang("/bin/sh").interpreter, "");
+  EXPECT_EQ(read_shebang(write_script(dir.path() / "empty", "")).interpreter, "");
+  EXPECT_EQ(read_shebang(write_script(dir.path() / "unended", "#!/bin/true")).interpreter,
+            "/bin/true");
+}
+
 TEST(FilesExecuted, ScriptIncludesItsInterpreterAndLoader) {
   TempDir dir;
   auto script = write_script(dir.path() / "s", "#!/bin/sh\necho hi\n");

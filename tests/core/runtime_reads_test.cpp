@@ -87,12 +87,15 @@ TEST(RuntimeReads, LoaderConfigFollowsIncludes) {
   TempDir dir;
   fs::create_directories(dir.path() / "conf.d");
   std::ofstream(dir.path() / "ld.so.conf") << "# comment\ninclude conf.d/*.conf\n/opt/a/lib\n";
-  std::ofstream(dir.path() / "conf.d" / "x.conf") << "/opt/b/lib # trailing\n\n";
+  // Words as `istream >> word` splits them (tabs, a CRLF line end), the old "dir=TYPE" form.
+  std::ofstream(dir.path() / "conf.d" / "x.conf")
+      << "/opt/b/lib # trailing\n\n\t/opt/c/lib=libc5\r\n  include\tnone/*.conf";
   std::ofstream(dir.path() / "conf.d" / "loop.conf")
       << "include " << (dir.path() / "ld.so.conf").string() << "\n";
   const auto dirs = runtime_reads::loader_config_dirs((dir.path() / "ld.so.conf").string());
   EXPECT_NE(std::find(dirs.begin(), dirs.end(), "/opt/a/lib"), dirs.end());
   EXPECT_NE(std::find(dirs.begin(), dirs.end(), "/opt/b/lib"), dirs.end());
+  EXPECT_NE(std::find(dirs.begin(), dirs.end(), "/opt/c/lib"), dirs.end());
 }
 
 TEST(RuntimeReads, ScriptWithPythonShebangGetsThePythonLayout) {

@@ -6,10 +6,11 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <span>
+#include <string_view>
 
 #include "base/fd.hpp"
 #include "base/path_search.hpp"
@@ -72,9 +73,22 @@ std::string elf_interpreter(const std::string& path) {
 }
 
 Shebang read_shebang(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
+  // The first line, read only while it can be a `#!` line: an ELF is told by its first bytes
+  // (an ifstream's getline read it up to its first newline byte; read twice a launch).
+  const Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return {};
   std::string line;
-  if (!std::getline(in, line) || !line.starts_with("#!")) return {};
+  std::array<char, 256> chunk{};
+  for (;;) {
+    const ssize_t n = ::read(fd.get(), chunk.data(), chunk.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    const std::string_view got(chunk.data(), static_cast<std::size_t>(n));
+    const auto newline = got.find('\n');
+    line.append(got.substr(0, newline));
+    if (newline != std::string_view::npos || (line.size() >= 2 && !line.starts_with("#!"))) break;
+  }
+  if (!line.starts_with("#!")) return {};
   // As the kernel does: the interpreter is the first word, the rest (trimmed) one argument.
   const auto is_blank = [](char c) { return c == ' ' || c == '\t' || c == '\r'; };
   auto begin = std::find_if_not(line.begin() + 2, line.end(), is_blank);
