@@ -92,23 +92,24 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """The marker, the run's default, and the note about pytest-socket."""
+    """The marker and the run's default."""
     config.addinivalue_line(
         "markers",
         "hermetic(**policy): run the test under this hermetic policy: the keywords of "
         "hermetic.with_hermetic, or policy=NAME of the policy file (docs/pytest-plugin.md)",
     )
     config.stash[_STATE] = _State(config)
-    if not config.pluginmanager.has_plugin(_SOCKET_NAMES):
-        config.issue_config_time_warning(
-            pytest.PytestConfigWarning(
-                "hermetic: pytest-socket is installed, so --disable-socket, --allow-hosts, "
-                "the markers disable_socket/enable_socket/allow_hosts and the fixtures "
-                "socket_disabled/socket_enabled are pytest-socket's, not hermetic's "
-                "(use @pytest.mark.hermetic and --hermetic-* for hermetic's)"
-            ),
-            stacklevel=2,
-        )
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    """Says once that pytest-socket's names are pytest-socket's: a header line, not a warning,
+    which a run with ``-W error`` would turn into a failure."""
+    if config.pluginmanager.has_plugin(_SOCKET_NAMES):
+        return None
+    return ("hermetic: pytest-socket is installed, so --disable-socket, --allow-hosts, "
+            "the markers disable_socket/enable_socket/allow_hosts and the fixtures "
+            "socket_disabled/socket_enabled are pytest-socket's, not hermetic's "
+            "(use @pytest.mark.hermetic and --hermetic-* for hermetic's)")
 
 
 class PolicyFixture:
