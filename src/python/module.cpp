@@ -12,6 +12,7 @@
 #include "guards.hpp"
 #include "hermetic/launch.hpp"
 #include "hermetic/policy.hpp"
+#include "isolation.hpp"
 #include "level_token.hpp"
 #include "policy_convert.hpp"
 #include "policy_stack.hpp"
@@ -283,6 +284,10 @@ PyMethodDef methods[] = {  // NOLINT: CPython's API takes a mutable array
      "levels_json() -> str\n\nThe active levels as a JSON list, outermost first."},
     {"kernel_part_json", kernel_part_json, METH_NOARGS,
      "kernel_part_json() -> str\n\nWhat sealing the current levels would enforce in the kernel."},
+    {"prepare_isolation", isolation::prepare, METH_O,
+     "prepare_isolation(policy: dict) -> Isolation\n\nThe policy's kernel layer prepared for "
+     "forked children (the pytest plugin's isolation), network exceptions and fs_readonly "
+     "served by a supervisor in this process (src/python/isolation.hpp)."},
     {"deny", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(deny)),
      METH_VARARGS | METH_KEYWORDS,
      "deny(guard, message, target=None, kind='policy') -> NoReturn\n\nReport a blocked action "

@@ -17,6 +17,7 @@ under the test's policy (policy.py says how markers, options and fixtures combin
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import shutil
 import tempfile
@@ -26,6 +27,7 @@ from typing import Any
 
 import pytest
 
+from hermetic import _hermetic
 from hermetic.blocker import _pop, _push
 from hermetic.pytest_plugin import isolate, options, refusal, socket_names
 from hermetic.pytest_plugin.policy import Layer, TestPolicy, layer_from_keywords, start_dir
@@ -48,6 +50,18 @@ class _State:
         # A test's policy by the layers it is made of (the same objects, from the caches above):
         # most tests of a run share one.
         self.policies: dict[tuple[int, ...], TestPolicy] = {}
+        # Kernel parts prepared for forked children (rulesets opened, filter compiled), by their
+        # fields; a read-only one names the test's own places and is made for that test alone.
+        self.isolations: dict[str, _hermetic.Isolation] = {}
+
+    def isolation(self, kernel: dict[str, Any], per_test: bool) -> _hermetic.Isolation:
+        if per_test:
+            return _hermetic.prepare_isolation(kernel)
+        key = json.dumps(kernel, sort_keys=True)
+        found = self.isolations.get(key)
+        if found is None:
+            found = self.isolations[key] = _hermetic.prepare_isolation(kernel)
+        return found
 
     def marker_layer(self, source: str, kwargs: Mapping[str, Any]) -> Layer:
         key = f"{source}|{kwargs!r}"
@@ -246,17 +260,17 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
     private = _PrivateTmp() if policy.readonly() else None
     writable = _writable(item) + ([private.path] if private else [])
     try:
-        kernel = policy.kernel_part()
         state = item.config.stash[_STATE]
-        if not (state.isolate and any(kernel.values())):
+        kernel = policy.kernel_part(writable) if state.isolate else {}
+        if not kernel:
             item.stash[_INPROC] = (policy, writable)
             return (yield)
-        child, write_fd = isolate.fork()
+        child, write_fd, handoff = isolate.fork(state.isolation(kernel, policy.readonly()))
         if child is None:  # the child: this process ends in pytest_runtest_makereport
             private = None  # the parent removes it
             with warnings.catch_warnings(record=True) as log:
                 item.stash[_CHILD] = (write_fd, log)
-                isolate.apply_kernel(kernel)
+                handoff.enter()
                 item.stash[_INPROC] = (policy, writable)
                 try:
                     return (yield)

@@ -280,6 +280,7 @@ void Supervisor::handle(const seccomp_notif& n, const MayBlock& may_block) const
 }
 
 void Supervisor::log_refusal(const syscall_rules::Rule& rule, const Reply& reply) const {
+  if (config_.log_fd < 0) return;
   const bool network = rule.capability == syscall_rules::Capability::network;
   // Without --trace, one line per capability and run: a program that is not Python hears of the
   // refusal from nobody else (a Python target's in-process layer refuses before the kernel).
@@ -299,7 +300,7 @@ void Supervisor::log_refusal(const syscall_rules::Rule& rule, const Reply& reply
   }
   line += "\n";
   // One write per line: lines of concurrent refusals never interleave.
-  [[maybe_unused]] const auto written = ::write(STDERR_FILENO, line.data(), line.size());
+  [[maybe_unused]] const auto written = ::write(config_.log_fd, line.data(), line.size());
 }
 
 }  // namespace hermetic::supervisor

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <linux/seccomp.h>
+#include <unistd.h>
 
 #include <array>
 #include <atomic>
@@ -45,6 +46,9 @@ struct Config {
   metadata::WritablePlaces writable;  // where --fs-readonly's metadata calls are performed
   bool trace = false;                 // one stderr line per refusal
   std::string report_path;            // --report: one line per refusal there (refusal_report)
+  // Where the refusal lines go: the CLI's stderr; the pytest plugin's pipe (forked_isolation),
+  // whose lines join the test's report. -1: nowhere.
+  int log_fd = STDERR_FILENO;
 };
 
 class Supervisor {
