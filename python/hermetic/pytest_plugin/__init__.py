@@ -86,7 +86,7 @@ _FIXTURE_LAYERS = pytest.StashKey[list[Layer]]()
 _STARTED = pytest.StashKey[bool]()
 _INPROC = pytest.StashKey[tuple[TestPolicy, list[str]]]()
 _CHILD = pytest.StashKey[tuple[int, list[warnings.WarningMessage]]]()
-_CHILD_REPORT = pytest.StashKey[pytest.TestReport]()
+_CHILD_OUTCOME = pytest.StashKey[isolate.Outcome]()
 _POLICY = pytest.StashKey[TestPolicy]()
 
 
@@ -280,10 +280,9 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
                     raise RuntimeError(
                         f"{type(err).__name__} in a test isolated in a child process: {err}"
                     ) from err
-        report, why = child.result(item.config)
-        if report is not None:
-            item.stash[_CHILD_REPORT] = report
-        item.runtest = _ran_elsewhere(why)  # type: ignore[method-assign]
+        outcome = child.result(item.config)
+        item.stash[_CHILD_OUTCOME] = outcome
+        item.runtest = _ran_elsewhere(outcome.why)  # type: ignore[method-assign]
         try:
             return (yield)
         finally:
@@ -336,9 +335,14 @@ def pytest_runtest_makereport(
             isolate.exit_child()
     if policy is not None and call.excinfo is not None:
         refusal.describe(item, call.excinfo, policy, report)
-    from_child = item.stash.get(_CHILD_REPORT, None)
-    if from_child is not None:
-        del item.stash[_CHILD_REPORT]
-        item.user_properties[:] = from_child.user_properties
-        return from_child
+    outcome = item.stash.get(_CHILD_OUTCOME, None)
+    if outcome is None:
+        return report
+    del item.stash[_CHILD_OUTCOME]
+    if outcome.report is not None:
+        item.user_properties[:] = outcome.report.user_properties
+        return outcome.report
+    if outcome.passed is not None:  # this report of the empty call phase, with the child's times
+        report.duration, report.start, report.stop = outcome.passed
+    outcome.add_refusals(report)
     return report
