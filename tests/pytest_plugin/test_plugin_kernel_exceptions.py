@@ -72,6 +72,10 @@ def test_writes(tmp_path):
     os.utime(source, (1_000_000, 1_000_000))
     shutil.copy2(source, tmp_path / "copy2")
     subprocess.run(["cp", "-p", str(source), str(tmp_path / "cp-p")], timeout=60, check=True)
+
+@pytest.mark.hermetic(fs_readonly=True, allow_write=["not-made-yet"])
+def test_missing_allow_write(tmp_path):  # Landlock cannot name it: left out, not an error
+    subprocess.run(["touch", str(tmp_path / "touched")], timeout=60, check=True)
 """
 
 
@@ -81,12 +85,13 @@ def test_fs_readonly_holds_a_subprocess(inner, pytester: pytest.Pytester, marks:
     existing.chmod(0o644)
     base = pytester.path / "base"
     result = inner(FILES, f"--basetemp={base}")
-    result.assert_outcomes(passed=1)
+    result.assert_outcomes(passed=2)
     assert sorted(p.name for p in marks.iterdir()) == ["existing"]  # nothing written outside
     assert stat.S_IMODE(existing.stat().st_mode) == 0o644  # nor its mode changed
     # The test's own places stayed writable, metadata calls (chmod, utime) included.
     tmp = base / "test_writes0"
     assert (tmp / "touched").is_file()
+    assert (base / "test_missing_allow_write0" / "touched").is_file()
     for copy in ("copy2", "cp-p"):
         st = os.stat(tmp / copy)
         assert (stat.S_IMODE(st.st_mode), int(st.st_mtime)) == (0o640, 1_000_000), copy
