@@ -17,7 +17,6 @@ under the test's policy (policy.py says how markers, options and fixtures combin
 from __future__ import annotations
 
 import importlib.util
-import json
 import os
 import shutil
 import tempfile
@@ -50,18 +49,19 @@ class _State:
         # A test's policy by the layers it is made of (the same objects, from the caches above):
         # most tests of a run share one.
         self.policies: dict[tuple[int, ...], TestPolicy] = {}
-        # Kernel parts prepared for forked children (rulesets opened, filter compiled), by their
-        # fields; a read-only one names the test's own places and is made for that test alone.
-        self.isolations: dict[str, _hermetic.Isolation] = {}
+        # Kernel parts prepared for forked children (rulesets opened, filter compiled), once per
+        # policy; a read-only one names the test's own places and is made for that test alone.
+        self.isolations: dict[TestPolicy, _hermetic.Isolation | None] = {}
 
-    def isolation(self, kernel: dict[str, Any], per_test: bool) -> _hermetic.Isolation:
-        if per_test:
-            return _hermetic.prepare_isolation(kernel)
-        key = json.dumps(kernel, sort_keys=True)
-        found = self.isolations.get(key)
-        if found is None:
-            found = self.isolations[key] = _hermetic.prepare_isolation(kernel)
-        return found
+    def isolation(self, policy: TestPolicy, writable: list[str]) -> _hermetic.Isolation | None:
+        """The test's kernel part prepared for a forked child; None when it has none."""
+        if not self.isolate or not policy.isolated():
+            return None
+        if policy.readonly():
+            return _hermetic.prepare_isolation(policy.kernel_part(writable))
+        if policy not in self.isolations:
+            self.isolations[policy] = _hermetic.prepare_isolation(policy.kernel_part([]))
+        return self.isolations[policy]
 
     def marker_layer(self, source: str, kwargs: Mapping[str, Any]) -> Layer:
         key = f"{source}|{kwargs!r}"
@@ -261,11 +261,11 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
     writable = _writable(item) + ([private.path] if private else [])
     try:
         state = item.config.stash[_STATE]
-        kernel = policy.kernel_part(writable) if state.isolate else {}
-        if not kernel:
+        isolation = state.isolation(policy, writable)
+        if isolation is None:
             item.stash[_INPROC] = (policy, writable)
             return (yield)
-        child, write_fd, handoff = isolate.fork(state.isolation(kernel, policy.readonly()))
+        child, write_fd, handoff = isolate.fork(isolation)
         if child is None:  # the child: this process ends in pytest_runtest_makereport
             private = None  # the parent removes it
             with warnings.catch_warnings(record=True) as log:
