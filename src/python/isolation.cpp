@@ -80,8 +80,17 @@ PyObject* handoff_enter(PyObject* self, PyObject* /*unused*/) {
   if (state == nullptr) return nullptr;
   const char* step = "";
   if (const int err = state->handoff->child_enter(&step); err != 0) {
-    return PyErr_Format(PyExc_OSError, "cannot apply the kernel layer in the test's child: %s: %s",
-                        step, std::strerror(err));
+    // The kernel lets one filter of a process tree have a listener: pytest itself runs under a
+    // supervised filter (a hermetic command with network exceptions or --fs-readonly).
+    const char* hint = err == EBUSY && state->handoff->prepared().needs_supervisor()
+                           ? " (pytest runs under a supervised seccomp filter already, such as a "
+                             "hermetic command's with exceptions: its tests' exceptions cannot "
+                             "be supervised again; --hermetic-isolation=off keeps them "
+                             "in-process)"
+                           : "";
+    return PyErr_Format(PyExc_OSError,
+                        "cannot apply the kernel layer in the test's child: %s: %s%s", step,
+                        std::strerror(err), hint);
   }
   // A fresh import of _posixsubprocess is harmless now (import_guard.cpp).
   if (state->handoff->prepared().blocks_subprocess()) seal::note_kernel_blocks_subprocess();
@@ -204,6 +213,14 @@ PyTypeObject* isolation_type() {
 }
 
 }  // namespace
+
+PyObject* listener_available(PyObject* /*self*/, PyObject* /*unused*/) {
+  bool available = false;
+  Py_BEGIN_ALLOW_THREADS;  // a fork and a wait
+  available = fi::listener_available();
+  Py_END_ALLOW_THREADS;
+  return PyBool_FromLong(available ? 1 : 0);
+}
 
 PyObject* prepare(PyObject* /*self*/, PyObject* policy) {
   auto built = policy_from_dict(policy);

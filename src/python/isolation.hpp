@@ -18,4 +18,8 @@ namespace hermetic::inproc::isolation {
 // prepare_isolation(policy: dict) -> Isolation; HermeticError with the reason.
 PyObject* prepare(PyObject* self, PyObject* policy);
 
+// listener_available() -> bool: whether a forked child's filter may have a listener (not when
+// this process runs under a supervised filter already; forked_isolation::listener_available).
+PyObject* listener_available(PyObject* self, PyObject* unused);
+
 }  // namespace hermetic::inproc::isolation

@@ -288,6 +288,9 @@ PyMethodDef methods[] = {  // NOLINT: CPython's API takes a mutable array
      "prepare_isolation(policy: dict) -> Isolation\n\nThe policy's kernel layer prepared for "
      "forked children (the pytest plugin's isolation), network exceptions and fs_readonly "
      "served by a supervisor in this process (src/python/isolation.hpp)."},
+    {"listener_available", isolation::listener_available, METH_NOARGS,
+     "listener_available() -> bool\n\nWhether a forked child's seccomp filter may have a "
+     "listener (not under a supervised filter already: one per filter chain)."},
     {"deny", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(deny)),
      METH_VARARGS | METH_KEYWORDS,
      "deny(guard, message, target=None, kind='policy') -> NoReturn\n\nReport a blocked action "

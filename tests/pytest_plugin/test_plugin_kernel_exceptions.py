@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -95,3 +97,35 @@ def test_fs_readonly_holds_a_subprocess(inner, pytester: pytest.Pytester, marks:
     for copy in ("copy2", "cp-p"):
         st = os.stat(tmp / copy)
         assert (stat.S_IMODE(st.st_mode), int(st.st_mtime)) == (0o640, 1_000_000), copy
+
+
+UNDER_A_SUPERVISOR = """
+import subprocess
+import pytest
+
+@pytest.mark.hermetic(block_network=True, allow_localhost=True)
+def test_localhost(tmp_path):
+    cmd = ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/LISTENER_PORT"]
+    subprocess.run(cmd, timeout=60, check=True)
+
+@pytest.mark.hermetic(fs_readonly=True)
+def test_tmp_path(tmp_path):
+    (tmp_path / "written").write_text("fine")
+"""
+
+
+def test_under_a_supervising_hermetic_command(pytester: pytest.Pytester, listener,
+                                              hermetic_bin: str, clean_env) -> None:
+    # pytest under `hermetic --allow-localhost`: the kernel allows one listener in a filter
+    # chain, so the tests' exceptions stay in-process (the command's own supervisor holds the
+    # network) instead of failing every such test.
+    pytester.makepyfile(test_inner=UNDER_A_SUPERVISOR.replace("LISTENER_PORT",
+                                                              str(listener.port)))
+    cmd = [hermetic_bin, "--no-network", "--allow-localhost", "--", sys.executable, "-m",
+           "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:asyncio", "-p", "no:xdist",
+           f"--basetemp={pytester.path / 'base'}", str(pytester.path / "test_inner.py")]
+    done = subprocess.run(cmd, cwd=pytester.path, env=clean_env(), timeout=120,
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert listener.settle().tcp == 1
+    assert (pytester.path / "base" / "test_tmp_path0" / "written").read_text() == "fine"

@@ -52,16 +52,28 @@ class _State:
         # Kernel parts prepared for forked children (rulesets opened, filter compiled), once per
         # policy; a read-only one names the test's own places and is made for that test alone.
         self.isolations: dict[TestPolicy, _hermetic.Isolation | None] = {}
+        self._supervised: bool | None = None
 
     def isolation(self, policy: TestPolicy, writable: list[str]) -> _hermetic.Isolation | None:
         """The test's kernel part prepared for a forked child; None when it has none."""
         if not self.isolate or not policy.isolated():
             return None
-        if policy.readonly():
+        supervised = not policy.needs_supervisor() or self.supervised()
+        if policy.readonly() and supervised:
             return _hermetic.prepare_isolation(policy.kernel_part(writable))
         if policy not in self.isolations:
-            self.isolations[policy] = _hermetic.prepare_isolation(policy.kernel_part([]))
+            part = policy.kernel_part([], supervised)
+            self.isolations[policy] = _hermetic.prepare_isolation(part) if part else None
         return self.isolations[policy]
+
+    def supervised(self) -> bool:
+        """Whether a child's filter may have a listener for this process to serve: not when
+        pytest runs under a supervised filter already (a hermetic command with exceptions; the
+        kernel allows one listener in a chain). Then only the unsupervised part (as sealing's)
+        goes to the kernel, the rest stays in-process. Tried once, in a throwaway fork."""
+        if self._supervised is None:
+            self._supervised = _hermetic.listener_available()
+        return self._supervised
 
     def marker_layer(self, source: str, kwargs: Mapping[str, Any]) -> Layer:
         key = f"{source}|{kwargs!r}"

@@ -114,7 +114,14 @@ class TestPolicy:
         """Whether the policy has a kernel part (then the test runs in a forked child)."""
         return self._kernel
 
-    def kernel_part(self, allow_write: list[str]) -> dict[str, Any]:
+    def needs_supervisor(self) -> bool:
+        """Whether the kernel part has calls a supervisor decides: the network's exceptions,
+        fs_readonly's metadata calls."""
+        v = self.values
+        exceptions = any(v[f.key] for f in _FIELDS if f.exception_to == "block_network")
+        return self.readonly() or bool(v["block_network"] and exceptions)
+
+    def kernel_part(self, allow_write: list[str], supervised: bool = True) -> dict[str, Any]:
         """What a forked child applies to itself in the kernel, in the native module's form:
 
         - the network, with its exceptions (``allow_localhost``, ``allow_domains``,
@@ -127,12 +134,20 @@ class TestPolicy:
 
         Reads confined to ``fs_root`` and the Python-only flags stay in-process. Sealing a policy
         (src/python/seal.cpp, kernel_part) applies less: it has no supervisor outside the process,
-        so it leaves out the network when an exception is set, and writes.
+        so it leaves out the network when an exception is set, and writes; so does this without
+        `supervised` (pytest runs under a supervised filter already: the kernel allows one).
         """
         if not self._kernel:
             return {}
         full = self.in_process(allow_write)
         part: dict[str, Any] = {}
+        if not supervised:
+            exceptions = any(full.get(f.key) for f in _FIELDS if f.exception_to == "block_network")
+            if full.get("block_network") and not exceptions:
+                part["block_network"] = True
+            if full.get("block_subprocess"):
+                part.update(block_subprocess=True, allow_exec=full["allow_exec"])
+            return part
         if full.get("block_network"):
             part.update({f.key: full[f.key] for f in _FIELDS if f.key in full and (
                 f.key == "block_network" or f.exception_to == "block_network")})

@@ -1,8 +1,12 @@
 #include "launch/forked_isolation.hpp"
 
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <poll.h>
 #include <sys/eventfd.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
@@ -49,6 +53,25 @@ std::vector<std::uint16_t> bind_ports(const Policy& policy) {
 }
 
 }  // namespace
+
+bool listener_available() {
+  const pid_t child = fork();
+  if (child < 0) return false;
+  if (child == 0) {
+    // Only raw syscalls here: this process may have had threads.
+    std::array<sock_filter, 1> allow{sock_filter{BPF_RET | BPF_K, 0, 0, SECCOMP_RET_ALLOW}};
+    const sock_fprog program{static_cast<unsigned short>(allow.size()), allow.data()};
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) _exit(1);
+    const long fd =
+        syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &program);
+    _exit(fd < 0 ? 1 : 0);
+  }
+  int status = 0;
+  while (waitpid(child, &status, 0) < 0) {
+    if (errno != EINTR) return false;
+  }
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
 
 Result<std::shared_ptr<const Prepared>> Prepared::prepare(const Policy& policy) {
   const KernelFeatures features = probe_kernel_for(policy);

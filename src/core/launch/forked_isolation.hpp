@@ -29,6 +29,11 @@
 
 namespace hermetic::forked_isolation {
 
+// Whether a filter this process installs may have a listener: the kernel refuses a second
+// listener in one filter chain (EBUSY), as when this process runs under a hermetic command that
+// supervises. Tried once in a throwaway child (a fork that installs an allow-all filter).
+[[nodiscard]] bool listener_available();
+
 class Prepared {
  public:
   // The kernel layer of `policy` for a process that forks and applies it in the child (no exec:
