@@ -6,9 +6,10 @@ no ``--hermetic-*`` option, ``hermetic_*`` ini option, ``hermetic`` marker or py
 in use, every test runs as without it. Asked, the test's call phase (not its fixtures) runs
 under the test's policy (policy.py says how markers, options and fixtures combine):
 
-- a policy with a kernel part (no network at all, no new processes) runs the call phase in a
-  forked child that applies that part to itself (isolate.py); ``--hermetic-isolation=off``
-  keeps every test in-process;
+- a policy with a kernel part (the network and its exceptions, new processes, read-only files)
+  runs the call phase in a forked child that applies that part to itself, the calls only a
+  supervisor can decide served from a thread of this process (isolate.py);
+  ``--hermetic-isolation=off`` keeps every test in-process;
 - the in-process level (the audit hook) is pushed around the test itself, in the child or here;
 - a refusal that fails the test adds a ``hermetic`` section to the failure naming the test's
   line that made the call and the marker or option that refused it (refusal.py).
