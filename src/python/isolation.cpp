@@ -8,6 +8,7 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "base/fd.hpp"
 #include "launch/forked_isolation.hpp"
@@ -185,6 +186,40 @@ PyObject* isolation_handoff(PyObject* self, PyObject* /*unused*/) {
   return out;
 }
 
+PyTypeObject* isolation_type();
+
+PyObject* make_isolation(std::shared_ptr<const fi::Prepared> prepared) {
+  PyTypeObject* type = isolation_type();
+  if (type == nullptr) return nullptr;
+  PyObject* out = PyType_GenericAlloc(type, 0);
+  if (out == nullptr) return nullptr;
+  reinterpret_cast<IsolationObject*>(out)->prepared =
+      std::make_unique<std::shared_ptr<const fi::Prepared>>(std::move(prepared)).release();
+  return out;
+}
+
+PyObject* isolation_with_writable(PyObject* self, PyObject* paths) {
+  PyRef iterator(PyObject_GetIter(paths));
+  if (!iterator) return nullptr;
+  std::vector<std::string> extra;
+  while (PyRef item{PyIter_Next(iterator.get())}) {
+    std::string path;
+    if (!path_of(item.get(), &path)) {
+      PyErr_SetString(PyExc_TypeError, "with_writable() takes paths");
+      return nullptr;
+    }
+    extra.push_back(std::move(path));
+  }
+  if (PyErr_Occurred() != nullptr) return nullptr;
+  const auto& prepared = *reinterpret_cast<IsolationObject*>(self)->prepared;
+  Result<std::shared_ptr<const fi::Prepared>> widened = Error{""};
+  Py_BEGIN_ALLOW_THREADS;  // opens the paths of the Landlock rules
+  widened = prepared->with_writable(extra);
+  Py_END_ALLOW_THREADS;
+  if (raise_unless_ok(widened ? Status(Ok{}) : Status(widened.error())) != 0) return nullptr;
+  return make_isolation(std::move(widened).value());
+}
+
 PyObject* isolation_needs_supervisor(PyObject* self, PyObject* /*unused*/) {
   auto* object = reinterpret_cast<IsolationObject*>(self);
   return PyBool_FromLong((*object->prepared)->needs_supervisor() ? 1 : 0);
@@ -193,6 +228,9 @@ PyObject* isolation_needs_supervisor(PyObject* self, PyObject* /*unused*/) {
 PyMethodDef isolation_methods[] = {  // NOLINT: CPython's API takes a mutable array
     {"handoff", isolation_handoff, METH_NOARGS,
      "handoff() -> Handoff\n\nBefore each fork: the channel the child's listener will take."},
+    {"with_writable", isolation_with_writable, METH_O,
+     "with_writable(paths: list[str]) -> Isolation\n\nThis kernel part with existing `paths` "
+     "writable too (a test's tmp_path and TMPDIR): only the Landlock rulesets are built again."},
     {"needs_supervisor", isolation_needs_supervisor, METH_NOARGS,
      "needs_supervisor() -> bool\n\nWhether the parent serves some of the child's calls."},
     {nullptr, nullptr, 0, nullptr}};
@@ -234,13 +272,7 @@ PyObject* prepare(PyObject* /*self*/, PyObject* policy) {
   prepared = fi::Prepared::prepare(built.value());
   Py_END_ALLOW_THREADS;
   if (raise_unless_ok(prepared ? Status(Ok{}) : Status(prepared.error())) != 0) return nullptr;
-  PyTypeObject* type = isolation_type();
-  if (type == nullptr) return nullptr;
-  PyObject* out = PyType_GenericAlloc(type, 0);
-  if (out == nullptr) return nullptr;
-  reinterpret_cast<IsolationObject*>(out)->prepared =
-      std::make_unique<std::shared_ptr<const fi::Prepared>>(std::move(prepared).value()).release();
-  return out;
+  return make_isolation(std::move(prepared).value());
 }
 
 }  // namespace hermetic::inproc::isolation

@@ -51,7 +51,7 @@ class _State:
         # most tests of a run share one.
         self.policies: dict[tuple[int, ...], TestPolicy] = {}
         # Kernel parts prepared for forked children (rulesets opened, filter compiled), once per
-        # policy; a read-only one names the test's own places and is made for that test alone.
+        # policy; a read-only one gets the test's own places added per test (with_writable).
         self.isolations: dict[TestPolicy, _hermetic.Isolation | None] = {}
         self._supervised: bool | None = None
 
@@ -60,12 +60,14 @@ class _State:
         if not self.isolate or not policy.isolated():
             return None
         supervised = not policy.needs_supervisor() or self.supervised()
-        if policy.readonly() and supervised:
-            return _hermetic.prepare_isolation(policy.kernel_part(writable))
         if policy not in self.isolations:
             part = policy.kernel_part([], supervised)
             self.isolations[policy] = _hermetic.prepare_isolation(part) if part else None
-        return self.isolations[policy]
+        found = self.isolations[policy]
+        if found is not None and policy.readonly() and supervised:
+            # The test's own places: its Landlock rulesets, the filter compiled once above.
+            return found.with_writable(writable)
+        return found
 
     def supervised(self) -> bool:
         """Whether a child's filter may have a listener for this process to serve: not when

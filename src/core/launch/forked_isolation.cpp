@@ -73,30 +73,45 @@ bool listener_available() {
   return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
+namespace {
+
+struct Planned {
+  KernelPlan plan;
+  fs_layers::Inputs fs;
+};
+
+// As apply_to_self plans: no TMPDIR of its own (the caller's places are in allow_write), no exec
+// but the allowed programs; what the child reads follows the running interpreter. The
+// supervisor's refusal lines are the test's to show: no rows are added for --trace.
+Result<Planned> plan_for(const Policy& policy, const KernelFeatures& features,
+                         const std::vector<exec_allow::Grant>& exec_allowed) {
+  std::error_code ec;
+  const std::string self = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+  auto fs = gather_fs_inputs(policy, self, {}, exec_allowed, "", features.landlock_abi, path_env());
+  if (!fs) return fs.error();
+  Policy kernel_policy = policy;
+  kernel_policy.trace = false;
+  KernelPlan plan = plan_kernel_layer(kernel_policy, /*exec_files=*/{}, exec_allowed, fs.value(),
+                                      features, syscall_rules::Supervision::available);
+  return Planned{std::move(plan), std::move(fs).value()};
+}
+
+}  // namespace
+
 Result<std::shared_ptr<const Prepared>> Prepared::prepare(const Policy& policy) {
   const KernelFeatures features = probe_kernel_for(policy);
   if (auto enforceable = check_enforceable(policy, features); !enforceable) {
     return enforceable.error();
   }
-  // As apply_to_self: no TMPDIR of its own (the caller's places are in allow_write), no exec but
-  // the allowed programs; what the child reads follows the running interpreter.
   std::vector<exec_allow::Grant> exec_allowed;
   if (policy.block_subprocess && !policy.allow_exec.empty()) {
     auto allowed = exec_allow::resolve(policy.allow_exec, path_env(), {});
     if (!allowed) return allowed.error();
     exec_allowed = std::move(allowed).value();
   }
-  std::error_code ec;
-  const std::string self = std::filesystem::read_symlink("/proc/self/exe", ec).string();
-  auto fs = gather_fs_inputs(policy, self, {}, exec_allowed, "", features.landlock_abi, path_env());
-  if (!fs) return fs.error();
-  // The supervisor's refusal lines are the test's to show; no rows are added for --trace.
-  Policy kernel_policy = policy;
-  kernel_policy.trace = false;
-  const KernelPlan plan =
-      plan_kernel_layer(kernel_policy, /*exec_files=*/{}, exec_allowed, fs.value(), features,
-                        syscall_rules::Supervision::available);
-  auto kernel = PreparedKernelLayer::prepare(plan, features);
+  auto planned = plan_for(policy, features, exec_allowed);
+  if (!planned) return planned.error();
+  auto kernel = PreparedKernelLayer::prepare(planned.value().plan, features);
   if (!kernel) return kernel.error();
   // The allowed names' addresses, looked up once here (a child that looks them up itself gets
   // the same answers from the same resolver; no hosts file is laid over the child's).
@@ -108,13 +123,28 @@ Result<std::shared_ptr<const Prepared>> Prepared::prepare(const Policy& policy) 
                             names.value().allowed_endpoints, bind_ports(policy)),
       policy.fs_readonly,
       // gather_fs_inputs made them canonical, as the metadata calls need.
-      supervisor::metadata::WritablePlaces(fs.value().allow_write),
+      supervisor::metadata::WritablePlaces(planned.value().fs.allow_write),
       /*trace=*/true,  // a line per refusal, without the CLI's flag hints
       /*report_path=*/{},
       /*log_fd=*/-1};
   // make_shared cannot reach the private constructor.
   return std::shared_ptr<const Prepared>(new Prepared(  // NOLINT(cppcoreguidelines-owning-memory)
-      std::move(kernel).value(), std::move(config), policy.block_subprocess));
+      std::move(kernel).value(), std::move(config), policy, features, std::move(exec_allowed)));
+}
+
+Result<std::shared_ptr<const Prepared>> Prepared::with_writable(
+    const std::vector<std::string>& extra) const {
+  Policy policy = policy_;
+  policy.allow_write.insert(policy.allow_write.end(), extra.begin(), extra.end());
+  // allow_write changes no seccomp rule (rules_for reads switches only): the filter is reused.
+  auto planned = plan_for(policy, features_, exec_allowed_);
+  if (!planned) return planned.error();
+  auto kernel = PreparedKernelLayer::prepare_landlock(planned.value().plan, features_, kernel_);
+  if (!kernel) return kernel.error();
+  supervisor::Config config = config_;
+  config.writable = supervisor::metadata::WritablePlaces(planned.value().fs.allow_write);
+  return std::shared_ptr<const Prepared>(new Prepared(  // NOLINT(cppcoreguidelines-owning-memory)
+      std::move(kernel).value(), std::move(config), std::move(policy), features_, exec_allowed_));
 }
 
 supervisor::Config Prepared::supervisor_config(int log_fd) const {

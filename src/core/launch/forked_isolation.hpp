@@ -19,13 +19,16 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "base/fd.hpp"
 #include "hermetic/policy.hpp"
+#include "hermetic/probe.hpp"
 #include "hermetic/result.hpp"
 #include "launch/kernel_layer.hpp"
 #include "supervisor/listener_handoff.hpp"
 #include "supervisor/supervisor.hpp"
+#include "target/exec_allow.hpp"
 
 namespace hermetic::forked_isolation {
 
@@ -42,6 +45,12 @@ class Prepared {
   // what this kernel lacks.
   [[nodiscard]] static Result<std::shared_ptr<const Prepared>> prepare(const Policy& policy);
 
+  // This kernel part with `extra` (existing paths: a test's tmp_path and TMPDIR) writable too:
+  // only the Landlock rulesets are built again; the compiled filter and the looked-up names are
+  // this one's.
+  [[nodiscard]] Result<std::shared_ptr<const Prepared>> with_writable(
+      const std::vector<std::string>& extra) const;
+
   [[nodiscard]] bool needs_supervisor() const { return kernel_.needs_supervisor(); }
   [[nodiscard]] bool blocks_subprocess() const { return blocks_subprocess_; }
   [[nodiscard]] const PreparedKernelLayer& kernel() const { return kernel_; }
@@ -49,13 +58,21 @@ class Prepared {
   [[nodiscard]] supervisor::Config supervisor_config(int log_fd) const;
 
  private:
-  Prepared(PreparedKernelLayer kernel, supervisor::Config config, bool blocks_subprocess)
+  Prepared(PreparedKernelLayer kernel, supervisor::Config config, Policy policy,
+           KernelFeatures features, std::vector<exec_allow::Grant> exec_allowed)
       : kernel_(std::move(kernel)),
         config_(std::move(config)),
-        blocks_subprocess_(blocks_subprocess) {}
+        blocks_subprocess_(policy.block_subprocess),
+        policy_(std::move(policy)),
+        features_(features),
+        exec_allowed_(std::move(exec_allowed)) {}
   PreparedKernelLayer kernel_;
   supervisor::Config config_;
   bool blocks_subprocess_;
+  // What with_writable plans again from.
+  Policy policy_;
+  KernelFeatures features_;
+  std::vector<exec_allow::Grant> exec_allowed_;
 };
 
 // Serves one child's listener; destroying it stops every thread (calls still trapped then fail
