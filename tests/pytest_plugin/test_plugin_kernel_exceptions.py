@@ -8,6 +8,7 @@ Only loopback addresses are ever contacted.
 
 from __future__ import annotations
 
+import inspect
 import os
 import stat
 import subprocess
@@ -129,3 +130,41 @@ def test_under_a_supervising_hermetic_command(pytester: pytest.Pytester, listene
     assert done.returncode == 0, done.stdout + done.stderr
     assert listener.settle().tcp == 1
     assert (pytester.path / "base" / "test_tmp_path0" / "written").read_text() == "fine"
+
+
+PREPARED_ONCE = """
+import os
+import pytest
+
+@pytest.mark.parametrize("n", range(4))
+@pytest.mark.hermetic(fs_readonly=True, block_network=True, allow_localhost=True)
+def test_marked(n, tmp_path):
+    (tmp_path / "f").write_text("x")
+
+def test_zz_count():  # unmarked: runs in pytest's process, which holds the prepared parts
+    with open(os.path.join(MARKS_DIR, "rulesets"), "w") as f:
+        f.write(str(rulesets()))
+
+RULESETS
+"""
+
+
+def rulesets() -> int:
+    """How many Landlock rulesets this process holds open."""
+    count = 0
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            count += os.readlink(f"/proc/self/fd/{fd}") == "anon_inode:[landlock-ruleset]"
+        except OSError:  # the directory's own fd, closed by now
+            pass
+    return count
+
+
+
+def test_kernel_part_prepared_once_per_policy(inner, marks: Path) -> None:
+    # Each parametrized test carries a marker of its own; their kernel parts are one, prepared
+    # once (not one set of Landlock rulesets per test, kept open for the session).
+    before = rulesets()
+    result = inner(PREPARED_ONCE.replace("RULESETS", inspect.getsource(rulesets)))
+    result.assert_outcomes(passed=5)
+    assert int((marks / "rulesets").read_text()) - before <= 3

@@ -52,7 +52,7 @@ class _State:
         self.policies: dict[tuple[int, ...], TestPolicy] = {}
         # Kernel parts prepared for forked children (rulesets opened, filter compiled), once per
         # policy; a read-only one gets the test's own places added per test (with_writable).
-        self.isolations: dict[TestPolicy, _hermetic.Isolation | None] = {}
+        self.isolations: dict[str, _hermetic.Isolation | None] = {}
         self._supervised: bool | None = None
 
     def isolation(self, policy: TestPolicy, writable: list[str]) -> _hermetic.Isolation | None:
@@ -60,10 +60,13 @@ class _State:
         if not self.isolate or not policy.isolated():
             return None
         supervised = not policy.needs_supervisor() or self.supervised()
-        if policy not in self.isolations:
+        # By content: a marker on each test of a parametrized function is a policy of its own,
+        # with the same kernel part as its neighbours'.
+        key = policy.kernel_key(supervised)
+        if key not in self.isolations:
             part = policy.kernel_part([], supervised)
-            self.isolations[policy] = _hermetic.prepare_isolation(part) if part else None
-        found = self.isolations[policy]
+            self.isolations[key] = _hermetic.prepare_isolation(part) if part else None
+        found = self.isolations[key]
         if found is not None and policy.readonly() and supervised:
             # The test's own places: its Landlock rulesets, the filter compiled once above.
             return found.with_writable(writable)

@@ -14,6 +14,7 @@ refused it.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -87,6 +88,7 @@ class TestPolicy:
         self._plain: dict[str, Any] | None = None
         self._active = any(self.values[f.key] for f in TEST_FIELDS if f.role == "block")
         self._kernel = self._has_kernel_part()
+        self._kernel_keys: dict[bool, str] = {}
 
     def readonly(self) -> bool:
         return bool(self.values["fs_readonly"] or self.values["fs_root"])
@@ -113,6 +115,14 @@ class TestPolicy:
     def isolated(self) -> bool:
         """Whether the policy has a kernel part (then the test runs in a forked child)."""
         return self._kernel
+
+    def kernel_key(self, supervised: bool) -> str:
+        """The kernel part without the test's own places, as text: equal for equal parts."""
+        key = self._kernel_keys.get(supervised)
+        if key is None:
+            key = self._kernel_keys[supervised] = json.dumps(self.kernel_part([], supervised),
+                                                             sort_keys=True)
+        return key
 
     def needs_supervisor(self) -> bool:
         """Whether the kernel part has calls a supervisor decides: the network's exceptions,
