@@ -63,7 +63,8 @@ set(HERMETIC_LAUNCH_SOURCES
   launch/report_file.cpp
   launch/signal_relay.cpp
   launch/launch.cpp
-  launch/spawn.cpp)
+  launch/spawn.cpp
+  launch/forked_isolation.cpp)
 set(HERMETIC_LEARN_SOURCES
   learn/learn_run.cpp
   learn/synthesize.cpp

@@ -13,6 +13,7 @@
 #include "hermetic/launch.hpp"
 #include "hermetic/policy.hpp"
 #include "learn_view.hpp"
+#include "isolation.hpp"
 #include "level_token.hpp"
 #include "policy_convert.hpp"
 #include "policy_stack.hpp"
@@ -298,6 +299,13 @@ PyMethodDef methods[] = {  // NOLINT: CPython's API takes a mutable array
      "levels_json() -> str\n\nThe active levels as a JSON list, outermost first."},
     {"kernel_part_json", kernel_part_json, METH_NOARGS,
      "kernel_part_json() -> str\n\nWhat sealing the current levels would enforce in the kernel."},
+    {"prepare_isolation", isolation::prepare, METH_O,
+     "prepare_isolation(policy: dict) -> Isolation\n\nThe policy's kernel layer prepared for "
+     "forked children (the pytest plugin's isolation), network exceptions and fs_readonly "
+     "served by a supervisor in this process (src/python/isolation.hpp)."},
+    {"listener_available", isolation::listener_available, METH_NOARGS,
+     "listener_available() -> bool\n\nWhether a forked child's seccomp filter may have a "
+     "listener (not under a supervised filter already: one per filter chain)."},
     {"deny", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(deny)),
      METH_VARARGS | METH_KEYWORDS,
      "deny(guard, message, target=None, kind='policy') -> NoReturn\n\nReport a blocked action "

@@ -18,7 +18,6 @@ from plugin_helpers import QUIET
 Inner = Callable[..., pytest.RunResult]
 
 
-
 @pytest.fixture
 def marks(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A directory the inner tests write side effects to (outside their tmp_path)."""
@@ -41,3 +40,13 @@ def inner(pytester: pytest.Pytester, listener, marks: Path) -> Inner:
         return pytester.runpytest_inprocess(*QUIET, *args)
 
     return run
+
+
+@pytest.fixture
+def other_listener(listener):
+    """A second loopback listener, of `listener`'s kind: the destination a policy refuses."""
+    lst = type(listener)()
+    try:
+        yield lst
+    finally:
+        lst.close()

@@ -321,7 +321,7 @@ def test_exitfirst_and_last_failed(pytester: pytest.Pytester) -> None:
 
 
 XDIST_AND_ASYNC = """
-import asyncio, os
+import asyncio, os, subprocess
 import pytest
 
 @pytest.mark.hermetic(block_network=True)
@@ -334,6 +334,11 @@ def test_refused(n):
 @pytest.mark.parametrize("n", range(2))
 def test_fine(n):
     pass
+
+@pytest.mark.hermetic(block_network=True, allow_localhost=True)
+def test_subprocess_to_localhost():  # served by a supervisor in the worker, under -n
+    cmd = ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/LISTENER_PORT"]
+    subprocess.run(cmd, timeout=60, check=True)
 
 @pytest.mark.asyncio
 @pytest.mark.hermetic(block_network=True)
@@ -350,13 +355,13 @@ async def test_async_fine(tmp_path):
 
 def test_async_tests(inner, listener) -> None:
     result = inner(XDIST_AND_ASYNC)
-    result.assert_outcomes(passed=3, failed=3)
-    assert listener.settle().tcp == 0
+    result.assert_outcomes(passed=4, failed=3)
+    assert listener.settle().tcp == 1  # the subprocess allowed to reach localhost
     result.stdout.fnmatch_lines(["*by the call at test_inner.py:*: await asyncio.open_connection*"])
 
 
 def test_xdist(inner, listener) -> None:
     result = inner(XDIST_AND_ASYNC, "-n", "2")
-    result.assert_outcomes(passed=3, failed=3)
-    assert listener.settle().tcp == 0
+    result.assert_outcomes(passed=4, failed=3)
+    assert listener.settle().tcp == 1
     result.stdout.fnmatch_lines(["*refused by block_network from @pytest.mark.hermetic*"])

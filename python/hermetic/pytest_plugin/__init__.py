@@ -6,9 +6,10 @@ no ``--hermetic-*`` option, ``hermetic_*`` ini option, ``hermetic`` marker or py
 in use, every test runs as without it. Asked, the test's call phase (not its fixtures) runs
 under the test's policy (policy.py says how markers, options and fixtures combine):
 
-- a policy with a kernel part (no network at all, no new processes) runs the call phase in a
-  forked child that applies that part to itself (isolate.py); ``--hermetic-isolation=off``
-  keeps every test in-process;
+- a policy with a kernel part (the network and its exceptions, new processes, read-only files)
+  runs the call phase in a forked child that applies that part to itself, the calls only a
+  supervisor can decide served from a thread of this process (isolate.py);
+  ``--hermetic-isolation=off`` keeps every test in-process;
 - the in-process level (the audit hook) is pushed around the test itself, in the child or here;
 - a refusal that fails the test adds a ``hermetic`` section to the failure naming the test's
   line that made the call and the marker or option that refused it (refusal.py).
@@ -26,6 +27,7 @@ from typing import Any
 
 import pytest
 
+from hermetic import _hermetic
 from hermetic.blocker import _pop, _push
 from hermetic.pytest_plugin import isolate, options, refusal, socket_names
 from hermetic.pytest_plugin.policy import Layer, TestPolicy, layer_from_keywords, start_dir
@@ -48,6 +50,36 @@ class _State:
         # A test's policy by the layers it is made of (the same objects, from the caches above):
         # most tests of a run share one.
         self.policies: dict[tuple[int, ...], TestPolicy] = {}
+        # Kernel parts prepared for forked children (rulesets opened, filter compiled), once per
+        # policy; a read-only one gets the test's own places added per test (with_writable).
+        self.isolations: dict[str, _hermetic.Isolation | None] = {}
+        self._supervised: bool | None = None
+
+    def isolation(self, policy: TestPolicy, writable: list[str]) -> _hermetic.Isolation | None:
+        """The test's kernel part prepared for a forked child; None when it has none."""
+        if not self.isolate or not policy.isolated():
+            return None
+        supervised = not policy.needs_supervisor() or self.supervised()
+        # By content: a marker on each test of a parametrized function is a policy of its own,
+        # with the same kernel part as its neighbours'.
+        key = policy.kernel_key(supervised)
+        if key not in self.isolations:
+            part = policy.kernel_part([], supervised)
+            self.isolations[key] = _hermetic.prepare_isolation(part) if part else None
+        found = self.isolations[key]
+        if found is not None and policy.readonly() and supervised:
+            # The test's own places: its Landlock rulesets, the filter compiled once above.
+            return found.with_writable(writable)
+        return found
+
+    def supervised(self) -> bool:
+        """Whether a child's filter may have a listener for this process to serve: not when
+        pytest runs under a supervised filter already (a hermetic command with exceptions; the
+        kernel allows one listener in a chain). Then only the unsupervised part (as sealing's)
+        goes to the kernel, the rest stays in-process. Tried once, in a throwaway fork."""
+        if self._supervised is None:
+            self._supervised = _hermetic.listener_available()
+        return self._supervised
 
     def marker_layer(self, source: str, kwargs: Mapping[str, Any]) -> Layer:
         key = f"{source}|{kwargs!r}"
@@ -72,7 +104,7 @@ _FIXTURE_LAYERS = pytest.StashKey[list[Layer]]()
 _STARTED = pytest.StashKey[bool]()
 _INPROC = pytest.StashKey[tuple[TestPolicy, list[str]]]()
 _CHILD = pytest.StashKey[tuple[int, list[warnings.WarningMessage]]]()
-_CHILD_REPORT = pytest.StashKey[pytest.TestReport]()
+_CHILD_OUTCOME = pytest.StashKey[isolate.Outcome]()
 _POLICY = pytest.StashKey[TestPolicy]()
 
 
@@ -92,23 +124,24 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """The marker, the run's default, and the note about pytest-socket."""
+    """The marker and the run's default."""
     config.addinivalue_line(
         "markers",
         "hermetic(**policy): run the test under this hermetic policy: the keywords of "
         "hermetic.with_hermetic, or policy=NAME of the policy file (docs/pytest-plugin.md)",
     )
     config.stash[_STATE] = _State(config)
-    if not config.pluginmanager.has_plugin(_SOCKET_NAMES):
-        config.issue_config_time_warning(
-            pytest.PytestConfigWarning(
-                "hermetic: pytest-socket is installed, so --disable-socket, --allow-hosts, "
-                "the markers disable_socket/enable_socket/allow_hosts and the fixtures "
-                "socket_disabled/socket_enabled are pytest-socket's, not hermetic's "
-                "(use @pytest.mark.hermetic and --hermetic-* for hermetic's)"
-            ),
-            stacklevel=2,
-        )
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    """Says once that pytest-socket's names are pytest-socket's: a header line, not a warning,
+    which a run with ``-W error`` would turn into a failure."""
+    if config.pluginmanager.has_plugin(_SOCKET_NAMES):
+        return None
+    return ("hermetic: pytest-socket is installed, so --disable-socket, --allow-hosts, "
+            "the markers disable_socket/enable_socket/allow_hosts and the fixtures "
+            "socket_disabled/socket_enabled are pytest-socket's, not hermetic's "
+            "(use @pytest.mark.hermetic and --hermetic-* for hermetic's)")
 
 
 class PolicyFixture:
@@ -245,17 +278,17 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
     private = _PrivateTmp() if policy.readonly() else None
     writable = _writable(item) + ([private.path] if private else [])
     try:
-        kernel = policy.kernel_part()
         state = item.config.stash[_STATE]
-        if not (state.isolate and any(kernel.values())):
+        isolation = state.isolation(policy, writable)
+        if isolation is None:
             item.stash[_INPROC] = (policy, writable)
             return (yield)
-        child, write_fd = isolate.fork()
+        child, write_fd, handoff = isolate.fork(isolation)
         if child is None:  # the child: this process ends in pytest_runtest_makereport
             private = None  # the parent removes it
             with warnings.catch_warnings(record=True) as log:
                 item.stash[_CHILD] = (write_fd, log)
-                isolate.apply_kernel(kernel)
+                handoff.enter()
                 item.stash[_INPROC] = (policy, writable)
                 try:
                     return (yield)
@@ -265,10 +298,9 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
                     raise RuntimeError(
                         f"{type(err).__name__} in a test isolated in a child process: {err}"
                     ) from err
-        report, why = child.result(item.config)
-        if report is not None:
-            item.stash[_CHILD_REPORT] = report
-        item.runtest = _ran_elsewhere(why)  # type: ignore[method-assign]
+        outcome = child.result(item.config)
+        item.stash[_CHILD_OUTCOME] = outcome
+        item.runtest = _ran_elsewhere(outcome.why)  # type: ignore[method-assign]
         try:
             return (yield)
         finally:
@@ -321,9 +353,14 @@ def pytest_runtest_makereport(
             isolate.exit_child()
     if policy is not None and call.excinfo is not None:
         refusal.describe(item, call.excinfo, policy, report)
-    from_child = item.stash.get(_CHILD_REPORT, None)
-    if from_child is not None:
-        del item.stash[_CHILD_REPORT]
-        item.user_properties[:] = from_child.user_properties
-        return from_child
+    outcome = item.stash.get(_CHILD_OUTCOME, None)
+    if outcome is None:
+        return report
+    del item.stash[_CHILD_OUTCOME]
+    if outcome.report is not None:
+        item.user_properties[:] = outcome.report.user_properties
+        return outcome.report
+    if outcome.passed is not None:  # this report of the empty call phase, with the child's times
+        report.duration, report.start, report.stop = outcome.passed
+    outcome.add_refusals(report)
     return report

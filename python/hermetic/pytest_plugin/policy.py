@@ -14,6 +14,7 @@ refused it.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -86,7 +87,8 @@ class TestPolicy:
                 self.sources[key] = layer.source
         self._plain: dict[str, Any] | None = None
         self._active = any(self.values[f.key] for f in TEST_FIELDS if f.role == "block")
-        self._kernel = self._kernel_part()
+        self._kernel = self._has_kernel_part()
+        self._kernel_keys: dict[bool, str] = {}
 
     def readonly(self) -> bool:
         return bool(self.values["fs_readonly"] or self.values["fs_root"])
@@ -110,20 +112,68 @@ class TestPolicy:
         """Whether anything is blocked (a policy of only exceptions and settings is none)."""
         return self._active
 
-    def kernel_part(self) -> dict[str, bool]:
-        """What a forked child applies to itself in the kernel (a copy)."""
-        return dict(self._kernel)
+    def isolated(self) -> bool:
+        """Whether the policy has a kernel part (then the test runs in a forked child)."""
+        return self._kernel
 
-    def _kernel_part(self) -> dict[str, bool]:
-        """The part that sealing a policy applies (src/python/seal.cpp, kernel_part): the
-        network when no destination is allowed at all (exceptions need a supervisor outside the
-        process), and new processes."""
+    def kernel_key(self, supervised: bool) -> str:
+        """The kernel part without the test's own places, as text: equal for equal parts."""
+        key = self._kernel_keys.get(supervised)
+        if key is None:
+            key = self._kernel_keys[supervised] = json.dumps(self.kernel_part([], supervised),
+                                                             sort_keys=True)
+        return key
+
+    def needs_supervisor(self) -> bool:
+        """Whether the kernel part has calls a supervisor decides: the network's exceptions,
+        fs_readonly's metadata calls."""
         v = self.values
         exceptions = any(v[f.key] for f in _FIELDS if f.exception_to == "block_network")
-        return {
-            "block_network": bool(v["block_network"]) and not exceptions,
-            "block_subprocess": bool(v["block_subprocess"]),
-        }
+        return self.readonly() or bool(v["block_network"] and exceptions)
+
+    def kernel_part(self, allow_write: list[str], supervised: bool = True) -> dict[str, Any]:
+        """What a forked child applies to itself in the kernel, in the native module's form:
+
+        - the network, with its exceptions (``allow_localhost``, ``allow_domains``,
+          ``allow_connect``, ``allow_bind``): a supervisor in pytest's process decides each
+          connect, bind and addressed send of the child and of every process it starts;
+        - new processes, and the programs ``allow_exec`` lets run;
+        - writes (``fs_readonly``, also under ``fs_root``): Landlock, with ``allow_write`` and
+          the test's own places (`allow_write`: its tmp_path, its TMPDIR) writable, and chmod,
+          utime and the like performed there by the supervisor.
+
+        Reads confined to ``fs_root`` and the Python-only flags stay in-process. Sealing a policy
+        (src/python/seal.cpp, kernel_part) applies less: it has no supervisor outside the process,
+        so it leaves out the network when an exception is set, and writes; so does this without
+        `supervised` (pytest runs under a supervised filter already: the kernel allows one).
+        """
+        if not self._kernel:
+            return {}
+        full = self.in_process(allow_write)
+        part: dict[str, Any] = {}
+        if not supervised:
+            exceptions = any(full.get(f.key) for f in _FIELDS if f.exception_to == "block_network")
+            if full.get("block_network") and not exceptions:
+                part["block_network"] = True
+            if full.get("block_subprocess"):
+                part.update(block_subprocess=True, allow_exec=full["allow_exec"])
+            return part
+        if full.get("block_network"):
+            part.update({f.key: full[f.key] for f in _FIELDS if f.key in full and (
+                f.key == "block_network" or f.exception_to == "block_network")})
+        if full.get("block_subprocess"):
+            part.update(block_subprocess=True, allow_exec=full["allow_exec"])
+        if self.readonly():
+            # Landlock grants existing paths only (the command line refuses a missing one): a
+            # missing one is left out of the kernel part (writes there stay refused) rather than
+            # failing the test before it starts.
+            writable = [p for p in full["allow_write"] if os.path.exists(p)]
+            part.update(fs_readonly=True, allow_write=writable)
+        return part
+
+    def _has_kernel_part(self) -> bool:
+        v = self.values
+        return bool(v["block_network"] or v["block_subprocess"]) or self.readonly()
 
     def refusers(self, guard: str | None) -> list[str]:
         """``field from SOURCE`` for the blocks that could have refused a ``guard`` action."""

@@ -194,6 +194,22 @@ Result<PreparedKernelLayer> PreparedKernelLayer::prepare(const KernelPlan& plan,
   return prepared;
 }
 
+Result<PreparedKernelLayer> PreparedKernelLayer::prepare_landlock(
+    const KernelPlan& plan, const KernelFeatures& features, const PreparedKernelLayer& filter_of) {
+  PreparedKernelLayer prepared;
+  for (const auto& layer : plan.landlock_layers) {
+    auto ruleset = landlock::build(layer, features.landlock_abi);
+    if (!ruleset) return ruleset.error();
+    prepared.landlock_rulesets_.push_back(std::move(ruleset).value());
+    prepared.landlock_purposes_.push_back(layer.purpose);
+  }
+  prepared.seccomp_program_ = filter_of.seccomp_program_;
+  prepared.rules_ = filter_of.rules_;
+  prepared.needs_supervisor_ = filter_of.needs_supervisor_;
+  prepared.exec_token_ = filter_of.exec_token_;
+  return prepared;
+}
+
 int PreparedKernelLayer::apply(bool all_threads, const char** failed_step,
                                int* listener) const noexcept {
   if (landlock_rulesets_.empty() && seccomp_program_.empty()) return 0;

@@ -43,6 +43,11 @@ class PreparedKernelLayer {
   // Fails closed, naming the missing kernel feature.
   [[nodiscard]] static Result<PreparedKernelLayer> prepare(const KernelPlan& plan,
                                                            const KernelFeatures& features);
+  // The same, with the seccomp part (program, exec token, rules) of `filter_of`, which was
+  // prepared from a plan with the same seccomp rules: only the Landlock rulesets are built (a
+  // forked test's kernel part, whose writable places change from test to test).
+  [[nodiscard]] static Result<PreparedKernelLayer> prepare_landlock(
+      const KernelPlan& plan, const KernelFeatures& features, const PreparedKernelLayer& filter_of);
 
   // Applies every step to the calling process. On failure returns the errno and sets
   // `failed_step` to a static string naming the step. When the filter has supervised rules

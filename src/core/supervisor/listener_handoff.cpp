@@ -43,6 +43,16 @@ int Channel::child_hand_over(int listener) const noexcept {
   return 0;
 }
 
+void Channel::child_side() noexcept {
+  number_read_.reset();
+  go_write_.reset();
+}
+
+void Channel::child_give_up() noexcept {
+  number_write_.reset();
+  go_read_.reset();
+}
+
 void Channel::parent_side() {
   number_write_.reset();
   go_read_.reset();

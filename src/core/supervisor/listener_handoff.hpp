@@ -19,6 +19,12 @@ class Channel {
   // false -Wfree-nonheap-object in the variant of a Result holding four Fds.)
   [[nodiscard]] Status open();
 
+  // Child, right after fork (a fork of a process that outlives the child, rather than a child
+  // that execs): closes the parent's ends, so that a parent that dies ends the child's wait.
+  void child_side() noexcept;
+  // Child, failing before it has a listener: closes its end, so that parent_take returns.
+  void child_give_up() noexcept;
+
   // Child, after installing the filter: sends the number, waits for "go", closes `listener`.
   // Returns 0 or an errno (EPIPE: the parent gave up). Async-signal-safe.
   [[nodiscard]] int child_hand_over(int listener) const noexcept;

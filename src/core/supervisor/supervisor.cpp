@@ -309,6 +309,7 @@ void Supervisor::handle(const seccomp_notif& n, const MayBlock& may_block) const
 }
 
 void Supervisor::log_refusal(const syscall_rules::Rule& rule, const Reply& reply) const {
+  if (config_.log_fd < 0) return;
   const bool network = rule.capability == syscall_rules::Capability::network;
   // Without --trace, one line per capability and run: a program that is not Python hears of the
   // refusal from nobody else (a Python target's in-process layer refuses before the kernel).
@@ -328,7 +329,7 @@ void Supervisor::log_refusal(const syscall_rules::Rule& rule, const Reply& reply
   }
   line += "\n";
   // One write per line: lines of concurrent refusals never interleave.
-  [[maybe_unused]] const auto written = ::write(STDERR_FILENO, line.data(), line.size());
+  [[maybe_unused]] const auto written = ::write(config_.log_fd, line.data(), line.size());
 }
 
 void Supervisor::report_denied(const syscall_rules::Rule& rule, const seccomp_notif& n) const {
@@ -373,12 +374,12 @@ void Supervisor::report_landlock(const seccomp_notif& n) const {
 void Supervisor::trace_reported(std::string_view capability, std::string_view operation,
                                 const std::string& path) const {
   // Only under --trace: without it these refusals printed nothing before --report saw them.
-  if (!config_.trace) return;
+  if (!config_.trace || config_.log_fd < 0) return;
   std::string line =
       std::string(kTraceLinePrefix) +
       (capability == "fs_read" ? "read outside the root: " : "filesystem mutation disabled: ") +
       std::string(operation) + "(" + path + ")\n";
-  [[maybe_unused]] const auto written = ::write(STDERR_FILENO, line.data(), line.size());
+  [[maybe_unused]] const auto written = ::write(config_.log_fd, line.data(), line.size());
 }
 
 }  // namespace hermetic::supervisor

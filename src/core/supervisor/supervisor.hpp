@@ -20,6 +20,7 @@
 #pragma once
 
 #include <linux/seccomp.h>
+#include <unistd.h>
 
 #include <array>
 #include <atomic>
@@ -56,6 +57,9 @@ struct Config {
   // Landlock will refuse against them), and the running Landlock ABI.
   std::vector<landlock::Layer> landlock_layers;
   int landlock_abi = 0;
+  // Where the refusal lines go: the CLI's stderr; the pytest plugin's pipe (forked_isolation),
+  // whose lines join the test's report. -1: nowhere.
+  int log_fd = STDERR_FILENO;
 };
 
 class Supervisor {
