@@ -15,8 +15,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <system_error>
 
 #include "hermetic/launch.hpp"
@@ -33,23 +31,6 @@ constexpr const char* kDefaultPath = "/usr/local/bin:/usr/bin:/bin";
 std::string path_env() {
   const char* path = std::getenv("PATH");
   return path != nullptr ? path : kDefaultPath;
-}
-
-std::string machine_hosts() {
-  std::ifstream file("/etc/hosts");
-  std::ostringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
-
-// The ports of allow_bind (PolicyBuilder checked each is 1-65535).
-std::vector<std::uint16_t> bind_ports(const Policy& policy) {
-  std::vector<std::uint16_t> out;
-  out.reserve(policy.allow_bind.size());
-  for (const auto& port : policy.allow_bind) {
-    out.push_back(static_cast<std::uint16_t>(std::stoul(port)));
-  }
-  return out;
 }
 
 }  // namespace
@@ -115,21 +96,19 @@ Result<std::shared_ptr<const Prepared>> Prepared::prepare(const Policy& policy) 
   if (!kernel) return kernel.error();
   // The allowed names' addresses, looked up once here (a child that looks them up itself gets
   // the same answers from the same resolver; no hosts file is laid over the child's).
-  auto names = name_pins::plan(policy, name_pins::names_given(policy) ? machine_hosts() : "");
+  auto names =
+      name_pins::plan(policy, name_pins::names_given(policy) ? name_pins::machine_hosts() : "");
   if (!names) return names.error();
-  supervisor::Config config{
-      kernel.value().seccomp_rules(),
-      address_policy::Rules(policy.allow_localhost, names.value().allowed,
-                            names.value().allowed_endpoints, bind_ports(policy)),
-      policy.fs_readonly,
-      // gather_fs_inputs made them canonical, as the metadata calls need.
-      supervisor::metadata::WritablePlaces(planned.value().fs.allow_write),
-      /*trace=*/true,  // a line per refusal, without the CLI's flag hints
-      /*report_path=*/{},
-      // No --report here: the supervisor judges no Landlock layers.
-      /*landlock_layers=*/{},
-      /*landlock_abi=*/features.landlock_abi,
-      /*log_fd=*/-1};  // until supervisor_config() names the test's pipe
+  supervisor::Config config{kernel.value().seccomp_rules(),
+                            name_pins::address_rules(policy, names.value()), policy.fs_readonly,
+                            // gather_fs_inputs made them canonical, as the metadata calls need.
+                            supervisor::metadata::WritablePlaces(planned.value().fs.allow_write),
+                            /*trace=*/true,  // a line per refusal, without the CLI's flag hints
+                            /*report_path=*/{},
+                            // No --report here: the supervisor judges no Landlock layers.
+                            /*landlock_layers=*/{},
+                            /*landlock_abi=*/features.landlock_abi,
+                            /*log_fd=*/-1};  // until supervisor_config() names the test's pipe
   // make_shared cannot reach the private constructor.
   return std::shared_ptr<const Prepared>(new Prepared(  // NOLINT(cppcoreguidelines-owning-memory)
       std::move(kernel).value(), std::move(config), policy, features, std::move(exec_allowed)));

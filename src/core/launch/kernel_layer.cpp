@@ -151,15 +151,20 @@ KernelPlan plan_kernel_layer(const Policy& policy, const std::vector<std::string
       std::move(rules)};
 }
 
-Result<PreparedKernelLayer> PreparedKernelLayer::prepare(const KernelPlan& plan,
-                                                         const KernelFeatures& features) {
-  PreparedKernelLayer prepared;
+Status PreparedKernelLayer::build_landlock(const KernelPlan& plan, const KernelFeatures& features) {
   for (const auto& layer : plan.landlock_layers) {
     auto ruleset = landlock::build(layer, features.landlock_abi);
     if (!ruleset) return ruleset.error();
-    prepared.landlock_rulesets_.push_back(std::move(ruleset).value());
-    prepared.landlock_purposes_.push_back(layer.purpose);
+    landlock_rulesets_.push_back(std::move(ruleset).value());
+    landlock_purposes_.push_back(layer.purpose);
   }
+  return Ok{};
+}
+
+Result<PreparedKernelLayer> PreparedKernelLayer::prepare(const KernelPlan& plan,
+                                                         const KernelFeatures& features) {
+  PreparedKernelLayer prepared;
+  if (auto built = prepared.build_landlock(plan, features); !built) return built.error();
   const auto& rules = plan.seccomp_rules;
   if (!rules.empty()) {
     if (!features.seccomp_filter) {
@@ -197,12 +202,7 @@ Result<PreparedKernelLayer> PreparedKernelLayer::prepare(const KernelPlan& plan,
 Result<PreparedKernelLayer> PreparedKernelLayer::prepare_landlock(
     const KernelPlan& plan, const KernelFeatures& features, const PreparedKernelLayer& filter_of) {
   PreparedKernelLayer prepared;
-  for (const auto& layer : plan.landlock_layers) {
-    auto ruleset = landlock::build(layer, features.landlock_abi);
-    if (!ruleset) return ruleset.error();
-    prepared.landlock_rulesets_.push_back(std::move(ruleset).value());
-    prepared.landlock_purposes_.push_back(layer.purpose);
-  }
+  if (auto built = prepared.build_landlock(plan, features); !built) return built.error();
   prepared.seccomp_program_ = filter_of.seccomp_program_;
   prepared.rules_ = filter_of.rules_;
   prepared.needs_supervisor_ = filter_of.needs_supervisor_;

@@ -72,6 +72,9 @@ class PreparedKernelLayer {
   void forget_exec_token() noexcept;
 
  private:
+  // One ruleset per layer of `plan` (prepare and prepare_landlock).
+  [[nodiscard]] Status build_landlock(const KernelPlan& plan, const KernelFeatures& features);
+
   std::vector<Fd> landlock_rulesets_;
   std::vector<std::string> landlock_purposes_;
   seccomp_filter::Program seccomp_program_;

@@ -41,7 +41,6 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <sstream>
 #include <string_view>
 
 #ifdef __SANITIZE_ADDRESS__
@@ -298,13 +297,6 @@ int mirror_status(int status) {
   return exit_code::kError;
 }
 
-std::string machine_hosts() {
-  std::ifstream file("/etc/hosts");
-  std::ostringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
-
 // A hermetic process that outlives the target's exec (this waiting parent; the TMPDIR cleaner
 // does the same) holds what the target must not have: the exec token, the environment
 // --no-environment took away. Undumpable, a signal from the target leaves no core file to read
@@ -326,23 +318,12 @@ supervisor::metadata::WritablePlaces writable_places(const fs_layers::Inputs& fs
   return supervisor::metadata::WritablePlaces(std::move(roots));
 }
 
-// The ports of --allow-bind (PolicyBuilder checked each is 1-65535).
-std::vector<std::uint16_t> bind_ports(const Policy& policy) {
-  std::vector<std::uint16_t> out;
-  out.reserve(policy.allow_bind.size());
-  for (const auto& port : policy.allow_bind) {
-    out.push_back(static_cast<std::uint16_t>(std::stoul(port)));
-  }
-  return out;
-}
-
 // The supervisor of the child's listener (adopted from the table they shared).
 Result<std::unique_ptr<supervisor::Supervisor>> start_supervisor(
     Fd listener, const PreparedKernelLayer& kernel, const Policy& policy,
     const name_pins::Plan& names, const RunPlan& plan, const std::string& report_path) {
   supervisor::Config config{kernel.seccomp_rules(),
-                            address_policy::Rules(policy.allow_localhost, names.allowed,
-                                                  names.allowed_endpoints, bind_ports(policy)),
+                            name_pins::address_rules(policy, names),
                             policy.fs_readonly,
                             writable_places(plan.fs),
                             policy.trace,
@@ -445,7 +426,7 @@ Result<std::unique_ptr<PreparedRun>> prepare(const Policy& policy,
   }
   // /etc/hosts is read only when a hosts overlay can be needed (pins or allowed domains).
   const bool names_given = name_pins::names_given(policy);
-  auto names = name_pins::plan(policy, names_given ? machine_hosts() : std::string());
+  auto names = name_pins::plan(policy, names_given ? name_pins::machine_hosts() : std::string());
   if (!names) return names.error();
   run->names = std::move(names).value();
   if (!run->names.hosts.empty()) {

@@ -6,7 +6,10 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cstdint>
+#include <fstream>
 #include <memory>
+#include <sstream>
 
 namespace hermetic::name_pins {
 namespace {
@@ -133,6 +136,22 @@ Result<Plan> plan(const Policy& policy, std::string_view machine_hosts) {
   out.hosts = "# hermetic: --resolve pins and --allow-domain addresses\n" + pins +
               "# the machine's /etc/hosts\n" + std::string(machine_hosts);
   return out;
+}
+
+std::string machine_hosts() {
+  std::ifstream file("/etc/hosts");
+  std::ostringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+address_policy::Rules address_rules(const Policy& policy, const Plan& names) {
+  std::vector<std::uint16_t> bind_ports;
+  bind_ports.reserve(policy.allow_bind.size());
+  for (const auto& port : policy.allow_bind) {
+    bind_ports.push_back(static_cast<std::uint16_t>(std::stoul(port)));
+  }
+  return {policy.allow_localhost, names.allowed, names.allowed_endpoints, std::move(bind_ports)};
 }
 
 }  // namespace hermetic::name_pins

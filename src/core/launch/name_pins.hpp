@@ -36,4 +36,11 @@ struct Plan {
 // `machine_hosts` is the current /etc/hosts content. Errors: a pin whose address is not an IP.
 [[nodiscard]] Result<Plan> plan(const Policy& policy, std::string_view machine_hosts);
 
+// The machine's /etc/hosts, as plan() wants it (empty when it cannot be read).
+[[nodiscard]] std::string machine_hosts();
+
+// What the supervisor allows of the network: loopback if the policy says so, the planned names'
+// addresses and endpoints, and the ports of allow_bind (PolicyBuilder checked each is 1-65535).
+[[nodiscard]] address_policy::Rules address_rules(const Policy& policy, const Plan& names);
+
 }  // namespace hermetic::name_pins
