@@ -339,7 +339,7 @@ Result<Action> parse(const std::vector<std::string>& args) {
                    ": a run has one read root (add paths with --allow-read)");
     }
   }
-  if (!roots.empty()) builder.add_value(root_field->key, roots.front());
+  if (!roots.empty() && root_field != nullptr) builder.add_value(root_field->key, roots.front());
   std::string source;
   std::string source_file;
   if (policy_name || policy_file) {
