@@ -267,21 +267,28 @@ struct Exe {
   }
 };
 
-}  // namespace
+// An error being raised survives the writing of a line (deny() raises after it, but a guard
+// written in Python may call with one pending): fetched here, restored on leaving.
+class KeptError {
+ public:
+  KeptError() { PyErr_Fetch(&type_, &value_, &traceback_); }
+  ~KeptError() { PyErr_Restore(type_, value_, traceback_); }
+  KeptError(const KeptError&) = delete;
+  KeptError& operator=(const KeptError&) = delete;
+  KeptError(KeptError&&) = delete;
+  KeptError& operator=(KeptError&&) = delete;
 
-void write_observed(const std::string& report_path, const Words& words, bool with_frame) {
-  PyObject* type = nullptr;
-  PyObject* value = nullptr;
-  PyObject* traceback = nullptr;
-  PyErr_Fetch(&type, &value, &traceback);
-  const std::optional<OwnFrame> frame = with_frame ? own_frame() : std::nullopt;
-  const report::Frame where =
-      frame ? report::Frame{frame->file, frame->line, frame->function} : report::Frame{};
-  const Exe exe;
-  const report::Event event{
+ private:
+  PyObject* type_ = nullptr;
+  PyObject* value_ = nullptr;
+  PyObject* traceback_ = nullptr;
+};
+
+// The in-process layer's line for `words`, refused unless the caller says otherwise.
+report::Event event_of(const Words& words, const Exe& exe, const report::Frame* frame) {
+  return {
       .capability = words.capability,
       .operation = words.operation,
-      .decision = "observed",
       .layer = "inprocess",
       .pid = static_cast<long>(::getpid()),
       .program = exe.view(),
@@ -289,10 +296,21 @@ void write_observed(const std::string& report_path, const Words& words, bool wit
       .address = words.address,
       .port = words.port,
       .name = words.name,
-      .frame = frame ? &where : nullptr,
+      .frame = frame,
   };
+}
+
+}  // namespace
+
+void write_observed(const std::string& report_path, const Words& words, bool with_frame) {
+  const KeptError kept;
+  const std::optional<OwnFrame> frame = with_frame ? own_frame() : std::nullopt;
+  const report::Frame where =
+      frame ? report::Frame{frame->file, frame->line, frame->function} : report::Frame{};
+  const Exe exe;
+  report::Event event = event_of(words, exe, frame ? &where : nullptr);
+  event.decision = "observed";
   (void)report::append(report_path.c_str(), event);
-  PyErr_Restore(type, value, traceback);
 }
 
 void write(const Snapshot& snapshot, const Denial& denial) {
@@ -305,35 +323,18 @@ void write(const Snapshot& snapshot, const Denial& denial) {
     if (!seen) reporting.push_back(&level);
   }
   if (reporting.empty()) return;
-  // An error being raised must survive the walk (deny() raises after this, but a guard written
-  // in Python may call with one pending).
-  PyObject* type = nullptr;
-  PyObject* value = nullptr;
-  PyObject* traceback = nullptr;
-  PyErr_Fetch(&type, &value, &traceback);
+  const KeptError kept;
   const Words words = words_of(denial);
   const std::optional<OwnFrame> frame = own_frame();
   const report::Frame where =
       frame ? report::Frame{frame->file, frame->line, frame->function} : report::Frame{};
   const Exe exe;
+  report::Event event = event_of(words, exe, frame ? &where : nullptr);
   for (const Level* level : reporting) {
-    const report::Event event{
-        .capability = words.capability,
-        .operation = words.operation,
-        .layer = "inprocess",
-        .pid = static_cast<long>(::getpid()),
-        .program = exe.view(),
-        .path = words.path,
-        .address = words.address,
-        .port = words.port,
-        .name = words.name,
-        .flag =
-            refusing_flag(words.capability, refusing_face(snapshot, words.capability, level->face)),
-        .frame = frame ? &where : nullptr,
-    };
+    event.flag =
+        refusing_flag(words.capability, refusing_face(snapshot, words.capability, level->face));
     (void)report::append(level->report_path.c_str(), event);
   }
-  PyErr_Restore(type, value, traceback);
 }
 
 }  // namespace hermetic::inproc::report_line
