@@ -26,7 +26,10 @@ step "C++ units under ASan+UBSan"
 cmake -S . -B build/asan -G Ninja -DHERMETIC_BUILD_TESTS=ON -DHERMETIC_BUILD_PYTHON=ON \
   -DHERMETIC_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
 cmake --build build/asan -j "$jobs"
-ctest --test-dir build/asan --output-on-failure -j "$jobs"
+# Not the aarch64 filter sweeps (every flag and profile compiled for a foreign ABI): the plain
+# units above run them, and the code they reach is the x86_64 tests' own, which run here; under
+# ASan they ran 17 s and 8.5 s of that ctest's 26 s.
+ctest --test-dir build/asan --output-on-failure -j "$jobs" -E '^SeccompFilterAarch64\.Every'
 
 step "fuzzers (bounded, over the committed corpora)"
 cmake -S tests/fuzz -B build/fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++-14 >/dev/null
